@@ -1,0 +1,26 @@
+"""codering: code qualitative interview transcripts at the keyboard, offline.
+
+The public surface: the project store, codebooks, transcript import and the
+errors. The terminal UI lives in ``codering.tui`` and is the only part that
+imports Textual.
+"""
+
+from codering.codebook import Code, Codebook, load_codebook
+from codering.errors import (
+    CodebookError,
+    CoderingError,
+    ExportError,
+    ProjectLockedError,
+    StoreError,
+    SuggestError,
+    TranscriptError,
+)
+from codering.store import Project
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Code", "Codebook", "CodebookError", "CoderingError", "ExportError", "Project",
+    "ProjectLockedError", "StoreError", "SuggestError", "TranscriptError", "load_codebook",
+    "__version__",
+]

@@ -1,0 +1,5 @@
+"""``python -m codering`` runs the command line."""
+
+from codering.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""The project schema as named, ordered migrations.
+
+Each migration is ``(number, name, sql)``; a project's ``PRAGMA user_version``
+is the number of the last migration applied. Never edit a migration that has
+shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x436F6472  # "Codr": marks an SQLite file as a codering project
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "initial schema", """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE codes (
+    id TEXT PRIMARY KEY,
+    parent TEXT REFERENCES codes(id) DEFERRABLE INITIALLY DEFERRED,
+    label TEXT NOT NULL,
+    short TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    include TEXT NOT NULL DEFAULT '',
+    exclude TEXT NOT NULL DEFAULT '',
+    examples TEXT NOT NULL DEFAULT '[]',
+    key TEXT,
+    color TEXT,
+    codable INTEGER NOT NULL DEFAULT 1,
+    position INTEGER NOT NULL
+);
+CREATE TABLE transcripts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    content TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    source_path TEXT,
+    source_format TEXT NOT NULL,
+    encoding TEXT,
+    imported_at TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE INDEX transcripts_by_hash ON transcripts(content_hash);
+CREATE TABLE attributes (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (transcript_id, name)
+);
+CREATE TABLE turns (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    body_start INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    role TEXT NOT NULL,
+    timestamp TEXT,
+    PRIMARY KEY (transcript_id, idx)
+);
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    turn INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    UNIQUE (transcript_id, idx),
+    CHECK (start < end)
+);
+CREATE TABLE codings (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id),
+    coder TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('manual', 'suggestion', 'import', 'consensus')),
+    text TEXT NOT NULL,
+    detached INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    CHECK (start < end)
+);
+CREATE INDEX codings_by_transcript ON codings(transcript_id, start);
+CREATE INDEX codings_by_code ON codings(code_id);
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id),
+    score REAL,
+    accepted INTEGER NOT NULL,
+    model_id TEXT,
+    coder TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE memos (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('project', 'transcript', 'segment', 'code')),
+    transcript_id INTEGER REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER,
+    end INTEGER,
+    code_id TEXT REFERENCES codes(id),
+    text TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT
+);
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    ops TEXT NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0,
+    coder TEXT,
+    created TEXT NOT NULL
+);
+CREATE TABLE embeddings (
+    model_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model_id, text_hash)
+) WITHOUT ROWID
+"""),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]

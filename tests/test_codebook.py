@@ -1,0 +1,171 @@
+"""Codebook loading, validation with line numbers, and the shipped codebooks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from codering.codebook import load_codebook, parse_codebook
+from codering.errors import CodebookError
+from tests.conftest import DEFAULT_CODEBOOK, ROOT, SHARED, SMALL_CODEBOOK
+
+CATEGORIES = ["inhoud", "juridisch", "financieel", "organisatorisch", "praktisch", "persoonlijk", "politiek",
+              "historisch"]
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text, "cb.yaml")
+    return info.value.problems
+
+
+def test_small_codebook_tree(small_codebook):
+    book = small_codebook
+    assert [c.id for c in book.roots()] == ["stim", "rem", "fin"]
+    assert book.get("stim.praktisch.nabijheid").parent == "stim.praktisch"  # implicit from the dotted id
+    assert [c.id for c in book.ancestors("stim.praktisch.nabijheid")] == ["stim.praktisch", "stim"]
+    assert book.counts_for("stim.praktisch.nabijheid") == {"stim.praktisch.nabijheid", "stim.praktisch", "stim"}
+    assert book.path_label("stim.praktisch.nabijheid") == "Stimulerende factoren › Praktische › Nabijheid"
+    assert book.get("fin.doorverwijzen").key == "d"
+    assert not book.get("stim").codable
+
+
+def test_yaml_round_trip(small_codebook, tmp_path):
+    out = tmp_path / "out.yaml"
+    small_codebook.write_yaml(out)
+    again = load_codebook(out)
+    assert again.codes == small_codebook.codes
+    assert again.meta() == small_codebook.meta()
+
+
+def test_nested_children_equal_flat_parents():
+    nested = """\
+codebook: {id: n, name: N}
+codes:
+  - id: a
+    label: A
+    children:
+      - id: a1
+        label: A1
+      - id: x
+        label: X
+"""
+    book = parse_codebook(nested)
+    assert book.get("a1").parent == "a" and book.get("x").parent == "a"
+
+
+@pytest.mark.parametrize("snippet, line, message", [
+    ("  - id: a\n    label: A\n  - id: a\n    label: B\n", 7, "duplicate id 'a' (first defined on line 5)"),
+    ("  - id: a\n    label: A\n  - id: b\n    parent: zz\n    label: B\n", 8, "unknown parent 'zz'"),
+    ("  - id: a\n    description: no label\n", 5, "has no label"),
+    ("  - id: a\n    label: A\n    key: k\n  - id: b\n    label: B\n    key: k\n", 10, "key 'k' is bound twice"),
+    ("  - id: a\n    label: A\n    desciption: typo\n", 7, "unknown field 'desciption'"),
+    ("  - id: a\n    label: A\n    color: red\n", 7, "color must look like"),
+    ("  - id: 'a b'\n    label: A\n", 5, "may only hold letters"),
+    ("  - id: a\n    label: A\n  - id: b\n    parent: a\n    label: X\n  - id: c\n    parent: a\n    label: x\n",
+     10, "share the label"),
+])
+def test_every_problem_names_its_line(snippet, line, message):
+    text = "codebook:\n  id: t\n  name: T\ncodes:\n" + snippet
+    problems = problems_of(text)
+    assert any(p.startswith(f"cb.yaml:{line}: ") and message in p for p in problems), problems
+
+
+def test_all_problems_reported_at_once():
+    text = ("codebook:\n  id: t\n  name: T\ncodes:\n  - id: a\n    label: A\n  - id: a\n    label: A\n"
+            "  - id: b\n    label: ''\n")
+    problems = problems_of(text)
+    assert len(problems) == 2
+    assert "duplicate id" in problems[0] and "has no label" in problems[1]
+
+
+def test_cycle_detected():
+    text = "codebook: {id: t, name: T}\ncodes:\n  - {id: a, label: A, parent: b}\n  - {id: b, label: B, parent: a}\n"
+    assert any("cycle" in p for p in problems_of(text))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("codes: [", "invalid YAML"),
+    ("- just a list\n", "must be a mapping"),
+    ("codebook: {id: t, name: T}\ncodes: []\n", "non-empty list"),
+    ("codebook: {name: T}\ncodes:\n  - {id: a, label: A}\n", "codebook id is missing"),
+])
+def test_broken_files(text, message):
+    assert any(message in p for p in problems_of(text))
+
+
+def test_missing_and_non_utf8_files(tmp_path):
+    with pytest.raises(CodebookError, match="no such codebook"):
+        load_codebook(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(SMALL_CODEBOOK.replace("Praktische", "Praktische café").encode("cp1252"))
+    with pytest.raises(CodebookError, match="not UTF-8"):
+        load_codebook(bad)
+
+
+# -- the shipped codebooks -----------------------------------------------------------
+
+def table_rows(number: int) -> dict[str, list[str]]:
+    """Tabel 5 or 6 of seed 002 as {category label: [factor, ...]} (comma-separated as printed)."""
+    text = (SHARED / "seeds" / "002_cdea6baef11e5990.txt").read_text(encoding="utf-8")
+    block = text.split(f"Tabel {number}. Overzicht")[1].split("\n\n\n")[0] if number == 6 else \
+        text.split(f"Tabel {number}. Overzicht")[1].split("-----")[0]
+    rows = {}
+    for line in block.splitlines()[1:]:
+        if "\t" in line and line.split("\t")[0].strip():
+            label, factors = line.split("\t", 1)
+            rows[label.strip()] = factors.strip()
+    return rows
+
+
+def normalise(text: str) -> str:
+    text = text.replace("tijdsinst", "tijdswinst").replace("taakinving", "taakinvulling")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@pytest.mark.parametrize("polarity, number", [("stim", 5), ("rem", 6)])
+def test_default_codebook_reproduces_tables_5_and_6(polarity, number):
+    book = load_codebook(DEFAULT_CODEBOOK)
+    rows = table_rows(number)
+    assert len(rows) == 8
+    for slug in CATEGORIES:
+        category = book.get(f"{polarity}.{slug}")
+        factors = book.children(category.id)
+        assert factors, category.id
+        assert category.label in rows, (category.label, list(rows))
+        joined = ", ".join(f.label for f in factors)
+        assert normalise(joined) == normalise(rows[category.label])
+        for factor in factors:
+            assert factor.description, f"{factor.id} has no description"
+
+
+def test_default_codebook_contract_ids():
+    book = load_codebook(DEFAULT_CODEBOOK)
+    required = [f"{p}.{c}" for p in ("stim", "rem") for c in CATEGORIES]
+    required += [f"ctx.{c}" for c in ("markt", "organisatie", "netwerk", "ecosysteem", "lokaal_bestuur")]
+    required += [f"fin.{c}" for c in ("doorverwijzen", "informatiedeling", "afstemming", "activiteiten")]
+    required += [f"niveau.{c}" for c in ("strategisch", "structureel", "operationeel")]
+    required += [f"schaal.{c}" for c in ("binnenlokaal", "lokaal", "bovenlokaal")]
+    missing = [r for r in required if r not in book]
+    assert not missing
+    for code_id in required:
+        assert book.get(code_id).description, code_id
+
+
+def test_default_codebook_keeps_dev_data_out():
+    """The codebook must not contain sentences of the development set."""
+    import json
+
+    book = load_codebook(DEFAULT_CODEBOOK)
+    texts = " ".join(" ".join([c.description, c.include, c.exclude, *c.examples]) for c in book).casefold()
+    for line in (SHARED / "data" / "dev_segments.jsonl").read_text(encoding="utf-8").splitlines():
+        sentence = json.loads(line)["text"].casefold()
+        assert sentence[:60] not in texts
+
+
+def test_every_shipped_codebook_is_valid():
+    files = sorted((ROOT / "codebooks").glob("*.yaml"))
+    assert len(files) >= 2
+    for path in files:
+        assert len(load_codebook(path)) > 5
