@@ -55,7 +55,8 @@ class State:
 def console():
     from rich.console import Console
 
-    return Console(highlight=False)
+    # piped output (scripts, tests) gets a wide table instead of rich's 80-column default
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 def err_console():
@@ -163,7 +164,7 @@ def print_overview(project, filters: dict[str, str] | None = None) -> None:
         keys.extend(k for k in row.attributes if k not in keys)
     shown = [k for k in ("interview_id", "locatie", "actorgroep", "functie", "datum") if k in keys] or keys[:4]
     table = Table(title=f"{project.path.name}: {len(rows)} transcripts", title_justify="left")
-    table.add_column("transcript")
+    table.add_column("transcript", no_wrap=True)
     for key in shown:
         table.add_column(key)
     table.add_column("segments", justify="right")

@@ -127,6 +127,21 @@ CREATE TABLE embeddings (
     PRIMARY KEY (model_id, text_hash)
 ) WITHOUT ROWID
 """),
+    (2, "suggestion cache", """
+CREATE TABLE suggestions (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    score REAL NOT NULL,
+    reason TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (transcript_id, start, end, code_id)
+);
+CREATE INDEX suggestions_by_transcript ON suggestions(transcript_id, start)
+"""),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

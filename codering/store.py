@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -168,6 +169,8 @@ class Project:
             _migrate(conn, tmp)
             project = cls(tmp, conn)
             project._write_codebook(codebook)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
             conn.execute("PRAGMA journal_mode=DELETE")
             conn.close()
             tmp.rename(path)  # a half-created project is never left under the real name
@@ -351,6 +354,12 @@ class Project:
         ).fetchall()
         return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
+    @property
+    def project_id(self) -> str:
+        """A UUID made when the project was created: the base of stable exchange GUIDs."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'project.id'").fetchone()
+        return row[0] if row else str(uuid.uuid5(uuid.NAMESPACE_URL, str(self.path.resolve())))
+
     # -- settings ------------------------------------------------------------------------
     def setting(self, key: str, default: str | None = None) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"setting.{key}",)).fetchone()
@@ -447,6 +456,7 @@ class Project:
                 )
                 self._reanchor(transcript_id, old_content, parsed.content, report)
                 conn.execute("DELETE FROM segments WHERE transcript_id = ?", (transcript_id,))
+                conn.execute("DELETE FROM suggestions WHERE transcript_id = ?", (transcript_id,))
                 conn.execute("DELETE FROM turns WHERE transcript_id = ?", (transcript_id,))
             conn.executemany(
                 "INSERT INTO turns (transcript_id, idx, start, end, body_start, speaker, role, timestamp)"
@@ -704,6 +714,44 @@ class Project:
             sql += " WHERE transcript_id = ?"
             args = (self.transcript_id(transcript),)
         return [Memo(*r) for r in self._conn.execute(sql + " ORDER BY id", args)]
+
+    # -- suggestion cache (written by `codering suggest`, read by the UI) ----------------
+    def replace_suggestions(self, transcript: str | int, model_id: str,
+                            rows: Iterable[tuple[int, int, str, int, float, str]]) -> None:
+        """Store (start, end, code_id, rank, score, reason) rows for spans of a transcript.
+
+        Suggestions for each span given replace the ones stored for that span.
+        """
+        tid = self.transcript_id(transcript)
+        rows = list(rows)
+        with self.transaction() as conn:
+            for start, end in {(r[0], r[1]) for r in rows}:
+                conn.execute("DELETE FROM suggestions WHERE transcript_id = ? AND start = ? AND end = ?",
+                             (tid, start, end))
+            conn.executemany(
+                "INSERT OR REPLACE INTO suggestions (transcript_id, start, end, code_id, rank, score, reason,"
+                " model_id, created) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(tid, r[0], r[1], r[2], r[3], r[4], r[5], model_id, now()) for r in rows],
+            )
+
+    def stored_suggestions(self, transcript: str | int) -> list[tuple[int, int, str, int, float, str, str]]:
+        """(start, end, code_id, rank, score, reason, model_id) rows, in text order."""
+        tid = self.transcript_id(transcript)
+        return [tuple(r) for r in self._conn.execute(
+            "SELECT start, end, code_id, rank, score, reason, model_id FROM suggestions WHERE transcript_id = ?"
+            " ORDER BY start, rank", (tid,))]
+
+    def pending_suggestions(self) -> dict[int, int]:
+        """Per transcript id: stored suggestions with no decision and no such coding yet."""
+        return dict(self._conn.execute(
+            """
+            SELECT s.transcript_id, COUNT(*) FROM suggestions s
+            WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.transcript_id = s.transcript_id
+                              AND d.start = s.start AND d.end = s.end AND d.code_id = s.code_id)
+              AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.transcript_id = s.transcript_id
+                              AND c.start = s.start AND c.end = s.end AND c.code_id = s.code_id)
+            GROUP BY s.transcript_id
+            """).fetchall())
 
     # -- embedding cache ----------------------------------------------------------------
     def cached_vectors(self, model_id: str, hashes: Sequence[str]) -> dict[str, "np.ndarray"]:

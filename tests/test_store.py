@@ -1,0 +1,269 @@
+"""The project store: round trips, migrations, refusal of foreign files, undo, concurrency, crashes."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from codering.errors import StoreError
+from codering.migrations import APPLICATION_ID, SCHEMA_VERSION
+from codering.store import Project
+from codering.transcripts import parse_text, read_transcript
+from tests.conftest import SMALL_TRANSCRIPT
+
+
+def test_create_and_reopen_keeps_codebook(tmp_path, small_codebook):
+    path = tmp_path / "study.codering"
+    Project.create(path, small_codebook).close()
+    with Project.open(path) as project:
+        book = project.codebook()
+        assert book.codes == small_codebook.codes
+        assert book.meta() == small_codebook.meta()
+        stats = project.stats()
+        assert stats["schema_version"] == SCHEMA_VERSION
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_create_refuses_existing_file(tmp_path, small_codebook):
+    path = tmp_path / "x.codering"
+    path.write_text("keep me")
+    with pytest.raises(StoreError, match="already exists"):
+        Project.create(path, small_codebook)
+    assert path.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("content", [b"", b"interview_id: X\n\nR: hallo\n", b"\x89PNG\r\n\x1a\n" + bytes(200)])
+def test_open_refuses_non_project_and_leaves_it_untouched(tmp_path, content):
+    path = tmp_path / "thing.codering"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="not a codering project"):
+        Project.open(path)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thing.codering"]
+
+
+def test_open_refuses_foreign_sqlite_file(tmp_path):
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a codering project"):
+        Project.open(path)
+    assert path.read_bytes() == before
+
+
+def test_open_refuses_newer_schema_untouched(tmp_path, small_codebook):
+    path = tmp_path / "new.codering"
+    Project.create(path, small_codebook).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer codering"):
+        Project.open(path)
+    assert path.read_bytes() == before
+
+
+def test_missing_project_says_how_to_create(tmp_path):
+    with pytest.raises(StoreError, match="codering init"):
+        Project.open(tmp_path / "nope.codering")
+
+
+def test_import_stores_segments_turns_attributes(loaded_project):
+    project = loaded_project
+    [info] = project.transcripts()
+    assert info.name == "t01_huisarts"
+    assert info.attributes == {"interview_id": "T-01", "locatie": "Beernem", "actorgroep": "zorg"}
+    segments = project.segments("t01_huisarts")
+    content = project.content("t01_huisarts")
+    assert content == SMALL_TRANSCRIPT.rstrip()
+    assert all(content[s.start:s.end] == s.text for s in segments)
+    assert [s.text for s in segments if s.role == "respondent"][:3] == [
+        "Met de huisarts, o.a. voor doorverwijzingen.", "We zitten in hetzelfde gebouw.", "Dat helpt echt."]
+    assert segments[1].timestamp == "00:01:10"
+    assert info.respondent_segments == 5 and info.coded_segments == 0
+
+
+def test_reimport_unchanged_does_nothing(loaded_project, transcript_file):
+    report = loaded_project.import_transcript(read_transcript(transcript_file))
+    assert report.status == "unchanged"
+    assert len(loaded_project.transcripts()) == 1
+
+
+def test_reimport_changed_keeps_moves_and_detaches_codings(loaded_project):
+    project = loaded_project
+    content = project.content("t01_huisarts")
+    spans = {}
+    for phrase in ("We zitten in hetzelfde gebouw.", "De wachtlijsten bij het CAW zijn lang.", "Dat helpt echt."):
+        start = content.index(phrase)
+        spans[phrase] = project.add_coding("t01_huisarts", start, start + len(phrase), "stim.praktisch", "ann")
+    new_text = SMALL_TRANSCRIPT.replace("I: Met wie", "I: Goeiedag. Met wie").replace(" Dat helpt echt.", "")
+    report = project.import_transcript(parse_text(new_text, "t01_huisarts"))
+    assert report.status == "updated"
+    assert (report.codings_moved, report.codings_detached) == (2, 1)
+    assert "could not be found" in report.summary()
+    new_content = project.content("t01_huisarts")
+    live = project.codings("t01_huisarts")
+    assert sorted(new_content[c.start:c.end] for c in live) == sorted(
+        ["We zitten in hetzelfde gebouw.", "De wachtlijsten bij het CAW zijn lang."])
+    detached = [c for c in project.codings("t01_huisarts", include_detached=True) if c.detached]
+    assert [c.text for c in detached] == ["Dat helpt echt."]
+    assert project.stats()["detached_codings"] == 1
+
+
+def test_coding_validation(loaded_project):
+    p = loaded_project
+    with pytest.raises(StoreError, match="outside"):
+        p.add_coding("t01_huisarts", 10, 100000, "stim.praktisch", "ann")
+    with pytest.raises(StoreError, match="folder"):
+        p.add_coding("t01_huisarts", 10, 20, "stim", "ann")
+    with pytest.raises(Exception, match="unknown code"):
+        p.add_coding("t01_huisarts", 10, 20, "nope", "ann")
+    with pytest.raises(StoreError, match="no transcript named"):
+        p.add_coding("zzz", 10, 20, "stim.praktisch", "ann")
+    first = p.add_coding("t01_huisarts", 10, 20, "stim.praktisch", "ann")
+    assert p.add_coding("t01_huisarts", 10, 20, "stim.praktisch", "ann") == first  # no duplicates
+
+
+def test_undo_redo_survive_reopen(loaded_project, tmp_path):
+    p = loaded_project
+    c1 = p.add_coding("t01_huisarts", 40, 60, "stim.praktisch", "ann")
+    p.add_coding("t01_huisarts", 70, 80, "fin.doorverwijzen", "ann")
+    p.remove_coding(c1)
+    memo = p.add_memo("Interessant stuk over nabijheid", "ann", transcript="t01_huisarts", start=40, end=60)
+    path = p.path
+    p.close()
+    with Project.open(path) as p2:
+        assert p2.undo() == "add segment memo"
+        assert p2.memos() == []
+        assert p2.undo().startswith("remove coding")
+        assert {c.id for c in p2.codings()} == {c1, c1 + 1}
+        assert p2.redo().startswith("remove coding")
+        assert {c.code_id for c in p2.codings()} == {"fin.doorverwijzen"}
+        # a new action clears what could be redone
+        p2.add_coding("t01_huisarts", 90, 95, "stim.praktisch", "ann")
+        assert p2.redo() is None
+        assert memo not in {m.id for m in p2.memos()}
+        while p2.undo():
+            pass
+        assert p2.codings() == []
+
+
+def test_accepting_a_suggestion_is_one_undoable_action(loaded_project):
+    p = loaded_project
+    seg = [s for s in p.segments("t01_huisarts") if s.role == "respondent"][1]
+    p.record_decision("t01_huisarts", seg.start, seg.end, "stim.praktisch.nabijheid", True, "ann", score=0.71,
+                      model_id="m")
+    p.record_decision("t01_huisarts", seg.start, seg.end, "fin.doorverwijzen", False, "ann", score=0.4, model_id="m")
+    assert [(d.code_id, d.accepted) for d in p.decisions()] == [("stim.praktisch.nabijheid", True),
+                                                                 ("fin.doorverwijzen", False)]
+    [coding] = p.codings()
+    assert (coding.code_id, coding.origin, coding.text) == ("stim.praktisch.nabijheid", "suggestion", seg.text)
+    p.undo()  # the reject
+    p.undo()  # the accept: decision and coding together
+    assert p.decisions() == [] and p.codings() == []
+
+
+def test_memos_on_every_target(loaded_project):
+    p = loaded_project
+    p.add_memo("Project-memo", "ann")
+    p.add_memo("Over dit interview", "ann", transcript="t01_huisarts")
+    p.add_memo("Over deze zin", "ann", transcript="t01_huisarts", start=5, end=15)
+    p.add_memo("Over de code", "ann", code_id="stim.praktisch")
+    assert [m.kind for m in p.memos()] == ["project", "transcript", "segment", "code"]
+    with pytest.raises(StoreError):
+        p.add_memo("   ", "ann")
+
+
+def test_codebook_edit_is_saved_and_undoable(project):
+    code = project.codebook().get("stim.praktisch.nabijheid")
+    project.update_code(code.with_changes(description="Dicht bij elkaar werken.", examples=("om de hoek",)))
+    assert project.codebook().get("stim.praktisch.nabijheid").examples == ("om de hoek",)
+    project.update_code(code.with_changes(id="stim.praktisch.vaste_overlegmomenten", label="Vaste overlegmomenten"))
+    assert "stim.praktisch.vaste_overlegmomenten" in project.codebook()
+    project.undo()
+    project.undo()
+    assert "stim.praktisch.vaste_overlegmomenten" not in project.codebook()
+    assert project.codebook().get("stim.praktisch.nabijheid") == code
+
+
+def test_embedding_cache_round_trip(project):
+    import numpy as np
+
+    vectors = {"h1": np.arange(4, dtype=np.float32), "h2": np.ones(4, dtype=np.float32)}
+    project.store_vectors("model-a", vectors)
+    got = project.cached_vectors("model-a", ["h1", "h2", "h3"])
+    assert set(got) == {"h1", "h2"} and np.array_equal(got["h1"], vectors["h1"])
+    assert project.cached_vectors("model-b", ["h1"]) == {}
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from codering.store import Project
+    path, coder, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with Project.open(path) as p:
+        for i in range(n):
+            p.add_coding("t01_huisarts", i + 1, i + 2, "stim.praktisch", coder)
+            if i % 10 == 0:
+                p.add_memo(f"memo {i}", coder)
+""")
+
+
+def test_two_processes_write_one_project_without_corruption(loaded_project):
+    path = str(loaded_project.path)
+    loaded_project.close()
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, path, coder, "150"], stderr=subprocess.PIPE, text=True)
+             for coder in ("ann", "bob")]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with Project.open(path) as p:
+        assert p.integrity_ok()
+        assert len(p.codings(coder="ann")) == 150 and len(p.codings(coder="bob")) == 150
+        assert len(p.memos()) == 30
+        assert len(p.history(1000)) == 330
+
+
+KILLED_IMPORT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from codering.store import Project
+    from codering.transcripts import parse_text
+    path, text = sys.argv[1], Path(sys.argv[2]).read_text(encoding="utf-8")
+    with Project.open(path) as p:
+        for i in range(1000):
+            p.import_transcript(parse_text(text.replace("T-01", f"T-{i}"), f"t{i:04d}"))
+            print(i, flush=True)
+""")
+
+
+def test_sigkill_mid_import_leaves_whole_transcripts_only(tmp_path, small_codebook):
+    big = SMALL_TRANSCRIPT + "\n" + "\n\n".join(
+        f"R: Zin nummer {i} over samenwerking met de huisarts. En nog een zin, bvb. over het OCMW." for i in range(400))
+    source = tmp_path / "big.txt"
+    source.write_text(big, encoding="utf-8")
+    path = tmp_path / "killed.codering"
+    Project.create(path, small_codebook).close()
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(path), str(source)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for _ in range(3):
+        assert proc.stdout.readline(), proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    expected = len(parse_text(big, "x").segments)
+    with Project.open(path) as p:
+        assert p.integrity_ok()
+        rows = p.transcripts()
+        assert len(rows) >= 3
+        assert all(r.segments == expected for r in rows)
+        assert all(r.attributes.get("interview_id") for r in rows)
