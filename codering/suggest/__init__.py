@@ -1,0 +1,1 @@
+"""Suggestion engine for codering."""

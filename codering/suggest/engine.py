@@ -1,0 +1,432 @@
+"""The real suggester: zero-shot codebook matching, learning from the coder, calibrated abstention.
+
+``prepare`` (slow, in a worker) loads the model, embeds the codebook and
+every segment not embedded yet (each segment once per model, kept in the
+project's embedding cache; of the interviewer's turns only the last sentence,
+the question, is needed) and computes the zero-shot scores of every segment.
+``suggest`` and ``observe`` are numpy only:
+
+* ``suggest`` looks up the segment's zero-shot scores, adds what was learned
+  (ridge output, nearest-example vote), turns them into probabilities
+  (:mod:`codering.suggest.calibrate`) and returns at most ``k`` families whose
+  probability is at least ``min_score`` - or nothing, when the segment more
+  likely carries no code at all. Each family is shown as the factor that
+  fits best (coding a factor counts for its category) unless the coder codes
+  that category directly; each suggestion says why.
+* ``observe`` rebuilds the labelled examples from the project's codings and
+  decisions and refits what changed (see :mod:`codering.suggest.learn`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from codering.errors import SuggestError
+from codering.suggest.base import ProgressFn, Suggestion
+from codering.suggest.calibrate import Calibrator, code_features, gate_features
+from codering.suggest.embed import (CHUNK, Embedder, SentenceTransformerEmbedder, VectorCache, embed_cached,
+                                    user_vector_cache)
+from codering.suggest.features import SegmentFeatures, build_features, needed
+from codering.suggest.learn import Learner
+from codering.suggest.lexicon import NEGATIVE_ANCHORS, POSITIVE_ANCHORS
+from codering.suggest.phrases import code_phrases, codebook_key, families
+from codering.suggest.training import TrainingBuilder, design_matrix
+from codering.suggest.zeroshot import ZeroShot
+
+if TYPE_CHECKING:
+    from codering.store import Project
+
+#: Families below this probability are not shown.
+MIN_SCORE = 0.1
+#: The engine abstains when P(any code) is below this.
+GATE_THRESHOLD = 0.5
+#: Refit the calibrator when this many more segments were reviewed (or 10 % more).
+REFIT_EVERY = 10
+#: The calibrator is fitted on at most this many reviewed segments (a random sample).
+CALIBRATION_ROWS = 2000
+
+
+@dataclass
+class SpanScores:
+    """Scores of one span (or of every segment of a transcript, row-wise)."""
+
+    rows: list[int]  # segment indices in the transcript
+    p_any: np.ndarray  # (m,)
+    p_code: np.ndarray  # (m, H) P(family | some code)
+    members: np.ndarray  # (m, C) zero-shot member cosines
+    ridge: np.ndarray | None  # (m, H+1)
+    knn: np.ndarray | None  # (m, H+1)
+    sims: np.ndarray | None  # (m, n examples)
+    vectors: np.ndarray | None = None  # (m, d) sentence vectors (for explanations)
+
+    @property
+    def prob(self) -> np.ndarray:
+        return self.p_any[:, None] * self.p_code
+
+
+class EmbeddingSuggester:
+    """Implements :class:`codering.suggest.base.Suggester` with an embedding model."""
+
+    def __init__(self, model: str | None = None, *, embedder: Embedder | None = None,
+                 min_score: float = MIN_SCORE, gate: float = GATE_THRESHOLD,
+                 use_user_cache: bool = True, learn: bool = True,
+                 segment_cache: "VectorCache | None" = None, chunk: int | None = None) -> None:
+        from codering.suggest.model import DEFAULT_MODEL
+
+        self._explicit_model = model is not None or embedder is not None
+        self.embedder = embedder
+        self.model_id = embedder.model_id if embedder is not None else (model or DEFAULT_MODEL)
+        self.min_score = min_score
+        self.gate = gate
+        self.learn = learn
+        self.use_user_cache = use_user_cache
+        self.chunk = chunk or CHUNK  # texts embedded (and stored) per step: the most an interruption loses
+        self.segment_cache = segment_cache  # extra cache for segment vectors (evaluation data only)
+        self._lock = threading.RLock()
+        self._ready = False
+        self._memory: dict[str, np.ndarray] = {}
+        self._features: dict[int, SegmentFeatures] = {}
+        self._zscores: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._names: dict[int, str] = {}
+        self.zeroshot: ZeroShot | None = None
+        self._codebook_key = ""
+        self._codebook = None
+        self.learner: Learner | None = None
+        self.calibrator = Calibrator()
+        self._training_key: int | None = None
+        self._coded: dict[tuple[int, int], set[int]] = {}
+        self._reviewed: set[tuple[int, int]] = set()
+        self._builder: TrainingBuilder | None = None
+        self._rejected: dict[tuple[int, int], set[str]] = {}
+        self._head_level: set[int] = set()
+        self._base_rate: np.ndarray | None = None
+
+    # -- protocol -------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def prepare(self, project: "Project", progress: ProgressFn | None = None,
+                cancelled: Callable[[], bool] = lambda: False) -> None:
+        if not self._explicit_model:
+            from codering.suggest.model import DEFAULT_MODEL
+
+            self.model_id = project.setting("model") or DEFAULT_MODEL
+            if self.embedder is not None and self.embedder.model_id != self.model_id:
+                self.embedder = None  # the project's model changed since the last prepare
+                self._memory = {}
+        if self.embedder is None:
+            self.embedder = SentenceTransformerEmbedder(self.model_id)
+        if self.embedder.model_id != self.model_id:
+            raise SuggestError(f"embedder is {self.embedder.model_id!r}, engine expects {self.model_id!r}")
+        if not self._build_zeroshot(project, progress, cancelled):
+            return
+        infos = project.transcripts()
+        segments = {t.id: project.segments(t.id) for t in infos}
+        texts = [s.text for segs in segments.values() for s in needed(segs)]
+        if embed_cached(self.embedder, texts, project=project, memory=self._memory, progress=progress,
+                        cancelled=cancelled, what="embedding segments", user_cache=self.segment_cache,
+                        chunk=self.chunk) is None:
+            return
+        with self._lock:
+            self._names = {t.id: t.name for t in infos}
+            self._features = {}
+            self._builder = None
+            for tid, segs in segments.items():
+                self._features[tid] = self._featurise(tid, segs)
+            self._fit_corpus()
+            self._ready = True
+        self.observe(project)
+        if progress:
+            progress("ready", 1, 1)
+
+    def suggest(self, project: "Project", transcript: str | int, start: int, end: int,
+                k: int = 3) -> list[Suggestion]:
+        scores = self.score_span(project, transcript, start, end)
+        if scores is None:
+            return []
+        return self._suggestions(scores, 0, k, exclude_key=self._span_key(project, transcript, scores))
+
+    def observe(self, project: "Project") -> None:
+        if not self._ready:
+            return
+        with self._lock:
+            if self._codebook_changed(project):
+                self._build_zeroshot(project, None, lambda: False)
+                self._fit_corpus()
+            self._fit_learner(project)
+
+    # -- more than the protocol -------------------------------------------------------
+    @property
+    def heads(self) -> list[str]:
+        return self.zeroshot.heads if self.zeroshot else []
+
+    def score_span(self, project: "Project", transcript: str | int, start: int, end: int) -> SpanScores | None:
+        """Probabilities of every family for a span; ``None`` if nothing there can be coded."""
+        if not self._ready:
+            return None
+        with self._lock:  # never half-way through an observe() on another thread
+            return self._score_span(project, transcript, start, end)
+
+    def _score_span(self, project: "Project", transcript: str | int, start: int, end: int) -> SpanScores | None:
+        tid = project.transcript_id(transcript)
+        feats = self._features.get(tid)
+        if feats is None:
+            feats = self._late_features(project, tid)
+        if feats is None:
+            return None
+        rows = [i for i in feats.find(start, end) if not feats.interviewer[i]]
+        if not rows:
+            return None
+        vectors = feats.vectors[rows].mean(0, keepdims=True)
+        if len(rows) == 1:
+            z, members = (a[rows] for a in self._zscores[tid])
+            ctx = feats.context[rows]
+        else:
+            ctx = feats.context[rows].mean(0, keepdims=True)
+            ctx = ctx / max(float(np.linalg.norm(ctx)), 1e-9)
+            val = feats.valence[rows].mean(keepdims=True)
+            tval = feats.turn_valence[rows].mean(keepdims=True)
+            z, members = self.zeroshot.scores(ctx, val, tval)
+        content = np.array([feats.content[rows].sum()])
+        position = np.array([feats.position[rows].mean()])
+        val = np.array([feats.valence[rows].mean()])
+        tval = np.array([feats.turn_valence[rows].mean()])
+        previous = self._previous(tid, [rows[0]])
+        out = self._probabilities(z, members, ctx, val, tval, content, position, previous)
+        out.rows = rows
+        out.vectors = vectors
+        return out
+
+    def transcript_scores(self, project: "Project", transcript: str | int) -> tuple[SegmentFeatures, SpanScores] | None:
+        """Scores of every respondent segment of a transcript at once (for batch runs)."""
+        if not self._ready:
+            return None
+        with self._lock:
+            return self._transcript_scores(project, transcript)
+
+    def _transcript_scores(self, project: "Project", transcript: str | int):
+        tid = project.transcript_id(transcript)
+        feats = self._features.get(tid)
+        if feats is None:
+            feats = self._late_features(project, tid)
+        if feats is None:
+            return None
+        rows = np.flatnonzero(~feats.interviewer)
+        z, members = (a[rows] for a in self._zscores[tid])
+        out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
+                                  feats.turn_valence[rows], feats.content[rows], feats.position[rows],
+                                  self._previous(tid, rows.tolist()))
+        out.rows = rows.tolist()
+        out.vectors = feats.vectors[rows]
+        return feats, out
+
+    def ranked(self, scores: SpanScores, row: int = 0, threshold: bool = True) -> list[str]:
+        """Every family as the code it would be shown as, best first (no explanations).
+
+        With ``threshold`` only what ``suggest`` could show: nothing if the
+        engine abstains, else the families with probability >= ``min_score``.
+        """
+        from codering.suggest.explain import choose_code
+
+        if threshold and scores.p_any[row] < self.gate:
+            return []
+        prob = scores.prob[row]
+        order = np.argsort(-prob)
+        if threshold:
+            order = [h for h in order if prob[h] >= self.min_score]
+        return [choose_code(self, scores, row, int(h)) for h in order]
+
+    def suggestions_for_row(self, scores: SpanScores, row: int, k: int = 3,
+                            exclude_key: tuple[int, int] | None = None, threshold: bool = True) -> list[Suggestion]:
+        return self._suggestions(scores, row, k, exclude_key=exclude_key, threshold=threshold)
+
+    # -- building ------------------------------------------------------------------------
+    def _build_zeroshot(self, project: "Project", progress, cancelled) -> bool:
+        codebook = project.codebook()
+        phrases = code_phrases(codebook)
+        fams = families(codebook)
+        anchors = list(POSITIVE_ANCHORS) + list(NEGATIVE_ANCHORS)
+        texts = [p.text for p in phrases] + anchors
+        vectors = embed_cached(self.embedder, texts, memory=self._memory, progress=progress, cancelled=cancelled,
+                               user_cache=user_vector_cache() if self.use_user_cache else None,
+                               what="embedding the codebook")
+        if vectors is None:
+            return False
+        n = len(phrases)
+        npos = len(POSITIVE_ANCHORS)
+        zs = ZeroShot(phrases, vectors[:n], fams, vectors[n:n + npos], vectors[n + npos:])
+        with self._lock:
+            self.zeroshot = zs
+            self._codebook = codebook
+            self._codebook_key = codebook_key(phrases, fams)
+            self.learner = Learner(zs.heads)
+            self.calibrator = Calibrator()
+            self._training_key = None
+            self._builder = None
+        return True
+
+    def _codebook_changed(self, project: "Project") -> bool:
+        codebook = project.codebook()
+        if codebook is self._codebook:
+            return False
+        key = codebook_key(code_phrases(codebook), families(codebook))
+        self._codebook = codebook
+        return key != self._codebook_key
+
+    def _featurise(self, tid: int, segs) -> SegmentFeatures:
+        from codering.suggest.embed import text_key
+
+        if not segs:
+            return build_features(tid, segs, np.zeros((0, 1), np.float32))
+        dim = len(next(iter(self._memory.values())))
+        blank = np.zeros(dim, np.float32)
+        vectors = np.stack([self._memory.get(text_key(s.text), blank) for s in segs])
+        return build_features(tid, segs, vectors)
+
+    def _late_features(self, project: "Project", tid: int) -> SegmentFeatures | None:
+        """A transcript imported after ``prepare``: embed it now (slow path)."""
+        segs = project.segments(tid)
+        if embed_cached(self.embedder, [s.text for s in needed(segs)], project=project, memory=self._memory,
+                        user_cache=self.segment_cache) is None:
+            return None
+        with self._lock:
+            self._features[tid] = self._featurise(tid, segs)
+            self._names[tid] = project.transcript_name(tid)
+            self._score_transcript(tid)
+            self._builder = None
+        return self._features[tid]
+
+    def _fit_corpus(self) -> None:
+        resp = [f for f in self._features.values() if len(f)]
+        if resp:
+            mask = [~f.interviewer for f in resp]
+            self.zeroshot.fit_corpus(np.concatenate([f.context[m] for f, m in zip(resp, mask)]),
+                                     np.concatenate([f.valence[m] for f, m in zip(resp, mask)]),
+                                     np.concatenate([f.turn_valence[m] for f, m in zip(resp, mask)]))
+        self._zscores = {}
+        for tid in self._features:
+            self._score_transcript(tid)
+
+    def _score_transcript(self, tid: int) -> None:
+        f = self._features[tid]
+        self._zscores[tid] = self.zeroshot.scores(f.context, f.valence, f.turn_valence) if len(f) else (
+            np.zeros((0, len(self.zeroshot.heads))), np.zeros((0, len(self.zeroshot.codes))))
+
+    # -- learning -------------------------------------------------------------------------
+    def _fit_learner(self, project: "Project") -> None:
+        if not self.learn:
+            return
+        if self._builder is None:
+            self._builder = TrainingBuilder(self._features, self._names, self.zeroshot)
+        built = self._builder.build(project)
+        data = built.data
+        self._coded, self._rejected, self._head_level = built.positives, built.rejections, built.head_level
+        self._reviewed = {e.key for e in data.examples}
+        if built.signature == self._training_key:
+            return
+        self._training_key = built.signature
+        self.learner.fit(data, built.context)
+        H = len(self.zeroshot.heads)
+        pos = data.Y[:, :H].sum(0) if data.n else np.zeros(H)
+        coded_n = data.coded.sum() if data.n else 0.0
+        self._base_rate = np.log((pos + 0.5) / (coded_n + 1.0)) if data.n else None
+        grown = data.n - self.calibrator.fitted_on
+        if data.n and (data.n < 100 or grown >= max(REFIT_EVERY, 0.1 * self.calibrator.fitted_on) or grown < 0):
+            self._fit_calibrator(data)
+
+    def _fit_calibrator(self, data) -> None:
+        H = len(self.zeroshot.heads)
+        rows = np.arange(data.n)
+        if data.n > CALIBRATION_ROWS:  # a sample is plenty for a handful of coefficients
+            rows = np.sort(np.random.default_rng(data.n).choice(data.n, CALIBRATION_ROWS, replace=False))
+        examples = [data.examples[r] for r in rows]
+        z = np.stack([self._zscores[e.key[0]][0][e.key[1]] for e in examples])
+        ridge, knn = self.learner.training_predictions(rows)
+        feats = [self._features[e.key[0]] for e in examples]
+        idx = [e.key[1] for e in examples]
+        prev_heads = np.zeros((len(rows), H))
+        prev_state = np.zeros(len(rows))
+        for r, e in enumerate(examples):
+            ph, ps = self._previous(e.key[0], [e.key[1]])
+            prev_heads[r], prev_state[r] = ph[0], ps[0]
+        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads)
+        ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
+        G = gate_features(z, self.zeroshot.relevance(ctx), np.array([f.content[i] for f, i in zip(feats, idx)]),
+                          ridge[:, H], knn[:, H],
+                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state)
+        self.calibrator.fit(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
+        self.calibrator.fitted_on = data.n
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Families coded on the previous sentence of the same turn, and whether it was reviewed.
+
+        Transcripts without interviewer turns (collections of labelled
+        segments) say nothing about how codes run on, so they give zeros.
+        """
+        H = len(self.zeroshot.heads)
+        heads = np.zeros((len(rows), H))
+        state = np.zeros(len(rows))
+        f = self._features.get(tid)
+        if f is None or not self._reviewed or not f.interviewer.any():
+            return heads, state
+        for r, i in enumerate(rows):
+            j = i - 1
+            if j < 0 or f.turns[j] != f.turns[i] or f.interviewer[j]:
+                continue
+            coded = self._coded.get((tid, j))
+            if coded:
+                heads[r, list(coded)] = 1.0
+                state[r] = 1.0
+            elif (tid, j) in self._reviewed:
+                state[r] = -1.0
+        return heads, state
+
+    def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None) -> SpanScores:
+        H = len(self.zeroshot.heads)
+        ridge = knn = sims = None
+        learner = self.learner
+        if self.learn and learner is not None and learner.trained:
+            X = design_matrix(ctx, val, tval, content)
+            ridge, knn, sims = learner.predict(X, ctx)
+        prev_heads, prev_state = previous if previous is not None else (None, None)
+        F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
+                          self._base_rate if ridge is not None else None, prev_heads)
+        G = gate_features(z, self.zeroshot.relevance(ctx), content, None if ridge is None else ridge[:, H],
+                          None if knn is None else knn[:, H], position, prev_state)
+        p_code = self.calibrator.code_prob(F)
+        p_any = self.calibrator.gate_prob(G)
+        return SpanScores([], p_any, p_code, members, ridge, knn, sims)
+
+    def _span_key(self, project: "Project", transcript, scores: SpanScores) -> tuple[int, int] | None:
+        if len(scores.rows) != 1:
+            return None
+        return (project.transcript_id(transcript), scores.rows[0])
+
+    def _suggestions(self, scores: SpanScores, row: int, k: int, exclude_key=None,
+                     threshold: bool = True) -> list[Suggestion]:
+        from codering.suggest.explain import describe
+
+        if threshold and scores.p_any[row] < self.gate:
+            return []
+        prob = scores.prob[row]
+        coded = self._coded.get(exclude_key, set()) if exclude_key else set()
+        rejected = self._rejected.get(exclude_key, set()) if exclude_key else set()
+        out: list[Suggestion] = []
+        for h in np.argsort(-prob):
+            if len(out) >= k:
+                break
+            if threshold and prob[h] < self.min_score:
+                break
+            if int(h) in coded:
+                continue
+            suggestion = describe(self, scores, row, int(h), float(prob[h]))
+            if suggestion.code_id in rejected:
+                continue
+            out.append(suggestion)
+        return out

@@ -1,0 +1,74 @@
+"""Which code to show for a family, and why: the reason a researcher can defend.
+
+A suggestion names either the coder's own nearest coded example
+(``lijkt op: "..." (transcript)``) when what was learned carried it, or the
+phrase of the codebook it matched best (``past bij: "..."``): a description
+sentence, an inclusion note, an example phrase or the label.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from codering.suggest.base import Suggestion
+
+if TYPE_CHECKING:
+    from codering.suggest.engine import EmbeddingSuggester, SpanScores
+
+#: The learned vote above which the nearest example is given as the reason.
+EXAMPLE_VOTE = 0.3
+QUOTE_CHARS = 90
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit - 1].rsplit(" ", 1)[0] + "…"
+    return f'"{text}"'
+
+
+def choose_code(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: int) -> str:
+    """The family's head, or the factor under it that fits the segment best."""
+    zs = engine.zeroshot
+    head = zs.heads[h]
+    members = zs.families[head].members
+    if len(members) == 1 or h in engine._head_level:
+        return head
+    children = members[1:]
+    fit = np.array([scores.members[row, zs.code_index[c]] for c in children], dtype=float)
+    learner = engine.learner
+    if scores.sims is not None and learner is not None and learner.trained:
+        for j, code in enumerate(children):
+            rows = learner.data.member_pos.get(code)
+            if rows:
+                fit[j] += 0.5 * max(0.0, float(np.max(scores.sims[row, np.asarray(rows)])))
+    return children[int(np.argmax(fit))]
+
+
+def describe(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: int, prob: float) -> Suggestion:
+    code_id = choose_code(engine, scores, row, h)
+    learner = engine.learner
+    if scores.knn is not None and learner is not None and learner.trained:
+        vote = float(scores.knn[row, h])
+        ridge = float(scores.ridge[row, h])
+        if vote >= EXAMPLE_VOTE or ridge >= EXAMPLE_VOTE:
+            codes = [code_id] if code_id in learner.data.member_pos else None
+            j = learner.nearest_positive(scores.sims[row], h, codes)
+            if j is None and codes:
+                j = learner.nearest_positive(scores.sims[row], h)
+            if j is not None:
+                ex = learner.data.examples[j]
+                source = "example" if vote >= EXAMPLE_VOTE else "learned"
+                return Suggestion(code_id, round(prob, 3), f"lijkt op: {quote(ex.text)} ({ex.transcript})", source)
+    zs = engine.zeroshot
+    fam = zs.families[zs.heads[h]]
+    codes = [code_id] if code_id != fam.head else fam.members
+    phrase = zs.best_phrase(scores.vectors[row], codes)
+    if phrase is None:
+        label = engine._codebook.get(code_id).label if engine._codebook is not None else code_id
+        return Suggestion(code_id, round(prob, 3), f"past bij de code {quote(label)}", "codebook")
+    if phrase.kind == "label":
+        return Suggestion(code_id, round(prob, 3), f"past bij de code {quote(phrase.text)}", "codebook")
+    return Suggestion(code_id, round(prob, 3), f"past bij: {quote(phrase.text)}", "codebook")

@@ -1,0 +1,108 @@
+"""Suggestion-quality metrics over evaluation units (segments with gold and suggested codes).
+
+Definitions (also in the README):
+
+* A *unit* is one respondent segment (a sentence of a non-interviewer turn)
+  of a gold transcript. Its *gold codes* are the codes of every gold span that
+  covers it: the span covers at least half of the segment, or the segment
+  covers at least half of the span.
+* Codes are compared *at the level of the gold ids*: a suggested factor
+  (``stim.praktisch.nabijheid``) counts as the nearest of itself and its
+  ancestors that the gold data uses (``stim.praktisch``). Suggestions that map
+  to no gold-level id in scope (``niveau.*``, which the gold files do not
+  annotate) are ignored, as are gold codes outside ``--codes``.
+* *Predicted* codes of a unit: the first three distinct in-scope codes the
+  engine suggests (after its abstention threshold). Precision, recall, F1 and
+  Cohen's kappa (per code, over all units: gold present vs predicted) use
+  them; micro averages pool all (unit, code) pairs, macro averages are means
+  over codes that occur in the gold data.
+* *Top-3 recall*: the share of (unit, gold code) pairs whose code is among the
+  first three suggestions of its unit, as shown (so abstaining costs recall);
+  ``top3_recall_ranked`` is the same for the engine's ranking without any
+  threshold. *Abstention* (``abstain_rate``): the share of units without any
+  gold code that got no suggestion at all; ``abstain_rate_coded`` is the same
+  for units with a gold code (each of those costs recall).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Unit:
+    transcript: str
+    start: int
+    end: int
+    text: str
+    gold: frozenset[str]  # in-scope gold-level codes
+    gold_all: frozenset[str]  # every gold code (for the simulated coder)
+    shown: list[str] = field(default_factory=list)  # in-scope gold-level codes suggested, best first, <= 3
+    ranked: list[str] = field(default_factory=list)  # in-scope gold-level codes by rank, no threshold, <= 3
+    suggested: int = 0  # how many suggestions of any code the engine showed
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def kappa(tp: int, fp: int, fn: int, tn: int) -> float:
+    """Cohen's kappa of two binary raters (gold, engine) from their 2x2 table."""
+    n = tp + fp + fn + tn
+    if n == 0:
+        return 0.0
+    observed = (tp + tn) / n
+    expected = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / (n * n)
+    if expected >= 1.0:
+        return 1.0 if observed >= 1.0 else 0.0
+    return (observed - expected) / (1.0 - expected)
+
+
+def score_units(units: list[Unit], scope: list[str]) -> dict:
+    """Overall and per-code metrics for ``units`` over the codes in ``scope``."""
+    per_code: dict[str, dict] = {}
+    tp_all = fp_all = fn_all = 0
+    hits = ranked_hits = gold_pairs = 0
+    for code in scope:
+        tp = fp = fn = tn = top = 0
+        for u in units:
+            g = code in u.gold
+            p = code in u.shown
+            tp += g and p
+            fp += (not g) and p
+            fn += g and not p
+            tn += (not g) and not p
+            top += g and code in u.shown[:3]
+        support = tp + fn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / support if support else 0.0
+        per_code[code] = {
+            "support": support, "predicted": tp + fp, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(_f1(precision, recall), 4),
+            "top3_recall": round(top / support, 4) if support else None,
+            "kappa": round(kappa(tp, fp, fn, tn), 4),
+        }
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+    for u in units:
+        gold_pairs += len(u.gold)
+        hits += len(u.gold & set(u.shown[:3]))
+        ranked_hits += len(u.gold & set(u.ranked[:3]))
+    empty = [u for u in units if not u.gold_all]
+    coded = [u for u in units if u.gold_all]
+    present = [c for c in scope if per_code[c]["support"]]
+    precision = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
+    recall = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
+    overall = {
+        "units": len(units), "gold_pairs": gold_pairs, "codes_in_gold": len(present),
+        "precision": round(precision, 4), "recall": round(recall, 4),
+        "micro_f1": round(_f1(precision, recall), 4),
+        "macro_f1": round(sum(per_code[c]["f1"] for c in present) / len(present), 4) if present else 0.0,
+        "top3_recall": round(hits / gold_pairs, 4) if gold_pairs else 0.0,
+        "top3_recall_ranked": round(ranked_hits / gold_pairs, 4) if gold_pairs else 0.0,
+        "kappa_mean": round(sum(per_code[c]["kappa"] for c in present) / len(present), 4) if present else 0.0,
+        "empty_units": len(empty),
+        "abstain_rate": round(sum(1 for u in empty if not u.suggested) / len(empty), 4) if empty else None,
+        "abstain_rate_coded": round(sum(1 for u in coded if not u.suggested) / len(coded), 4) if coded else None,
+        "mean_suggestions": round(sum(len(u.shown) for u in units) / len(units), 3) if units else 0.0,
+    }
+    return {"overall": overall, "per_code": per_code}

@@ -1,0 +1,356 @@
+"""The suggestion engine with a fast fake embedder: learning, abstention, explanations, resuming."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from codering.codebook import parse_codebook
+from codering.store import Project
+from codering.suggest.base import Suggester, Suggestion
+from codering.suggest.embed import HashingEmbedder, embed_cached, text_key
+from codering.suggest.engine import EmbeddingSuggester
+from codering.suggest.phrases import code_phrases
+from codering.transcripts import parse_text
+
+CODEBOOK = """\
+codebook:
+  id: test
+  name: Test
+codes:
+  - id: stim
+    label: Stimulerende factoren
+    codable: false
+  - id: stim.praktisch
+    parent: stim
+    label: Praktisch
+    description: Praktische zaken zoals nabijheid die samenwerking makkelijker maken.
+  - id: stim.praktisch.nabijheid
+    parent: stim.praktisch
+    label: Nabijheid
+    description: De partners zitten dicht bij elkaar, in hetzelfde gebouw of om de hoek.
+    examples: ["We zitten in hetzelfde gebouw als de huisarts.", "De apotheek is hier om de hoek."]
+  - id: stim.financieel
+    parent: stim
+    label: Financieel
+    description: Geld, subsidies of gedeelde kosten die samenwerking mogelijk maken.
+    examples: ["Dankzij de subsidie van de provincie konden we starten."]
+  - id: rem
+    label: Remmende factoren
+    codable: false
+  - id: rem.praktisch
+    parent: rem
+    label: Praktisch
+    description: Praktische zaken zoals afstand en bereikbaarheid die samenwerking moeilijk maken.
+    examples: ["Die dienst is telefonisch bijna niet bereikbaar."]
+  - id: rem.organisatorisch
+    parent: rem
+    label: Organisatorisch
+    description: Wachtlijsten, administratie en personeelswissels die samenwerking hinderen.
+    examples: ["De wachtlijsten bij de psycholoog zijn maanden lang."]
+  - id: fin
+    label: Finaliteit
+    codable: false
+  - id: fin.doorverwijzen
+    parent: fin
+    label: Doorverwijzen
+    description: Iemand naar een andere dienst of hulpverlener sturen.
+    examples: ["Ik verwijs mensen door naar het CAW."]
+"""
+
+TRANSCRIPT = """\
+interview_id: T-1
+
+I: Met wie werkt u samen?
+
+R: Ja, dat klopt. We zitten in hetzelfde gebouw als de huisarts. Ik verwijs mensen door naar het CAW.
+
+I: Wat loopt er moeilijk?
+
+R: De wachtlijsten bij de psycholoog zijn maanden lang. Die dienst is telefonisch bijna niet bereikbaar.
+
+I: En de kosten?
+
+R: We delen de huur van de zaal met de bibliotheek. We delen de kosten van het lokaal met de bibliotheek. \
+De kosten van de zaal delen we met de bibliotheek en de school.
+
+I: Nog iets?
+
+R: Ja, dat klopt. We delen ook de kosten van de koffie met de bibliotheek.
+"""
+
+
+def make_project(tmp_path, text: str = TRANSCRIPT, name: str = "t1") -> Project:
+    project = Project.create(tmp_path / "p.codering", parse_codebook(CODEBOOK))
+    project.import_transcript(parse_text(text, name), None)
+    return project
+
+
+def segment(project: Project, text: str, transcript: str = "t1"):
+    matches = [s for s in project.segments(transcript) if s.text == text]
+    assert matches, f"no segment {text!r}"
+    return matches[0]
+
+
+@pytest.fixture
+def project(tmp_path):
+    with make_project(tmp_path) as proj:
+        yield proj
+
+
+@pytest.fixture
+def engine(project):
+    eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False)
+    eng.prepare(project)
+    return eng
+
+
+def prob(engine, project, seg, code_id: str) -> float:
+    scores = engine.score_span(project, "t1", seg.start, seg.end)
+    return float(scores.prob[0, engine.heads.index(code_id)])
+
+
+def test_implements_the_suggester_protocol(engine, project):
+    assert isinstance(engine, EmbeddingSuggester)
+    suggester: Suggester = engine  # type-level check that the protocol's names exist
+    assert suggester.ready and suggester.model_id == "fake:hashing"
+    seg = segment(project, "De wachtlijsten bij de psycholoog zijn maanden lang.")
+    found = engine.suggest(project, "t1", seg.start, seg.end, k=3)
+    assert found and all(isinstance(s, Suggestion) for s in found)
+    assert len(found) <= 3
+    assert all(0.0 <= s.score <= 1.0 for s in found)
+    assert found == sorted(found, key=lambda s: -s.score)
+    assert found[0].code_id == "rem.organisatorisch"
+
+
+def test_not_ready_before_prepare_and_no_codes_for_the_interviewer(project):
+    eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False)
+    seg = segment(project, "Wat loopt er moeilijk?")
+    assert not eng.ready
+    assert eng.suggest(project, "t1", seg.start, seg.end) == []
+    eng.prepare(project)
+    assert eng.suggest(project, "t1", seg.start, seg.end) == []  # interviewer turns are never coded
+
+
+def test_a_factor_is_suggested_and_counts_for_its_category(engine, project):
+    seg = segment(project, "We zitten in hetzelfde gebouw als de huisarts.")
+    found = engine.suggest(project, "t1", seg.start, seg.end)
+    assert found[0].code_id == "stim.praktisch.nabijheid"
+
+
+def test_content_free_sentence_gets_no_suggestion(engine, project):
+    seg = segment(project, "Ja, dat klopt.")
+    assert engine.suggest(project, "t1", seg.start, seg.end) == []
+    scores = engine.score_span(project, "t1", seg.start, seg.end)
+    assert scores.p_any[0] < 0.5
+
+
+def test_explanation_names_the_codebook_phrase_it_matched(engine, project):
+    seg = segment(project, "De wachtlijsten bij de psycholoog zijn maanden lang.")
+    top = engine.suggest(project, "t1", seg.start, seg.end)[0]
+    assert top.source == "codebook"
+    assert top.reason == 'past bij: "De wachtlijsten bij de psycholoog zijn maanden lang."'
+
+
+def test_accepting_examples_raises_a_code_and_rejecting_lowers_it(engine, project):
+    first = segment(project, "We delen de huur van de zaal met de bibliotheek.")
+    second = segment(project, "We delen de kosten van het lokaal met de bibliotheek.")
+    target = segment(project, "We delen ook de kosten van de koffie met de bibliotheek.")
+    before = prob(engine, project, target, "stim.financieel")
+    for seg in (first, second):
+        project.record_decision("t1", seg.start, seg.end, "stim.financieel", True, "tester")
+        engine.observe(project)
+    after_accepts = prob(engine, project, target, "stim.financieel")
+    assert after_accepts > before + 0.05
+
+    found = engine.suggest(project, "t1", target.start, target.end)
+    assert found and found[0].code_id == "stim.financieel"
+    assert found[0].source in ("example", "learned")
+    assert found[0].reason.startswith('lijkt op: "We delen de')  # the nearest coded example, by name
+    assert "(t1)" in found[0].reason
+
+    third = segment(project, "De kosten van de zaal delen we met de bibliotheek en de school.")
+    project.record_decision("t1", third.start, third.end, "stim.financieel", False, "tester")
+    engine.observe(project)
+    after_reject = prob(engine, project, target, "stim.financieel")
+    assert after_reject < after_accepts
+
+
+def test_rejected_code_is_not_suggested_again_for_that_segment(engine, project):
+    seg = segment(project, "De wachtlijsten bij de psycholoog zijn maanden lang.")
+    top = engine.suggest(project, "t1", seg.start, seg.end)[0]
+    project.record_decision("t1", seg.start, seg.end, top.code_id, False, "tester")
+    engine.observe(project)
+    assert top.code_id not in [s.code_id for s in engine.suggest(project, "t1", seg.start, seg.end)]
+
+
+def test_a_coded_sentence_makes_its_code_likelier_for_the_next_sentence_of_the_turn(engine, project):
+    first = segment(project, "We delen de huur van de zaal met de bibliotheek.")
+    nxt = segment(project, "We delen de kosten van het lokaal met de bibliotheek.")
+    other = engine.heads.index("rem.praktisch")
+    before = engine.score_span(project, "t1", nxt.start, nxt.end).prob[0, other]
+    project.add_coding("t1", first.start, first.end, "rem.praktisch", "tester")
+    engine.observe(project)
+    after = engine.score_span(project, "t1", nxt.start, nxt.end).prob[0, other]
+    assert after > before
+
+
+def test_suggest_and_observe_are_fast(engine, project):
+    segs = [s for s in project.segments("t1") if s.role != "interviewer"]
+    t0 = time.perf_counter()
+    for s in segs * 5:
+        engine.suggest(project, "t1", s.start, s.end)
+    per_suggest = (time.perf_counter() - t0) / (len(segs) * 5)
+    assert per_suggest < 0.020
+    t0 = time.perf_counter()
+    project.record_decision("t1", segs[1].start, segs[1].end, "stim.praktisch.nabijheid", True, "tester")
+    engine.observe(project)
+    assert time.perf_counter() - t0 < 0.100
+
+
+def test_interrupted_embedding_resumes_without_embedding_anything_twice(tmp_path):
+    long = "interview_id: T-2\n\n" + "\n\n".join(
+        f"I: Vraag nummer {i}?\n\nR: Antwoord {i} over samenwerking met partner {i}. Nog een zin {i} over de wijk."
+        for i in range(40)) + "\n"
+    with make_project(tmp_path, long, "t2") as project:
+        texts = {s.text for s in project.segments("t2")}
+        first = HashingEmbedder()
+        eng = EmbeddingSuggester(embedder=first, use_user_cache=False, chunk=25)
+        # checked before each chunk: the codebook and two chunks of segments get done
+        eng.prepare(project, cancelled=lambda: first.calls >= 3)
+        assert not eng.ready
+        segment_texts_done = first.texts_embedded - len(eng.zeroshot.phrases) - 12  # minus codebook + anchors
+        assert segment_texts_done == 50
+
+        second = HashingEmbedder()  # a new run, as after a restart
+        eng2 = EmbeddingSuggester(embedder=second, use_user_cache=False, chunk=25)
+        progress: list[tuple[str, int, int]] = []
+        eng2.prepare(project, progress=lambda *a: progress.append(a))
+        assert eng2.ready
+        codebook_texts = len(eng2.zeroshot.phrases) + 12
+        assert second.texts_embedded - codebook_texts == len(texts) - 50
+        assert ("embedding segments", len(texts) - 50, len(texts) - 50) in progress
+
+        third = HashingEmbedder()
+        EmbeddingSuggester(embedder=third, use_user_cache=False).prepare(project)
+        assert third.texts_embedded == codebook_texts  # every segment vector came from the project
+
+
+def test_embed_cached_stores_vectors_under_the_model_and_text_hash(project):
+    fake = HashingEmbedder(dim=64)
+    vectors = embed_cached(fake, ["een", "twee", "een"], project=project)
+    assert vectors.shape == (3, 64) and np.allclose(vectors[0], vectors[2])
+    assert fake.texts_embedded == 2
+    stored = project.cached_vectors("fake:hashing", [text_key("een"), text_key("twee")])
+    assert set(stored) == {text_key("een"), text_key("twee")}
+    assert embed_cached(fake, ["twee"], project=project).shape == (1, 64) and fake.texts_embedded == 2
+
+
+def test_batch_suggest_command_stores_suggestions_and_resumes(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import codering.suggest.engine as engine_mod
+    from codering.suggest.cli import suggest_command
+
+    monkeypatch.setenv("CODERING_CACHE", str(tmp_path / "cache"))
+    made: list[HashingEmbedder] = []
+
+    class Interrupting(HashingEmbedder):
+        fail_after: int | None = None
+
+        def encode(self, texts):
+            if self.fail_after is not None and self.calls >= self.fail_after:
+                raise KeyboardInterrupt  # Ctrl-C in the middle of embedding
+            return super().encode(texts)
+
+    def factory(name=None, **_kw):
+        made.append(Interrupting(model_id=name))
+        return made[-1]
+
+    monkeypatch.setattr(engine_mod, "SentenceTransformerEmbedder", factory)
+    monkeypatch.setattr(engine_mod, "CHUNK", 4)
+
+    class State:
+        project_path = "p.codering"
+
+        def __init__(self, proj):
+            self._project = proj
+
+        def project(self):
+            return self._project
+
+    with make_project(tmp_path) as project:
+        project.set_setting("model", "fake:hashing")
+        segment_texts = {s.text for s in project.segments("t1")}
+        Interrupting.fail_after = 2  # the codebook, one chunk of 4 segments, then Ctrl-C
+        result = CliRunner().invoke(suggest_command, [], obj=State(project))
+        assert result.exit_code != 0  # click turns Ctrl-C into "Aborted!"
+        assert made[0].model_id == "fake:hashing"
+        assert project.stored_suggestions("t1") == []
+
+        Interrupting.fail_after = None
+        result = CliRunner().invoke(suggest_command, ["t1"], obj=State(project))
+        assert result.exit_code == 0, result.output
+        # the codebook came from the per-user cache, the first 4 segments from the project
+        # (sentences identical to a codebook example were never embedded separately)
+        codebook_texts = {p.text for p in code_phrases(project.codebook())}
+        assert made[1].texts_embedded == len(segment_texts - codebook_texts) - 4
+        rows = project.stored_suggestions("t1")
+        assert rows and {r[6] for r in rows} == {"fake:hashing"}
+        assert "Stored suggestions for" in result.output
+        wachtlijst = segment(project, "De wachtlijsten bij de psycholoog zijn maanden lang.")
+        assert any(r[0] == wachtlijst.start and r[2] == "rem.organisatorisch" and r[3] == 0 for r in rows)
+
+        result = CliRunner().invoke(suggest_command, ["nope"], obj=State(project))
+        assert result.exit_code == 2 and "no transcript named 'nope'" in result.output
+
+
+def test_importing_the_cli_stays_light():
+    code = ("import sys, codering.suggest.cli, codering.suggest.base; "
+            "print(','.join(m for m in ('torch', 'sentence_transformers', 'sklearn', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_model_commands_show_and_set_the_projects_model(project, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from codering.suggest.cli import model_command
+    from codering.suggest.model import DEFAULT_MODEL
+
+    monkeypatch.setenv("CODERING_CACHE", str(tmp_path / "cache"))
+
+    class State:
+        project_path = "p.codering"
+
+        def project(self):
+            return project
+
+    result = CliRunner().invoke(model_command, ["info"], obj=State())
+    assert result.exit_code == 0 and DEFAULT_MODEL in result.output and "not built yet" in result.output
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    result = CliRunner().invoke(model_command, ["use", str(folder)], obj=State())
+    assert result.exit_code == 0, result.output
+    assert project.setting("model") == str(folder)
+    engine = EmbeddingSuggester(use_user_cache=False)
+    assert engine.model_id == DEFAULT_MODEL  # until it is prepared on the project
+    result = CliRunner().invoke(model_command, ["use", "x"], obj=None)
+    assert result.exit_code == 2
+
+
+def test_a_new_code_in_the_codebook_is_suggested_after_observe(engine, project):
+    from codering.codebook import Code
+
+    seg = segment(project, "We delen de huur van de zaal met de bibliotheek.")
+    project.update_code(Code("ctx.bib", "Bibliotheek", parent=None,
+                             description="Samenwerking met de bibliotheek rond de zaal en de huur.",
+                             examples=("We delen de huur van de zaal met de bibliotheek.",)), "tester")
+    engine.observe(project)
+    assert "ctx.bib" in engine.heads
+    scores = engine.score_span(project, "t1", seg.start, seg.end)
+    assert engine.heads[int(np.argmax(scores.prob[0]))] == "ctx.bib"
