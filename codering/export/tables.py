@@ -1,0 +1,238 @@
+"""Pure functions: a project (or its ``ExportData``) in, ``Table``s (pandas frames) out.
+
+Every function takes the project or an ``ExportData`` from ``data.load``
+(load once when building several tables), plus ``where``/``coder`` filters
+when given a project. Counting rules are in ``codering.export.data``.
+
+Decisions:
+
+- Factor tables list a category's *factors* (its codable children; deeper
+  codes count for their factor). Codings of a category itself, without a
+  factor, count for the category in every count, but are not a factor: the
+  Tabel 5/6 row stays "in the table's own words"; such codings are named in a
+  footnote ("Gecodeerd op categorieniveau, zonder specifieke factor:
+  Praktische (3)") and get their own "(geen specifieke factor)" row in the
+  detail table.
+- Every category keeps its row, also without coded factors (one row per
+  category, as in the report); a table with nothing coded at all is refused
+  with ``NothingToExport`` instead of writing an empty file.
+- Factors in a Tabel 5/6 row are ordered by coded segments, then interviews,
+  then codebook order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from codering.export.common import (
+    as_data,
+    display_labels,
+    factor_title,
+    make_frame,
+    ordered,
+    percent,
+    polarity_root,
+    polarity_roots,
+    polarity_word,
+)
+from codering.export.data import ExportData, NothingToExport, factors, load
+from codering.export.labels import in_list, join_factors, text
+from codering.export.relations import cooccurrence, cooccurrence_counts, crosstab
+from codering.export.writers import Table
+
+if TYPE_CHECKING:
+    from codering.codebook import Code
+
+__all__ = [
+    "ExportData", "NothingToExport", "Table", "all_tables", "as_data", "codebook_table", "cooccurrence",
+    "cooccurrence_counts", "crosstab", "display_labels", "factor_detail", "factor_overview", "factor_title",
+    "load", "percent", "polarity_root", "polarity_roots", "polarity_word", "uncoded_factors",
+]
+
+
+# -- Tabel 5 / Tabel 6 ------------------------------------------------------------------------
+
+def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = False, interviews: bool = False,
+                    min_interviews: int = 0, order: str = "frequency", title: str | None = None,
+                    where: dict | None = None, coder: str | None = None) -> Table:
+    """Tabel 5 (stimulerend) or Tabel 6 (remmend): one row per category, its coded factors in one cell.
+
+    ``counts`` adds "(7)" coded segments per factor, ``interviews`` the number
+    of interviews (both: "(7; 5)"); ``min_interviews`` leaves out factors
+    mentioned in fewer interviews.
+    """
+    data = as_data(source, where, coder)
+    book, lang = data.codebook, data.language
+    root = polarity_root(book, polarity)
+    rows, bare = [], []
+    for category in book.children(root.id):
+        listed = [f for f in ordered(data, factors(book, category.id), order)
+                  if data.count(f.id) and data.count(f.id, "interviews") >= max(min_interviews, 1)]
+        words = [in_list(f.label, i == 0) for i, f in enumerate(listed)]
+        if counts or interviews:
+            words = [f"{w} ({_count_text(data, f.id, counts, interviews)})" for w, f in zip(words, listed)]
+        rows.append([category.label, ", ".join(words)])
+        own = data.direct_count(category.id)
+        if own:
+            bare.append(f"{category.label} ({own})")
+    if not any(r[1] for r in rows):
+        more = f" in at least {min_interviews} interviews" if min_interviews > 1 else ""
+        raise NothingToExport(f"no {polarity_word(root, 'nl')} "
+                              f"factors coded{more} in the selected interviews "
+                              f"({data.interviews} interviews, {len(data.marks)} codings)")
+    notes = []
+    if counts and interviews:
+        notes.append(text("note_both", lang, n=data.interviews))
+    elif counts:
+        notes.append(text("note_counts", lang))
+    elif interviews:
+        notes.append(text("note_interviews", lang, n=data.interviews))
+    if min_interviews > 1:
+        notes.append(text("note_min", lang, k=min_interviews))
+    if bare:
+        notes.append(text("note_category_codings", lang, items=", ".join(bare)))
+    notes += data.selection_notes()
+    frame = make_frame(rows, [text("col_category", lang), text("col_factors", lang)], lang, header=False)
+    return Table(name=f"factors-{polarity_word(root, 'nl') if root.id in ('stim', 'rem') else root.id}",
+                 title=title or factor_title(root, lang), frame=frame, notes=notes)
+
+
+def _count_text(data: ExportData, code_id: str, counts: bool, interviews: bool) -> str:
+    parts = []
+    if counts:
+        parts.append(str(data.count(code_id)))
+    if interviews:
+        parts.append(str(data.count(code_id, "interviews")))
+    return "; ".join(parts)
+
+
+def uncoded_factors(source, polarity: str = "stimulerend", *, where: dict | None = None,
+                    coder: str | None = None) -> Table:
+    """Codebook factors that no selected interview mentions, per category (the 'uncoded factors' check)."""
+    data = as_data(source, where, coder)
+    book, lang = data.codebook, data.language
+    root = polarity_root(book, polarity)
+    rows = []
+    for category in book.children(root.id):
+        missing = [f.label for f in factors(book, category.id) if not data.count(f.id)]
+        if missing:
+            rows.append([category.label, join_factors(missing)])
+    word = polarity_word(root, lang)
+    if not rows:
+        raise NothingToExport(f"every {polarity_word(root, 'nl')} factor of the codebook is coded at least once "
+                              "in the selected interviews")
+    adjective = text(f"adj_{root.id}", lang) if root.id in ("stim", "rem") else word
+    frame = make_frame(rows, [text("col_category", lang), text("col_uncoded", lang)], lang)
+    notes = data.selection_notes()
+    return Table(name=f"uncoded-{polarity_word(root, 'nl') if root.id in ('stim', 'rem') else root.id}",
+                 title=text("title_uncoded", lang, polarity=adjective), frame=frame, notes=notes)
+
+
+# -- factor detail -----------------------------------------------------------------------------
+
+def factor_detail(source, polarity: str | None = None, *, quotes: int = 1, quote_length: int = 300,
+                  include_uncoded: bool = False, order: str = "codebook",
+                  where: dict | None = None, coder: str | None = None) -> Table:
+    """One row per factor: polarity, category, segments, interviews, % interviews, representative quotes."""
+    from codering.export.quotes import QuotePicker
+
+    data = as_data(source, where, coder)
+    book, lang = data.codebook, data.language
+    roots = polarity_roots(book, polarity)
+    entries: list[tuple[Code, Code, Code | None]] = []  # (root, category, factor or None)
+    for root in roots:
+        for category in book.children(root.id):
+            for factor in ordered(data, factors(book, category.id), order):
+                if include_uncoded or data.count(factor.id):
+                    entries.append((root, category, factor))
+            if data.direct_count(category.id):
+                entries.append((root, category, None))
+    if not any(data.count(f.id if f else c.id) for _, c, f in entries):
+        raise NothingToExport(f"no factors coded in the selected interviews "
+                              f"({data.interviews} interviews, {len(data.marks)} codings)")
+    pools = {(c.id, f.id if f else None): (data.marks_under(f.id) if f else data.direct_marks(c.id))
+             for _, c, f in entries}
+    picker = QuotePicker(data, [m for pool in pools.values() for m in pool])
+    rows = []
+    for root, category, factor in entries:
+        code_id = factor.id if factor else category.id
+        pool = pools[(category.id, factor.id if factor else None)]
+        if factor:
+            segments, heard = data.count(code_id), data.count(code_id, "interviews")
+        else:
+            segments, heard = data.direct_count(code_id), len({m.transcript_id for m in pool})
+        chosen = picker.pick(pool, quotes)
+        rows.append([polarity_word(root, lang), category.label, factor.label if factor else text("no_factor", lang),
+                     segments, heard, percent(heard, data.interviews),
+                     "\n".join(picker.quote(m, quote_length) for m in chosen)])
+    columns = [text(k, lang) for k in ("col_polarity", "col_category", "col_factor", "col_segments",
+                                       "col_interviews", "col_share", "col_quotes")]
+    method = (text("method_vectors", lang, model=data.model_id) if picker.used_vectors
+              else text("method_tfidf", lang))
+    notes = [text("note_detail", lang, n=data.interviews, method=method)]
+    if any("(" in r[6] and ", ~" in r[6] for r in rows):
+        notes.append(text("note_approx_time", lang))
+    notes += data.selection_notes()
+    return Table(name="factor-detail", title=text("title_detail", lang), frame=make_frame(rows, columns, lang),
+                 notes=notes)
+
+
+# -- codebook --------------------------------------------------------------------------------------
+
+def codebook_table(source, *, criteria: bool = False, where: dict | None = None,
+                   coder: str | None = None) -> Table:
+    """The codebook for the annex: id, label, description (and inclusion/exclusion), counts per code."""
+    data = as_data(source, where, coder)
+    book, lang = data.codebook, data.language
+    rows = []
+    for _, code in book.walk():
+        row = [code.id, code.label, code.description]
+        if criteria:
+            row += [code.include, code.exclude]
+        row += [data.count(code.id), data.count(code.id, "interviews")]
+        rows.append(row)
+    keys = ["col_code", "col_label", "col_description"] + (["col_include", "col_exclude"] if criteria else []) \
+        + ["col_segments", "col_interviews"]
+    notes = [text("note_codebook", lang), *data.selection_notes()]
+    return Table(name="codebook", title=text("title_codebook", lang, name=book.name),
+                 frame=make_frame(rows, [text(k, lang) for k in keys], lang), notes=notes)
+
+
+# -- everything at once --------------------------------------------------------------------------
+
+WIDE_FORMATS = ("xlsx", "csv", "html")
+
+
+def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, unit: str = "segments",
+               fmt: str | None = None, where: dict | None = None,
+               coder: str | None = None) -> tuple[list[Table], list[str]]:
+    """Every report table: Tabel 5 and 6 (with counts), detail, cross-tabulations, co-occurrence, codebook.
+
+    ``by`` defaults to ``locatie`` and ``actorgroep`` where interviews have them.
+    The co-occurrence matrix (one column per factor) is only included for
+    ``fmt`` in xlsx, csv, html (or None); Word, Markdown and LaTeX get the edge list.
+    Returns the tables and a message per table left out because it had nothing to show.
+    """
+    data = as_data(source, where, coder)
+    attrs = list(by) if by else [a for a in ("locatie", "actorgroep")
+                                 if any(a in t.attributes for t in data.transcripts)]
+    wide = fmt is None or fmt in WIDE_FORMATS
+    builders: list[tuple[str, Callable[[], list[Table]]]] = [
+        ("Tabel 5", lambda: [factor_overview(data, "stimulerend", counts=True)]),
+        ("Tabel 6", lambda: [factor_overview(data, "remmend", counts=True)]),
+        ("factor detail", lambda: [factor_detail(data)]),
+        *[(f"crosstab {a}", lambda a=a: [crosstab(data, group, a, unit=unit)]) for a in attrs],
+        ("co-occurrence", lambda: list(cooccurrence(data)) if wide else [cooccurrence(data)[1]]),
+        ("codebook", lambda: [codebook_table(data)]),
+    ]
+    out: list[Table] = []
+    skipped: list[str] = []
+    for label, build in builders:
+        try:
+            out.extend(build())
+        except NothingToExport as exc:
+            skipped.append(f"{label}: {exc}")
+    if not out:
+        raise NothingToExport("nothing to export: no table has any codings in the selected interviews")
+    return out, skipped

@@ -1,0 +1,208 @@
+"""`codering export ...` end to end: through click's CliRunner, and through the real command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from codering.errors import ExportError
+from codering.export.cli import export_group
+from tests.conftest import ROOT, run_cli
+from tests.test_export_support import build_project
+
+TABEL5 = "Tabel 5. Overzicht stimulerende factoren voor samenwerking"
+
+
+def _registered() -> bool:
+    from codering.cli import cli
+
+    return "export" in cli.commands
+
+
+@click.group()
+@click.option("-p", "--project")
+@click.pass_context
+def root(ctx: click.Context, project: str | None) -> None:
+    from codering.cli import State
+
+    ctx.obj = State(project, False)
+    ctx.call_on_close(ctx.obj.close)
+
+
+root.add_command(export_group)
+
+
+@pytest.fixture
+def study(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODERING_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
+    path = tmp_path / "mini.codering"
+    build_project(path).close()
+    return path
+
+
+def invoke(study, *args: str):
+    return CliRunner().invoke(root, ["-p", str(study), "export", *args], catch_exceptions=True)
+
+
+def ok(result):
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def test_prints_tabel5_to_the_terminal(study):
+    out = ok(invoke(study, "factors", "--polarity", "stimulerend"))
+    assert out.splitlines()[0].rstrip() == TABEL5
+    assert "Nabijheid, meer vrijwilligers, aanspreekbaarheid" in out
+    both = ok(invoke(study, "factors", "--counts"))
+    assert TABEL5 in both and "Tabel 6. Overzicht remmende factoren voor samenwerking" in both
+    assert "Nabijheid (4)" in both
+
+
+def test_writes_docx_and_refuses_to_overwrite(study, tmp_path):
+    from docx import Document
+
+    target = tmp_path / "tabel5.docx"
+    out = ok(invoke(study, "factors", "--polarity", "stimulerend", "-o", str(target)))
+    assert out == f"Wrote {target} ({TABEL5}).\n"
+    assert Document(target).tables[0].rows[2].cells[1].text == "Nabijheid, meer vrijwilligers, aanspreekbaarheid"
+    again = invoke(study, "factors", "--polarity", "stimulerend", "-o", str(target))
+    assert isinstance(again.exception, ExportError)
+    assert "exists; use --force" in str(again.exception)
+    ok(invoke(study, "factors", "--polarity", "remmend", "-o", str(target), "--force"))
+    assert Document(target).paragraphs[0].text.startswith("Tabel 6.")
+
+
+def test_default_names_go_to_exports_and_never_replace(study, tmp_path):
+    ok(invoke(study, "factors", "--format", "md"))
+    ok(invoke(study, "factors", "--format", "md"))
+    exports = tmp_path / "home" / "exports"
+    assert sorted(p.name for p in exports.iterdir()) == ["mini-factors-2.md", "mini-factors.md"]
+    folder = tmp_path / "map"
+    folder.mkdir()
+    ok(invoke(study, "codebook", "--format", "html", "-o", str(folder)))
+    assert (folder / "mini-codebook.html").exists()
+
+
+def test_crosstab_csv_long(study, tmp_path):
+    target = tmp_path / "k.csv"
+    ok(invoke(study, "crosstab", "--group", "fin", "--by", "locatie", "--layout", "long", "-o", str(target)))
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[:3] == ["Finaliteit,#,%", "Beernem,,", "Doorverwijzen,3,50"]
+    assert lines[-1] == "Totaal,8,100"
+
+
+def test_several_tables_as_csv_become_one_file_each(study, tmp_path):
+    out = ok(invoke(study, "factors", "--uncoded", "-o", str(tmp_path / "f.csv")))
+    names = ["f-factors-stimulerend.csv", "f-uncoded-stimulerend.csv", "f-factors-remmend.csv",
+             "f-uncoded-remmend.csv"]
+    assert out == f"Wrote {', '.join(str(tmp_path / n) for n in names)} (4 tables).\n"
+    assert sorted(p.name for p in tmp_path.glob("f-*.csv")) == sorted(names)
+
+
+def test_crosstab_by_actorgroep_in_interviews_with_filter(study, tmp_path):
+    out = ok(invoke(study, "crosstab", "--by", "actorgroep", "--unit", "interviews", "--where", "locatie=Beernem"))
+    assert "Finaliteit uitgesplitst naar actorgroep" in out
+    assert "Alleen interviews met locatie = Beernem (n = 2)." in out
+
+
+def test_detail_cooccurrence_codebook(study, tmp_path):
+    from openpyxl import load_workbook
+
+    ok(invoke(study, "detail", "--quotes", "2", "-o", str(tmp_path / "d.xlsx")))
+    sheet = load_workbook(tmp_path / "d.xlsx")["factor-detail"]
+    assert sheet["C6"].value == "Nabijheid" and sheet["G6"].value.count("\n") == 1
+    ok(invoke(study, "cooccurrence", "--unit", "turn", "--form", "edges", "-o", str(tmp_path / "c.md")))
+    text = (tmp_path / "c.md").read_text(encoding="utf-8")
+    assert "| Gemeenschappelijk doel | Aanspreekbaarheid | 1 | 1 | 1 | 1 |" in text
+    printed = ok(invoke(study, "cooccurrence"))
+    assert "Nabijheid" in printed and "(matrix)" not in printed  # the terminal gets the edge list
+    ok(invoke(study, "codebook", "--criteria", "-o", str(tmp_path / "cb.tex")))
+    assert r"\caption{Codeboek: Mini codeboek}" in (tmp_path / "cb.tex").read_text(encoding="utf-8")
+
+
+def test_figures(study, tmp_path):
+    ok(invoke(study, "figure", "factors", "-o", str(tmp_path / "f.svg")))
+    assert b"<svg" in (tmp_path / "f.svg").read_bytes()[:2000]
+    out = ok(invoke(study, "figure", "heatmap", "--by", "actorgroep", "--unit", "interviews"))
+    written = tmp_path / "home" / "exports" / "mini-figuur-heatmap-actorgroep.png"
+    assert out == f"Wrote {written}.\n" and written.stat().st_size > 5000
+    ok(invoke(study, "figure", "network", "--polarity", "remmend", "--unit", "turn", "-o", str(tmp_path / "n.png")))
+    bad = invoke(study, "figure", "network", "--unit", "interviews")
+    assert bad.exit_code == 2 and "--unit" in bad.output
+
+
+def test_all_tables_in_one_workbook_with_figures(study, tmp_path):
+    from openpyxl import load_workbook
+
+    target = tmp_path / "uit" / "rapport.xlsx"
+    out = ok(invoke(study, "all", "-o", str(target), "--figures"))
+    assert load_workbook(target).sheetnames == [
+        "factors-stimulerend", "factors-remmend", "factor-detail", "crosstab-fin-locatie",
+        "crosstab-fin-actorgroep", "cooccurrence-matrix", "cooccurrence-edges", "codebook"]
+    for kind in ("factors", "heatmap", "network"):
+        assert (tmp_path / "uit" / f"mini-figuur-{kind}.png").exists()
+    assert out.count("Wrote") == 4
+
+
+def test_all_as_docx_leaves_out_the_wide_matrix(study, tmp_path):
+    from docx import Document
+
+    ok(invoke(study, "all", "-o", str(tmp_path / "rapport.docx")))
+    captions = [p.text for p in Document(tmp_path / "rapport.docx").paragraphs if p.style.name == "Caption"]
+    assert "Samen gecodeerde factoren per segment" in captions
+    assert not any("(matrix)" in c for c in captions)
+
+
+def test_filters_and_their_errors(study):
+    result = invoke(study, "factors", "--where", "locatie=Gent")
+    assert isinstance(result.exception, ExportError)
+    assert str(result.exception) == "no interviews match locatie = Gent (values of locatie: Beernem, Tongeren)"
+    bad = invoke(study, "factors", "--where", "locatie")
+    assert bad.exit_code == 2 and "ATTR=VALUE" in bad.output
+    coder = invoke(study, "factors", "--coder", "bob", "--polarity", "remmend")
+    assert "Beroepsgeheim en privacywetgeving" in ok(coder)
+    none = invoke(study, "factors", "--coder", "bob", "--polarity", "stimulerend")
+    assert "no stimulerend factors coded" in str(none.exception)
+
+
+def test_every_export_command_has_help():
+    for name in ("factors", "detail", "crosstab", "cooccurrence", "codebook", "figure", "all"):
+        result = CliRunner().invoke(root, ["export", name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_importing_the_export_cli_stays_light():
+    code = ("import sys, codering.cli, codering.export, codering.export.cli; "
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'openpyxl', 'docx', 'numpy', 'sklearn') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not _registered(), reason="`codering export` is registered in codering/cli.py by the lead")
+def test_through_the_real_command(tmp_path):
+    path = tmp_path / "mini.codering"
+    build_project(path).close()
+    shown = run_cli("-p", str(path), "export", "factors", "--polarity", "stimulerend", env={"COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[0].rstrip() == TABEL5
+    target = tmp_path / "t.xlsx"
+    written = run_cli("-p", str(path), "export", "factors", "--counts", "-o", str(target))
+    assert written.returncode == 0, written.stderr
+    assert target.exists()
+    again = run_cli("-p", str(path), "export", "factors", "-o", str(target))
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"codering: error: {target} exists; use --force to replace it or choose another name"
+    empty = run_cli("-p", str(path), "export", "factors", "--where", "locatie=Gent")
+    assert empty.returncode == 1
+    assert empty.stderr.strip() == ("codering: error: no interviews match locatie = Gent "
+                                    "(values of locatie: Beernem, Tongeren)")
+    helped = run_cli("--help")
+    assert "export" in helped.stdout
