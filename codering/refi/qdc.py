@@ -1,0 +1,119 @@
+"""REFI-QDA codebooks (``.qdc``): write the project's codebook, read what other tools write.
+
+``write_qdc`` writes a file that validates against ``Codebook.xsd``; codering's
+own fields ride in each code's description (see :mod:`codering.refi.common`).
+``read_qdc`` reads leniently: any schema location, codes without descriptions
+or colours, non-GUID GUIDs, code groups (``Set``) as folder codes.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codering.codebook import Codebook
+from codering.errors import ExportError
+from codering.refi.common import (
+    CODEBOOK_NS,
+    ORIGIN,
+    RefiError,
+    append_codes,
+    build_codebook,
+    codebook_base,
+    codebook_meta,
+    kid,
+    local,
+    merge_codebook,
+    parse_xml,
+    read_codes,
+    read_sets,
+    xml_bytes,
+)
+
+__all__ = ["CodebookImport", "import_codebook", "parse_qdc", "read_qdc", "write_qdc"]
+
+
+def write_qdc(codebook: Codebook, path: str | Path, *, base: str | None = None, force: bool = False) -> Path:
+    """Write ``codebook`` as a QDC file. ``base``: the project id, so GUIDs match the project's QDPX export."""
+    from lxml import etree
+
+    from codering.fileio import atomic_write_bytes
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise ExportError(f"{path}: exists; choose another name or add --force")
+    if not len(codebook):
+        raise ExportError(f"codebook '{codebook.id}' has no codes; a QDC file needs at least one")
+    xsi = "http://www.w3.org/2001/XMLSchema-instance"
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS, "xsi": xsi}, origin=ORIGIN)
+    root.set(f"{{{xsi}}}schemaLocation", f"{CODEBOOK_NS} Codebook.xsd")
+    append_codes(etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes"), codebook, base or codebook_base(codebook),
+                 CODEBOOK_NS)
+    atomic_write_bytes(path, xml_bytes(root))
+    return path
+
+
+def parse_qdc(path: str | Path, target: Codebook | None = None,
+              base: str | None = None) -> tuple[Codebook, list[str]]:
+    """Read a QDC file: (codebook, notices). With ``target`` (and the project id as ``base``),
+    codes that are already in the project keep their ids."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RefiError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise RefiError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if zipfile.is_zipfile(path):
+        raise RefiError(f"{path}: a zip archive, not a codebook (a .qdpx project? import it with `codering import`)")
+    root = parse_xml(data, str(path))
+    if local(root) != "CodeBook":
+        hint = " (a project.qde; import the .qdpx with `codering import`)" if local(root) == "Project" else ""
+        raise RefiError(f"{path} line {root.sourceline}: the root element is <{local(root)}>, not <CodeBook>{hint}")
+    codes_el = kid(root, "Codes")
+    if codes_el is None:
+        raise RefiError(f"{path}: no <Codes> in the codebook")
+    notices: list[str] = []
+    codes = read_codes(codes_el, str(path), notices)
+    if not codes:
+        raise RefiError(f"{path} line {codes_el.sourceline}: <Codes> holds no codes")
+    sets, _ = read_sets(kid(root, "Sets"), "guid")
+    book, _ = build_codebook(codes, sets, codebook_meta(path, root.get("origin")), notices, target, base)
+    return book, notices
+
+
+def read_qdc(path: str | Path) -> Codebook:
+    """A QDC file as a codebook (ids from codering's id lines, else derived from the names)."""
+    return parse_qdc(path)[0]
+
+
+@dataclass
+class CodebookImport:
+    path: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.path}: {self.added} codes added, {self.updated} updated, "
+                f"{self.unchanged} already in the codebook")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def import_codebook(project, path: str | Path, coder: str, *, update: bool = True) -> CodebookImport:
+    """Bring the codes of a QDC file into the project's codebook (one undoable action).
+
+    Codes already in the project (same id line, same GUID, or same label under the
+    same parent) are matched; with ``update`` their label, description, notes,
+    examples and colour take the file's values. New codes are added.
+    """
+    book, notices = parse_qdc(path, project.codebook(), project.project_id)
+    report = CodebookImport(str(path), notices=notices)
+    with project.action(f"import codebook {Path(path).name}", coder):
+        report.added, report.updated = merge_codebook(project, book, coder, update, report.notices)
+    report.unchanged = len(book) - report.added - report.updated
+    return report

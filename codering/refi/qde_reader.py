@@ -1,0 +1,292 @@
+"""Read a ``.qdpx`` archive into a checked plan, in codering's terms: the first phase of an import.
+
+:func:`read_qdpx` parses ``project.qde`` and every source it names, checks every
+code reference and every selection against its text, and turns positions into
+offsets of the text as codering stores it (see :mod:`codering.refi.positions`).
+It raises :class:`RefiError` naming the file, the line and what is wrong, and
+writes nothing. Mapping: ``TextSource`` -> transcript; ``PlainTextSelection``
+and ``Coding`` -> codings by their ``creatingUser``; ``VariableValue``s of
+sources and cases -> attributes; ``Note``s and selection or source
+``Description``s -> memos. Picture, PDF, audio and video sources, links and
+graphs are left out and listed in the notices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from codering.errors import TranscriptError
+from codering.refi.archive import Archive, decode_text, docx_text
+from codering.refi.common import (
+    RefiCode,
+    RefiError,
+    RefiSet,
+    clean_text,
+    kid,
+    kids,
+    local,
+    norm_guid,
+    parse_xml,
+    read_codes,
+    read_sets,
+    text_of,
+)
+from codering.refi.positions import MODES, PositionMap, detect_mode
+
+__all__ = ["QdpxPlan", "read_qdpx"]
+
+_VALUES = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
+
+
+@dataclass
+class _Source:
+    guid: str
+    name: str
+    parsed: object  # ParsedTranscript
+    attributes: dict[str, str] = field(default_factory=dict)
+    codings: list[tuple[int, int, str, str]] = field(default_factory=list)  # start, end, code guid, coder
+
+
+@dataclass
+class _Memo:
+    text: str
+    coder: str
+    source: str | None = None  # source guid
+    span: tuple[int, int] | None = None
+    code: str | None = None  # code guid
+
+
+@dataclass
+class QdpxPlan:
+    """Everything read from the archive, checked, in codering's terms (offsets of the stored text)."""
+
+    path: Path
+    name: str
+    origin: str
+    codes: list[RefiCode]
+    sets: list[RefiSet]
+    sources: list[_Source]
+    memos: list[_Memo]
+    coders: list[str]
+    notices: list[str]
+
+
+def _int(el, attr: str, where: str) -> int:
+    raw = (el.get(attr) or "").strip()
+    try:
+        return int(raw)
+    except ValueError:
+        shown = f"'{raw}'" if raw else "missing"
+        raise RefiError(f"{where} line {el.sourceline}: {local(el)} {attr} is {shown}, not a whole number") from None
+
+
+def _values(el, variables: dict[str, str], where: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for vv in kids(el, "VariableValue"):
+        ref = kid(vv, "VariableRef")
+        key = norm_guid(ref.get("targetGUID")) if ref is not None else ""
+        if key not in variables:
+            raise RefiError(f"{where} line {vv.sourceline}: VariableValue refers to unknown variable '{key}'")
+        value = next((c.text or "" for c in vv if local(c) in _VALUES), "")
+        out[variables[key]] = value.strip()
+    return out
+
+
+def _all(el, parent: str, child: str) -> list:
+    """``<parent><child/>...</parent>`` under ``el``, or nothing when ``parent`` is absent."""
+    found = kid(el, parent)
+    return kids(found, child) if found is not None else []
+
+
+class _Reader:
+    """Reads one project.qde; collects sources, memos and notices, raising RefiError on anything broken."""
+
+    def __init__(self, archive: Archive, qde_name: str, root, positions: str, default_coder: str) -> None:
+        self.archive, self.root, self.positions, self.default_coder = archive, root, positions, default_coder
+        self.where = f"{archive.path}: {qde_name}"
+        self.origin = root.get("origin") or ""
+        self.notices: list[str] = []
+        self.memos: list[_Memo] = []
+        self.refs: list[tuple[str, _Memo]] = []  # (note guid, memo whose text the note gives)
+        self.sources: dict[str, _Source] = {}
+        self.selection_source: dict[str, str] = {}
+        self.users = {norm_guid(el.get("guid")): " ".join((el.get("name") or el.get("id") or "").split())
+                      or f"user-{norm_guid(el.get('guid'))[:8]}" for el in _all(root, "Users", "User")}
+        self.variables = {norm_guid(v.get("guid")): " ".join((v.get("name") or "").split()) or "variable"
+                          for v in _all(root, "Variables", "Variable")}
+        book = kid(root, "CodeBook")
+        codes_el = kid(book, "Codes") if book is not None else None
+        self.codes = read_codes(codes_el, self.where, self.notices) if codes_el is not None else []
+        self.code_guids = {c.guid for c in self.codes}
+        for el in codes_el.iter() if codes_el is not None else []:
+            if local(el) == "Code":
+                self.note_refs(el, code=norm_guid(el.get("guid")) or None)
+
+    def coder_of(self, *els) -> str:
+        """The name of the first ``creatingUser`` of these elements (or the project's creator)."""
+        for el in (*els, self.root):
+            key = norm_guid(el.get("creatingUser") or el.get("creatingUserGUID"))
+            if key:
+                return self.users.get(key) or f"user-{key[:8]}"
+        return self.default_coder
+
+    def note_refs(self, el, **target) -> None:
+        for ref in kids(el, "NoteRef"):
+            self.refs.append((norm_guid(ref.get("targetGUID")), _Memo("", "", **target)))
+
+    def code_of(self, coding) -> str:
+        ref = kid(coding, "CodeRef")
+        if ref is None:
+            raise RefiError(f"{self.where} line {coding.sourceline}: a Coding has no CodeRef")
+        if norm_guid(ref.get("targetGUID")) not in self.code_guids:
+            raise RefiError(f"{self.where} line {ref.sourceline}: Coding refers to code '{ref.get('targetGUID')}',"
+                            " which is not in the codebook")
+        return norm_guid(ref.get("targetGUID"))
+
+    def text(self, el, name: str, here: str) -> str | None:
+        """A source's plain text (None: external, left out)."""
+        plain = el.get("plainTextPath") or ""
+        content = kid(el, "PlainTextContent")
+        if content is not None:
+            return content.text or ""
+        if not plain:
+            raise RefiError(f"{here}: neither PlainTextContent nor plainTextPath")
+        member = self.archive.find(plain)
+        if member is None:
+            if plain.startswith(("relative://", "absolute://", "file://")) and not kids(el, "PlainTextSelection"):
+                self.notices.append(f"source '{name}': its text is outside the archive ({plain}); left out")
+                return None
+            raise RefiError(f"{here}: its text '{plain}' is not in the archive")
+        return decode_text(self.archive.read(member), f"{self.archive.path}: {member}")
+
+    def source(self, src) -> None:
+        from codering.transcripts import parse_text
+
+        sguid = norm_guid(src.get("guid")) or f"line-{src.sourceline}"
+        plain = src.get("plainTextPath") or ""
+        name = " ".join((src.get("name") or "").split()) or PurePosixPath(plain.split("://")[-1]).name or sguid
+        if PurePosixPath(name).suffix.lower() in (".txt", ".docx", ".rtf", ".odt"):
+            name = PurePosixPath(name).stem
+        here = f"{self.where} line {src.sourceline}: source '{name}'"
+        selections = kids(src, "PlainTextSelection")
+        text = self.text(src, name, here)
+        if text is None:
+            return
+        if not text.strip() and not selections:
+            text = docx_text(self.archive, src.get("richTextPath") or "", name, self.notices)
+        if not text.strip():
+            if selections:
+                raise RefiError(f"{here}: has selections but no text")
+            self.notices.append(f"source '{name}' has no text; left out")
+            return
+        try:
+            parsed = parse_text(text, name, "qdpx")
+        except TranscriptError as exc:
+            raise RefiError(f"{here}: {exc.reason}") from None
+        pos = PositionMap(text, parsed.content, detect_mode(self.origin, text) if self.positions == "auto"
+                          else self.positions)
+        if not pos.ok:
+            raise RefiError(f"{here}: the text cannot be lined up with its normalised form; positions unusable")
+        source = _Source(sguid, name, parsed, _values(src, self.variables, self.where))
+        for sel in selections:
+            start, end = _int(sel, "startPosition", self.where), _int(sel, "endPosition", self.where)
+            at = f"{self.where} line {sel.sourceline}: PlainTextSelection {start}-{end} of source '{name}'"
+            if start < 0 or start > end:
+                raise RefiError(f"{at}: the start must be at least 0 and not after the end")
+            if end > pos.length:
+                raise RefiError(f"{at} lies beyond the end of its text ({pos.length} characters)")
+            span = (pos(start), pos(end))
+            self.selection_source[norm_guid(sel.get("guid"))] = sguid
+            if span[0] >= span[1]:
+                self.notices.append(f"source '{name}': empty selection {start}-{end} left out")
+                continue
+            for coding in kids(sel, "Coding"):
+                source.codings.append((*span, self.code_of(coding), self.coder_of(coding, sel, src)))
+                self.note_refs(coding, source=sguid, span=span)
+            description = clean_text(text_of(sel, "Description"))
+            if description:  # ATLAS.ti keeps quotation comments here
+                self.memos.append(_Memo(description, self.coder_of(sel, src), sguid, span))
+            self.note_refs(sel, source=sguid, span=span)
+        for coding in kids(src, "Coding"):  # the whole source coded
+            source.codings.append((0, len(parsed.content), self.code_of(coding), self.coder_of(coding, src)))
+        description = clean_text(text_of(src, "Description"))
+        if description:
+            self.memos.append(_Memo(description, self.coder_of(src), sguid))
+        self.note_refs(src, source=sguid)
+        self.sources[sguid] = source
+
+    def cases(self) -> None:
+        """Case variables become attributes of the case's sources (and ``case`` its name, if it differs)."""
+        for case in _all(self.root, "Cases", "Case"):
+            values = _values(case, self.variables, self.where)
+            name = " ".join((case.get("name") or "").split())
+            targets = [norm_guid(r.get("targetGUID")) for r in kids(case, "SourceRef")]
+            targets += [self.selection_source.get(norm_guid(r.get("targetGUID")), "")
+                        for r in kids(case, "SelectionRef")]
+            for target in dict.fromkeys(t for t in targets if t in self.sources):
+                source = self.sources[target]
+                if name and name != source.name:
+                    source.attributes.setdefault("case", name)
+                source.attributes.update(values)
+
+    def notes(self) -> None:
+        """Notes become memos where they are referenced, in the order of <Notes>; unreferenced: project memos."""
+        self.note_refs(self.root)
+        by_note: dict[str, list[_Memo]] = {}
+        for key, memo in self.refs:
+            by_note.setdefault(key, []).append(memo)
+        for note in _all(self.root, "Notes", "Note"):
+            content, plain = kid(note, "PlainTextContent"), note.get("plainTextPath")
+            text = (content.text or "") if content is not None else ""
+            member = self.archive.find(plain) if content is None and plain else None
+            if member:
+                text = decode_text(self.archive.read(member), f"{self.archive.path}: {member}")
+            key, text, coder = norm_guid(note.get("guid")), text.strip(), self.coder_of(note)
+            if not text:
+                continue
+            targets = [m for m in by_note.get(key, []) if m.source is None or m.source in self.sources]
+            if key not in by_note:
+                self.memos.append(_Memo(text, coder))
+            self.memos += [dataclasses.replace(m, text=text, coder=coder) for m in targets]
+        description = clean_text(text_of(self.root, "Description"))
+        if description:
+            self.memos.append(_Memo(description, self.coder_of(self.root)))
+
+
+def read_qdpx(path: str | Path, *, positions: str = "auto", default_coder: str = "import") -> QdpxPlan:
+    """Read and check a whole QDPX archive; raise RefiError naming the file, place and problem."""
+    if positions not in MODES:
+        raise RefiError(f"unknown position counting '{positions}' (one of {', '.join(MODES)})")
+    path = Path(path)
+    archive = Archive(path)
+    qde_name, data = archive.qde()
+    root = parse_xml(data, f"{path}: {qde_name}")
+    if local(root) != "Project":
+        raise RefiError(f"{path}: {qde_name} line {root.sourceline}: the root element is <{local(root)}>, "
+                        "not <Project>")
+    reader = _Reader(archive, qde_name, root, positions, default_coder)
+    if qde_name.lower() != "project.qde":
+        reader.notices.append(f"the project XML is named '{qde_name}', not project.qde")
+    skipped: dict[str, int] = {}
+    for src in list(kid(root, "Sources")) if kid(root, "Sources") is not None else []:
+        if local(src) == "TextSource":
+            reader.source(src)
+        elif local(src):
+            skipped[local(src)] = skipped.get(local(src), 0) + 1
+    if skipped:
+        reader.notices.append("left out (codering codes text only): "
+                              + ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items())))
+    reader.cases()
+    reader.notes()
+    sets, other_sets = read_sets(kid(root, "Sets"), "targetGUID")
+    if other_sets:
+        reader.notices.append(f"{other_sets} set(s) of sources or notes left out "
+                              "(codering groups transcripts by attributes)")
+    if kid(root, "Links") is not None or kid(root, "Graphs") is not None:
+        reader.notices.append("links and graphs left out")
+    sources = list(reader.sources.values())
+    coders = sorted({c for s in sources for *_, c in s.codings} | {m.coder for m in reader.memos})
+    return QdpxPlan(path, root.get("name") or path.stem, reader.origin, reader.codes, sets, sources,
+                    reader.memos, coders, reader.notices)

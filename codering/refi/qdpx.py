@@ -1,0 +1,218 @@
+"""Export a project as a REFI-QDA project archive (``.qdpx``).
+
+The archive holds ``project.qde`` (valid against ``Project.xsd``) and one
+``sources/<guid>.txt`` per transcript, its text exactly as the project keeps
+it, so every ``PlainTextSelection`` indexes it in code points, end exclusive.
+What goes where:
+
+- coders -> ``Users``; the codebook -> ``CodeBook`` (tree, colours, descriptions
+  with codering's fields, see :mod:`codering.refi.common`);
+- case attributes -> ``Variables`` and one ``Case`` per transcript with its
+  ``VariableValue``s and a ``SourceRef``;
+- transcripts -> ``TextSource``; each coded span -> one ``PlainTextSelection``
+  holding a ``Coding`` (with its coder) per code and coder;
+- memos -> ``Notes``, referenced from the project, the source, the selection
+  (segment memos) or the code.
+
+GUIDs are uuid5 of the project id and the object's key, so exporting twice
+gives the same GUIDs, and the archive itself is byte-identical when nothing
+changed. Not carried: a coding's origin (manual, suggestion, ...), suggestion
+decisions, detached codings, undo history.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from codering.errors import ExportError
+from codering.refi.common import (
+    ORIGIN,
+    PROJECT_NS,
+    append_codes,
+    guid,
+    xml_bytes,
+    xml_safe,
+)
+
+__all__ = ["QdpxExport", "export_qdpx", "variable_type"]
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_VALUE_ELEMENT = {"Text": "TextValue", "Integer": "IntegerValue", "Boolean": "BooleanValue", "Date": "DateValue"}
+
+
+@dataclass
+class QdpxExport:
+    path: str
+    transcripts: int
+    codes: int
+    codings: int
+    coders: list[str]
+    memos: int
+    detached: int
+
+    def summary(self) -> str:
+        text = (f"Wrote {self.path}: {self.transcripts} transcripts, {self.codes} codes, {self.codings} codings "
+                f"by {len(self.coders)} coder(s), {self.memos} memos.")
+        if self.detached:
+            text += f" {self.detached} detached codings were left out (their text is gone)."
+        return text + " Not carried by REFI-QDA: coding origins and suggestion decisions."
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def variable_type(values: list[str]) -> str:
+    """The REFI type that holds every value exactly: Integer, Boolean, Date, else Text."""
+    if values and all(re.fullmatch(r"-?[1-9]\d*|0", v) for v in values):
+        return "Integer"
+    if values and all(v in ("true", "false") for v in values):
+        return "Boolean"
+    try:
+        if values and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and date.fromisoformat(v) for v in values):
+            return "Date"
+    except ValueError:
+        pass
+    return "Text"
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def export_qdpx(project, path: str | Path, *, force: bool = False) -> QdpxExport:
+    """Write the whole project as a QDPX archive at ``path``."""
+    from lxml import etree
+
+    from codering.fileio import atomic_write_bytes
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise ExportError(f"{path}: exists; choose another name or add --force")
+    ns = PROJECT_NS
+    base = project.project_id
+    book = project.codebook()
+    infos = project.transcripts()
+    names = {t.id: t.name for t in infos}
+    codings = project.codings()
+    detached = len(project.codings(include_detached=True)) - len(codings)
+    memos = project.memos()
+
+    def E(parent, tag: str, **attrs: str):  # noqa: N802 - reads like the XML
+        return etree.SubElement(parent, f"{{{ns}}}{tag}", **attrs)
+
+    def user(name: str) -> str:
+        return guid(base, "user", name)
+
+    def note_guid(memo) -> str:
+        return guid(base, "memo", memo.id)
+
+    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns}, name=xml_safe(project.path.stem), origin=ORIGIN)
+    coders = sorted({c.coder for c in codings} | {m.coder for m in memos})
+    if coders:
+        users = E(root, "Users")
+        for name in coders:
+            E(users, "User", guid=user(name), name=xml_safe(name))
+    code_notes: dict[str, list[str]] = {}
+    for memo in memos:
+        if memo.kind == "code":
+            code_notes.setdefault(memo.code_id, []).append(note_guid(memo))
+    if len(book):
+        append_codes(E(E(root, "CodeBook"), "Codes"), book, base, ns, code_notes)
+
+    attributes = {t.id: project.attributes(t.id) for t in infos}
+    variables: dict[str, list[str]] = {}
+    for attrs in attributes.values():
+        for key, value in attrs.items():
+            variables.setdefault(key, []).append(value)
+    types = {key: variable_type(values) for key, values in variables.items()}
+    if variables:
+        el = E(root, "Variables")
+        for key, kind in types.items():
+            E(el, "Variable", guid=guid(base, "variable", key), name=xml_safe(key), typeOfVariable=kind)
+        cases = E(root, "Cases")
+        for t in infos:
+            if not attributes[t.id]:
+                continue
+            case = E(cases, "Case", guid=guid(base, "case", t.name), name=xml_safe(t.name))
+            for key, value in attributes[t.id].items():
+                vv = E(case, "VariableValue")
+                E(vv, "VariableRef", targetGUID=guid(base, "variable", key))
+                E(vv, _VALUE_ELEMENT[types[key]]).text = xml_safe(value)
+            E(case, "SourceRef", targetGUID=guid(base, "source", t.name))
+
+    spans: dict[tuple[int, int, int], list] = {}
+    for coding in codings:
+        spans.setdefault((coding.transcript_id, coding.start, coding.end), []).append(coding)
+    span_notes: dict[tuple[int, int, int], list[str]] = {}
+    source_notes: dict[int, list[str]] = {}
+    project_notes: list[str] = []
+    for memo in memos:
+        if memo.kind == "segment":
+            key = (memo.transcript_id, memo.start, memo.end)
+            spans.setdefault(key, [])
+            span_notes.setdefault(key, []).append(note_guid(memo))
+        elif memo.kind == "transcript":
+            source_notes.setdefault(memo.transcript_id, []).append(note_guid(memo))
+        elif memo.kind == "project":
+            project_notes.append(note_guid(memo))
+
+    files: list[tuple[str, bytes]] = []
+    if infos:
+        sources = E(root, "Sources")
+        for t in infos:
+            source_guid = guid(base, "source", t.name)
+            content = project.content(t.id)
+            files.append((f"sources/{source_guid}.txt", content.encode("utf-8")))
+            src = E(sources, "TextSource", guid=source_guid, name=xml_safe(t.name),
+                    plainTextPath=f"internal://{source_guid}.txt")
+            for (tid, start, end) in sorted(k for k in spans if k[0] == t.id):
+                found = sorted(spans[(tid, start, end)], key=lambda c: (c.created, c.code_id, c.coder))
+                sel = E(src, "PlainTextSelection", guid=guid(base, "selection", t.name, start, end),
+                        name=xml_safe(_short(content[start:end])), startPosition=str(start), endPosition=str(end))
+                if found:
+                    sel.set("creatingUser", user(found[0].coder))
+                    if _DATETIME.match(found[0].created):
+                        sel.set("creationDateTime", found[0].created)
+                for c in found:
+                    coding = E(sel, "Coding", guid=guid(base, "coding", t.name, start, end, c.code_id, c.coder),
+                               creatingUser=user(c.coder))
+                    if _DATETIME.match(c.created):
+                        coding.set("creationDateTime", c.created)
+                    E(coding, "CodeRef", targetGUID=guid(base, "code", c.code_id))
+                for note in span_notes.get((tid, start, end), []):
+                    E(sel, "NoteRef", targetGUID=note)
+            for note in source_notes.get(t.id, []):
+                E(src, "NoteRef", targetGUID=note)
+
+    if memos:
+        notes = E(root, "Notes")
+        for memo in memos:
+            where = {"project": "project", "code": f"code {memo.code_id}"}.get(
+                memo.kind, names.get(memo.transcript_id, "transcript"))
+            note = E(notes, "Note", guid=note_guid(memo), name=xml_safe(f"Memo {memo.id} ({where})"),
+                     creatingUser=user(memo.coder))
+            if _DATETIME.match(memo.created):
+                note.set("creationDateTime", memo.created)
+            E(note, "PlainTextContent").text = xml_safe(memo.text)
+    for note in project_notes:
+        E(root, "NoteRef", targetGUID=note)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in [("project.qde", xml_bytes(root)), *files]:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+    return QdpxExport(str(path), len(infos), len(book), len(codings), coders, len(memos), detached)

@@ -1,0 +1,156 @@
+"""Import a REFI-QDA project archive (``.qdpx``) into a new or an existing project.
+
+Two phases, so bad input imports nothing: :func:`read_qdpx`
+(:mod:`codering.refi.qde_reader`) reads and checks the whole archive; then
+:func:`import_qdpx` writes everything in one transaction (one undoable action).
+A source whose text is already in the project is matched by its content and
+never duplicated; codings and memos already there are not added again, so
+importing the same archive twice changes nothing the second time. Codes are
+matched to the project's codebook (codering's id line, GUID, or label under
+the same parent); the others get ids derived from their names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codering.refi.common import build_codebook, codebook_meta, ensure_codable, merge_codebook
+from codering.refi.qde_reader import QdpxPlan, read_qdpx
+
+__all__ = ["QdpxImport", "import_qdpx", "read_qdpx"]
+
+
+@dataclass
+class QdpxImport:
+    path: str
+    project_path: str
+    created: bool
+    transcripts_added: list[str] = field(default_factory=list)
+    transcripts_matched: list[str] = field(default_factory=list)
+    codes_added: int = 0
+    codes_total: int = 0
+    codings_added: int = 0
+    codings_present: int = 0
+    memos_added: int = 0
+    coders: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "Created" if self.created else "Imported into"
+        parts = [f"{verb} {self.project_path} from {self.path}: {len(self.transcripts_added)} transcripts added"]
+        if self.transcripts_matched:
+            parts.append(f"{len(self.transcripts_matched)} already in the project (same text)")
+        parts.append(f"{self.codes_added} of {self.codes_total} codes new")
+        parts.append(f"{self.codings_added} codings added" + (
+            f" ({self.codings_present} were already there)" if self.codings_present else ""))
+        parts.append(f"{self.memos_added} memos")
+        parts.append(f"coders: {', '.join(self.coders) or 'none'}")
+        return "; ".join(parts) + "."
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *(f"  note: {n}" for n in self.notices)])
+
+
+def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: str = "auto") -> QdpxImport:
+    """Import a QDPX archive into ``target``: an open ``Project``, or a project file, created if it does
+    not exist.
+
+    All or nothing: the archive is read and checked first, then written in one
+    transaction (one undoable action); a project created here is removed again if
+    writing fails. ``coder``: the one who imports, also recorded for codings and
+    memos that name no user. ``positions``: how the file counts characters
+    (``auto`` from its origin, ``codepoints``, ``utf16``, ``crlf1``).
+    """
+    from codering.store import Project
+
+    plan = read_qdpx(path, positions=positions, default_coder=coder)
+    own = not isinstance(target, Project)
+    project_path = Path(target) if own else Path(target.path)
+    created = own and not project_path.exists()
+    report = QdpxImport(str(path), str(project_path), created, notices=list(plan.notices), coders=plan.coders)
+    meta = codebook_meta(Path(plan.name), plan.origin)
+    coded = {code for s in plan.sources for *_, code, _ in s.codings}
+    if created:
+        book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices)
+        ensure_codable(book, (ids[g] for g in coded), None, report.notices)
+        project = Project.create(project_path, book)
+        report.codes_added = len(book)
+    else:
+        project = Project.open(project_path) if own else target
+    try:
+        if not created:
+            current = project.codebook()
+            book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices, current, project.project_id)
+            ensure_codable(book, (ids[g] for g in coded), current, report.notices)
+        report.codes_total = len(book)
+        with project.action(f"import {Path(path).name}", coder):
+            if not created:
+                report.codes_added, _ = merge_codebook(project, book, coder, False, report.notices)
+            names = _write_sources(project, plan, ids, report)
+            _write_memos(project, plan, names, ids, report)
+    except BaseException:
+        if own:
+            project.close()
+        if created:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{project_path}{suffix}").unlink(missing_ok=True)
+        raise
+    if own:
+        project.close()
+    return report
+
+
+def _write_memos(project, plan: QdpxPlan, names: dict[str, str], ids: dict[str, str], report: QdpxImport) -> None:
+    """Add the plan's memos that the project does not hold yet."""
+    existing = {(m.kind, m.transcript_id, m.start, m.end, m.code_id, m.text) for m in project.memos()}
+    for memo in plan.memos:
+        transcript = names.get(memo.source) if memo.source else None
+        tid = project.transcript_id(transcript) if transcript else None
+        start, end = memo.span or (None, None)
+        code_id = ids.get(memo.code) if memo.code else None
+        kind = "code" if code_id else "segment" if memo.span else "transcript" if tid else "project"
+        if (kind, tid, start, end, code_id, memo.text) in existing:
+            continue
+        project.add_memo(memo.text, memo.coder, transcript=transcript, start=start, end=end, code_id=code_id)
+        existing.add((kind, tid, start, end, code_id, memo.text))
+        report.memos_added += 1
+
+
+def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImport) -> dict[str, str]:
+    """Import or match every source, then its attributes and codings; return source guid -> transcript name."""
+    infos = project.transcripts()
+    by_hash = {t.content_hash: t.name for t in infos}
+    taken = {t.name for t in infos}
+    names: dict[str, str] = {}
+    for source in plan.sources:
+        parsed = source.parsed
+        if parsed.content_hash in by_hash:
+            name = by_hash[parsed.content_hash]
+            report.transcripts_matched.append(name)
+        else:
+            name, n = parsed.name, 1
+            while name in taken:
+                n += 1
+                name = f"{parsed.name}-{n}"
+            if name != parsed.name:
+                report.notices.append(f"source '{parsed.name}' imported as '{name}' (the name was taken)")
+                parsed = dataclasses.replace(parsed, name=name)
+            project.import_transcript(parsed, source_path=f"{plan.path}#{source.name}")
+            report.transcripts_added.append(name)
+            taken.add(name)
+            by_hash[parsed.content_hash] = name
+        names[source.guid] = name
+        if source.attributes:
+            project.set_attributes(name, source.attributes)
+        present = {(c.start, c.end, c.code_id, c.coder) for c in project.codings(name)}
+        for start, end, code_guid, coder in source.codings:
+            key = (start, end, ids[code_guid], coder)
+            if key in present:
+                report.codings_present += 1
+                continue
+            project.add_coding(name, start, end, ids[code_guid], coder, origin="import")
+            present.add(key)
+            report.codings_added += 1
+    return names
