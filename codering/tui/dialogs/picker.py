@@ -1,0 +1,131 @@
+"""Choosing: a code by fuzzy search, or one item of a short list."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Sequence, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from codering.codebook import Codebook
+from codering.tui.fuzzy import CodeIndex, Match
+
+T = TypeVar("T")
+
+
+def _code_prompt(codebook: Codebook, match: Match, color: str) -> Content:
+    code = codebook.codes[match.code_id]
+    label = Content(code.label)
+    for pos in match.label_positions:
+        label = label.stylize("bold underline", pos, pos + 1)
+    parents = " › ".join(c.label for c in reversed(codebook.ancestors(code.id)))
+    first = Content.assemble(("■ ", color), label, ("  " + code.id, "dim"))
+    lines = [first]
+    if parents:
+        lines.append(Content.assemble(("  " + parents, "dim")))
+    if code.description:
+        text = " ".join(code.description.split())
+        lines.append(Content.assemble(("  " + (text[:140] + "…" if len(text) > 140 else text), "dim italic")))
+    return Content("\n").join(lines)
+
+
+class CodePicker(ModalScreen[str | None]):
+    """Type to find a code (labels, ids, descriptions; accents ignored); Enter applies it."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Annuleren", id="picker.cancel"),
+        Binding("down", "move(1)", "Volgende", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Vorige", show=False, id="picker.up"),
+        Binding("pagedown", "move(8)", show=False, id="picker.pagedown"),
+        Binding("pageup", "move(-8)", show=False, id="picker.pageup"),
+    ]
+
+    def __init__(self, codebook: Codebook, colors: dict[str, str], title: str = "Code toepassen",
+                 query: str = "") -> None:
+        super().__init__(classes="dialog")
+        self.codebook = codebook
+        self.palette = colors
+        self.title_text = title
+        self.initial = query
+        self.index = CodeIndex(codebook)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box picker-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(value=self.initial, placeholder="typ een deel van een label, id of omschrijving…",
+                        id="query")
+            yield OptionList(id="codes")
+            yield Label("↑↓ kiezen · Enter toepassen · Esc annuleren", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill(self.initial)
+        self.query_one("#query", Input).focus()
+
+    @on(Input.Changed, "#query")
+    def _changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def _fill(self, query: str) -> None:
+        options = self.query_one("#codes", OptionList)
+        matches = self.index.search(query, limit=60)
+        options.set_options(
+            Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888")), id=m.code_id)
+            for m in matches
+        )
+        if matches:
+            options.highlighted = 0
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        option = self.query_one("#codes", OptionList).highlighted_option
+        if option is not None:
+            self.dismiss(option.id)
+
+    @on(OptionList.OptionSelected, "#codes")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#codes", OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[Any], Generic[T]):
+    """Pick one of a few items (e.g. which coding to remove)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Annuleren", id="choice.cancel")]
+
+    def __init__(self, title: str, choices: Sequence[tuple[T, str | Content]]) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box choice-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield OptionList(*(Option(prompt, id=str(i)) for i, (_, prompt) in enumerate(self.choices)),
+                             id="choices")
+            yield Label("Enter kiezen · Esc annuleren", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id or 0)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

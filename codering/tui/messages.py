@@ -1,0 +1,81 @@
+"""Messages that travel up to the app, and the guard that turns errors into one of them."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+from textual.message import Message
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failed(Message):
+    """Something went wrong; the app shows it as an error dialog (never a traceback)."""
+
+    def __init__(self, error: BaseException, context: str = "") -> None:
+        super().__init__()
+        self.error = error
+        self.context = context
+
+
+def guarded(method: F) -> F:
+    """Run an action or handler; any exception becomes a ``Failed`` message instead of a crash."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every error becomes UI
+            self.post_message(Failed(exc, getattr(method, "__name__", "")))
+            return None
+
+    wrapper._guarded = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+class GuardActions:
+    """Mixin for screens: every ``action_*`` method is ``guarded`` (errors become dialogs)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if name.startswith("action_") and callable(value) and not getattr(value, "_guarded", False):
+                wrapped = guarded(value)
+                wrapped._guarded = True  # type: ignore[attr-defined]
+                setattr(cls, name, wrapped)
+
+
+class ModelProgress(Message):
+    """The model worker's progress: ``what`` (a phase), ``done`` of ``total``."""
+
+    def __init__(self, what: str, done: int, total: int) -> None:
+        super().__init__()
+        self.what = what
+        self.done = done
+        self.total = total
+
+
+class ModelReady(Message):
+    """The suggester is prepared; suggestions are real from now on."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__()
+        self.model_id = model_id
+
+
+class ModelFailed(Message):
+    """The suggester could not be prepared; coding by hand goes on."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ProjectReady(Message):
+    """The (demo) project exists and can be opened."""
+
+    def __init__(self, path: str, created: bool) -> None:
+        super().__init__()
+        self.path = path
+        self.created = created

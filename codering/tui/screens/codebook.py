@@ -1,0 +1,282 @@
+"""The codebook panel: the tree of categories and factors with counts; read, filter, edit.
+
+Typing filters the tree (accents ignored); the arrows move in it; the
+selected code's description, inclusion and exclusion notes and examples are
+shown beside it. F2 edits a code, Ctrl+N adds a child code (both saved in the
+project at once, undoable), Ctrl+S writes the codebook to a YAML file. Opened
+from the coding screen, Enter applies the selected code to the selection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tree
+
+from codering.tui.colors import code_colors
+from codering.tui.dialogs import ChoiceDialog, CodeForm, TextDialog
+from codering.tui.dialogs.forms import CodeFields
+from codering.tui.fuzzy import CodeIndex
+from codering.tui.messages import GuardActions, guarded
+from codering.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from codering.codebook import Codebook
+    from codering.store import Project
+
+
+def code_counts(project: "Project", codebook: "Codebook") -> dict[str, int]:
+    """Codings per code, a code counting for itself and every ancestor."""
+    own: dict[str, int] = project.stats()["per_code"]
+    totals: dict[str, int] = {}
+    for code_id, n in own.items():
+        if code_id in codebook:
+            for counted in codebook.counts_for(code_id):
+                totals[counted] = totals.get(counted, 0) + n
+    return totals
+
+
+class CodebookScreen(GuardActions, Screen[str | None]):
+    """Browse, filter and edit the project's codebook."""
+
+    HELP_TITLE = "Toetsen — Codeboek"
+
+    BINDINGS = [
+        Binding("enter", "choose", "Toepassen / openen", id="codebook.choose"),
+        Binding("down", "cursor(1)", "Omlaag", show=False, id="codebook.down"),
+        Binding("up", "cursor(-1)", "Omhoog", show=False, id="codebook.up"),
+        Binding("pagedown", "cursor(10)", show=False, id="codebook.pagedown"),
+        Binding("pageup", "cursor(-10)", show=False, id="codebook.pageup"),
+        Binding("f2", "edit", "Bewerken", id="codebook.edit"),
+        Binding("ctrl+n", "new_child", "Nieuwe subcode", id="codebook.new"),
+        Binding("ctrl+s", "write_yaml", "Naar YAML", id="codebook.yaml"),
+        Binding("ctrl+z", "undo", "Ongedaan", id="codebook.undo"),
+        Binding("f1", "help", "Toetsen", id="codebook.help"),
+        Binding("escape", "back", "Terug", id="codebook.back"),
+    ]
+
+    filter_text: reactive[str] = reactive("")
+    """The filter typed by the researcher: only matching codes (and their parents) are shown."""
+
+    def __init__(self, project: "Project", coder: str, can_apply: bool = False) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.can_apply = can_apply
+        self._load()
+
+    def _load(self) -> None:
+        self.codebook = self.project.codebook()
+        self.palette = code_colors(self.codebook)
+        self.counts = code_counts(self.project, self.codebook)
+        self.index = CodeIndex(self.codebook, codable_only=False)
+
+    def compose(self) -> ComposeResult:
+        book = self.codebook
+        yield Static(f"Codeboek: {book.name} ({len(book)} codes)", id="codebook-title")
+        yield Input(placeholder="typ om te filteren (label, id, omschrijving)…", id="codebook-filter")
+        with Horizontal(id="codebook-body"):
+            tree: Tree[str] = Tree("codes", id="codebook-tree")
+            tree.show_root = False
+            tree.can_focus = False
+            yield tree
+            with VerticalScroll(id="codebook-detail"):
+                yield Static("", id="code-detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one("#codebook-filter", Input).focus()
+        if self.can_apply:
+            self.query_one(StatusLine).message = "Enter past de gekozen code toe op de selectie"
+
+    # -- the tree -------------------------------------------------------------------------
+    def _label(self, code_id: str) -> Text:
+        code = self.codebook.codes[code_id]
+        n = self.counts.get(code_id, 0)
+        return Text.assemble(("■ ", self.palette.get(code_id, "#888888")),
+                             (code.label, "" if code.codable else "italic"),
+                             (f"  {n}" if n else "", "dim"))
+
+    def _fill(self, keep: str | None = None) -> None:
+        tree: Tree[str] = self.query_one("#codebook-tree", Tree)
+        tree.clear()
+        book = self.codebook
+        query = self.filter_text.strip()
+        shown: set[str] | None = None
+        if query:
+            shown = set()
+            for match in self.index.search(query, limit=len(book)):
+                shown.add(match.code_id)
+                shown.update(c.id for c in book.ancestors(match.code_id))
+        nodes = {}
+
+        def add(parent_node, parent_id: str | None, depth: int) -> None:
+            for code in book.children(parent_id):
+                if shown is not None and code.id not in shown:
+                    continue
+                has_children = any(shown is None or c.id in shown for c in book.children(code.id))
+                expand = shown is not None or depth == 0
+                if has_children:
+                    node = parent_node.add(self._label(code.id), data=code.id, expand=expand)
+                    nodes[code.id] = node
+                    add(node, code.id, depth + 1)
+                else:
+                    nodes[code.id] = parent_node.add_leaf(self._label(code.id), data=code.id)
+
+        add(tree.root, None, 0)
+        target = keep if keep in nodes else None
+        if target is None and query:
+            best = self.index.search(query, limit=1)
+            target = best[0].code_id if best else None
+        if target is not None:
+            node = nodes[target]
+            parent = node.parent
+            while parent is not None:
+                parent.expand()
+                parent = parent.parent
+            self.call_after_refresh(tree.move_cursor, node)
+        self.call_after_refresh(self._show_detail)
+
+    def selected(self) -> str | None:
+        node = self.query_one("#codebook-tree", Tree).cursor_node
+        return node.data if node is not None else None
+
+    @on(Tree.NodeHighlighted, "#codebook-tree")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#code-detail", Static)
+        code_id = self.selected()
+        if code_id is None or code_id not in self.codebook:
+            detail.update(Content.styled("geen code gekozen", "dim italic"))
+            return
+        book = self.codebook
+        code = book.codes[code_id]
+        parts: list[Content] = [
+            Content.assemble(("■ ", self.palette.get(code_id, "#888888")), (code.label, "bold")),
+            Content.styled(f"{code.id}{'' if code.codable else ' · map (niet toepasbaar)'}", "dim"),
+        ]
+        if code.parent:
+            parts.append(Content.styled(book.path_label(code.parent), "dim"))
+        n = self.counts.get(code_id, 0)
+        parts.append(Content.styled(f"{n} codering{'en' if n != 1 else ''} (met subcodes)", "dim"))
+        if code.description:
+            parts += [Content(""), Content(" ".join(code.description.split()))]
+        if code.include:
+            parts += [Content(""), Content.assemble(("Wel: ", "bold"), " ".join(code.include.split()))]
+        if code.exclude:
+            parts += [Content(""), Content.assemble(("Niet: ", "bold"), " ".join(code.exclude.split()))]
+        if code.examples:
+            parts += [Content(""), Content.styled("Voorbeelden", "bold")]
+            parts += [Content.styled(f"• {example}", "italic") for example in code.examples]
+        children = book.children(code_id)
+        if children:
+            parts += [Content(""), Content.styled(f"{len(children)} subcodes", "dim")]
+        detail.update(Content("\n").join(parts))
+
+    # -- filtering --------------------------------------------------------------------------
+    @on(Input.Changed, "#codebook-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+
+    def watch_filter_text(self) -> None:
+        if self.is_mounted:
+            self._fill()
+
+    @on(Input.Submitted, "#codebook-filter")
+    def _submitted(self) -> None:
+        self.action_choose()
+
+    def action_cursor(self, step: int) -> None:
+        tree = self.query_one("#codebook-tree", Tree)
+        tree.cursor_line = max(0, min(tree.last_line, tree.cursor_line + step))
+
+    def action_choose(self) -> None:
+        code_id = self.selected()
+        if code_id is None:
+            return
+        code = self.codebook.codes[code_id]
+        if self.can_apply and code.codable:
+            self.dismiss(code_id)
+            return
+        node = self.query_one("#codebook-tree", Tree).cursor_node
+        if node is not None and node.allow_expand:
+            node.toggle()
+
+    # -- editing ------------------------------------------------------------------------------
+    def action_edit(self) -> None:
+        code_id = self.selected()
+        if code_id is not None:
+            self.app.push_screen(CodeForm(self.codebook.codes[code_id]), self._saved)
+
+    def action_new_child(self) -> None:
+        code_id = self.selected()
+        parent = self.codebook.codes[code_id] if code_id else None
+        self.app.push_screen(CodeForm(None, parent=parent, taken=set(self.codebook.codes)), self._saved)
+
+    @guarded
+    def _saved(self, fields: CodeFields | None) -> None:
+        if fields is None:
+            return
+        self.project.update_code(fields.code, self.coder)
+        self._load()
+        self._fill(keep=fields.code.id)
+        verb = "toegevoegd" if fields.is_new else "bewaard"
+        self.query_one(StatusLine).message = f"code {fields.code.id} {verb} in het project (Ctrl+S: naar YAML)"
+
+    @guarded
+    def action_undo(self) -> None:
+        done = self.project.undo()
+        self._load()
+        self._fill(keep=self.selected())
+        self.query_one(StatusLine).message = f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken"
+
+    def action_write_yaml(self) -> None:
+        from codering.paths import exports_dir
+
+        default = exports_dir() / f"{self.codebook.id or 'codeboek'}.yaml"
+        self.app.push_screen(TextDialog("Codeboek naar YAML", "Naar welk bestand?", value=str(default)),
+                             self._yaml_path)
+
+    def _yaml_path(self, value: str | None) -> None:
+        if not value:
+            return
+        path = Path(value).expanduser()
+        if path.exists():
+            self.app.push_screen(
+                ChoiceDialog(f"{path} bestaat al. Overschrijven?", [(True, "Ja, overschrijven"), (False, "Nee")]),
+                lambda ok: self._write(path) if ok else None,
+            )
+        else:
+            self._write(path)
+
+    @guarded
+    def _write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.project.codebook().write_yaml(path)
+        self.query_one(StatusLine).message = f"codeboek geschreven naar {path}"
+        self.notify(f"Codeboek geschreven naar {path}", title="YAML")
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        field = self.query_one("#codebook-filter", Input)
+        if field.value:
+            field.value = ""
+            return
+        self.dismiss(None)

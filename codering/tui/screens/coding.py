@@ -1,0 +1,371 @@
+"""The coding screen: one transcript, a cursor on a sentence, one key per decision.
+
+The screen is a view over a :class:`~codering.tui.session.CodingSession`:
+each key calls one session method (which writes to the store before it
+returns) and then redraws what changed. Suggestions come from the injected
+suggester once it is ready; until then the panel says the model is loading
+and everything else works.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from codering.tui.colors import code_colors
+from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
+from codering.tui.messages import GuardActions, guarded
+from codering.tui.session import CodingSession
+from codering.tui.state import ModelState
+from codering.tui.widgets.panel import CodeLine, PanelData, SegmentPanel, SuggestionLine
+from codering.tui.widgets.line import TextLine
+from codering.tui.widgets.status import StatusLine
+from codering.tui.widgets.transcript import Mark, TranscriptView
+
+if TYPE_CHECKING:
+    from codering.store import Project
+    from codering.suggest.base import Suggester
+
+
+def case_line(name: str, attributes: dict[str, str]) -> str:
+    """'INT-01 · Beernem · zorg — int01_huisarts_beernem'."""
+    parts = [attributes[k] for k in ("interview_id", "locatie", "actorgroep") if attributes.get(k)]
+    return f"{' · '.join(parts)} — {name}" if parts else name
+
+
+class CodingScreen(GuardActions, Screen[None]):
+    """Code one transcript with the keyboard (or the mouse)."""
+
+    BINDINGS = [
+        Binding("1", "accept_suggestion(0)", "Aanvaard", key_display="1-9", id="coding.accept",
+                tooltip="Aanvaard suggestie 1-9: de code wordt meteen toegepast en bewaard"),
+        *[Binding(str(n), f"accept_suggestion({n - 1})", f"Aanvaard suggestie {n}", show=False,
+                  id=f"coding.accept{n}") for n in range(2, 10)],
+        Binding("x", "reject_suggestion", "Afwijzen", id="coding.reject",
+                tooltip="Wijs de aangeduide suggestie (▶) af"),
+        Binding("a", "accept_all", "Alles aanvaarden", id="coding.accept_all"),
+        Binding("j,down", "move(1)", "Volgende", id="coding.next"),
+        Binding("k,up", "move(-1)", "Vorige", id="coding.prev"),
+        Binding("c,slash", "pick_code", "Code zoeken", key_display="/", id="coding.pick"),
+        Binding("n", "next_uncoded", "Ongecodeerd", id="coding.next_uncoded"),
+        Binding("N", "next_suggested", "Met suggestie", id="coding.next_suggested"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="coding.undo"),
+        Binding("U,ctrl+y", "redo", "Opnieuw", id="coding.redo"),
+        Binding("d,delete", "remove_coding", "Code weg", id="coding.remove"),
+        Binding("m", "memo", "Memo", id="coding.memo"),
+        Binding("X", "reject_all", "Alles afwijzen", id="coding.reject_all"),
+        Binding("J,right_square_bracket", "turn(1)", "Volgende beurt", key_display="]", id="coding.next_turn"),
+        Binding("K,left_square_bracket", "turn(-1)", "Vorige beurt", key_display="[", id="coding.prev_turn"),
+        Binding("shift+down", "extend", "Zin erbij", id="coding.extend"),
+        Binding("shift+up", "shrink", "Zin eraf", id="coding.shrink"),
+        Binding("s", "narrow", "Deel van zin", id="coding.narrow"),
+        Binding("tab", "highlight(1)", "Volgende suggestie", show=False, id="coding.highlight_next"),
+        Binding("shift+tab", "highlight(-1)", "Vorige suggestie", show=False, id="coding.highlight_prev"),
+        Binding("enter", "accept_highlighted", "Aanvaard ▶", show=False, id="coding.accept_highlighted"),
+        Binding("i", "toggle_interviewer", "Interviewer", id="coding.interviewer",
+                tooltip="Interviewerbeurten ook bezoeken (of weer overslaan)"),
+        Binding("b", "codebook", "Codeboek", id="coding.codebook"),
+        Binding("r", "review", "Review", id="coding.review"),
+        Binding("e", "export", "Export", id="coding.export"),
+        Binding("pagedown", "page(1)", "Blad omlaag", show=False, id="coding.page_down"),
+        Binding("pageup", "page(-1)", "Blad omhoog", show=False, id="coding.page_up"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="coding.help"),
+        Binding("escape", "back", "Terug", id="coding.back"),
+    ]
+
+    highlight: reactive[int] = reactive(0)
+    """Which shown suggestion ``x`` rejects and Enter accepts (0 = the first)."""
+
+    def __init__(self, project: "Project", transcript: int | str, suggester: "Suggester | None",
+                 coder: str, at: int | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.session = CodingSession(project, transcript, suggester, coder)
+        if at is not None:
+            self.session.goto(self.session.index_at(at))
+        self.palette = code_colors(self.session.codebook)
+        self.model_state = ModelState()
+
+    # -- building -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TextLine("", id="case")
+        with Horizontal(id="coding-body"):
+            yield TranscriptView(id="transcript")
+            yield SegmentPanel(id="panel")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = self.query_one(TranscriptView)
+        view.show(self.session.content, self.session.turns)
+        self._redraw(marks=True)
+        view.focus()
+        self.watch(self.app, "model_state", self._model_changed, init=True)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 120, "-wide")
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and hasattr(self, "_resumed_once"):
+            self.session.reload()
+            self.palette = code_colors(self.session.codebook)
+            self._redraw(marks=True)
+        self._resumed_once = True
+
+    def on_unmount(self) -> None:
+        try:
+            self.session.save_position()
+        except Exception:  # noqa: BLE001 - closing must never fail; the position is a convenience
+            pass
+
+    def _model_changed(self, state: ModelState) -> None:
+        was_ready = self.model_state.ready
+        self.model_state = state
+        if state.ready != was_ready or not state.ready:
+            self._redraw_panel()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _redraw(self, marks: bool = False, scroll: bool = True) -> None:
+        s = self.session
+        view = self.query_one(TranscriptView)
+        if marks:
+            view.set_marks(
+                [Mark(c.start, c.end, self.palette.get(c.code_id, "#888888"), s.label(c.code_id)) for c in s.codings],
+                [(m.start, m.end) for m in s.memos if m.start is not None and m.end is not None],
+            )
+        view.set_selection(*s.span, scroll=scroll)
+        self._redraw_panel()
+        coded, total = s.progress()
+        share = f"{coded}/{total} gecodeerd" if total else ""
+        skip = "" if s.show_interviewer else " · interviewer overgeslagen"
+        self.query_one("#case", TextLine).text = f"{case_line(s.name, s.attributes)}   {share}{skip}"
+
+    def _redraw_panel(self) -> None:
+        panels = self.query(SegmentPanel)
+        if not panels:
+            return
+        s = self.session
+        suggestions = s.suggestions()
+        if self.highlight >= len(suggestions):
+            self.highlight = max(0, len(suggestions) - 1)
+        book = s.codebook
+        status = ""
+        if not (s.suggester is not None and s.suggester.ready):
+            status = self.model_state.describe() if self.model_state.phase != "ready" else ""
+            if suggestions:
+                status = f"{status} · opgeslagen suggesties" if status else "opgeslagen suggesties"
+        seg = s.current
+        where = ""
+        if seg is not None:
+            stamp = f" · {seg.timestamp}" if seg.timestamp else ""
+            extra = ""
+            if s.last > s.first:
+                extra = f" · {s.last - s.first + 1} zinnen"
+            if s.narrow is not None:
+                extra += " · deel"
+            where = f"segment {seg.index + 1}/{len(s.segments)} · {seg.speaker}{stamp}{extra}"
+        panels.first().show(PanelData(
+            where=where,
+            codes=[CodeLine(c.id, s.label(c.code_id), self._parents(c.code_id), self.palette.get(c.code_id, "#888888"),
+                            c.origin, c.coder if c.coder != s.coder else "") for c in s.codings_here()],
+            memos=[m.text for m in s.memos_here()],
+            suggestions=[SuggestionLine(s.label(x.code_id), self._parents(x.code_id), x.score, x.reason,
+                                        self.palette.get(x.code_id, "#888888")) for x in suggestions
+                         if x.code_id in book],
+            highlight=self.highlight,
+            status=status,
+        ))
+
+    def _parents(self, code_id: str) -> str:
+        book = self.session.codebook
+        if code_id not in book:
+            return ""
+        return " › ".join(c.label for c in reversed(book.ancestors(code_id)))
+
+    def _say(self, message: str | None) -> None:
+        if message:
+            self.query_one(StatusLine).message = message
+
+    def watch_highlight(self) -> None:
+        self._redraw_panel()
+
+    # -- moving -----------------------------------------------------------------------------
+    def _moved(self, ok: bool, none_left: str = "") -> None:
+        if ok:
+            self.highlight = 0
+            self._redraw()
+        elif none_left:
+            self._say(none_left)
+
+    def action_move(self, step: int) -> None:
+        self._moved(self.session.move(step), "begin van het transcript" if step < 0 else "einde van het transcript")
+
+    def action_turn(self, step: int) -> None:
+        self._moved(self.session.move_turn(step), "geen beurt meer")
+
+    def action_extend(self) -> None:
+        self._moved(self.session.extend())
+
+    def action_shrink(self) -> None:
+        self._moved(self.session.shrink())
+
+    def action_next_uncoded(self) -> None:
+        self._moved(self.session.next_uncoded(), "geen ongecodeerd segment meer na dit")
+
+    def action_next_suggested(self) -> None:
+        self._moved(self.session.next_suggested(), "geen segment met open suggesties meer na dit")
+
+    def action_page(self, step: int) -> None:
+        self.query_one(TranscriptView).page(step)
+
+    def action_toggle_interviewer(self) -> None:
+        s = self.session
+        s.show_interviewer = not s.show_interviewer
+        if not s.visitable(s.first):
+            s.move(1) or s.move(-1)
+        self._say("interviewerbeurten worden bezocht" if s.show_interviewer else "interviewerbeurten worden overgeslagen")
+        self._redraw()
+
+    def action_highlight(self, step: int) -> None:
+        count = len(self.session.suggestions())
+        if count:
+            self.highlight = (self.highlight + step) % count
+
+    @on(TranscriptView.Clicked)
+    def _clicked(self, event: TranscriptView.Clicked) -> None:
+        s = self.session
+        index = s.index_at(event.offset)
+        if index is None:
+            return
+        if event.extend and index > s.first:
+            s.last = index
+            s.narrow = None
+            self._moved(True)
+        else:
+            self._moved(s.goto(index))
+
+    # -- deciding (every one is in the store when the method returns) --------------------------
+    def _decided(self, message: str | None) -> None:
+        if message is None:
+            self._say("geen suggestie met dat nummer")
+            return
+        self.highlight = 0
+        self._say(f"{message}   (u: ongedaan maken)")
+        self._redraw(marks=True)
+
+    @guarded
+    def action_accept_suggestion(self, index: int) -> None:
+        self._decided(self.session.accept(index))
+
+    @guarded
+    def action_reject_suggestion(self, index: int | None = None) -> None:
+        self._decided(self.session.reject(self.highlight if index is None else index))
+
+    @guarded
+    def action_accept_highlighted(self) -> None:
+        self._decided(self.session.accept(self.highlight))
+
+    @guarded
+    def action_accept_all(self) -> None:
+        self._decided(self.session.decide_all(True))
+
+    @guarded
+    def action_reject_all(self) -> None:
+        self._decided(self.session.decide_all(False))
+
+    def action_pick_code(self) -> None:
+        self.app.push_screen(CodePicker(self.session.codebook, self.palette), self._apply_code)
+
+    @guarded
+    def _apply_code(self, code_id: str | None) -> None:
+        if code_id:
+            self._decided(self.session.apply(code_id))
+
+    def action_remove_coding(self) -> None:
+        here = self.session.codings_here()
+        if not here:
+            self._say("hier staat geen code")
+        elif len(here) == 1:
+            self._remove(here[0].id)
+        else:
+            choices = [(c.id, f"{self.session.label(c.code_id)}  ({c.coder}, {c.origin})") for c in here]
+            self.app.push_screen(ChoiceDialog("Welke code weghalen?", choices), self._remove)
+
+    @guarded
+    def _remove(self, coding_id: int | None) -> None:
+        if coding_id is not None:
+            self._say(f"{self.session.remove(coding_id)}   (u: ongedaan maken)")
+            self._redraw(marks=True)
+
+    def action_memo(self) -> None:
+        text = self.session.text
+        about = text if len(text) < 300 else text[:300] + "…"
+        self.app.push_screen(MemoDialog(about), self._memo)
+
+    @guarded
+    def _memo(self, text: str | None) -> None:
+        if text:
+            self._say(self.session.add_memo(text))
+            self._redraw(marks=True)
+
+    def action_narrow(self) -> None:
+        self.app.push_screen(NarrowDialog(self.session.text), self._narrowed)
+
+    def _narrowed(self, part: tuple[int, int] | None) -> None:
+        if part is not None:
+            base = self.session.span[0]
+            self._moved(self.session.narrow_to(base + part[0], base + part[1]))
+
+    @guarded
+    def action_undo(self) -> None:
+        done = self.session.undo()
+        self._say(f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken")
+        self._redraw(marks=True)
+
+    @guarded
+    def action_redo(self) -> None:
+        done = self.session.redo()
+        self._say(f"opnieuw gedaan: {done}" if done else "niets om opnieuw te doen")
+        self._redraw(marks=True)
+
+    # -- elsewhere ------------------------------------------------------------------------------
+    def action_codebook(self) -> None:
+        from codering.tui.screens.codebook import CodebookScreen
+
+        self.app.push_screen(CodebookScreen(self.project, self.session.coder, can_apply=True), self._apply_code)
+
+    def action_review(self) -> None:
+        from codering.tui.screens.review import ReviewScreen
+
+        here = self.session.codings_here()
+        if here:
+            self.app.push_screen(ReviewScreen(self.project, here[0].code_id, self.session.coder))
+        else:
+            self.app.push_screen(CodePicker(self.session.codebook, self.palette, title="Review: welke code?"),
+                                 self._review)
+
+    def _review(self, code_id: str | None) -> None:
+        from codering.tui.screens.review import ReviewScreen
+
+        if code_id:
+            self.app.push_screen(ReviewScreen(self.project, code_id, self.session.coder))
+
+    def action_export(self) -> None:
+        from codering.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.project))
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

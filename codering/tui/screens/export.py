@@ -1,0 +1,242 @@
+"""Export: choose a table and a format, preview it here, write it to ``exports/`` and say where.
+
+Tables are built by ``codering.export`` (Tabel 5 and 6 of the report, the
+factor detail, cross-tabulations, co-occurrence, the codebook) in a thread
+worker on its own connection, so a slow first pandas import never blocks
+the keyboard. Files are never overwritten: an existing name gets ``-2``,
+``-3``, ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from codering.tui.messages import Failed, GuardActions
+from codering.tui.screens.overview import show_path
+from codering.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from codering.store import Project
+
+FORMATS = (("docx", "Word (.docx)"), ("xlsx", "Excel (.xlsx)"), ("md", "Markdown (.md)"),
+           ("csv", "CSV (.csv)"), ("html", "HTML (.html)"), ("tex", "LaTeX (.tex)"))
+
+
+@dataclass(frozen=True)
+class TableChoice:
+    key: str
+    label: str
+    stem: str
+    build: Callable[[Any, str], list]  # (ExportData, format) -> [Table]
+
+
+def _choices() -> list[TableChoice]:
+    def tables():
+        from codering.export import tables as t
+
+        return t
+
+    return [
+        TableChoice("tabel5", "Tabel 5 — stimulerende factoren", "tabel5-stimulerende-factoren",
+                    lambda d, f: [tables().factor_overview(d, "stimulerend", counts=True)]),
+        TableChoice("tabel6", "Tabel 6 — remmende factoren", "tabel6-remmende-factoren",
+                    lambda d, f: [tables().factor_overview(d, "remmend", counts=True)]),
+        TableChoice("detail", "Factoren met citaten", "factoren-detail",
+                    lambda d, f: [tables().factor_detail(d)]),
+        TableChoice("fin-locatie", "Finaliteit × locatie", "finaliteit-locatie",
+                    lambda d, f: [tables().crosstab(d, "fin", "locatie")]),
+        TableChoice("fin-actorgroep", "Finaliteit × actorgroep", "finaliteit-actorgroep",
+                    lambda d, f: [tables().crosstab(d, "fin", "actorgroep")]),
+        TableChoice("cooccurrence", "Samen voorkomende factoren", "samen-voorkomend",
+                    lambda d, f: [tables().cooccurrence(d)[1]]),
+        TableChoice("codebook", "Codeboek", "codeboek", lambda d, f: [tables().codebook_table(d)]),
+        TableChoice("all", "Alle tabellen", "alle-tabellen", lambda d, f: tables().all_tables(d, fmt=f)[0]),
+    ]
+
+
+def free_path(base: Path, tables: list, fmt: str) -> Path:
+    """``base`` or ``base-2``, ``base-3``, ... so that no file written would replace one that exists."""
+    from codering.export.writers import output_paths
+
+    candidate, n = base, 2
+    while any(p.exists() for p in output_paths(tables, candidate, fmt)):
+        candidate = base.with_name(f"{base.stem}-{n}{base.suffix}")
+        n += 1
+    return candidate
+
+
+class ExportScreen(GuardActions, Screen[None]):
+    """Pick a table and a format; see it; write it."""
+
+    HELP_TITLE = "Toetsen — Export"
+
+    BINDINGS = [
+        Binding("w", "write", "Schrijven", id="export.write"),
+        Binding("f", "next_format", "Formaat", id="export.format"),
+        Binding("p", "preview", "Voorbeeld", id="export.preview"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="export.help"),
+        Binding("escape", "back", "Terug", id="export.back"),
+    ]
+
+    fmt: reactive[str] = reactive("docx")
+    """The format ``w`` writes (one of ``codering.export.writers.FORMATS``)."""
+
+    choice: reactive[str] = reactive("tabel5")
+    """The key of the table being previewed and written."""
+
+    class Preview(Message):
+        def __init__(self, key: str, tables: list, text: str, problem: str = "") -> None:
+            super().__init__()
+            self.key = key
+            self.tables = tables
+            self.text = text
+            self.problem = problem
+
+    class Written(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, project: "Project") -> None:
+        super().__init__()
+        self.project = project
+        self.choices = {c.key: c for c in _choices()}
+        self._tables: dict[str, list] = {}
+
+    def compose(self) -> ComposeResult:
+        from codering.paths import exports_dir
+
+        yield Static(f"Export naar {show_path(exports_dir())}/", id="export-title")
+        with Horizontal(id="export-body"):
+            with Vertical(id="export-side"):
+                yield Label("Tabel", classes="panel-head")
+                yield OptionList(*(Option(c.label, id=c.key) for c in self.choices.values()), id="export-tables")
+                yield Label("Formaat", classes="panel-head")
+                yield Select([(label, key) for key, label in FORMATS], value=self.fmt, allow_blank=False, id="export-format")
+            with VerticalScroll(id="export-preview"):
+                yield Static("", id="export-text", markup=False)
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tables = self.query_one("#export-tables", OptionList)
+        tables.highlighted = 0
+        tables.focus()
+        self.call_after_refresh(self.action_preview)
+
+    @on(OptionList.OptionHighlighted, "#export-tables")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id != self.choice:
+            self.choice = event.option.id
+            self.action_preview()
+
+    @on(OptionList.OptionSelected, "#export-tables")
+    def _selected(self) -> None:
+        self.action_write()
+
+    @on(Select.Changed, "#export-format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.fmt = event.value
+
+    def watch_fmt(self, fmt: str) -> None:
+        if self.is_mounted:
+            self.query_one("#export-format", Select).value = fmt
+            if self.choice == "all":
+                self._tables.pop("all", None)
+                self.action_preview()
+
+    def action_next_format(self) -> None:
+        keys = [k for k, _ in FORMATS]
+        self.fmt = keys[(keys.index(self.fmt) + 1) % len(keys)]
+
+    # -- preview ---------------------------------------------------------------------------
+    def action_preview(self) -> None:
+        self.query_one("#export-text", Static).update("voorbeeld wordt opgebouwd…")
+        shown = self.query_one("#export-preview").size.width
+        width = shown - 2 if shown > 40 else 80
+        self.build_preview(self.choice, self.fmt, width)
+
+    @work(thread=True, exclusive=True, group="export-preview", exit_on_error=False)
+    def build_preview(self, key: str, fmt: str, width: int) -> None:
+        """Build and render the table on a connection of its own; post the text."""
+        from codering.errors import ExportError
+        from codering.store import Project
+
+        choice = self.choices[key]
+        try:
+            from codering.export import data as export_data
+            from codering.export.writers import render_text
+
+            with Project.open(self.project.path) as project:
+                loaded = export_data.load(project)
+                tables = choice.build(loaded, fmt)
+            text = "\n".join(render_text(t, width=width) for t in tables)
+        except ExportError as exc:
+            self.post_message(self.Preview(key, [], "", problem=str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001 - a dialog, never a traceback
+            self.post_message(self.Preview(key, [], "", problem=str(exc)))
+            self.post_message(Failed(exc, "export preview"))
+            return
+        self.post_message(self.Preview(key, tables, text))
+
+    @on(Preview)
+    def _preview(self, event: Preview) -> None:
+        if event.key != self.choice:
+            return
+        self._tables[event.key] = event.tables
+        widget = self.query_one("#export-text", Static)
+        if event.problem:
+            widget.update(f"Niets om te tonen: {event.problem}")
+        else:
+            widget.update(event.text)
+
+    # -- writing -----------------------------------------------------------------------------
+    def action_write(self) -> None:
+        tables = self._tables.get(self.choice)
+        if not tables:
+            self.query_one(StatusLine).message = "nog geen tabel om te schrijven (wacht op het voorbeeld)"
+            return
+        self.query_one(StatusLine).message = "schrijven…"
+        self.write_export(self.choices[self.choice].stem, tables, self.fmt)
+
+    @work(thread=True, exclusive=True, group="export-write", exit_on_error=False)
+    def write_export(self, stem: str, tables: list, fmt: str) -> None:
+        """Write to a free name under ``exports/`` (never over an existing file)."""
+        from codering.export.writers import write_tables
+        from codering.paths import exports_dir
+
+        try:
+            target = free_path(exports_dir() / f"{stem}.{fmt}", tables, fmt)
+            written = write_tables(tables, target, fmt=fmt, force=False)
+        except Exception as exc:  # noqa: BLE001 - a dialog, never a traceback
+            self.post_message(Failed(exc, "export"))
+            return
+        self.post_message(self.Written(written))
+
+    @on(Written)
+    def _written(self, event: Written) -> None:
+        where = show_path(event.path)
+        self.query_one(StatusLine).message = f"geschreven: {where}"
+        self.notify(f"Geschreven naar {event.path}", title="Export")
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

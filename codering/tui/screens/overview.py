@@ -1,0 +1,263 @@
+"""The project overview: the transcripts as a table; open one, filter, import more."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from codering.tui.dialogs import TextDialog
+from codering.tui.fuzzy import fold
+from codering.tui.messages import Failed, GuardActions
+from codering.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from codering.store import ImportReport, Project, TranscriptInfo
+
+PREFERRED_ATTRIBUTES = ("locatie", "actorgroep")
+HIDDEN_ATTRIBUTES = {"interview_id", "datum", "interviewer"}
+
+
+def show_path(path: Path) -> str:
+    """A path as short as it can be said: relative to here, or from ~, or absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    home = Path(os.path.expanduser("~")).resolve()
+    try:
+        return "~/" + str(path.relative_to(home))
+    except ValueError:
+        return str(path)
+
+
+def attribute_columns(infos: list["TranscriptInfo"], limit: int = 2) -> list[str]:
+    keys: list[str] = []
+    for info in infos:
+        for key in info.attributes:
+            if key not in keys and key not in HIDDEN_ATTRIBUTES:
+                keys.append(key)
+    preferred = [k for k in PREFERRED_ATTRIBUTES if k in keys]
+    return (preferred + [k for k in keys if k not in preferred])[:limit]
+
+
+class OverviewScreen(GuardActions, Screen[None]):
+    """All transcripts of the project, with how far coding has come."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Openen", id="overview.open"),
+        Binding("slash,f", "filter", "Filteren", key_display="/", id="overview.filter"),
+        Binding("i", "import_files", "Importeren", id="overview.import"),
+        Binding("b", "codebook", "Codeboek", id="overview.codebook"),
+        Binding("r", "review", "Review", id="overview.review"),
+        Binding("e", "export", "Export", id="overview.export"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help"),
+        Binding("q", "app.quit", "Stoppen", id="overview.quit"),
+    ]
+
+    filter_text: reactive[str] = reactive("")
+    """Only transcripts whose id, name or attributes contain this (accents ignored) are listed."""
+
+    class OpenTranscript(Message):
+        """Open the coding screen on transcript ``transcript_id``."""
+
+        def __init__(self, transcript_id: int) -> None:
+            super().__init__()
+            self.transcript_id = transcript_id
+
+    class CorpusChanged(Message):
+        """Transcripts were imported: the model must embed them too."""
+
+    class ImportDone(Message):
+        def __init__(self, reports: list["ImportReport"]) -> None:
+            super().__init__()
+            self.reports = reports
+
+    def __init__(self, project: "Project | None" = None, coder: str = "coder", note: str = "") -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.note = note
+        self._infos: list[TranscriptInfo] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="project-line")
+        yield Input(placeholder="/ filter: typ een deel van id, naam, locatie, actorgroep…", id="filter")
+        yield DataTable(id="transcripts", cursor_type="row", zebra_stripes=True)
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#transcripts", DataTable).focus()
+        self.refresh_table()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.refresh_table()
+
+    def load(self, project: "Project", note: str = "") -> None:
+        """Show ``project`` (used when the demo project was still being made)."""
+        self.project = project
+        self.note = note
+        if self.is_mounted:
+            self.refresh_table()
+
+    # -- the table --------------------------------------------------------------------------
+    def refresh_table(self) -> None:
+        line = self.query_one("#project-line", Static)
+        table = self.query_one("#transcripts", DataTable)
+        if self.project is None:
+            line.update(self.note or "project wordt geopend…")
+            return
+        infos = self.project.transcripts()
+        pending = self.project.pending_suggestions()
+        self._infos = infos
+        attrs = attribute_columns(infos)
+        coded = sum(i.coded_segments for i in infos)
+        total = sum(i.respondent_segments for i in infos)
+        share = f" · {round(100 * coded / total)}% gecodeerd" if total else ""
+        note = f" · {self.note}" if self.note else ""
+        line.update(f"Project: {show_path(self.project.path)} · {len(infos)} interviews{share}{note}")
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("id", key="id")
+        for key in attrs:
+            table.add_column(key, key=f"attr:{key}")
+        table.add_column("segm.", key="segments")
+        table.add_column("gecodeerd", key="coded")
+        table.add_column("sugg.", key="pending")
+        table.add_column("naam", key="name")
+        needle = fold(self.filter_text).strip()
+        for info in infos:
+            ident = info.attributes.get("interview_id") or str(info.id)
+            if needle and needle not in fold(" ".join([ident, info.name, *info.attributes.values()])):
+                continue
+            table.add_row(
+                ident,
+                *[info.attributes.get(k, "") for k in attrs],
+                str(info.respondent_segments),
+                f"{round(100 * info.coded_share)}%",
+                str(pending.get(info.id, "")) or "–",
+                info.name,
+                key=str(info.id),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        status = self.query_one(StatusLine)
+        if not infos:
+            status.message = "nog geen transcripten: i om te importeren"
+        elif not table.row_count:
+            status.message = "geen transcript past bij de filter"
+
+    def watch_filter_text(self) -> None:
+        if self.is_mounted:
+            self.refresh_table()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one("#transcripts", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#transcripts")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.post_message(self.OpenTranscript(int(event.row_key.value)))
+
+    def action_open(self) -> None:
+        table = self.query_one("#transcripts", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            if key.value is not None:
+                self.post_message(self.OpenTranscript(int(key.value)))
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    # -- importing -----------------------------------------------------------------------------
+    def action_import_files(self) -> None:
+        if self.project is None:
+            return
+        self.app.push_screen(
+            TextDialog("Importeren", "Bestand of map met transcripten (.txt, .docx, .odt, .vtt, .srt), "
+                       "attributen (.csv) of coderingen (.jsonl). Meerdere paden: scheiden met ;",
+                       placeholder="bv. ~/interviews/"),
+            self._import_paths,
+        )
+
+    def _import_paths(self, value: str | None) -> None:
+        if value:
+            paths = [os.path.expanduser(p.strip()) for p in value.split(";") if p.strip()]
+            self.query_one(StatusLine).message = "importeren…"
+            self.import_files(paths)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def import_files(self, paths: list[str]) -> None:
+        """Read every file first (nothing is written if one is bad), then import, on its own connection."""
+        from codering.importer import plan_import
+        from codering.store import Project
+
+        assert self.project is not None
+        try:
+            plan = plan_import(paths)
+            with Project.open(self.project.path) as project:
+                reports = plan.apply(project, coder=self.coder)
+        except Exception as exc:  # noqa: BLE001 - shown as a dialog
+            self.post_message(Failed(exc, "import"))
+            return
+        self.post_message(self.ImportDone(reports))
+
+    @on(ImportDone)
+    def _imported(self, event: ImportDone) -> None:
+        reports = event.reports
+        added = sum(r.status == "added" for r in reports)
+        updated = sum(r.status == "updated" for r in reports)
+        self.query_one(StatusLine).message = (
+            f"geïmporteerd: {added} nieuw, {updated} bijgewerkt, {len(reports) - added - updated} ongewijzigd"
+        )
+        self.refresh_table()
+        if added or updated:
+            self.post_message(self.CorpusChanged())
+
+    # -- elsewhere -------------------------------------------------------------------------------
+    def action_codebook(self) -> None:
+        from codering.tui.screens.codebook import CodebookScreen
+
+        if self.project is not None:
+            self.app.push_screen(CodebookScreen(self.project, self.coder))
+
+    def action_review(self) -> None:
+        from codering.tui.colors import code_colors
+        from codering.tui.dialogs import CodePicker
+
+        if self.project is not None:
+            book = self.project.codebook()
+            self.app.push_screen(CodePicker(book, code_colors(book), title="Review: welke code?"), self._review)
+
+    def _review(self, code_id: str | None) -> None:
+        from codering.tui.screens.review import ReviewScreen
+
+        if code_id and self.project is not None:
+            self.app.push_screen(ReviewScreen(self.project, code_id, self.coder))
+
+    def action_export(self) -> None:
+        from codering.tui.screens.export import ExportScreen
+
+        if self.project is not None:
+            self.app.push_screen(ExportScreen(self.project))
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))

@@ -1,0 +1,239 @@
+"""Review: every coding of one code across transcripts, as keyword-in-context lines.
+
+To check consistency: the coded words with their context, the interview and
+its case attributes. Recode in place (``c``), remove (``d``), undo (``u``),
+or open the transcript at that coding (Enter).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from codering.tui.colors import code_colors
+from codering.tui.dialogs import CodePicker
+from codering.tui.messages import GuardActions, guarded
+from codering.tui.screens.overview import attribute_columns
+from codering.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from codering.store import Coding, Project
+
+CONTEXT = 32
+MIDDLE = 60
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def kwic(content: str, start: int, end: int, context: int = CONTEXT, middle: int = MIDDLE) -> Text:
+    """'…left context [coded words] right context…' as one line."""
+    left = flat(content[max(0, start - 3 * context):start])[-context:]
+    right = flat(content[end:end + 3 * context])[:context]
+    mid = flat(content[start:end])
+    if len(mid) > middle:
+        half = middle // 2 - 1
+        mid = f"{mid[:half]} … {mid[-half:]}"
+    return Text.assemble((f"{left:>{context}} ", "dim"), (mid, "bold"), (f" {right}", "dim"))
+
+
+class ReviewScreen(GuardActions, Screen[None]):
+    """All codings of one code (and its subcodes) across the project."""
+
+    HELP_TITLE = "Toetsen — Review"
+
+    BINDINGS = [
+        Binding("enter", "open", "Openen in transcript", id="review.open"),
+        Binding("c,slash", "recode", "Hercoderen", key_display="c", id="review.recode"),
+        Binding("d,delete", "remove", "Weghalen", id="review.remove"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="review.undo"),
+        Binding("o", "other_code", "Andere code", id="review.other"),
+        Binding("s", "toggle_subcodes", "Subcodes", id="review.subcodes"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="review.help"),
+        Binding("escape", "back", "Terug", id="review.back"),
+    ]
+
+    include_subcodes: reactive[bool] = reactive(True)
+    """Also list codings of the code's descendants (a factor counts for its category)."""
+
+    class OpenAt(Message):
+        """Open the coding screen on a transcript with the cursor at ``offset``."""
+
+        def __init__(self, transcript_id: int, offset: int) -> None:
+            super().__init__()
+            self.transcript_id = transcript_id
+            self.offset = offset
+
+    def __init__(self, project: "Project", code_id: str, coder: str) -> None:
+        super().__init__()
+        self.project = project
+        self.code_id = code_id
+        self.coder = coder
+        self._rows: list[Coding] = []
+        self._contents: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="review-title")
+        yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="review-detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#review-table", DataTable).focus()
+        self.reload()
+
+    def watch_include_subcodes(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def reload(self) -> None:
+        book = self.project.codebook()
+        self.codebook = book
+        colors = code_colors(book)
+        if self.code_id not in book:
+            self.query_one("#review-title", Static).update(f"code {self.code_id} staat niet (meer) in het codeboek")
+            return
+        ids = [self.code_id]
+        if self.include_subcodes:
+            ids += [c.id for c in book.descendants(self.code_id)]
+        rows: list[Coding] = []
+        for code_id in ids:
+            rows.extend(self.project.codings(code_id=code_id))
+        infos = {i.id: i for i in self.project.transcripts()}
+        order = {tid: n for n, tid in enumerate(infos)}
+        rows.sort(key=lambda c: (order.get(c.transcript_id, 0), c.start, c.code_id))
+        self._rows = rows
+        attrs = attribute_columns(list(infos.values()))
+        code = book.codes[self.code_id]
+        interviews = len({c.transcript_id for c in rows})
+        sub = " (met subcodes)" if self.include_subcodes and ids[1:] else ""
+        self.query_one("#review-title", Static).update(Text.assemble(
+            "Review: ", ("■ ", colors.get(self.code_id, "#888888")), (code.label, "bold"),
+            (f"  {book.path_label(self.code_id)}", "dim"),
+            f" — {len(rows)} codering{'en' if len(rows) != 1 else ''} in {interviews} interview"
+            f"{'s' if interviews != 1 else ''}{sub}",
+        ))
+        table = self.query_one("#review-table", DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("interview", key="interview")
+        for key in attrs:
+            table.add_column(key, key=f"attr:{key}")
+        if self.include_subcodes and ids[1:]:
+            table.add_column("code", key="code")
+        table.add_column("fragment", key="kwic")
+        for n, coding in enumerate(rows):
+            info = infos.get(coding.transcript_id)
+            attributes = info.attributes if info else {}
+            content = self._content(coding.transcript_id)
+            cells: list[object] = [attributes.get("interview_id") or (info.name if info else "?")]
+            cells += [attributes.get(k, "") for k in attrs]
+            if self.include_subcodes and ids[1:]:
+                cells.append(Text.assemble(("■ ", colors.get(coding.code_id, "#888888")),
+                                           book.codes[coding.code_id].label if coding.code_id in book else coding.code_id))
+            cells.append(kwic(content, coding.start, coding.end))
+            table.add_row(*cells, key=str(n))
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        self._show_detail()
+
+    def _content(self, transcript_id: int) -> str:
+        if transcript_id not in self._contents:
+            self._contents[transcript_id] = self.project.content(transcript_id)
+        return self._contents[transcript_id]
+
+    def current(self) -> "Coding | None":
+        table = self.query_one("#review-table", DataTable)
+        if not table.row_count or not 0 <= table.cursor_row < len(self._rows):
+            return None
+        return self._rows[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#review-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        coding = self.current()
+        detail = self.query_one("#review-detail", Static)
+        if coding is None:
+            detail.update(Text("geen coderingen van deze code", style="dim italic"))
+            return
+        content = self._content(coding.transcript_id)
+        detail.update(Text.assemble(
+            (flat(content[max(0, coding.start - 160):coding.start])[-160:] + " ", "dim"),
+            (flat(content[coding.start:coding.end]), "bold"),
+            (" " + flat(content[coding.end:coding.end + 160])[:160], "dim"),
+            (f"\n{coding.coder} · {coding.origin} · {coding.created[:10]}", "dim italic"),
+        ))
+
+    # -- actions ------------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#review-table")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        coding = self.current()
+        if coding is not None:
+            self.post_message(self.OpenAt(coding.transcript_id, coding.start))
+
+    def action_recode(self) -> None:
+        coding = self.current()
+        if coding is not None:
+            book = self.codebook
+            self.app.push_screen(CodePicker(book, code_colors(book), title="Hercoderen naar…"), self._recode)
+
+    @guarded
+    def _recode(self, code_id: str | None) -> None:
+        coding = self.current()
+        if not code_id or coding is None or code_id == coding.code_id:
+            return
+        with self.project.action(f"recode {coding.code_id} -> {code_id}", self.coder):
+            self.project.remove_coding(coding.id, self.coder)
+            self.project.add_coding(coding.transcript_id, coding.start, coding.end, code_id, self.coder)
+        self.query_one(StatusLine).message = (
+            f"hercodeerd naar {self.codebook.codes[code_id].label}   (u: ongedaan maken)")
+        self.reload()
+
+    @guarded
+    def action_remove(self) -> None:
+        coding = self.current()
+        if coding is not None:
+            self.project.remove_coding(coding.id, self.coder)
+            self.query_one(StatusLine).message = "codering weggehaald   (u: ongedaan maken)"
+            self.reload()
+
+    @guarded
+    def action_undo(self) -> None:
+        done = self.project.undo()
+        self.query_one(StatusLine).message = f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken"
+        self.reload()
+
+    def action_other_code(self) -> None:
+        book = self.codebook
+        self.app.push_screen(CodePicker(book, code_colors(book), title="Review: welke code?"), self._other)
+
+    def _other(self, code_id: str | None) -> None:
+        if code_id:
+            self.code_id = code_id
+            self.reload()
+
+    def action_toggle_subcodes(self) -> None:
+        self.include_subcodes = not self.include_subcodes
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,39 @@
+"""Small shared values of the UI (no Textual): the model's loading state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """Where the suggestion model is: ``phase`` is loading, ready, failed or off."""
+
+    phase: str = "loading"
+    what: str = ""
+    done: int = 0
+    total: int = 0
+    model_id: str = ""
+    message: str = ""
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def ready(self) -> bool:
+        return self.phase == "ready"
+
+    def describe(self) -> str:
+        """One line for the status bar and the suggestions panel."""
+        if self.phase == "ready":
+            return f"model klaar ({self.model_id})" if self.model_id else "model klaar"
+        if self.phase == "failed":
+            return f"model niet beschikbaar: {self.message}" if self.message else "model niet beschikbaar"
+        if self.phase == "off":
+            return "geen model"
+        what = {"embedding segments": "segmenten inbedden", "embedding codebook": "codeboek inbedden",
+                "ready": "bijna klaar"}.get(self.what, self.what)
+        if self.total:
+            return f"model laadt… ({self.percent}%{', ' + what if what else ''})"
+        return f"model laadt…{' (' + what + ')' if what else ''}"

@@ -1,0 +1,70 @@
+"""The status line: the last thing that happened, and the model's progress."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from codering.tui.state import ModelState
+from codering.tui.widgets.line import TextLine
+
+BAR = 12
+
+
+def progress_bar(done: int, total: int, width: int = BAR) -> str:
+    filled = round(width * done / total) if total else 0
+    return "━" * filled + "╌" * (width - filled)
+
+
+class ModelStatus(Widget):
+    """The suggestion model's state, with a progress bar while it loads.
+
+    It follows the app's ``model_state`` (set from the model worker's messages).
+    """
+
+    DEFAULT_CSS = """
+    ModelStatus { width: 44; height: 1; color: $text-muted; text-align: right; }
+    """
+
+    state: reactive[ModelState] = reactive(ModelState, layout=False)
+    """The model state shown (copied from the app's ``model_state``)."""
+
+    def on_mount(self) -> None:
+        if hasattr(self.app, "model_state"):
+            self.watch(self.app, "model_state", self._follow, init=True)
+
+    def _follow(self, state: ModelState) -> None:
+        self.state = state
+
+    def render(self) -> Content:
+        state = self.state
+        text = state.describe()
+        if state.phase == "loading" and state.total:
+            text = f"model laadt… {state.percent:>3}% "
+            return Content.assemble(text, (progress_bar(state.done, state.total), "$accent"))
+        if state.phase == "failed":
+            return Content.styled(text, "$warning")
+        return Content(text)
+
+
+class StatusLine(Horizontal):
+    """One line above the footer: a message on the left, the model on the right."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; padding: 0 1; }
+    StatusLine #message { width: 1fr; }
+    """
+
+    message: reactive[str] = reactive("")
+    """The last action's outcome, e.g. '✓ Nabijheid (u: ongedaan maken)'."""
+
+    def compose(self) -> ComposeResult:
+        yield TextLine(self.message, id="message")
+        yield ModelStatus()
+
+    def watch_message(self, message: str) -> None:
+        if self.children:
+            self.query_one("#message", TextLine).text = message

@@ -1,0 +1,344 @@
+"""Pilot tests: code transcripts end to end with the keyboard and check the store afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+
+from test_tui_support import (  # noqa: F401 - fixtures
+    BrokenSuggester,
+    GoldSuggester,
+    SlowSuggester,
+    gold_template,
+    sample_project,
+    sample_template,
+)
+
+from codering.store import Project
+from codering.suggest.base import KeywordSuggester
+from codering.tui.app import make_app
+from codering.tui.dialogs import CodePicker, ErrorDialog, MemoDialog
+from codering.tui.screens.coding import CodingScreen
+from codering.tui.screens.overview import OverviewScreen
+
+SIZE = (100, 30)
+
+
+def sync(test):
+    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def ready(app, pilot) -> None:
+    """Wait until start-up work (opening, the model) is done."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_first(app, pilot) -> CodingScreen:
+    await ready(app, pilot)
+    assert isinstance(app.screen, OverviewScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, CodingScreen)
+    return app.screen
+
+
+@sync
+async def test_overview_lists_transcripts_with_attributes(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        table = app.screen.query_one("#transcripts")
+        assert table.row_count == 4
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels[:3] == ["id", "locatie", "actorgroep"]
+        assert table.get_row_at(0)[:3] == ["INT-01", "Beernem", "zorg"]
+        await pilot.press("slash", *"tongeren")  # filter, accents and case ignored
+        await pilot.pause()
+        assert table.row_count == 1 and table.get_row_at(0)[1] == "Tongeren"
+
+
+@sync
+async def test_code_a_transcript_end_to_end_with_the_keyboard(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        tid = s.tid
+        assert screen.query_one("#panel").data is not None  # drawn on opening, before any key
+
+        # accept: N to the next segment with suggestions, 1 takes the first
+        await pilot.press("N")
+        span_a, shown = s.span, s.suggestions()
+        assert shown
+        await pilot.press("1")
+        accepted = shown[0].code_id
+
+        # reject: x rejects the highlighted (first) one
+        await pilot.press("N")
+        span_r, shown_r = s.span, s.suggestions()
+        await pilot.press("x")
+        rejected = shown_r[0].code_id
+        s.goto(s.index_at(span_r[0]))
+        assert rejected not in [x.code_id for x in s.suggestions()]
+
+        # apply any code by fuzzy search (accents ignored), on the next uncoded segment
+        await pilot.press("n")
+        span_m = s.span
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, CodePicker)
+        await pilot.press(*"nabijh", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+
+        # a memo on the same segment
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, MemoDialog)
+        await pilot.press(*"Belangrijk", "ctrl+s")
+        await pilot.pause()
+
+        project = screen.project
+        codings = {(c.start, c.end, c.code_id, c.origin, c.coder) for c in project.codings(tid)}
+        assert (*span_a, accepted, "suggestion", "tester") in codings
+        assert (*span_m, "stim.praktisch.nabijheid", "manual", "tester") in codings
+        decisions = {(d.start, d.end, d.code_id, d.accepted) for d in project.decisions()}
+        assert (*span_a, accepted, True) in decisions and (*span_r, rejected, False) in decisions
+        assert [(m.start, m.end, m.text) for m in project.memos(tid)] == [(*span_m, "Belangrijk")]
+
+        # undo the memo and the manual code; redo the code; remove it with d
+        await pilot.press("u", "u")
+        assert project.memos(tid) == []
+        assert not [c for c in project.codings(tid) if c.code_id == "stim.praktisch.nabijheid"]
+        await pilot.press("U")
+        s.goto(s.index_at(span_m[0]))
+        assert [c.code_id for c in s.codings_here()] == ["stim.praktisch.nabijheid"]
+        await pilot.press("d")
+        assert not [c for c in project.codings(tid) if c.code_id == "stim.praktisch.nabijheid"]
+        assert not app.screen.query(ErrorDialog)
+
+
+@sync
+async def test_undo_works_across_restarts(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(app, pilot)
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+    with Project.open(sample_project) as project:
+        assert [c.code_id for c in project.codings()] == ["stim.praktisch.nabijheid"]
+    again = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with again.run_test(size=SIZE) as pilot:
+        screen = await open_first(again, pilot)
+        await pilot.press("u")
+        assert screen.project.codings() == []
+        await pilot.press("ctrl+y")
+        assert [c.code_id for c in screen.project.codings()] == ["stim.praktisch.nabijheid"]
+
+
+@sync
+async def test_accept_and_next_needs_at_most_one_and_a_half_keys_per_code(gold_template, tmp_path):
+    template, gold = gold_template
+    path = tmp_path / "gold.codering"
+    shutil.copy(template, path)
+    app = make_app(path, suggester=GoldSuggester(gold), coder="tester")
+    keys = 0
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        for _ in range(2000):
+            key = "1" if s.suggestions() else "N"
+            before = (s.first, len(s.suggestions()))
+            await pilot.press(key)
+            keys += 1
+            if key == "N" and (s.first, len(s.suggestions())) == before:
+                keys -= 1  # the last N found nothing: the researcher is done
+                break
+        accepted = len(screen.project.codings(s.tid))
+    assert accepted > 20
+    assert keys / accepted <= 1.5, (keys, accepted)
+    with Project.open(path) as project:
+        assert all(d.accepted for d in project.decisions())
+
+
+@sync
+async def test_coding_stays_responsive_while_a_slow_model_loads(sample_project):
+    slow = SlowSuggester()
+    app = make_app(sample_project, suggester=slow, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        assert slow.started.wait(5) and not slow.ready
+        first = screen.session.first
+        await pilot.press("j", "j", "k")
+        assert screen.session.first != first  # keys are handled while the model loads
+        assert app.model_state.phase == "loading"
+        panel = str(screen.query_one("#panel").render())
+        assert "model laadt" in panel
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+        assert [c.code_id for c in screen.project.codings()] == ["stim.praktisch.nabijheid"]
+        slow.release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.model_state.phase == "ready"
+        await pilot.press("j")
+        assert screen.session.suggestions()[0].reason == "lijkt op: traag model"
+
+
+@sync
+async def test_a_missing_model_package_is_a_message_and_coding_goes_on(sample_project):
+    app = make_app(sample_project, suggester=BrokenSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        assert app.model_state.phase == "failed"
+        assert "sentence_transformers" in app.model_state.message
+        assert any("sentence_transformers" in n.message for n in app._notifications)
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+        assert len(screen.project.codings()) == 1
+
+
+@sync
+async def test_a_project_that_cannot_be_opened_is_a_dialog_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    bad = tmp_path / "kapot.codering"
+    bad.write_text("geen project", encoding="utf-8")
+    app = make_app(bad, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "not a codering project" in app.screen.message
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 1
+
+
+@sync
+async def test_codebook_edit_is_saved_and_written_to_yaml(sample_project, tmp_path):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press(*"nabijh")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.selected() == "stim.praktisch.nabijheid"
+        await pilot.press("f2")
+        await pilot.pause()
+        label = app.screen.query_one("#label")
+        label.value = "Fysieke nabijheid"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # a new child of the selected code
+        await pilot.pause()
+        app.screen.query_one("#label").value = "Zelfde gebouw"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # write YAML: the dialog proposes exports/<id>.yaml
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    with Project.open(sample_project) as project:
+        book = project.codebook()
+        assert book.codes["stim.praktisch.nabijheid"].label == "Fysieke nabijheid"
+        assert book.codes["stim.praktisch.nabijheid.zelfde_gebouw"].parent == "stim.praktisch.nabijheid"
+    written = (tmp_path / "exports" / "samenwerking-zorg-welzijn.yaml").read_text(encoding="utf-8")
+    assert "Fysieke nabijheid" in written and "zelfde_gebouw" in written
+
+
+@sync
+async def test_review_lists_codings_in_context_and_recodes_in_place(sample_project):
+    with Project.open(sample_project) as project:
+        for info in project.transcripts()[:2]:
+            seg = [s for s in project.segments(info.id) if s.role == "respondent"][3]
+            project.add_coding(info.id, seg.start, seg.end, "stim.praktisch.nabijheid", "tester")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("r", *"nabijheid", "enter")
+        await pilot.pause()
+        table = app.screen.query_one("#review-table")
+        assert table.row_count == 2
+        assert table.get_row_at(0)[:3] == ["INT-01", "Beernem", "zorg"]
+        await pilot.press("c", *"doorverwijzen", "enter")
+        await pilot.pause()
+        assert table.row_count == 1
+        await pilot.press("enter")  # open the transcript at that coding
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert [c.code_id for c in app.screen.session.codings_here()] == ["stim.praktisch.nabijheid"]
+    with Project.open(sample_project) as project:
+        assert sorted(c.code_id for c in project.codings()) == ["fin.doorverwijzen", "stim.praktisch.nabijheid"]
+
+
+@sync
+async def test_export_previews_and_writes_without_overwriting(sample_project, tmp_path):
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        project.add_coding(info.id, segs[3].start, segs[3].end, "stim.praktisch.nabijheid", "tester")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("e")
+        await ready(app, pilot)
+        preview = str(app.screen.query_one("#export-text").render())
+        assert "Tabel 5" in preview and "Nabijheid" in preview
+        await pilot.press("f", "f")  # docx -> xlsx -> md
+        await pilot.press("w")
+        await ready(app, pilot)
+        await pilot.press("w")
+        await ready(app, pilot)
+        assert "exports/tabel5-stimulerende-factoren-2.md" in str(app.screen.query_one("#message").render())
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
+        "tabel5-stimulerende-factoren-2.md", "tabel5-stimulerende-factoren.md"]
+
+
+@sync
+async def test_help_and_command_palette_list_every_action(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        titles = {c.title for c in app.get_system_commands(screen)}
+        for binding in CodingScreen.BINDINGS:
+            assert binding.description in titles, binding.description
+            assert binding.id, binding
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#keys")
+        actions = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert {"Aanvaard suggestie 1 tot 9", "Afwijzen", "Code zoeken", "Ongedaan", "Memo"} <= actions
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+@sync
+async def test_interviewer_turns_are_skipped_unless_shown(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        for _ in range(30):
+            await pilot.press("j")
+            assert s.current.role != "interviewer"
+        await pilot.press("i")
+        roles = set()
+        for _ in range(30):
+            await pilot.press("k")
+            roles.add(s.current.role)
+        assert "interviewer" in roles

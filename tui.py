@@ -1,0 +1,68 @@
+"""Start the codering terminal UI: ``python tui.py [PROJECT]``.
+
+With PROJECT, open that project file; a project that cannot be opened (no
+such file, not a codering project, made by a newer codering, busy) ends with
+one line on stderr and exit code 1. Without it, open the demo project (made
+once from ``transcripts/`` and the default codebook) and say where it lives.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args) or len(args) > 1:
+        print(__doc__.strip())
+        return 0 if args and args[0] in ("-h", "--help") else 2
+    from codering.errors import CoderingError
+
+    project_path: Path | None = None
+    if args:
+        from codering.store import Project
+
+        project_path = Path(args[0]).expanduser()
+        try:
+            Project.open(project_path).close()
+        except CoderingError as exc:
+            print(f"codering: {exc}", file=sys.stderr)
+            return 1
+    else:
+        from codering.paths import demo_project_path
+
+        demo = demo_project_path()
+        state = "opening" if demo.exists() else "creating (once, a few seconds)"
+        print(f"codering: demo project at {demo} ({state})", file=sys.stderr)
+
+    from codering.tui.app import make_app
+
+    app = make_app(project_path)
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        return 130
+    if project_path is None and app.project is not None:
+        print(f"codering: demo project at {app.project.path}", file=sys.stderr)
+    return app.return_code or 0
+
+
+def exit_now(code: int) -> None:
+    """Exit without waiting for a model thread still embedding (it stops only between chunks).
+
+    Safe: every decision was committed when it was made, and SQLite rolls back
+    a write the thread had not finished.
+    """
+    import os
+    import threading
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if threading.active_count() > 1:
+        os._exit(code)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    exit_now(main())
