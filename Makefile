@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make run    set up everything, then open codering on the demo project
+#   make run    set up everything (and the offline model), then open the UI on the demo project
 #   make test   set up everything, then run the whole test suite
 # Set-up is idempotent: it reinstalls only when pyproject.toml changes.
 
@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/codering demo
+	$(BIN)/codering model build
+	$(BIN)/python tui.py
 
 test: setup
 	$(BIN)/python -m pytest

@@ -101,15 +101,26 @@ def init(project_path: str, codebook_path: str | None) -> None:
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--coder", default=None, help="Coder recorded for imported codings without one (default: 'import').")
+@click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16", "crlf1"]), default="auto",
+              show_default=True, help="How a .qdpx counts character positions (auto: from the exporting tool).")
 @click.pass_obj
-def import_cmd(state: State, files: tuple[str, ...], coder: str | None) -> None:
+def import_cmd(state: State, files: tuple[str, ...], coder: str | None, positions: str) -> None:
     """Import transcripts, attribute CSVs and codings (JSONL) from FILES or folders.
 
     Transcripts: .txt, .md, .docx, .odt, .vtt, .srt. A .csv gives case
     attributes (one row per transcript, first column the transcript's name).
     A .jsonl gives codings in the gold format (transcript, start, end, codes).
+    A .qdpx (REFI-QDA project from NVivo, ATLAS.ti, MAXQDA, QualCoder, ...)
+    is imported whole, into a new project if -p names a file that does not
+    exist yet; a .qdc adds its codes to the project's codebook.
     If any file is bad, nothing is imported.
     """
+    exchange = [f for f in files if Path(f).suffix.lower() in (".qdpx", ".qdc")]
+    if exchange:
+        if len(exchange) != len(files):
+            raise click.UsageError("import .qdpx/.qdc files on their own, not together with other files")
+        _import_exchange(state, exchange, coder or "import", positions)
+        return
     from codering.importer import plan_import
 
     project = state.project()
@@ -132,6 +143,19 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None) -> None:
     if plan.codings:
         applied = sum(len(rec.codes) for rec in plan.codings)
         click.echo(f"{applied} codings imported from {len(plan.codings)} spans.")
+
+
+def _import_exchange(state: State, files: list[str], coder: str, positions: str) -> None:
+    from codering.refi import import_codebook, import_qdpx
+
+    if not state.project_path:
+        raise click.UsageError("no project given: use -p PROJECT (a new file is created for a .qdpx)")
+    for name in files:
+        if name.lower().endswith(".qdpx"):
+            target = state.project() if Path(state.project_path).exists() else state.project_path
+            click.echo(str(import_qdpx(name, target, coder=coder, positions=positions)))
+        else:
+            click.echo(str(import_codebook(state.project(), name, coder)))
 
 
 @cli.command()
@@ -314,7 +338,7 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
 
 @cli.group()
 def codebook() -> None:
-    """Check and show codebooks."""
+    """Check, show, import and export codebooks (YAML or REFI-QDA .qdc)."""
 
 
 @codebook.command("validate")
@@ -368,12 +392,43 @@ def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_obj
 def codebook_export(state: State, file: str, force: bool) -> None:
-    """Write the project's codebook (with any edits) to a YAML FILE."""
+    """Write the project's codebook (with any edits) to FILE: YAML, or REFI-QDA if FILE ends in .qdc."""
     path = Path(file)
     if path.exists() and not force:
         raise CoderingError(f"{path}: exists; choose another name or add --force")
-    state.project().codebook().write_yaml(path)
+    project = state.project()
+    if path.suffix.lower() == ".qdc":
+        from codering.refi import write_qdc
+
+        write_qdc(project.codebook(), path, base=project.project_id, force=force)
+    else:
+        project.codebook().write_yaml(path)
     click.echo(f"Wrote {path}.")
+
+
+@codebook.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def codebook_import(state: State, file: str, coder: str) -> None:
+    """Add the codes of a REFI-QDA codebook FILE (.qdc) or a YAML codebook to the project's codebook."""
+    project = state.project()
+    if file.lower().endswith(".qdc"):
+        from codering.refi import import_codebook
+
+        click.echo(str(import_codebook(project, file, coder)))
+        return
+    from codering.codebook import load_codebook
+
+    book = load_codebook(file)
+    known = project.codebook()
+    added = 0
+    with project.action(f"import codebook {Path(file).name}", coder):
+        for _, item in book.walk():
+            if item.id not in known:
+                project.update_code(item, coder)
+                added += 1
+    click.echo(f"{added} new codes from {file}; {len(book) - added} already in the project.")
 
 
 # -- demo ----------------------------------------------------------------------------
@@ -393,6 +448,22 @@ def demo(state: State, fresh: bool) -> None:
     print_overview(project)
     print_stats(project, project.stats())
     click.echo(f"Next: codering -p {path} transcripts | stats | code ... (see codering --help)")
+
+
+def _register_feature_commands() -> None:
+    """Commands that live beside their feature (each module keeps heavy imports lazy)."""
+    from codering.collab_cli import (agreement_command, disagreements_command, merge_command,
+                                     qdpx_export_command, resolve_command)
+    from codering.export.cli import export_group
+    from codering.suggest.cli import evaluate_command, model_command, suggest_command
+
+    export_group.add_command(qdpx_export_command)
+    for command in (export_group, agreement_command, disagreements_command, resolve_command, merge_command,
+                    suggest_command, evaluate_command, model_command):
+        cli.add_command(command)
+
+
+_register_feature_commands()
 
 
 def _short(text: str, width: int = 50) -> str:
