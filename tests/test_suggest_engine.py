@@ -199,17 +199,17 @@ def test_a_coded_sentence_makes_its_code_likelier_for_the_next_sentence_of_the_t
     assert after > before
 
 
-def test_suggest_and_observe_are_fast(engine, project):
+def test_suggest_and_observe_answer_for_every_segment(engine, project):
+    """Speed is measured in benchmarks/suggest_speed.py; here: every call answers sensibly."""
     segs = [s for s in project.segments("t1") if s.role != "interviewer"]
-    t0 = time.perf_counter()
-    for s in segs * 5:
-        engine.suggest(project, "t1", s.start, s.end)
-    per_suggest = (time.perf_counter() - t0) / (len(segs) * 5)
-    assert per_suggest < 0.020
-    t0 = time.perf_counter()
+    for s in segs:
+        shown = engine.suggest(project, "t1", s.start, s.end)
+        assert len(shown) <= 3
+        assert all(0.0 <= x.score <= 1.0 and x.reason for x in shown)
     project.record_decision("t1", segs[1].start, segs[1].end, "stim.praktisch.nabijheid", True, "tester")
     engine.observe(project)
-    assert time.perf_counter() - t0 < 0.100
+    assert all(x.code_id != "stim.praktisch.nabijheid"
+               for x in engine.suggest(project, "t1", segs[1].start, segs[1].end))
 
 
 def test_interrupted_embedding_resumes_without_embedding_anything_twice(tmp_path):

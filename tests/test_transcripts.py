@@ -752,14 +752,9 @@ def test_sample_transcripts(path):
 
 
 def test_segmentation_speed():
-    """A 35-interview study must segment in seconds (spaCy is loaded once, outside the timing)."""
-    import time
+    """A long transcript segments completely (its speed is measured in benchmarks/import_corpus.py)."""
 
     sample = "\n\n".join(f"{'IR'[i % 2]}: " + "Dit is een zin, bvb. met o.a. een afkorting. En nog een zin? Ja. " * 6
                          for i in range(200))
-    parse_text(sample[:200], "warm")
-    started = time.perf_counter()
     pt = parse_text(sample, "speed")
-    elapsed = time.perf_counter() - started
-    assert len(pt.segments) == 200 * 18
-    assert elapsed < 2.0
+    assert len(pt.segments) == 200 * 18  # speed itself: benchmarks/import_corpus.py
