@@ -46,10 +46,10 @@ def test_coding_screen_snapshot(snap_compare, sample_project):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.screen.session.goto(0)
         await pilot.press("j", "j", "j", "shift+down")
-        await pilot.pause()
+        await settle(pilot)
 
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -61,10 +61,10 @@ def test_coding_screen_small_terminal_snapshot(snap_compare, sample_project):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.screen.session.goto(0)
         await pilot.press("j", "j")
-        await pilot.pause()
+        await settle(pilot)
 
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -99,14 +99,15 @@ class KeywordSuggester:
         if self._index is None:
             return []
         text = project.content(transcript)[start:end]
-        words = set(_words(text))
+        ordered = list(dict.fromkeys(_words(text)))  # first occurrence order: deterministic reasons
+        words = set(ordered)
         if not words:
             return []
         out: list[Suggestion] = []
         for code_id, vocab in self._index.items():
             if (text, code_id) in self._rejected:
                 continue
-            hits = [w for w in words if w in vocab]
+            hits = [w for w in ordered if w in vocab]
             learned_hits = words & self._learned.get(code_id, set())
             score = min(1.0, (len(hits) + 0.5 * len(learned_hits)) / max(3, len(words) ** 0.5 * 2))
             if score < self.min_score:
