@@ -7,12 +7,19 @@ Reports
     interrupt it (Ctrl-C) and run again with the same ``--project`` to resume;
   * milliseconds per suggestion (``suggest`` on one segment; target < 20 ms);
   * milliseconds per learning update (one decision + ``observe``; target < 100 ms),
-    measured after a first stretch of the corpus has been coded.
+    measured after a first stretch of the corpus has been coded (``--coded``, a
+    share of the transcripts) or, with ``--full``, on a fully coded project:
+    every transcript but the last coded, then decisions on the last one and on
+    already coded transcripts (corrections), each followed by ``observe``.
 
 Run: .venv/bin/python benchmarks/suggest_speed.py [--transcripts 35] [--words 8000]
-     [--project bench.codering] [--max-minutes M] [--fake]
+     [--project bench.codering] [--max-minutes M] [--fake] [--full] [--decisions N]
+     [--no-throughput] [--profile]
 ``--max-minutes`` stops the corpus embedding early and extrapolates; ``--fake``
-uses the hashing embedder (checks the script, not the model).
+uses the hashing embedder (checks the script, not the model); ``--profile``
+prints where the timed ``observe`` calls spend their time (cProfile).
+A ``--project`` keeps its codings and decisions between runs: time the learning
+updates on a fresh copy of an embedded project.
 """
 
 from __future__ import annotations
@@ -67,6 +74,11 @@ def main() -> None:
     parser.add_argument("--fake", action="store_true", help="hashing embedder instead of the model")
     parser.add_argument("--coded", type=float, default=0.2,
                         help="share of the transcripts coded before the learning updates are timed")
+    parser.add_argument("--full", action="store_true",
+                        help="fully coded project: code every transcript but the last, then time decisions")
+    parser.add_argument("--decisions", type=int, default=100, help="timed decisions (each followed by observe)")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the fresh-sentence throughput test")
+    parser.add_argument("--profile", action="store_true", help="profile the timed observe calls (cProfile)")
     args = parser.parse_args()
 
     from codering.suggest.embed import HashingEmbedder, SentenceTransformerEmbedder
@@ -88,14 +100,15 @@ def main() -> None:
     embedder.encode(["opwarmen"])
     print(f"model load: {time.perf_counter() - t0:.1f} s")
 
-    rng = random.Random(1)
-    sample_texts = [f"{sentence(rng)} ({i})" for i in range(300)]  # fresh sentences, not in the corpus
-    t0 = time.perf_counter()
-    embedder.encode(sorted(sample_texts, key=len))
-    dt = time.perf_counter() - t0
-    sample_words = sum(len(t.split()) for t in sample_texts)
-    print(f"throughput: {len(sample_texts) / dt:.1f} sentences/s, {sample_words / dt:.0f} words/s "
-          f"({len(sample_texts)} fresh sentences, batch {getattr(embedder, 'batch_size', '-')})")
+    if not args.no_throughput:
+        rng = random.Random(1)
+        sample_texts = [f"{sentence(rng)} ({i})" for i in range(300)]  # fresh sentences, not in the corpus
+        t0 = time.perf_counter()
+        embedder.encode(sorted(sample_texts, key=len))
+        dt = time.perf_counter() - t0
+        sample_words = sum(len(t.split()) for t in sample_texts)
+        print(f"throughput: {len(sample_texts) / dt:.1f} sentences/s, {sample_words / dt:.0f} words/s "
+              f"({len(sample_texts)} fresh sentences, batch {getattr(embedder, 'batch_size', '-')})")
 
     engine = EmbeddingSuggester(embedder=embedder)
     started = time.perf_counter()
@@ -142,7 +155,8 @@ def main() -> None:
     # -- learning updates --------------------------------------------------------------------
     codes = [c.id for c in project.codebook() if c.codable and c.id.count(".") == 1]
     coder_rng = random.Random(3)
-    first = names[: max(1, min(len(names) - 1, round(len(names) * args.coded)))]
+    share = 1.0 if args.full else args.coded
+    first = names[: max(1, min(len(names) - 1, round(len(names) * share)))]
     with project.action("benchmark: code a first stretch", "bench"):
         for name in first:
             for seg in segments[name]:
@@ -151,28 +165,50 @@ def main() -> None:
     t0 = time.perf_counter()
     engine.observe(project)
     print(f"first observe after coding {len(first)} transcripts: {(time.perf_counter() - t0) * 1000:.0f} ms "
-          f"({engine.learner.data.n} reviewed segments)")
+          f"({engine.learner.data.n} reviewed segments, {len(project.codings())} codings)")
     times = []
     for name, seg in picks[:200]:
         t0 = time.perf_counter()
         engine.suggest(project, name, seg.start, seg.end, k=3)
         times.append((time.perf_counter() - t0) * 1000)
     print(f"suggest after learning: median {statistics.median(times):.2f} ms, p95 {percentile(times, 0.95):.2f} ms")
-    times, totals = [], []
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+
+    def decide(where: list[tuple[str, object]], label: str) -> None:
+        times, totals = [], []
+        for name, seg in where:
+            t0 = time.perf_counter()
+            found = engine.suggest(project, name, seg.start, seg.end, k=3)
+            code = found[0].code_id if found else coder_rng.choice(codes)
+            project.record_decision(name, seg.start, seg.end, code, coder_rng.random() < 0.5, "bench")
+            t1 = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            engine.observe(project)
+            if profiler:
+                profiler.disable()
+            t2 = time.perf_counter()
+            times.append((t2 - t1) * 1000)
+            totals.append((t2 - t0) * 1000)
+        print(f"learning update (observe{label}): median {statistics.median(times):.1f} ms, "
+              f"p95 {percentile(times, 0.95):.1f} ms, max {max(times):.1f} ms (target < 100 ms); "
+              f"suggest + decision + observe: median {statistics.median(totals):.1f} ms "
+              f"({engine.learner.data.n} reviewed segments, {len(times)} decisions)")
+
     target = names[len(first)] if len(names) > len(first) else names[0]
-    for seg in [s for s in segments[target] if s.role != "interviewer"][:100]:
-        t0 = time.perf_counter()
-        found = engine.suggest(project, target, seg.start, seg.end, k=3)
-        code = found[0].code_id if found else coder_rng.choice(codes)
-        project.record_decision(target, seg.start, seg.end, code, coder_rng.random() < 0.5, "bench")
-        t1 = time.perf_counter()
-        engine.observe(project)
-        t2 = time.perf_counter()
-        times.append((t2 - t1) * 1000)
-        totals.append((t2 - t0) * 1000)
-    print(f"learning update (observe): median {statistics.median(times):.1f} ms, p95 {percentile(times, 0.95):.1f} ms, "
-          f"max {max(times):.1f} ms (target < 100 ms); suggest + decision + observe: median "
-          f"{statistics.median(totals):.1f} ms ({engine.learner.data.n} reviewed segments)")
+    decide([(target, s) for s in segments[target] if s.role != "interviewer"][:args.decisions], "")
+    if args.full:  # corrections: decisions on segments of transcripts coded before
+        coded_before = [(n, s) for n in first for s in segments[n] if s.role != "interviewer"]
+        decide(random.Random(4).sample(coded_before, min(args.decisions, len(coded_before))),
+               ", corrections in coded transcripts")
+    if profiler:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     project.close()
     tmp.cleanup()
 

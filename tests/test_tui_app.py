@@ -342,3 +342,67 @@ async def test_interviewer_turns_are_skipped_unless_shown(sample_project):
             await pilot.press("k")
             roles.add(s.current.role)
         assert "interviewer" in roles
+
+
+@sync
+async def test_agreement_view_steps_through_disagreements_and_settles_them(sample_project):
+    """Two coders differ on three segments: the view shows kappa/alpha, and 1 / 0 / c settle each one
+    as consensus codings (the originals stay), moving on to the next; u undoes."""
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        for seg in segs[:6]:  # agreed
+            project.add_coding(info.id, seg.start, seg.end, "stim.praktisch.nabijheid", "anna")
+            project.add_coding(info.id, seg.start, seg.end, "stim.praktisch.nabijheid", "bert")
+        project.add_coding(info.id, segs[6].start, segs[6].end, "rem.financieel", "anna")
+        project.add_coding(info.id, segs[7].start, segs[7].end, "fin.doorverwijzen", "bert")
+        project.add_coding(info.id, segs[8].start, segs[8].end, "rem.financieel", "anna")
+        project.add_coding(info.id, segs[8].start, segs[8].end, "fin.doorverwijzen", "bert")
+        disputed = [segs[6], segs[7], segs[8]]
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "AgreementScreen"
+        report = screen.query_one("#agreement-table")
+        assert report.row_count == 4  # three codes and the total
+        assert "κ" in str(screen.query_one("#agreement-title").render())
+        listing = screen.query_one("#disagreement-table")
+        assert listing.row_count == 3
+        assert "1 anna" in str(screen.query_one("#disagreement-detail").render())
+        await pilot.press("1")  # segment 6: anna's code
+        await pilot.pause()
+        assert listing.row_count == 2
+        await pilot.press("0")  # segment 7: no code applies
+        await pilot.pause()
+        assert listing.row_count == 1
+        await pilot.press("c", *"nabijheid", "enter")  # segment 8: a third code, chosen by search
+        await pilot.pause()
+        assert listing.row_count == 0
+        assert "geen open" in str(screen.query_one("#disagreement-detail").render())
+        await pilot.press("r")  # show the settled ones too
+        await pilot.pause()
+        assert listing.row_count == 3
+        await pilot.press("u")  # undo the last decision: segment 8 is open again
+        await pilot.pause()
+        assert [d.resolved for d in screen.items] == [True, True, False]
+    with Project.open(sample_project) as project:
+        consensus = sorted((c.start, c.code_id) for c in project.codings(coder="consensus"))
+        assert consensus == [(disputed[0].start, "rem.financieel")]
+        assert len(project.codings(coder="anna")) == 8 and len(project.codings(coder="bert")) == 8
+        assert any(m.coder == "consensus" and m.start == disputed[1].start for m in project.memos())
+
+
+@sync
+async def test_agreement_view_with_one_coder_says_what_is_needed(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "twee codeurs" in str(app.screen.query_one("#disagreement-detail").render())
+        await pilot.press("1", "escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "OverviewScreen"

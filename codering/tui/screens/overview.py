@@ -60,6 +60,7 @@ class OverviewScreen(GuardActions, Screen[None]):
         Binding("b", "codebook", "Codeboek", id="overview.codebook"),
         Binding("r", "review", "Review", id="overview.review"),
         Binding("e", "export", "Export", id="overview.export"),
+        Binding("a", "agreement", "Overeenstemming", id="overview.agreement"),
         Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help"),
         Binding("q", "app.quit", "Stoppen", id="overview.quit"),
     ]
@@ -256,6 +257,12 @@ class OverviewScreen(GuardActions, Screen[None]):
 
         if self.project is not None:
             self.app.push_screen(ExportScreen(self.project))
+
+    def action_agreement(self) -> None:
+        from codering.tui.screens.agreement import AgreementScreen
+
+        if self.project is not None:
+            self.app.push_screen(AgreementScreen(self.project, self.coder))
 
     def action_help(self) -> None:
         from codering.tui.screens.help import HelpScreen

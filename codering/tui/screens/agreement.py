@@ -1,0 +1,295 @@
+"""Agreement: how far the coders agree, per code, and the disagreements to settle, one key each.
+
+The upper table is the report of ``codering agreement`` (percent agreement,
+Cohen's kappa, Krippendorff's alpha per code and overall); the lower list holds
+the units where coders differ, in text order. On a disagreement: ``1``-``9``
+adopts that coder's codes as the consensus, ``0`` records that no code
+applies, ``c`` picks the agreed code by search, ``u`` undoes. The originals of
+every coder stay as they are (see :func:`codering.agreement.resolve`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from codering.agreement import (CONSENSUS, AgreementError, AgreementReport, Disagreement, agreement,
+                                default_coders, disagreements, resolve)
+from codering.tui.colors import code_colors
+from codering.tui.dialogs import CodePicker
+from codering.tui.messages import GuardActions, guarded
+from codering.tui.screens.review import ReviewScreen, flat
+from codering.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from codering.codebook import Codebook
+    from codering.store import Project
+
+UNIT_WORDS = {"segment": "segment (zin)", "sentence": "segment (zin)", "turn": "beurt"}
+
+
+def figure(value: float, digits: int = 2) -> str:
+    return "–" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+class AgreementScreen(GuardActions, Screen[None]):
+    """Inter-coder agreement and the list of disagreements of a project."""
+
+    HELP_TITLE = "Toetsen — Overeenstemming"
+
+    BINDINGS = [
+        Binding("j,down", "next", "Volgende", key_display="j", id="agreement.next"),
+        Binding("k,up", "previous", "Vorige", key_display="k", show=False, id="agreement.previous"),
+        *[Binding(str(n), f"take({n})", f"Codes van codeur {n}", show=n <= 2, id=f"agreement.take{n}")
+          for n in range(1, 10)],
+        Binding("0", "none", "Geen code", id="agreement.none"),
+        Binding("c,slash", "choose", "Code kiezen", key_display="c", id="agreement.choose"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="agreement.undo"),
+        Binding("enter", "open", "Openen in transcript", id="agreement.open"),
+        Binding("r", "toggle_resolved", "Opgeloste tonen", id="agreement.resolved"),
+        Binding("t", "toggle_unit", "Zin/beurt", id="agreement.unit"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="agreement.help"),
+        Binding("escape", "back", "Terug", id="agreement.back"),
+    ]
+
+    show_resolved: reactive[bool] = reactive(False)
+    unit: reactive[str] = reactive("segment")
+
+    def __init__(self, project: "Project", coder: str, coders: list[str] | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.coders = coders
+        self.report: AgreementReport | None = None
+        self.items: list[Disagreement] = []
+        self.codebook: "Codebook" = project.codebook()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="agreement-title")
+        yield DataTable(id="agreement-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="disagreement-head", classes="panel-head")
+        yield DataTable(id="disagreement-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="disagreement-detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#disagreement-table", DataTable).focus()
+        self.reload()
+
+    def watch_show_resolved(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def watch_unit(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    @property
+    def compared(self) -> list[str]:
+        return list(self.report.coders) if self.report else list(self.coders or [])
+
+    # -- content ----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.codebook = self.project.codebook()
+        title = self.query_one("#agreement-title", Static)
+        head = self.query_one("#disagreement-head", Static)
+        table = self.query_one("#agreement-table", DataTable)
+        listing = self.query_one("#disagreement-table", DataTable)
+        coders = self.coders or default_coders(self.project)
+        try:
+            self.report = agreement(self.project, coders, unit=self.unit)
+            self.items = disagreements(self.project, coders, unit=self.unit, include_resolved=self.show_resolved)
+        except AgreementError as exc:
+            self.report, self.items = None, []
+            table.clear(columns=True)
+            listing.clear(columns=True)
+            head.update("")
+            title.update(Text.assemble(("Overeenstemming: ", "bold"), str(exc)))
+            self.query_one("#disagreement-detail", Static).update(Text(
+                "Codeer een interview met twee codeurs (codering --coder NAAM, of voeg een project samen met "
+                "codering merge) om overeenstemming te meten.", style="dim italic"))
+            return
+        report = self.report
+        overall = report.overall
+        title.update(Text.assemble(
+            ("Overeenstemming ", "bold"), ", ".join(f"{n} {c}" for n, c in enumerate(report.coders, 1)),
+            f"  ·  totaal {overall.percent:.1f}%  κ {figure(overall.kappa)}  α {figure(overall.alpha)}",
+            (f"\neenheid: {UNIT_WORDS[report.unit]} · {report.units} eenheden in {len(report.transcripts)} "
+             f"interview{'s' if len(report.transcripts) != 1 else ''}"
+             + (f" · niet vergeleken: {', '.join(report.left_out)}" if report.left_out else ""), "dim"),
+        ))
+        self._fill_report(table, report)
+        keep = listing.cursor_row
+        listing.clear(columns=True)
+        listing.add_column("interview", key="interview")
+        listing.add_column("fragment", key="text")
+        for n, coder in enumerate(report.coders, 1):
+            listing.add_column(f"{n} {coder}", key=f"coder:{coder}")
+        listing.add_column("consensus", key="consensus")
+        colors = code_colors(self.codebook)
+        room = max(16, self.size.width - 12 - 16 * len(report.coders) - 14 - 6)
+        for n, item in enumerate(self.items):
+            text = flat(item.unit.text)
+            listing.add_row(
+                self._interview(item.unit.transcript),
+                text if len(text) <= room else text[:room - 1] + "…",
+                *[self._codes(item.codes.get(c, ()), colors) for c in report.coders],
+                self._resolution(item, colors),
+                key=str(n),
+            )
+        open_ = sum(not d.resolved for d in self.items)
+        shown = f"{len(self.items)} meningsverschillen, {open_} open" if self.show_resolved else \
+            f"{open_} open meningsverschil{'len' if open_ != 1 else ''}"
+        head.update(f"{shown}  (r: {'alleen open' if self.show_resolved else 'ook opgeloste'})")
+        if listing.row_count:
+            listing.move_cursor(row=min(keep, listing.row_count - 1))
+        self._show_detail()
+
+    def _fill_report(self, table: DataTable, report: AgreementReport) -> None:
+        table.clear(columns=True)
+        table.add_column("code", key="code")
+        for n, coder in enumerate(report.coders, 1):
+            table.add_column(f"{n} {coder}", key=f"coder:{coder}")
+        table.add_column("allen", key="all")
+        table.add_column("%", key="percent")
+        table.add_column("κ", key="kappa")
+        table.add_column("α", key="alpha")
+        colors = code_colors(self.codebook)
+        for row in [*report.rows, report.overall]:
+            is_total = row is report.overall
+            label = Text(row.label if not is_total else "Totaal (alle codes)", style="bold" if is_total else "")
+            if not is_total:
+                short = self.codebook.codes[row.code].label if row.code in self.codebook else row.code
+                label = Text.assemble(("■ ", colors.get(row.code, "#888888")), short)
+            table.add_row(label, *[str(row.applied[c]) for c in report.coders], str(row.all_applied),
+                          f"{row.percent:.1f}", figure(row.kappa), figure(row.alpha), key=row.code)
+
+    def _interview(self, name: str) -> str:
+        for info in self.project.transcripts():
+            if info.name == name:
+                return info.attributes.get("interview_id") or name
+        return name
+
+    def _codes(self, codes: tuple[str, ...], colors: dict[str, str]) -> Text:
+        if not codes:
+            return Text("–", style="dim")
+        parts: list[tuple[str, str] | str] = []
+        for i, code in enumerate(codes):
+            if i:
+                parts.append(", ")
+            parts.append(("■ ", colors.get(code, "#888888")))
+            parts.append(self.codebook.codes[code].label if code in self.codebook else code)
+        return Text.assemble(*parts)
+
+    def _resolution(self, item: Disagreement, colors: dict[str, str]) -> Text:
+        if item.resolution is None:
+            return Text("open", style="italic")
+        if not item.resolution:
+            return Text("(geen code)", style="dim")
+        return self._codes(item.resolution, colors)
+
+    def current(self) -> Disagreement | None:
+        listing = self.query_one("#disagreement-table", DataTable)
+        if not listing.row_count or not 0 <= listing.cursor_row < len(self.items):
+            return None
+        return self.items[listing.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#disagreement-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#disagreement-detail", Static)
+        item = self.current()
+        if item is None:
+            detail.update(Text("geen open meningsverschillen" if self.report else "", style="dim italic"))
+            return
+        colors = code_colors(self.codebook)
+        lines: list[Text | str] = [Text(flat(item.unit.text), style="bold")]
+        for n, coder in enumerate(self.compared, 1):
+            lines.append(Text.assemble(f"\n{n} {coder}: ", self._codes(item.codes.get(coder, ()), colors)))
+        lines.append(Text.assemble("\nconsensus: ", self._resolution(item, colors)))
+        detail.update(Text.assemble(*lines))
+
+    # -- deciding ---------------------------------------------------------------------------------
+    def _settle(self, message: str, **how) -> None:
+        item = self.current()
+        if item is None:
+            self.query_one(StatusLine).message = "geen meningsverschil geselecteerd"
+            return
+        resolve(self.project, item.unit.key, coder=self.coder, as_coder=CONSENSUS, **how)
+        self.query_one(StatusLine).message = f"{message}   (u: ongedaan maken)"
+        self.reload()
+
+    def action_take(self, n: int) -> None:
+        coders = self.compared
+        if not 1 <= n <= len(coders):
+            self.query_one(StatusLine).message = f"er {'is' if len(coders) == 1 else 'zijn'} maar {len(coders)} codeurs"
+            return
+        item = self.current()
+        if item is not None and not item.codes.get(coders[n - 1]):
+            self._settle(f"consensus: geen code (zoals {coders[n - 1]})", none=True)
+            return
+        self._settle(f"consensus: de codes van {coders[n - 1]}", take=coders[n - 1])
+
+    def action_none(self) -> None:
+        self._settle("consensus: geen code", none=True)
+
+    def action_choose(self) -> None:
+        if self.current() is not None:
+            self.app.push_screen(CodePicker(self.codebook, code_colors(self.codebook), title="Consensus: welke code?"),
+                                 self._chosen)
+
+    @guarded
+    def _chosen(self, code_id: str | None) -> None:
+        item = self.current()
+        if code_id and item is not None:
+            keep = tuple(item.resolution or ())
+            label = self.codebook.codes[code_id].label if code_id in self.codebook else code_id
+            self._settle(f"consensus: {label}", codes=(*keep, code_id))
+
+    def action_undo(self) -> None:
+        done = self.project.undo()
+        self.query_one(StatusLine).message = f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken"
+        self.reload()
+
+    # -- moving -------------------------------------------------------------------------------------
+    def action_next(self) -> None:
+        self.query_one("#disagreement-table", DataTable).action_cursor_down()
+
+    def action_previous(self) -> None:
+        self.query_one("#disagreement-table", DataTable).action_cursor_up()
+
+    @on(DataTable.RowSelected, "#disagreement-table")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        item = self.current()
+        if item is not None:
+            self.post_message(ReviewScreen.OpenAt(self.project.transcript_id(item.unit.transcript), item.unit.start))
+
+    def action_toggle_resolved(self) -> None:
+        self.show_resolved = not self.show_resolved
+
+    def action_toggle_unit(self) -> None:
+        self.unit = "turn" if self.unit != "turn" else "segment"
+        self.query_one(StatusLine).message = f"eenheid: {UNIT_WORDS[self.unit]}"
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
