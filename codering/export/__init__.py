@@ -19,9 +19,10 @@ Building blocks (``codering.export.<module>``)::
 ``table.frame``. A selection with nothing to show raises
 ``data.NothingToExport`` (an ``ExportError``), never an empty table.
 
-Importing this package is cheap: pandas, matplotlib, openpyxl and python-docx
-are imported only by the functions that use them, and the names below are
-loaded on first use.
+Importing this package is cheap: matplotlib and python-docx are imported only
+by the functions that use them, pandas only when a table's ``frame`` is first
+read (building and writing tables never needs it; XLSX is written without
+openpyxl), and the names below are loaded on first use.
 """
 
 from __future__ import annotations

@@ -276,7 +276,6 @@ def _unit(value: str | None, allowed: tuple[str, str]) -> str:
 @_common()
 def all_cmd(state, group, by, unit, figures, where, coder, fmt, output, force) -> None:
     """Every table in one file (XLSX by default: a sheet per table), optionally with the figures."""
-    from codering.export import figures as F
     from codering.export import tables as T
     from codering.export.data import NothingToExport
 
@@ -290,6 +289,8 @@ def all_cmd(state, group, by, unit, figures, where, coder, fmt, output, force) -
     folder = None if output is None else output if Path(output).is_dir() else str(Path(output).parent)
     emit(state, out, fmt, output, force, "tabellen")
     if figures:
+        from codering.export import figures as F
+
         for kind in ("factors", "heatmap", "network"):
             try:
                 fig = F.factor_heatmap(data, by[0] if by else "locatie") if kind == "heatmap" else F.FIGURES[kind](data)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from codering.errors import ExportError
 from codering.export.data import ExportData, load
 from codering.export.labels import POLARITIES, text
+from codering.export.writers import Rows
 
 if TYPE_CHECKING:
     from codering.codebook import Code, Codebook
@@ -21,13 +22,12 @@ def as_data(source, where: dict[str, Iterable[str]] | None = None, coder: str | 
     return load(source, where=where, coder=coder)
 
 
-def make_frame(rows: list, columns, lang: str, header: bool = True):
-    import pandas as pd
+def make_frame(rows: list, columns, lang: str, header: bool = True) -> Rows:
+    """The rows of a table's frame; the DataFrame is made when ``table.frame`` is first read.
 
-    frame = pd.DataFrame(rows, columns=columns)
-    frame.attrs["decimal"] = "," if lang == "nl" else "."
-    frame.attrs["header"] = header
-    return frame
+    ``columns``: labels, or (group, label) tuples for a two-level header.
+    """
+    return Rows(rows, columns, {"decimal": "," if lang == "nl" else ".", "header": header})
 
 
 def percent(part: float, whole: float, decimals: int = 0) -> float | int:

@@ -62,10 +62,12 @@ class QuotePicker:
         self.texts: dict[tuple, str] = {}
         for mark in marks:
             self.texts.setdefault(_key(mark), mark.text or " ".join(mark.coding.text.split()))
-        docs = [set(tokens(t)) for t in self.texts.values()]
-        df = Counter(tok for doc in docs for tok in doc)
-        n = max(len(docs), 1)
+        self._tokens = {key: tokens(t) for key, t in self.texts.items()}  # each text tokenised once
+        df = Counter(tok for toks in self._tokens.values() for tok in set(toks))
+        n = max(len(self._tokens), 1)
         self.idf = {tok: math.log((1 + n) / (1 + count)) + 1.0 for tok, count in df.items()}
+        self._words = {key: len(t.split()) for key, t in self.texts.items()}
+        self._vectors: dict[tuple, dict[str, float]] = {}
         self.vectors = self._cached_vectors(data, marks)
         self.used_vectors = False
 
@@ -86,55 +88,64 @@ class QuotePicker:
         unique: dict[tuple, Mark] = {}
         for mark in marks:
             unique.setdefault(_key(mark), mark)
-        pool = list(unique.values())
-        if not pool or k <= 0:
+        if not unique or k <= 0:
             return []
-        spoken = [m for m in pool if m.role != "interviewer"] or pool
-        sized = [m for m in spoken if 8 <= len(self.texts[_key(m)].split()) <= 80] or spoken
+        pool = list(unique.items())  # (key, mark): each mark's key worked out once
+        spoken = [(key, m) for key, m in pool if m.role != "interviewer"] or pool
+        sized = [(key, m) for key, m in spoken if 8 <= self._words[key] <= 80] or spoken
         scores = self._scores(sized)
-        mid = median(len(self.texts[_key(m)]) for m in sized)
-        ranked = sorted(range(len(sized)),
-                        key=lambda i: (-round(scores[i], 9), abs(len(self.texts[_key(sized[i])]) - mid), i))
+        lengths = [len(self.texts[key]) for key, _ in sized]
+        mid = median(lengths)
+        ranked = sorted(range(len(sized)), key=lambda i: (-round(scores[i], 9), abs(lengths[i] - mid), i))
+        candidates = [sized[i][1] for i in ranked]
         chosen: list[Mark] = []
         seen: set[int] = set()
-        for i in ranked:  # one per interview first
-            if len(chosen) < k and sized[i].transcript_id not in seen:
-                chosen.append(sized[i])
-                seen.add(sized[i].transcript_id)
-        for i in ranked:
-            if len(chosen) < k and sized[i] not in chosen:
-                chosen.append(sized[i])
+        for mark in candidates:  # one per interview first
+            if len(chosen) < k and mark.transcript_id not in seen:
+                chosen.append(mark)
+                seen.add(mark.transcript_id)
+        for mark in candidates:
+            if len(chosen) < k and mark not in chosen:
+                chosen.append(mark)
         return chosen
 
     def quote(self, mark: Mark, limit: int = 300) -> str:
         stamp = f", {mark.timestamp}" if mark.timestamp else ""
         return f"“{shorten(self.texts[_key(mark)], limit)}” ({mark.source}{stamp})"
 
-    def _scores(self, marks: Sequence[Mark]) -> list[float]:
-        if len(marks) == 1:
+    def _scores(self, keyed: Sequence[tuple[tuple, Mark]]) -> list[float]:
+        if len(keyed) == 1:
             return [1.0]
         from codering.store import text_hash
 
-        vecs = [self.vectors.get(text_hash(m.coding.text)) for m in marks] if self.vectors else [None]
+        vecs = [self.vectors.get(text_hash(m.coding.text)) for _, m in keyed] if self.vectors else [None]
         if all(v is not None for v in vecs):
             self.used_vectors = True
             return _dense_scores(vecs)
-        return _sparse_scores([self._tfidf(self.texts[_key(m)]) for m in marks])
+        return _sparse_scores([self._tfidf(key) for key, _ in keyed])
 
-    def _tfidf(self, text: str) -> dict[str, float]:
-        counts = Counter(tokens(text))
-        vec = {tok: (1.0 + math.log(c)) * self.idf.get(tok, 1.0) for tok, c in counts.items()}
+    def _tfidf(self, key: tuple) -> dict[str, float]:
+        found = self._vectors.get(key)
+        if found is None:
+            found = self._vectors[key] = self._weigh(self._tokens[key])
+        return found
+
+    def _weigh(self, toks: list[str]) -> dict[str, float]:
+        idf, log = self.idf, math.log
+        vec = {tok: (1.0 if c == 1 else 1.0 + log(c)) * idf[tok] for tok, c in Counter(toks).items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {tok: v / norm for tok, v in vec.items()}
 
 
 def _sparse_scores(vecs: list[dict[str, float]]) -> list[float]:
+    n = len(vecs)
     centre: dict[str, float] = {}
+    get = centre.get
     for vec in vecs:
         for tok, value in vec.items():
-            centre[tok] = centre.get(tok, 0.0) + value / len(vecs)
+            centre[tok] = get(tok, 0.0) + value / n
     norm = math.sqrt(sum(v * v for v in centre.values())) or 1.0
-    return [sum(value * centre.get(tok, 0.0) for tok, value in vec.items()) / norm for vec in vecs]
+    return [sum(value * centre[tok] for tok, value in vec.items()) / norm for vec in vecs]
 
 
 def _dense_scores(vecs: list) -> list[float]:

@@ -59,8 +59,6 @@ def crosstab(source, group: str = "fin", by: str = "locatie", *, unit: str = "se
     total, summed_word = text("total", lang), text("summed", lang)
     blocks = [(names[v], counts[v]) for v in values] + [(summed_word, summed)]
     if layout == "wide":
-        import pandas as pd
-
         columns = [("", label)] + [(name, sign) for name, _ in blocks for sign in ("#", "%")]
         rows = []
         for i, code in enumerate(rows_codes):
@@ -69,7 +67,7 @@ def crosstab(source, group: str = "fin", by: str = "locatie", *, unit: str = "se
                 row += [numbers[i], percent(numbers[i], sum(numbers), decimals)]
             rows.append(row)
         rows.append([total] + [x for _, numbers in blocks for x in (sum(numbers), 100 if sum(numbers) else 0)])
-        frame = make_frame(rows, pd.MultiIndex.from_tuples(columns), lang)
+        frame = make_frame(rows, columns, lang)  # tuples: a two-level header
     else:
         rows = []
         for name, numbers in blocks:

@@ -6,6 +6,13 @@ such as ``("Beernem", "#")``), and two keys in ``frame.attrs`` steer them:
 ``header`` (False: no column header row, as in the report's Tabel 5/6) and
 ``decimal`` ("," for Dutch number formatting in text formats).
 
+The table builders hand a ``Table`` plain ``Rows`` (rows, columns, attrs); the
+DataFrame is made from them the first time ``table.frame`` is read. The
+writers work from the rows as long as nobody has asked for the frame, so
+writing a file never imports pandas (importing it costs most of a second).
+Once the frame exists (or a DataFrame was given), the writers read the frame,
+so changes made to it are written.
+
 Decisions, in one place:
 
 - **Never overwrite**: ``write_tables`` raises ``ExportError`` when a target
@@ -21,8 +28,10 @@ Decisions, in one place:
 - Markdown, HTML, LaTeX and DOCX put all tables in one file, XLSX one sheet per
   table. A path without a suffix gets ``.<format>``.
 
-The heavy libraries (pandas, openpyxl, python-docx) are imported inside the
-functions that need them; the Office formats live in ``codering.export.office``.
+The heavy libraries are imported only where needed: pandas when a table's
+``frame`` is first read (never by the writers for tables the builders made),
+python-docx inside the DOCX writer. XLSX is written without openpyxl
+(``codering.export.xlsx``); the Office formats live in ``codering.export.office``.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import html
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,12 +54,58 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".xlsx": "xlsx", ".do
             ".html": "html", ".htm": "html", ".tex": "tex", ".latex": "tex"}
 
 
-@dataclass
+class Rows:
+    """A DataFrame to be: body rows, column labels (strings, or tuples for two levels) and ``attrs``."""
+
+    __slots__ = ("attrs", "columns", "rows")
+
+    def __init__(self, rows: list[list[Any]], columns: list, attrs: dict[str, Any] | None = None) -> None:
+        self.rows, self.columns, self.attrs = rows, list(columns), dict(attrs or {})
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        columns = self.columns
+        if columns and all(isinstance(c, tuple) for c in columns):
+            columns = pd.MultiIndex.from_tuples(columns)
+        frame = pd.DataFrame(self.rows, columns=columns)
+        frame.attrs.update(self.attrs)
+        return frame
+
+
 class Table:
-    name: str                  # short name, used as the sheet name / file stem, e.g. "factors-stimulerend"
-    title: str                 # e.g. "Tabel 5. Overzicht stimulerende factoren voor samenwerking"
-    frame: pd.DataFrame
-    notes: list[str] = field(default_factory=list)   # footnotes printed under the table
+    """A title, a pandas DataFrame (``frame``, made on first use from ``Rows``) and footnotes."""
+
+    __slots__ = ("_frame", "_rows", "name", "notes", "title")
+
+    def __init__(self, name: str, title: str, frame: pd.DataFrame | Rows, notes: list[str] | None = None) -> None:
+        self.name = name      # short name, used as the sheet name / file stem, e.g. "factors-stimulerend"
+        self.title = title    # e.g. "Tabel 5. Overzicht stimulerende factoren voor samenwerking"
+        self.notes = notes if notes is not None else []   # footnotes printed under the table
+        self.frame = frame
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._rows.to_frame()
+            self._rows = None
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame | Rows) -> None:
+        if isinstance(value, Rows):
+            self._frame, self._rows = None, value
+        else:
+            self._frame, self._rows = value, None
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """``frame.attrs``, without making the frame."""
+        return self._rows.attrs if self._frame is None else self._frame.attrs
+
+    def __repr__(self) -> str:
+        shape = (f"{len(self._rows.rows)} rows" if self._frame is None else f"{self._frame.shape[0]} rows")
+        return f"Table(name={self.name!r}, title={self.title!r}, {shape}, notes={self.notes!r})"
 
 
 # -- the grid every writer starts from ------------------------------------------------------
@@ -68,8 +123,13 @@ class Grid:
 
 
 def grid(table: Table) -> Grid:
-    frame = table.frame
-    columns = list(frame.columns)
+    if table._frame is None:  # straight from the rows: no DataFrame made, no pandas imported
+        source = table._rows
+        columns, records = source.columns, source.rows
+    else:
+        frame = table._frame
+        columns, records = list(frame.columns), frame.itertuples(index=False, name=None)
+    attrs = table.attrs
     levels = max((len(c) if isinstance(c, tuple) else 1) for c in columns) if columns else 1
     keys = [c if isinstance(c, tuple) else (c,) for c in columns]
     keys = [tuple(str(x) for x in k) + ("",) * (levels - len(k)) for k in keys]
@@ -85,11 +145,26 @@ def grid(table: Table) -> Grid:
                 row.append((key[level], 1))
         header.append(row)
     flat = [" ".join(p for p in key if p) for key in keys]
-    rows = [[_plain(v) for v in record] for record in frame.itertuples(index=False, name=None)]
+    rows = [[_plain(v) for v in record] for record in records]
     numeric = [bool(rows) and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows)
                and any(isinstance(r[i], (int, float)) for r in rows) for i in range(len(keys))]
     return Grid(header=header, flat_header=flat, rows=rows, numeric=numeric,
-                show_header=bool(frame.attrs.get("header", True)), decimal=frame.attrs.get("decimal", "."))
+                show_header=bool(attrs.get("header", True)), decimal=attrs.get("decimal", "."))
+
+
+MAX_WIDTH = 70
+
+
+def column_widths(g: Grid) -> list[int]:
+    """Column widths in characters for the Office formats: the longest line of a column, 8-70."""
+    widths = []
+    for i, label in enumerate(g.flat_header):
+        lines = [label] if g.show_header else []
+        for row in g.rows:
+            lines.extend(fmt(row[i], g.decimal).split("\n"))
+        longest = max((len(line) for line in lines), default=0)
+        widths.append(min(max(longest + 2, 8), MAX_WIDTH))
+    return widths
 
 
 def _plain(value: Any) -> Any:
@@ -172,7 +247,7 @@ def _esc(text: str) -> str:
 
 def to_html(tables: list[Table], title: str | None = None) -> str:
     doc_title = title or (tables[0].title if len(tables) == 1 else "codering")
-    lang = "nl" if tables and tables[0].frame.attrs.get("decimal") == "," else "en"
+    lang = "nl" if tables and tables[0].attrs.get("decimal") == "," else "en"
     out = ["<!DOCTYPE html>", f'<html lang="{lang}">', "<head>", '<meta charset="utf-8">',
            f"<title>{_esc(doc_title)}</title>", f"<style>\n{HTML_STYLE}\n</style>", "</head>", "<body>"]
     for table in tables:
