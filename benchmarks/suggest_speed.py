@@ -25,6 +25,7 @@ updates on a fresh copy of an embedded project.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -178,8 +179,20 @@ def main() -> None:
 
         profiler = cProfile.Profile()
 
+    pauses: list[float] = []  # full garbage collections (Python's, of every object) while observe ran
+    collecting = {"observing": False, "since": 0.0}
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            collecting["since"] = time.perf_counter()
+        elif info["generation"] == 2 and collecting["observing"]:
+            pauses.append((time.perf_counter() - collecting["since"]) * 1000)
+
+    gc.callbacks.append(on_gc)
+
     def decide(where: list[tuple[str, object]], label: str) -> None:
         times, totals = [], []
+        pauses.clear()
         for name, seg in where:
             t0 = time.perf_counter()
             found = engine.suggest(project, name, seg.start, seg.end, k=3)
@@ -188,7 +201,9 @@ def main() -> None:
             t1 = time.perf_counter()
             if profiler:
                 profiler.enable()
+            collecting["observing"] = True
             engine.observe(project)
+            collecting["observing"] = False
             if profiler:
                 profiler.disable()
             t2 = time.perf_counter()
@@ -198,6 +213,9 @@ def main() -> None:
               f"p95 {percentile(times, 0.95):.1f} ms, max {max(times):.1f} ms (target < 100 ms); "
               f"suggest + decision + observe: median {statistics.median(totals):.1f} ms "
               f"({engine.learner.data.n} reviewed segments, {len(times)} decisions)")
+        if pauses:
+            print(f"  of which full garbage collections (all Python objects, not the engine's work): "
+                  f"{len(pauses)}, {', '.join(f'{p:.0f}' for p in pauses)} ms")
 
     target = names[len(first)] if len(names) > len(first) else names[0]
     decide([(target, s) for s in segments[target] if s.role != "interviewer"][:args.decisions], "")

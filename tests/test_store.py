@@ -267,3 +267,54 @@ def test_sigkill_mid_import_leaves_whole_transcripts_only(tmp_path, small_codebo
         assert len(rows) >= 3
         assert all(r.segments == expected for r in rows)
         assert all(r.attributes.get("interview_id") for r in rows)
+
+
+def test_learning_events_are_codings_and_decisions_per_transcript(loaded_project):
+    p = loaded_project
+    tid = p.transcript_id("t01_huisarts")
+    seg = [s for s in p.segments("t01_huisarts") if s.role == "respondent"][1]
+    p.add_coding("t01_huisarts", 10, 20, "stim.praktisch", "ann")
+    p.record_decision("t01_huisarts", seg.start, seg.end, "fin.doorverwijzen", False, "bob")
+    p.record_decision("t01_huisarts", seg.start, seg.end, "stim.praktisch.nabijheid", True, "bob")
+    events = p.learning_events()
+    assert sorted(events[tid]) == sorted([
+        ("c", 10, 20, "stim.praktisch"), ("r", seg.start, seg.end, "fin.doorverwijzen"),
+        ("a", seg.start, seg.end, "stim.praktisch.nabijheid"), ("c", seg.start, seg.end, "stim.praktisch.nabijheid")])
+    assert p.learning_events([tid]) == events and p.learning_events([tid + 1]) == {} and p.learning_events([]) == {}
+
+
+def test_learning_changes_name_the_transcripts_touched_since_a_token(loaded_project, tmp_path):
+    p = loaded_project
+    p.import_transcript(parse_text(SMALL_TRANSCRIPT, "t02"))
+    t1, t2 = p.transcript_id("t01_huisarts"), p.transcript_id("t02")
+    token, changed = p.learning_changes(None)
+    assert changed is None  # the first call knows nothing
+    token, changed = p.learning_changes(token)
+    assert changed == set()
+    coding = p.add_coding("t01_huisarts", 10, 20, "stim.praktisch", "ann")
+    token, changed = p.learning_changes(token)
+    assert changed == {t1}
+    p.record_decision("t02", 10, 20, "stim.praktisch", False, "ann")
+    p.remove_coding(coding)
+    token, changed = p.learning_changes(token)
+    assert changed == {t1, t2}
+    p.undo()  # puts the coding back
+    token, changed = p.learning_changes(token)
+    assert changed == {t1}
+    p.remove_transcript("t02")  # its decision goes with it
+    token, changed = p.learning_changes(token)
+    assert changed == {t2}
+    with Project.open(p.path) as other:  # another connection (process) writes: everything may have changed
+        other.add_coding("t01_huisarts", 30, 40, "stim.praktisch", "bob")
+    token, changed = p.learning_changes(token)
+    assert changed is None
+    assert p.learning_changes(token)[1] == set()
+
+
+def test_a_change_token_is_only_good_for_the_project_object_that_gave_it(loaded_project):
+    token, _ = loaded_project.learning_changes(None)
+    assert loaded_project.learning_changes(token)[1] == set()
+    with Project.open(loaded_project.path) as other:
+        other_token, _ = other.learning_changes(None)
+        assert other.learning_changes(token)[1] is None
+        assert loaded_project.learning_changes(other_token)[1] is None

@@ -354,3 +354,55 @@ def test_a_new_code_in_the_codebook_is_suggested_after_observe(engine, project):
     assert "ctx.bib" in engine.heads
     scores = engine.score_span(project, "t1", seg.start, seg.end)
     assert engine.heads[int(np.argmax(scores.prob[0]))] == "ctx.bib"
+
+
+def test_observe_learns_step_by_step_what_a_fresh_engine_learns_at_once(project):
+    """observe only rereads and refits what changed; after accepts, rejects, codings, undo, redo, a
+    removed transcript and a write from another connection it agrees with an engine built from scratch."""
+    project.import_transcript(parse_text(TRANSCRIPT.replace("T-1", "T-2"), "t2"), None)
+    engine = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False)
+    engine.prepare(project)
+    segs = {t: [s for s in project.segments(t) if s.role != "interviewer"] for t in ("t1", "t2")}
+
+    def agrees(scores: bool = True) -> None:
+        fresh = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False)
+        fresh.prepare(project)
+        mine, theirs = engine.learner, fresh.learner
+        assert mine.trained == theirs.trained
+        if not theirs.trained:
+            return
+        assert [e.key for e in mine.data.examples] == [e.key for e in theirs.data.examples]
+        assert np.array_equal(mine.data.Y, theirs.data.Y) and np.array_equal(mine.data.X, theirs.data.X)
+        assert mine.data.member_pos == theirs.data.member_pos
+        assert np.allclose(mine.ridge.W, theirs.ridge.W, atol=1e-6)
+        assert np.allclose(mine.ridge.inverse, theirs.ridge.inverse, atol=1e-6)
+        assert engine._coded == fresh._coded and engine._rejected == fresh._rejected
+        assert engine._reviewed == fresh._reviewed and engine._head_level == fresh._head_level
+        if not scores:  # a removed transcript still counts in the corpus statistics of the zero-shot scores
+            return
+        for t in ("t1", "t2"):
+            for s in segs[t]:
+                a, b = engine.score_span(project, t, s.start, s.end), fresh.score_span(project, t, s.start, s.end)
+                assert np.allclose(a.prob, b.prob, atol=1e-6)
+
+    def step(action, scores: bool = True) -> None:
+        action()
+        engine.observe(project)
+        agrees(scores)
+
+    step(lambda: project.record_decision("t1", segs["t1"][1].start, segs["t1"][1].end,
+                                         "stim.praktisch.nabijheid", True, "tester"))
+    step(lambda: project.record_decision("t2", segs["t2"][3].start, segs["t2"][3].end, "rem.praktisch", False, "x"))
+    step(lambda: project.add_coding("t2", segs["t2"][5].start, segs["t2"][5].end, "stim.financieel", "tester"))
+    step(lambda: project.add_coding("t1", segs["t1"][0].start, segs["t1"][2].end, "fin.doorverwijzen", "tester"))
+    step(project.undo)
+    step(project.undo)
+    step(project.redo)
+    step(lambda: project.remove_coding(project.codings("t2")[0].id))
+
+    def elsewhere() -> None:
+        with Project.open(project.path) as other:
+            other.add_coding("t1", segs["t1"][6].start, segs["t1"][6].end, "stim.financieel", "colleague")
+    step(elsewhere)
+    step(lambda: project.remove_transcript("t2"), scores=False)
+    step(project.undo, scores=False)  # the colleague's coding (the journal is the project's)

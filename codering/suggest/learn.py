@@ -15,9 +15,13 @@ interview rows' rate as their "any code" label.
 
 *Models.* All codes share one design matrix (context vectors plus a few cue
 features), so one ridge regression (closed form, ``(X'X + λI)⁻¹X'Y``) fits a
-linear classifier for every family and for "any code" at once. The inverse
-of ``X'X + λI`` is updated incrementally (Woodbury) as segments are reviewed;
-a decision that only changes labels costs one matrix product. Leave-one-out predictions (closed form for
+linear classifier for every family and for "any code" at once. The examples
+come in *parts* (one per transcript) and the model keeps ``X'X`` and each
+part's ``X'Y``: a decision only touches the part of its transcript, so the
+inverse of ``X'X + λI`` is updated incrementally (Woodbury) as segments are
+reviewed, inverted again from the kept ``X'X`` (not from the rows) when
+segments drop out, and a decision that only changes labels costs the product
+of one part and one matrix product. Leave-one-out predictions (closed form for
 ridge) give honest training inputs for the calibrator. Next to it, a
 similarity-weighted vote of the nearest reviewed segments (k-NN) catches
 codes with very few examples and names the nearest example as the reason.
@@ -26,10 +30,15 @@ codes with very few examples and names the nearest example as the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 RIDGE_LAMBDA = 1.0
+#: Rows added or dropped in one fit that are folded into the inverse (Woodbury) instead of inverting again.
+WOODBURY_ROWS = 32
+#: Woodbury updates in a row before the inverse is computed afresh from ``X'X`` (rounding does not build up).
+WOODBURY_RUN = 500
 NEIGHBOURS = 10
 #: Exponent on neighbour similarity in the vote (sharpens towards the nearest).
 VOTE_POWER = 8.0
@@ -42,12 +51,27 @@ class Example:
     text: str
 
 
+@dataclass(eq=False)
+class Part:
+    """Consecutive rows of a training set that change together (the examples of one transcript).
+
+    A part is never changed: a new decision makes a new part with the same
+    ``name``. Rows with the same key have the same design row in every part of
+    that name, so two of them differ by the rows added and dropped.
+    """
+
+    name: object  # e.g. the transcript id
+    keys: list[tuple[int, int]]
+    X: np.ndarray  # (m, f) design rows
+    Y: np.ndarray  # (m, L) labels
+
+
 @dataclass
 class TrainingSet:
     examples: list[Example]
-    X: np.ndarray  # (n, f) design rows (context vector + cues)
     Y: np.ndarray  # (n, H+1) 0/1 labels per family head, last column "any code" (see ``interview``)
     rejected: np.ndarray  # (n, H) bool: explicitly rejected
+    parts: list[Part]  # the rows, in order, as parts: X and Y are the parts' X and Y stacked
     member_pos: dict[str, list[int]] = field(default_factory=dict)  # code -> rows with that exact code
     coded: np.ndarray | None = None  # (n,) the row carries some code
     interview: np.ndarray | None = None  # (n,) the row comes from an interview (not a segment collection)
@@ -56,39 +80,104 @@ class TrainingSet:
     def n(self) -> int:
         return len(self.examples)
 
+    @cached_property
+    def X(self) -> np.ndarray:
+        """(n, f) design rows (context vector + cues); stacked when first asked (the ridge model works on parts)."""
+        if not self.parts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([p.X for p in self.parts])
+
 
 class RidgeModel:
-    """Multi-output ridge regression with an intercept; incremental in its rows."""
+    """Multi-output ridge regression with an intercept; incremental in its rows.
+
+    ``fit`` takes the training rows as :class:`Part` s and keeps, per part name,
+    the part it saw and its ``X'Y``, and ``X'X`` over all rows: a refit costs
+    the rows added and dropped (a Woodbury update of the inverse for a few
+    rows, else one inversion of the kept ``X'X``) plus ``X'Y`` of the parts
+    that changed.
+    """
 
     def __init__(self, lam: float = RIDGE_LAMBDA) -> None:
         self.lam = lam
-        self.keys: list[tuple[int, int]] = []
         self.inverse: np.ndarray | None = None  # (X'X + λI)⁻¹, X with a bias column
+        self.gram: np.ndarray | None = None  # X'X (bias column included, no λ)
+        self.parts: dict[object, tuple[Part, np.ndarray]] = {}  # name -> (part, its X'Y)
         self.updates = 0
         self.W: np.ndarray | None = None
 
     def _bias(self, X: np.ndarray) -> np.ndarray:
         return np.hstack([X, np.ones((len(X), 1), dtype=X.dtype)])
 
-    def fit(self, keys: list[tuple[int, int]], X: np.ndarray, Y: np.ndarray) -> None:
-        Xb = self._bias(X.astype(np.float32, copy=False))
-        old = set(self.keys)
-        grown = self.inverse is not None and old.issubset(keys) and len(set(keys)) == len(keys)
-        new = Xb[[i for i, k in enumerate(keys) if k not in old]].astype(np.float64) if grown else None
-        if grown and len(new) and len(new) <= 32 and self.updates < 500:
-            # a few more rows: Woodbury update of the inverse, O(d² k) instead of O(d³)
-            AU = self.inverse @ new.T
-            middle = np.linalg.inv(np.eye(len(new)) + new @ AU)
-            self.inverse = self.inverse - AU @ middle @ AU.T
-            self.updates += 1
-        elif not grown or len(new):
-            reg = self.lam * np.eye(Xb.shape[1])
-            reg[-1, -1] = 1e-6  # the intercept is (almost) not penalised
-            X64 = Xb.astype(np.float64)
-            self.inverse = np.linalg.inv(X64.T @ X64 + reg)
-            self.updates = 0
-        self.keys = list(keys)
-        self.W = self.inverse @ (Xb.T @ Y.astype(np.float32)).astype(np.float64)
+    def fit(self, parts: list[Part]) -> None:
+        """Fit to the rows of ``parts`` (names unique), reusing what is known from the previous fit."""
+        added: list[np.ndarray] = []  # design rows (with bias) new since the last fit
+        dropped: list[np.ndarray] = []  # ... and gone since
+        products: dict[object, tuple[Part, np.ndarray]] = {}
+        for part in parts:
+            known = self.parts.get(part.name)
+            if known is not None and known[0] is part:
+                products[part.name] = known
+                continue
+            Xb = self._bias(part.X.astype(np.float32, copy=False))
+            if known is None:
+                added.append(Xb)
+            elif known[0].keys is not part.keys and known[0].keys != part.keys:
+                old = known[0]
+                kept = set(old.keys)
+                new_keys = set(part.keys)
+                rows = [i for i, k in enumerate(part.keys) if k not in kept]
+                gone = [i for i, k in enumerate(old.keys) if k not in new_keys]
+                if rows:
+                    added.append(Xb[rows])
+                if gone:
+                    dropped.append(self._bias(old.X[gone].astype(np.float32, copy=False)))
+            products[part.name] = (part, (Xb.T @ part.Y.astype(np.float32)).astype(np.float64))
+        for name, (old, _) in self.parts.items():
+            if name not in products:
+                dropped.append(self._bias(old.X.astype(np.float32, copy=False)))
+        new = np.vstack(added).astype(np.float64) if added else None
+        gone = np.vstack(dropped).astype(np.float64) if dropped else None
+        if self.gram is None:
+            width = parts[0].X.shape[1] + 1
+            self.gram = np.zeros((width, width))
+        if new is not None:
+            self.gram += new.T @ new
+        if gone is not None:
+            self.gram -= gone.T @ gone
+        reg = self.lam * np.eye(len(self.gram))
+        reg[-1, -1] = 1e-6  # the intercept is (almost) not penalised
+        if new is not None or gone is not None or self.inverse is None:
+            k = (0 if new is None else len(new)) + (0 if gone is None else len(gone))
+            if (self.inverse is None or k > WOODBURY_ROWS or self.updates >= WOODBURY_RUN
+                    or not self._woodbury(new, gone, reg)):
+                self.inverse = np.linalg.inv(self.gram + reg)
+                self.updates = 0
+        self.parts = products
+        XtY = products[parts[0].name][1].copy()
+        for part in parts[1:]:
+            XtY += products[part.name][1]
+        self.W = self.inverse @ XtY
+
+    def _woodbury(self, new: np.ndarray | None, gone: np.ndarray | None, reg: np.ndarray) -> bool:
+        """Fold a few added (and dropped) rows into the inverse, O(d² k) instead of O(d³); False if
+        the result is not accurate (dropping rows can leave a badly conditioned matrix)."""
+        rows = [r for r in (new, gone) if r is not None]
+        U = np.vstack(rows) if len(rows) > 1 else rows[0]
+        sign = np.concatenate([np.ones(0 if new is None else len(new)), -np.ones(0 if gone is None else len(gone))])
+        AU = self.inverse @ U.T
+        try:
+            middle = np.linalg.inv(np.diag(sign) + U @ AU)  # diag(sign) is its own inverse
+        except np.linalg.LinAlgError:
+            return False
+        inverse = self.inverse - AU @ middle @ AU.T
+        if gone is not None:  # check (X'X + λI) A⁻¹ v = v on one vector
+            v = np.random.default_rng(len(self.gram)).standard_normal(len(self.gram))
+            if np.abs((self.gram + reg) @ (inverse @ v) - v).max() > 1e-6 * np.abs(v).max():
+                return False
+        self.inverse = inverse
+        self.updates += 1
+        return True
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if self.W is None:
@@ -137,9 +226,9 @@ class Learner:
 
     def fit(self, data: TrainingSet, context: np.ndarray) -> None:
         self.data = data
-        self.context = context.astype(np.float32)
+        self.context = context.astype(np.float32, copy=False)
         if data.n:
-            self.ridge.fit([e.key for e in data.examples], data.X, data.Y)
+            self.ridge.fit([p for p in data.parts if len(p.keys)])
 
     def positives(self) -> np.ndarray:
         """Positive examples per label (H+1,)."""

@@ -188,6 +188,12 @@ class CoderingApp(App[None]):
     @on(ModelReady)
     def _model_ready(self, event: ModelReady) -> None:
         self.model_state = ModelState("ready", model_id=event.model_id)
+        # The model and the corpus's vectors live as long as the app: move them out of the garbage
+        # collector's sight, so a full collection between two keys stays short (measured ~270 ms).
+        import gc
+
+        gc.collect()
+        gc.freeze()
 
     @on(ModelFailed)
     def _model_failed(self, event: ModelFailed) -> None:
