@@ -793,17 +793,18 @@ class Project:
             "SELECT start, end, code_id, rank, score, reason, model_id FROM suggestions WHERE transcript_id = ?"
             " ORDER BY start, rank", (tid,))]
 
-    def pending_suggestions(self) -> dict[int, int]:
-        """Per transcript id: stored suggestions with no decision and no such coding yet."""
+    def pending_suggestions(self, min_score: float = 0.0) -> dict[int, int]:
+        """Per transcript id: stored suggestions scoring at least ``min_score`` with no decision and
+        no such coding yet."""
         return dict(self._conn.execute(
             """
             SELECT s.transcript_id, COUNT(*) FROM suggestions s
-            WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.transcript_id = s.transcript_id
+            WHERE s.score >= ? AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.transcript_id = s.transcript_id
                               AND d.start = s.start AND d.end = s.end AND d.code_id = s.code_id)
               AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.transcript_id = s.transcript_id
                               AND c.start = s.start AND c.end = s.end AND c.code_id = s.code_id)
             GROUP BY s.transcript_id
-            """).fetchall())
+            """, (min_score,)).fetchall())
 
     # -- embedding cache ----------------------------------------------------------------
     def cached_vectors(self, model_id: str, hashes: Sequence[str]) -> dict[str, "np.ndarray"]:

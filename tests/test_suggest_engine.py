@@ -104,7 +104,8 @@ def project(tmp_path):
 
 @pytest.fixture
 def engine(project):
-    eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False)
+    # The hashing fake is not the model the default gate was chosen for: test the mechanics at 0.5.
+    eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False, gate=0.5)
     eng.prepare(project)
     return eng
 
@@ -140,6 +141,21 @@ def test_a_factor_is_suggested_and_counts_for_its_category(engine, project):
     seg = segment(project, "We zitten in hetzelfde gebouw als de huisarts.")
     found = engine.suggest(project, "t1", seg.start, seg.end)
     assert found[0].code_id == "stim.praktisch.nabijheid"
+
+
+def test_unsure_engine_fills_the_list_with_alternatives_marked_unlikely(engine, project):
+    seg = segment(project, "We zitten in hetzelfde gebouw als de huisarts.")
+    scores = engine.score_span(project, "t1", seg.start, seg.end)
+    prob = np.sort(scores.prob[0])[::-1]
+    found = engine.suggest(project, "t1", seg.start, seg.end, k=9)
+    likely = [s for s in found if s.likely]
+    assert len(likely) == int((prob >= engine.min_score).sum())  # every likely family (up to k)
+    assert len(found) == max(len(likely), engine.fill)  # alternatives only to reach ``fill``
+    assert all(s.score < engine.min_score for s in found if not s.likely)
+    assert found == sorted(found, key=lambda s: -s.score)
+    strict = EmbeddingSuggester(embedder=engine.embedder, use_user_cache=False, gate=0.5, fill=0)
+    strict.prepare(project)
+    assert [s.code_id for s in strict.suggest(project, "t1", seg.start, seg.end, k=9)] == [s.code_id for s in likely]
 
 
 def test_content_free_sentence_gets_no_suggestion(engine, project):

@@ -234,3 +234,36 @@ def test_session_writes_each_decision_before_returning(sample_project):
         assert session.suggestions() == []  # accepted is applied, rejected stays rejected
         assert session.undo() is not None
         assert session.suggestions()[0].code_id == "fin.doorverwijzen"
+
+
+class UnsureSuggester(GoldSuggester):
+    """Suggests one likely code and two alternatives it is unsure of, on every respondent sentence."""
+
+    def suggest(self, project, transcript, start, end, k=3):
+        return [Suggestion("stim.praktisch.nabijheid", 0.6, "lijkt op: …", "example"),
+                Suggestion("rem.financieel", 0.05, "past bij: …", "codebook", likely=False),
+                Suggestion("fin.doorverwijzen", 0.04, "past bij: …", "codebook", likely=False)][:k]
+
+
+def test_alternatives_neither_hold_the_cursor_nor_go_with_accept_all(sample_project):
+    from codering.store import Project
+    from codering.tui.session import CodingSession
+
+    with Project.open(sample_project) as project:
+        tid = project.transcripts()[0].id
+        unsure = UnsureSuggester({})
+        unsure.prepare(project)
+        session = CodingSession(project, tid, unsure, "tester")
+        first = session.current
+        assert [s.likely for s in session.suggestions()] == [True, False, False]
+        session.decide_all(True)  # "a": only the likely one
+        assert [c.code_id for c in project.codings(tid)] == ["stim.praktisch.nabijheid"]
+        assert session.current != first  # the alternatives left open do not hold the cursor
+        second = session.current
+        session.reject(0)  # rejecting keeps the cursor on the alternatives
+        assert session.current == second
+        assert [s.likely for s in session.suggestions()] == [False, False]
+        assert session.decide_all(True) is None  # nothing likely left to accept
+        session.accept(0)  # an alternative, by its number
+        assert session.current != second
+        assert sorted(c.code_id for c in project.codings(tid)) == ["rem.financieel", "stim.praktisch.nabijheid"]

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
 
+#: A suggestion at least this probable is "likely": counted as a prediction, accepted by "accept all".
+LIKELY = 0.1
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -25,6 +28,7 @@ class Suggestion:
     score: float  # 0..1, calibrated so that ~0.5 is "as likely right as wrong"
     reason: str  # shown to the researcher, e.g. 'lijkt op: "we zitten in hetzelfde gebouw" (INT-01)'
     source: str = "codebook"  # "codebook" | "example" | "learned"
+    likely: bool = True  # score >= the likely threshold; else an alternative shown to fill the list (dimmed)
 
 
 class Suggester(Protocol):

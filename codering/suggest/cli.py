@@ -128,13 +128,16 @@ def store_transcript_suggestions(project, engine, name: str, k: int = 3) -> tupl
 @click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False),
               help="Codebook to evaluate with (default: the shipped codebook).")
 @click.option("--model", default=None, metavar="NAME", help="Embedding model (default: the offline default model).")
-@click.option("--min-score", type=click.FloatRange(0, 1), default=None, help="Smallest probability shown (default 0.1).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None,
+              help="Smallest probability of a likely suggestion, the ones counted as predictions (default 0.1).")
+@click.option("--fill", type=click.IntRange(0, 9), default=None,
+              help="Show at least this many suggestions when not abstaining, likely or not (default 3).")
 @click.option("--gate", type=click.FloatRange(0, 1), default=None,
-              help="Abstain when P(any code) is below this (default 0.5; 0 never abstains).")
+              help="Abstain when P(any code) is below this (default 0.65; 0 never abstains).")
 @click.option("--no-cache", is_flag=True, help="Do not keep vectors of the evaluation texts in the per-user cache.")
 def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: str | None, train: tuple[str, ...],
-                     codebook_path: str | None, model: str | None, min_score: float | None, gate: float | None,
-                     no_cache: bool) -> None:
+                     codebook_path: str | None, model: str | None, min_score: float | None, fill: int | None,
+                     gate: float | None, no_cache: bool) -> None:
     """Measure suggestion quality against gold codings in GOLD_DIR.
 
     GOLD_DIR holds transcripts (NAME.txt) with gold codings (NAME.gold.jsonl).
@@ -153,6 +156,8 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
         options["min_score"] = min_score
     if gate is not None:
         options["gate"] = gate
+    if fill is not None:
+        options["fill"] = fill
     with _progress() as progress:
         bar = _Bar(progress)
         report = evaluate(gold_dir, codebook_path=codebook_path, train=train, online=online, codes=codes,

@@ -8,9 +8,13 @@ the question, is needed) and computes the zero-shot scores of every segment.
 
 * ``suggest`` looks up the segment's zero-shot scores, adds what was learned
   (ridge output, nearest-example vote), turns them into probabilities
-  (:mod:`codering.suggest.calibrate`) and returns at most ``k`` families whose
-  probability is at least ``min_score`` - or nothing, when the segment more
-  likely carries no code at all. Each family is shown as the factor that
+  (:mod:`codering.suggest.calibrate`) and returns nothing when the segment
+  more likely carries no code at all (P(any code) below ``gate``); otherwise
+  the families whose probability is at least ``min_score`` ("likely"), and,
+  if that makes fewer than ``fill``, the next best ones as alternatives
+  (``likely=False``, shown dimmed), at most ``k`` in all. The gate makes
+  "no suggestion" a real answer; the alternatives keep the right code within
+  reach of one key when the engine is unsure which code it is. Each family is shown as the factor that
   fits best (coding a factor counts for its category) unless the coder codes
   that category directly; each suggestion says why.
 * ``observe`` rebuilds the labelled examples of the transcripts whose codings
@@ -22,13 +26,13 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from codering.errors import SuggestError
-from codering.suggest.base import ProgressFn, Suggestion
+from codering.suggest.base import LIKELY, ProgressFn, Suggestion
 from codering.suggest.calibrate import Calibrator, code_features, gate_features
 from codering.suggest.embed import (CHUNK, Embedder, SentenceTransformerEmbedder, VectorCache, embed_cached,
                                     user_vector_cache)
@@ -42,10 +46,12 @@ from codering.suggest.zeroshot import ZeroShot
 if TYPE_CHECKING:
     from codering.store import Project
 
-#: Families below this probability are not shown.
-MIN_SCORE = 0.1
-#: The engine abstains when P(any code) is below this.
-GATE_THRESHOLD = 0.5
+#: Families at least this probable are "likely" (predictions; "accept all" takes them).
+MIN_SCORE = LIKELY
+#: Once the engine does not abstain, it shows at least this many families (likely or not).
+FILL = 3
+#: The engine abstains when P(any code) is below this (chosen on the development set: see README).
+GATE_THRESHOLD = 0.65
 #: Refit the calibrator when this many more segments were reviewed (or 10 % more).
 REFIT_EVERY = 10
 #: The calibrator is fitted on at most this many reviewed segments (a random sample).
@@ -113,7 +119,7 @@ class EmbeddingSuggester:
     """Implements :class:`codering.suggest.base.Suggester` with an embedding model."""
 
     def __init__(self, model: str | None = None, *, embedder: Embedder | None = None,
-                 min_score: float = MIN_SCORE, gate: float = GATE_THRESHOLD,
+                 min_score: float = MIN_SCORE, gate: float = GATE_THRESHOLD, fill: int = FILL,
                  use_user_cache: bool = True, learn: bool = True,
                  segment_cache: "VectorCache | None" = None, chunk: int | None = None) -> None:
         from codering.suggest.model import DEFAULT_MODEL
@@ -123,6 +129,7 @@ class EmbeddingSuggester:
         self.model_id = embedder.model_id if embedder is not None else (model or DEFAULT_MODEL)
         self.min_score = min_score
         self.gate = gate
+        self.fill = fill
         self.learn = learn
         self.use_user_cache = use_user_cache
         self.chunk = chunk or CHUNK  # texts embedded (and stored) per step: the most an interruption loses
@@ -266,21 +273,26 @@ class EmbeddingSuggester:
         out.vectors = feats.vectors[rows]
         return feats, out
 
-    def ranked(self, scores: SpanScores, row: int = 0, threshold: bool = True) -> list[str]:
+    def ranked(self, scores: SpanScores, row: int = 0, threshold: bool = True,
+               likely_only: bool = False) -> list[str]:
         """Every family as the code it would be shown as, best first (no explanations).
 
         With ``threshold`` only what ``suggest`` could show: nothing if the
-        engine abstains, else the families with probability >= ``min_score``.
+        engine abstains, else the likely families (probability >= ``min_score``)
+        filled up to ``fill`` with the next best; with ``likely_only`` the
+        likely ones alone (what counts as a prediction).
         """
         from codering.suggest.explain import choose_code
 
         if threshold and scores.p_any[row] < self.gate:
             return []
         prob = scores.prob[row]
-        order = np.argsort(-prob)
+        order = [int(h) for h in np.argsort(-prob)]
         if threshold:
-            order = [h for h in order if prob[h] >= self.min_score]
-        return [choose_code(self, scores, row, int(h)) for h in order]
+            likely = [h for h in order if prob[h] >= self.min_score]
+            order = likely if likely_only else likely + [h for h in order if prob[h] < self.min_score][
+                :max(0, self.fill - len(likely))]
+        return [choose_code(self, scores, row, h) for h in order]
 
     def suggestions_for_row(self, scores: SpanScores, row: int, k: int = 3,
                             exclude_key: tuple[int, int] | None = None, threshold: bool = True) -> list[Suggestion]:
@@ -463,12 +475,13 @@ class EmbeddingSuggester:
         for h in np.argsort(-prob):
             if len(out) >= k:
                 break
-            if threshold and prob[h] < self.min_score:
+            likely = bool(prob[h] >= self.min_score)
+            if threshold and not likely and len(out) >= self.fill:
                 break
             if int(h) in coded:
                 continue
             suggestion = describe(self, scores, row, int(h), float(prob[h]))
             if suggestion.code_id in rejected:
                 continue
-            out.append(suggestion)
+            out.append(suggestion if likely else replace(suggestion, likely=False))
         return out

@@ -228,7 +228,7 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
     report["settings"] = {
         "gold_dir": str(gold_dir), "transcripts": [p[0].name for p in pairs], "model": engine.model_id,
         "codes": codes, "scope": scope, "train": [str(t) for t in train], "online": online,
-        "min_score": engine.min_score, "gate": engine.gate,
+        "min_score": engine.min_score, "gate": engine.gate, "fill": engine.fill,
         "seconds": round(time.perf_counter() - started, 1),
     }
     return report
@@ -254,9 +254,15 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
             unit.suggested = len(shown)
             scores = engine.score_span(project, name, seg.start, seg.end)
             if scores is not None:
-                everything = engine.ranked(scores, 0, threshold=True)
-                unit.shown = _levels(everything, universe, scope_set, codebook)
+                # The engine as a suggester over the scored codes: nothing when it abstains, else the
+                # likely codes in scope filled up to ``fill`` with the next best in scope (all by rank).
                 unit.ranked = _levels(engine.ranked(scores, 0, threshold=False), universe, scope_set, codebook)
+                abstains = scores.p_any[0] < engine.gate
+                unit.shown = [] if abstains else unit.ranked
+                unit.predicted = _levels(engine.ranked(scores, 0, threshold=True, likely_only=True), universe,
+                                         scope_set, codebook)
+                likely = len(unit.predicted)
+                unit.shown = unit.shown[:max(likely, engine.fill)]
             units.append(unit)
             if online:
                 _decide(project, engine, unit, shown, universe, codebook)

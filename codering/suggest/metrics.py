@@ -40,6 +40,7 @@ class Unit:
     shown: list[str] = field(default_factory=list)  # in-scope gold-level codes suggested, best first, <= 3
     ranked: list[str] = field(default_factory=list)  # in-scope gold-level codes by rank, no threshold, <= 3
     suggested: int = 0  # how many suggestions of any code the engine showed
+    predicted: list[str] | None = None  # in-scope gold-level codes suggested as likely (None: all shown)
 
 
 def _f1(p: float, r: float) -> float:
@@ -67,7 +68,7 @@ def score_units(units: list[Unit], scope: list[str]) -> dict:
         tp = fp = fn = tn = top = 0
         for u in units:
             g = code in u.gold
-            p = code in u.shown
+            p = code in (u.shown if u.predicted is None else u.predicted)
             tp += g and p
             fp += (not g) and p
             fn += g and not p

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codering.errors import CoderingError
+from codering.suggest.base import LIKELY
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
@@ -47,6 +48,7 @@ class Shown:
     reason: str
     source: str
     model_id: str | None
+    likely: bool = True  # False: an alternative the engine is unsure of (dimmed; "accept all" leaves it)
 
 
 class CodingSession:
@@ -101,7 +103,8 @@ class CodingSession:
             rows = []
         for start, end, code_id, _rank, score, reason, model_id in rows:
             if code_id in self.codebook:
-                stored.setdefault((start, end), []).append(Shown(code_id, score, reason, "stored", model_id))
+                stored.setdefault((start, end), []).append(
+                    Shown(code_id, score, reason, "stored", model_id, likely=score >= LIKELY))
         self._stored = stored
 
     def _restored_position(self) -> int:
@@ -258,7 +261,7 @@ class CodingSession:
             if ready:
                 assert self.suggester is not None
                 model = self.suggester.model_id
-                found = [Shown(s.code_id, float(s.score), s.reason, s.source, model)
+                found = [Shown(s.code_id, float(s.score), s.reason, s.source, model, getattr(s, "likely", True))
                          for s in self.suggester.suggest(self.project, self.tid, start, end, k=MAX_SHOWN)
                          if s.code_id in self.codebook]
             else:
@@ -290,7 +293,7 @@ class CodingSession:
         i = self._next_visitable(self.last, 1)
         while i is not None:
             seg = self.segments[i]
-            if self._open_for(seg.start, seg.end):
+            if any(s.likely for s in self._open_for(seg.start, seg.end)):
                 return self.goto(i)
             i = self._next_visitable(i, 1)
         return False
@@ -304,7 +307,7 @@ class CodingSession:
         start, end = self.span
         self.project.record_decision(self.tid, start, end, s.code_id, True, self.coder,
                                      score=s.score, model_id=s.model_id)
-        return self._after_decision(f"✓ {self.label(s.code_id)}")
+        return self._after_decision(f"✓ {self.label(s.code_id)}", accepted=True)
 
     def reject(self, index: int) -> str | None:
         shown = self.suggestions()
@@ -318,7 +321,10 @@ class CodingSession:
         return self._after_decision(f"✗ {self.label(s.code_id)}")
 
     def decide_all(self, accepted: bool) -> str | None:
+        """Accept every likely suggestion shown (alternatives stay open), or reject everything shown."""
         shown = self.suggestions()
+        if accepted:
+            shown = [s for s in shown if s.likely]
         if not shown:
             return None
         start, end = self.span
@@ -330,7 +336,7 @@ class CodingSession:
         if not accepted:
             self.rejected.update((start, end, s.code_id) for s in shown)
         mark = "✓" if accepted else "✗"
-        return self._after_decision(f"{mark} {', '.join(self.label(s.code_id) for s in shown)}")
+        return self._after_decision(f"{mark} {', '.join(self.label(s.code_id) for s in shown)}", accepted=accepted)
 
     def apply(self, code_id: str) -> str:
         """Apply any code to the selection (as an accept if it was suggested)."""
@@ -370,10 +376,13 @@ class CodingSession:
             self._observe()
         return done
 
-    def _after_decision(self, message: str) -> str:
+    def _after_decision(self, message: str, accepted: bool = False) -> str:
+        """Learn, then move on when the decision leaves nothing to decide here: after an accept, no
+        likely suggestion open (alternatives do not hold the cursor); after a reject, nothing open."""
         self._reload_codings()
         self._observe()
-        if not self.suggestions():
+        left = self.suggestions()
+        if not (any(s.likely for s in left) if accepted else left):
             self.move(1)
         return message
 

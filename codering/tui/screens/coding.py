@@ -177,7 +177,7 @@ class CodingScreen(GuardActions, Screen[None]):
                             c.origin, c.coder if c.coder != s.coder else "") for c in s.codings_here()],
             memos=[m.text for m in s.memos_here()],
             suggestions=[SuggestionLine(s.label(x.code_id), self._parents(x.code_id), x.score, x.reason,
-                                        self.palette.get(x.code_id, "#888888")) for x in suggestions
+                                        self.palette.get(x.code_id, "#888888"), x.likely) for x in suggestions
                          if x.code_id in book],
             highlight=self.highlight,
             status=status,
@@ -274,7 +274,11 @@ class CodingScreen(GuardActions, Screen[None]):
 
     @guarded
     def action_accept_all(self) -> None:
-        self._decided(self.session.decide_all(True))
+        message = self.session.decide_all(True)
+        if message is None and self.session.suggestions():
+            self._say("geen waarschijnlijke suggestie: kies met 1-9")
+            return
+        self._decided(message)
 
     @guarded
     def action_reject_all(self) -> None:

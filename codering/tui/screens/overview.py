@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from codering.suggest.base import LIKELY
 from codering.tui.dialogs import TextDialog
 from codering.tui.fuzzy import fold
 from codering.tui.messages import Failed, GuardActions
@@ -120,7 +121,7 @@ class OverviewScreen(GuardActions, Screen[None]):
             line.update(self.note or "project wordt geopend…")
             return
         infos = self.project.transcripts()
-        pending = self.project.pending_suggestions()
+        pending = self.project.pending_suggestions(min_score=LIKELY)  # alternatives are not pending work
         self._infos = infos
         attrs = attribute_columns(infos)
         coded = sum(i.coded_segments for i in infos)

@@ -31,6 +31,7 @@ class SuggestionLine:
     score: float
     reason: str
     color: str
+    likely: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class SegmentPanel(Widget, can_focus=False):
             label = s.label if len(s.label) <= room else s.label[: room - 1] + "…"
             lines.append(Content.assemble(
                 ("▶" if on else " ", "bold $accent"), (f"{i + 1} ", "bold $accent"), ("■ ", s.color),
-                (label, "bold" if on else ""), (score, "dim"), " ",
+                (label, ("bold" if on else "") if s.likely else ("bold dim" if on else "dim")), (score, "dim"), " ",
                 ("✓", f"@click=screen.accept_suggestion({i})"), " ",
                 ("✗", f"@click=screen.reject_suggestion({i})"),
             ))
