@@ -9,6 +9,7 @@ back (codings, decisions, memos, codebook edits) are written through
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import sqlite3
@@ -556,13 +557,11 @@ class Project:
             SELECT t.id, t.name, t.source_format, t.content_hash, t.imported_at,
               (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id),
               (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id AND s.role != 'interviewer'),
-              (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id AND s.role != 'interviewer'
-                 AND EXISTS (SELECT 1 FROM codings c WHERE c.transcript_id = t.id AND c.detached = 0
-                             AND c.start < s.end AND c.end > s.start)),
               (SELECT COUNT(*) FROM codings c WHERE c.transcript_id = t.id AND c.detached = 0)
             FROM transcripts t ORDER BY t.position, t.id
             """
         ).fetchall()
+        coded = self._coded_segment_counts()
         attrs: dict[int, dict[str, str]] = {}
         for tid, key, value in self._conn.execute(
             "SELECT transcript_id, name, value FROM attributes ORDER BY transcript_id, position"
@@ -570,10 +569,34 @@ class Project:
             attrs.setdefault(tid, {})[key] = value
         return [
             TranscriptInfo(id=r[0], name=r[1], attributes=attrs.get(r[0], {}), segments=r[5],
-                           respondent_segments=r[6], coded_segments=r[7], codings=r[8],
+                           respondent_segments=r[6], coded_segments=coded.get(r[0], 0), codings=r[7],
                            source_format=r[2], content_hash=r[3], imported_at=r[4])
             for r in rows
         ]
+
+    def _coded_segment_counts(self) -> dict[int, int]:
+        """Per transcript: respondent segments that some attached coding overlaps (a sweep over the
+        merged coded spans; a correlated EXISTS per segment took ~0.25 s on 35 interviews)."""
+        merged: dict[int, tuple[list[int], list[int]]] = {}
+        for tid, start, end in self._conn.execute(
+                "SELECT transcript_id, start, end FROM codings WHERE detached = 0 ORDER BY transcript_id, start"):
+            starts, ends = merged.setdefault(tid, ([], []))
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        counts: dict[int, int] = {}
+        if not merged:
+            return counts
+        for tid, (starts, ends) in merged.items():
+            n = 0
+            for start, end in self._conn.execute(
+                    "SELECT start, end FROM segments WHERE transcript_id = ? AND role != 'interviewer'", (tid,)):
+                i = bisect.bisect_right(ends, start)  # the first merged span ending after the segment starts
+                n += i < len(ends) and starts[i] < end
+            counts[tid] = n
+        return counts
 
     def segments(self, transcript: str | int) -> list[SegmentRow]:
         tid = self.transcript_id(transcript)

@@ -318,3 +318,26 @@ def test_a_change_token_is_only_good_for_the_project_object_that_gave_it(loaded_
         other_token, _ = other.learning_changes(None)
         assert other.learning_changes(token)[1] is None
         assert loaded_project.learning_changes(other_token)[1] is None
+
+
+def test_coded_segment_count_matches_overlap_definition(loaded_project):
+    """A respondent segment counts as coded when any attached coding overlaps it by a character:
+    overlapping, nested and touching codings, codings on interviewer turns, and codings that end
+    exactly where a segment starts (no overlap) are all checked against a direct count."""
+    project = loaded_project
+    segments = project.segments("t01_huisarts")
+    resp = [s for s in segments if s.role == "respondent"]
+    inter = [s for s in segments if s.role == "interviewer"]
+    tid = resp[0].transcript_id
+
+    def direct() -> int:
+        spans = [(c.start, c.end) for c in project.codings(tid)]
+        return sum(any(a < s.end and b > s.start for a, b in spans) for s in resp)
+
+    assert project.transcripts()[0].coded_segments == 0
+    project.add_coding(tid, inter[0].start, resp[0].start, "stim.praktisch.nabijheid", "x")  # ends where it starts
+    assert project.transcripts()[0].coded_segments == direct() == 0
+    project.add_coding(tid, resp[1].start + 2, resp[1].start + 5, "stim.praktisch.nabijheid", "x")
+    project.add_coding(tid, resp[1].start, resp[2].start + 1, "rem.praktisch", "x")  # overlaps the first, spills over
+    project.add_coding(tid, resp[2].end, resp[3].start + 1, "fin.doorverwijzen", "y")  # touches the one before
+    assert project.transcripts()[0].coded_segments == direct() == 3
