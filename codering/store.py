@@ -792,15 +792,17 @@ class Project:
 
     # -- suggestion cache (written by `codering suggest`, read by the UI) ----------------
     def replace_suggestions(self, transcript: str | int, model_id: str,
-                            rows: Iterable[tuple[int, int, str, int, float, str]]) -> None:
+                            rows: Iterable[tuple[int, int, str, int, float, str]],
+                            spans: Iterable[tuple[int, int]] = ()) -> None:
         """Store (start, end, code_id, rank, score, reason) rows for spans of a transcript.
 
-        Suggestions for each span given replace the ones stored for that span.
+        Suggestions for each span given (in ``rows`` or in ``spans``) replace the ones stored
+        for that span; a span in ``spans`` without rows is cleared (scored: no suggestion now).
         """
         tid = self.transcript_id(transcript)
         rows = list(rows)
         with self.transaction() as conn:
-            for start, end in {(r[0], r[1]) for r in rows}:
+            for start, end in {(r[0], r[1]) for r in rows} | set(spans):
                 conn.execute("DELETE FROM suggestions WHERE transcript_id = ? AND start = ? AND end = ?",
                              (tid, start, end))
             conn.executemany(

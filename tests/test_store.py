@@ -341,3 +341,19 @@ def test_coded_segment_count_matches_overlap_definition(loaded_project):
     project.add_coding(tid, resp[1].start, resp[2].start + 1, "rem.praktisch", "x")  # overlaps the first, spills over
     project.add_coding(tid, resp[2].end, resp[3].start + 1, "fin.doorverwijzen", "y")  # touches the one before
     assert project.transcripts()[0].coded_segments == direct() == 3
+
+
+def test_stored_suggestions_are_replaced_per_span_and_cleared_when_a_span_has_none(loaded_project):
+    project = loaded_project
+    resp = [s for s in project.segments("t01_huisarts") if s.role == "respondent"]
+    a, b = resp[0], resp[1]
+    project.replace_suggestions("t01_huisarts", "m", [
+        (a.start, a.end, "stim.praktisch.nabijheid", 0, 0.8, "r1"),
+        (a.start, a.end, "fin.doorverwijzen", 1, 0.05, "r2"),
+        (b.start, b.end, "rem.praktisch", 0, 0.6, "r3")])
+    assert project.pending_suggestions() == {a.transcript_id: 3}
+    assert project.pending_suggestions(min_score=0.1) == {a.transcript_id: 2}
+    # a new run: segment a now has one suggestion, segment b none (it must not keep the stale one)
+    project.replace_suggestions("t01_huisarts", "m", [(a.start, a.end, "rem.praktisch", 0, 0.7, "r4")],
+                                spans=[(a.start, a.end), (b.start, b.end)])
+    assert [(r[0], r[2]) for r in project.stored_suggestions("t01_huisarts")] == [(a.start, "rem.praktisch")]

@@ -104,15 +104,15 @@ def store_transcript_suggestions(project, engine, name: str, k: int = 3) -> tupl
     feats, scores = result
     tid = project.transcript_id(name)
     rows = []
+    spans = []
     with_suggestions = 0
     for r, i in enumerate(scores.rows):
         found = engine.suggestions_for_row(scores, r, k, exclude_key=(tid, i))
         with_suggestions += bool(found)
         start, end = int(feats.starts[i]), int(feats.ends[i])
+        spans.append((start, end))
         rows.extend((start, end, s.code_id, rank, s.score, s.reason) for rank, s in enumerate(found))
-    # NOTE: the store replaces suggestions only for spans given here, so a segment that
-    # had suggestions from an earlier run and has none now keeps the old ones.
-    project.replace_suggestions(name, engine.model_id, rows)
+    project.replace_suggestions(name, engine.model_id, rows, spans=spans)  # every scored span: stale ones go
     return len(scores.rows), with_suggestions
 
 
