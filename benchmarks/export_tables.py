@@ -52,17 +52,12 @@ def sentence(rng: random.Random) -> str:
 
 
 def transcript(index: int, words: int, rng: random.Random) -> str:
+    """The import benchmark's generator, with locations and actor groups spread evenly."""
     header = (f"interview_id: INT-{index:02d}\nlocatie: {LOCATIONS[index % 4]}\n"
               f"actorgroep: {GROUPS[(index // 4) % 4]}\n")
-    turns, count, seconds = [], 0, 0
-    while count < words:
-        speaker = "I" if len(turns) % 2 == 0 else "R"
-        body = " ".join(sentence(rng) for _ in range(1 if speaker == "I" else rng.randint(2, 8)))
-        count += len(body.split())
-        seconds += rng.randint(5, 60)
-        stamp = f"[{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}] " if rng.random() < 0.3 else ""
-        turns.append(f"{stamp}{speaker}: {body}")
-    return header + "\n" + "\n\n".join(turns) + "\n"
+    import import_corpus  # beside this script; it imports codering.codebook, which build() imports anyway
+
+    return import_corpus.transcript(index, words, rng, header=header, make_sentence=sentence)
 
 
 def build(path: Path, interviews: int, codings: int, words: int) -> None:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,13 +35,18 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + rng.choice([".", ".", ".", "?", "..."])
 
 
-def transcript(index: int, words: int, rng: random.Random) -> str:
-    header = (f"interview_id: B-{index:02d}\nlocatie: {rng.choice(['Beernem', 'Geraardsbergen', 'Ninove', 'Tongeren'])}\n"
-              f"actorgroep: {rng.choice(['zorg', 'welzijn', 'lokaal bestuur', 'andere'])}\n")
+def transcript(index: int, words: int, rng: random.Random, *, header: str | None = None,
+               make_sentence: Callable[[random.Random], str] = sentence) -> str:
+    """A generated interview of about ``words`` words: alternating I/R turns (one question,
+    two to eight answer sentences), a timestamp on some turns, under ``header`` (default: random
+    locatie and actorgroep). Also used by the other benchmarks."""
+    if header is None:
+        header = (f"interview_id: B-{index:02d}\nlocatie: {rng.choice(['Beernem', 'Geraardsbergen', 'Ninove', 'Tongeren'])}\n"
+                  f"actorgroep: {rng.choice(['zorg', 'welzijn', 'lokaal bestuur', 'andere'])}\n")
     turns, count, seconds = [], 0, 0
     while count < words:
         speaker = "I" if len(turns) % 2 == 0 else "R"
-        body = " ".join(sentence(rng) for _ in range(1 if speaker == "I" else rng.randint(2, 8)))
+        body = " ".join(make_sentence(rng) for _ in range(1 if speaker == "I" else rng.randint(2, 8)))
         count += len(body.split())
         seconds += rng.randint(5, 60)
         stamp = f"[{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}] " if rng.random() < 0.3 else ""

@@ -220,11 +220,14 @@ class EmbeddingSuggester:
         with self._lock, one_blas_thread():  # never half-way through an observe() on another thread
             return self._score_span(project, transcript, start, end)
 
+    def _features_of(self, project: "Project", tid: int) -> SegmentFeatures | None:
+        """The transcript's features; one imported after ``prepare`` is embedded now."""
+        feats = self._features.get(tid)
+        return feats if feats is not None else self._late_features(project, tid)
+
     def _score_span(self, project: "Project", transcript: str | int, start: int, end: int) -> SpanScores | None:
         tid = project.transcript_id(transcript)
-        feats = self._features.get(tid)
-        if feats is None:
-            feats = self._late_features(project, tid)
+        feats = self._features_of(project, tid)
         if feats is None:
             return None
         rows = [i for i in feats.find(start, end) if not feats.interviewer[i]]
@@ -259,9 +262,7 @@ class EmbeddingSuggester:
 
     def _transcript_scores(self, project: "Project", transcript: str | int):
         tid = project.transcript_id(transcript)
-        feats = self._features.get(tid)
-        if feats is None:
-            feats = self._late_features(project, tid)
+        feats = self._features_of(project, tid)
         if feats is None:
             return None
         rows = np.flatnonzero(~feats.interviewer)

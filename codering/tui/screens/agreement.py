@@ -136,11 +136,12 @@ class AgreementScreen(GuardActions, Screen[None]):
             listing.add_column(f"{n} {coder}", key=f"coder:{coder}")
         listing.add_column("consensus", key="consensus")
         colors = code_colors(self.codebook)
+        shown_as = {i.name: i.attributes.get("interview_id") or i.name for i in self.project.transcripts()}
         room = max(16, self.size.width - 12 - 16 * len(report.coders) - 14 - 6)
         for n, item in enumerate(self.items):
             text = flat(item.unit.text)
             listing.add_row(
-                self._interview(item.unit.transcript),
+                shown_as.get(item.unit.transcript, item.unit.transcript),
                 text if len(text) <= room else text[:room - 1] + "…",
                 *[self._codes(item.codes.get(c, ()), colors) for c in report.coders],
                 self._resolution(item, colors),
@@ -172,12 +173,6 @@ class AgreementScreen(GuardActions, Screen[None]):
                 label = Text.assemble(("■ ", colors.get(row.code, "#888888")), short)
             table.add_row(label, *[str(row.applied[c]) for c in report.coders], str(row.all_applied),
                           f"{row.percent:.1f}", figure(row.kappa), figure(row.alpha), key=row.code)
-
-    def _interview(self, name: str) -> str:
-        for info in self.project.transcripts():
-            if info.name == name:
-                return info.attributes.get("interview_id") or name
-        return name
 
     def _codes(self, codes: tuple[str, ...], colors: dict[str, str]) -> Text:
         if not codes:
