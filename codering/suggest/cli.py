@@ -186,10 +186,14 @@ def print_report(report: dict) -> None:
                       f"{m['f1']:.2f}", top3, f"{m['kappa']:.2f}")
     console.print(table)
     if report.get("per_transcript"):
-        per = Table("transcript", "top-3", "micro-F1", "macro-F1", "no suggestion (uncoded)")
+        per = Table("transcript", "top-3", "micro-F1", "mean kappa", "no suggestion (uncoded / coded)",
+                    "keys per coded")
         for t in report["per_transcript"]:
             rate = "-" if t["abstain_rate"] is None else f"{t['abstain_rate']:.2f}"
-            per.add_row(t["transcript"], f"{t['top3_recall']:.3f}", f"{t['micro_f1']:.3f}", f"{t['macro_f1']:.3f}", rate)
+            rate += " / " + ("-" if t["abstain_rate_coded"] is None else f"{t['abstain_rate_coded']:.2f}")
+            keys = "-" if t.get("keys_per_coded_unit") is None else f"{t['keys_per_coded_unit']:.2f}"
+            per.add_row(t["transcript"], f"{t['top3_recall']:.3f}", f"{t['micro_f1']:.3f}", f"{t['kappa_mean']:.3f}",
+                        rate, keys)
         console.print(per)
     abstain = "-" if o["abstain_rate"] is None else f"{o['abstain_rate']:.2f}"
     console.print(
@@ -197,6 +201,11 @@ def print_report(report: dict) -> None:
         f"precision {o['precision']:.3f}, recall {o['recall']:.3f}, micro-F1 {o['micro_f1']:.3f}, "
         f"macro-F1 {o['macro_f1']:.3f}, mean kappa {o['kappa_mean']:.3f}, "
         f"no suggestion on {abstain} of the uncoded segments")
+    if o.get("keys_per_coded_unit") is not None:
+        console.print(
+            f"keys: {o['keys_per_coded_unit']:.2f} per coded segment, {o['keys_total']} in all "
+            f"({o['codes_from_list']} codes from the list, {o['codes_by_search']} by search); "
+            f"every gold code shown on {o['shown_recall']:.2f} of the coded segments")
 
 
 # -- codering model ---------------------------------------------------------------------

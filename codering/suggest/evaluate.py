@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from codering.errors import CoderingError
 from codering.suggest.features import overlaps
+from codering.suggest.keystrokes import SearchCosts, Shown, summarise, unit_keys
 from codering.suggest.metrics import Unit, score_units
 
 if TYPE_CHECKING:
@@ -240,8 +241,11 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
     per_transcript = []
     suggest_ms: list[float] = []
     observe_ms: list[float] = []
+    search = SearchCosts(codebook)
+    all_keys = []
     for name, spans in golds.items():
         units = []
+        keys = []
         for seg in project.segments(name):
             if seg.role == "interviewer":
                 continue
@@ -264,16 +268,22 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
                 likely = len(unit.predicted)
                 unit.shown = unit.shown[:max(likely, engine.fill)]
             units.append(unit)
+            on_screen = [Shown(gold_level(s.code_id, universe, codebook), s.likely) for s in shown]
+            on_screen = [Shown(x.level if x.level in scope_set else None, x.likely) for x in on_screen]
+            cost = unit_keys(on_screen, set(unit.gold), search.cost)
+            keys.append((cost, bool(unit.gold), bool(unit.gold) and unit.gold <= {x.level for x in on_screen}))
             if online:
                 _decide(project, engine, unit, shown, universe, codebook)
                 t0 = time.perf_counter()
                 engine.observe(project)
                 observe_ms.append((time.perf_counter() - t0) * 1000)
         result = score_units(units, scope)
-        per_transcript.append({"transcript": name, **result["overall"]})
+        per_transcript.append({"transcript": name, **result["overall"], **summarise(keys)})
+        all_keys.extend(keys)
         say(f"{name}: top-3 recall {result['overall']['top3_recall']:.3f}, micro-F1 {result['overall']['micro_f1']:.3f}")
         all_units.extend(units)
     report = score_units(all_units, scope)
+    report["overall"].update(summarise(all_keys))
     report["per_transcript"] = per_transcript
     report["online"] = per_transcript if online else []
     report["timing"] = {
