@@ -318,7 +318,7 @@ class EmbeddingSuggester:
             self.zeroshot = zs
             self._codebook = codebook
             self._codebook_key = codebook_key(phrases, fams)
-            self.learner = Learner(zs.heads)
+            self.learner = Learner(zs.heads, zs.center)
             self.calibrator = Calibrator()
             self._training_key = None
             self._builder = None
@@ -365,6 +365,9 @@ class EmbeddingSuggester:
         self._zscores = {}
         for tid in self._features:
             self._score_transcript(tid)
+        if self.learner is not None and self.learner.center is not self.zeroshot.center:
+            self.learner = Learner(self.zeroshot.heads, self.zeroshot.center)  # examples are centred anew
+            self._training_key = None
 
     def _score_transcript(self, tid: int) -> None:
         f = self._features[tid]
