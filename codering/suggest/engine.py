@@ -46,12 +46,13 @@ from codering.suggest.zeroshot import ZeroShot
 if TYPE_CHECKING:
     from codering.store import Project
 
-#: Families at least this probable are "likely" (predictions; "accept all" takes them).
+#: Families at least this probable are "likely" (predictions; "accept all" takes them): the prior of
+#: the project's own threshold (see ``thresholds``), and the threshold until the coder has decided enough.
 MIN_SCORE = LIKELY
 #: Once the engine does not abstain, it shows at least this many families (likely or not).
 FILL = 3
-#: The engine abstains when P(any code) is below this (chosen on the development set: see README).
-GATE_THRESHOLD = 0.65
+#: The engine abstains when P(any code) is below this: the prior of the project's own threshold.
+GATE_THRESHOLD = 0.5
 #: Refit the calibrator when this many more segments were reviewed (or 10 % more).
 REFIT_EVERY = 10
 #: The calibrator is fitted on at most this many reviewed segments (a random sample).
@@ -115,11 +116,64 @@ class SpanScores:
         return self.p_any[:, None] * self.p_code
 
 
+#: Share of coded sentences the gate may leave without a suggestion (the target is at most 10 %).
+GATE_MISS = 0.08
+#: Pseudo-counts of the priors: how many coded sentences of evidence each threshold is worth.
+GATE_PRIOR_ROWS = 50.0
+LIKELY_PRIOR_ROWS = 50.0
+#: The range the thresholds may move in.
+GATE_RANGE = (0.3, 0.8)
+LIKELY_RANGE = (0.1, 0.5)
+
+
+def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.ndarray,
+               interview: np.ndarray) -> tuple[float, float]:
+    """(gate, likely) thresholds from the coder's reviewed sentences, shrunk towards the priors.
+
+    *Gate.* Sentences the coder passed over are the negatives. The gate is
+    set as high as it can go while leaving at most ``GATE_MISS`` of the
+    coded interview sentences without a suggestion, so everything the coder
+    did not code that scores below it stays quiet. Only interview sentences
+    count (a collection of labelled segments has no small talk).
+
+    *Likely.* The probability above which a suggestion counts as a
+    prediction ("accept all" takes it): the one that gives the best F1 of
+    predictions on the coded sentences' families. For calibrated
+    probabilities the F1-optimal threshold is half the reachable F1, so the
+    prior, 0.25, is what an engine at F1 0.5 should use.
+
+    Both are weighted means of the prior and the data's value, the data
+    counting as many rows as it has coded sentences.
+    """
+    coded_i = coded & interview
+    n = int(coded_i.sum())
+    gate = GATE_THRESHOLD
+    if n:
+        data_gate = float(np.quantile(p_any[coded_i], GATE_MISS))
+        gate = (GATE_PRIOR_ROWS * GATE_THRESHOLD + n * data_gate) / (GATE_PRIOR_ROWS + n)
+    gate = float(np.clip(gate, *GATE_RANGE))
+    likely = MIN_SCORE
+    m = int(coded.sum())
+    if m:
+        prob = p_any[coded, None] * p_code[coded]
+        truth = Y[coded] > 0
+        grid = np.arange(LIKELY_RANGE[0], LIKELY_RANGE[1] + 1e-9, 0.025)
+        best, best_f1 = MIN_SCORE, -1.0
+        for t in grid:
+            pred = prob >= t
+            tp = float((pred & truth).sum())
+            f1 = 2 * tp / max(float(pred.sum() + truth.sum()), 1.0)
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = float(t), f1
+        likely = (LIKELY_PRIOR_ROWS * MIN_SCORE + m * best) / (LIKELY_PRIOR_ROWS + m)
+    return round(gate, 4), round(float(np.clip(likely, *LIKELY_RANGE)), 4)
+
+
 class EmbeddingSuggester:
     """Implements :class:`codering.suggest.base.Suggester` with an embedding model."""
 
     def __init__(self, model: str | None = None, *, embedder: Embedder | None = None,
-                 min_score: float = MIN_SCORE, gate: float = GATE_THRESHOLD, fill: int = FILL,
+                 min_score: float | None = None, gate: float | None = None, fill: int = FILL,
                  use_user_cache: bool = True, learn: bool = True,
                  segment_cache: "VectorCache | None" = None, chunk: int | None = None) -> None:
         from codering.suggest.model import DEFAULT_MODEL
@@ -127,8 +181,11 @@ class EmbeddingSuggester:
         self._explicit_model = model is not None or embedder is not None
         self.embedder = embedder
         self.model_id = embedder.model_id if embedder is not None else (model or DEFAULT_MODEL)
-        self.min_score = min_score
-        self.gate = gate
+        # None: derived from the project's own decisions (``thresholds``), starting from the priors
+        self.auto_min_score = min_score is None
+        self.auto_gate = gate is None
+        self.min_score = MIN_SCORE if min_score is None else min_score
+        self.gate = GATE_THRESHOLD if gate is None else gate
         self.fill = fill
         self.learn = learn
         self.use_user_cache = use_user_cache
@@ -419,6 +476,19 @@ class EmbeddingSuggester:
                           np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state)
         self.calibrator.fit(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
         self.calibrator.fitted_on = data.n
+        self._fit_thresholds(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
+
+    def _fit_thresholds(self, F, Y, G, coded, interview) -> None:
+        """The abstention and "likely" thresholds that fit this project's decisions (see ``thresholds``)."""
+        if not (self.auto_gate or self.auto_min_score):
+            return
+        p_any = self.calibrator.gate_prob(G)
+        p_code = self.calibrator.code_prob(F)
+        gate, likely = thresholds(p_any, p_code, Y, coded.astype(bool), interview.astype(bool))
+        if self.auto_gate:
+            self.gate = gate
+        if self.auto_min_score:
+            self.min_score = likely
 
     # -- scoring ------------------------------------------------------------------------------
     def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
