@@ -33,7 +33,7 @@ import numpy as np
 # the learned/continuation weights were checked (not fitted) on the
 # development transcripts.
 CODE_FEATURES = ("bias", "z", "z_gap", "ridge", "knn", "base_rate", "previous")
-CODE_PRIOR = np.array([-2.0, 0.9, 1.2, 0.5, 1.0, 0.0, 1.5])
+CODE_PRIOR = np.array([-2.0, 0.9, 1.2, 0.5, 3.0, 0.0, 1.5])
 GATE_FEATURES = ("bias", "relevance", "content", "max_z", "ridge_any", "knn_any", "position", "previous")
 GATE_PRIOR = np.array([-1.6, 1.5, 0.8, 0.0, 0.5, 1.5, 0.0, 1.5])
 #: Strength of the pull towards the defaults, in pseudo-observations per coefficient.

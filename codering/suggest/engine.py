@@ -116,6 +116,8 @@ class SpanScores:
         return self.p_any[:, None] * self.p_code
 
 
+#: Sentence vectors at least this similar are near copies: a code rejected on one is not suggested for the other.
+NEAR_DUPLICATE = 0.95
 #: Share of coded sentences the gate may leave without a suggestion (the target is at most 10 %).
 GATE_MISS = 0.08
 #: Pseudo-counts of the priors: how many coded sentences of evidence each threshold is worth.
@@ -207,6 +209,8 @@ class EmbeddingSuggester:
         self._reviewed: set[tuple[int, int]] = set()
         self._builder: TrainingBuilder | None = None
         self._rejected: dict[tuple[int, int], set[str]] = {}
+        self._rejection_rows = None  # (keys, sentence vectors) of the rejected sentences, made when needed
+        self._rejection_key: int | None = None
         self._head_level: set[int] = set()
         self._base_rate: np.ndarray | None = None
 
@@ -439,6 +443,9 @@ class EmbeddingSuggester:
             self._builder = TrainingBuilder(self._features, self._names, self.zeroshot)
         built = self._builder.build(project)
         data = built.data
+        if built.signature != self._rejection_key:
+            self._rejection_rows = None
+            self._rejection_key = built.signature
         self._coded, self._rejected, self._head_level = built.positives, built.rejections, built.head_level
         self._reviewed = built.reviewed
         if built.signature == self._training_key:
@@ -531,6 +538,25 @@ class EmbeddingSuggester:
         p_any = self.calibrator.gate_prob(G)
         return SpanScores([], p_any, p_code, members, ridge, knn, sims)
 
+    def _rejected_nearby(self, scores: SpanScores, row: int) -> set[str]:
+        """Codes the coder rejected or removed on a sentence nearly identical to this one, anywhere in
+        the project (sentence vectors at cosine >= ``NEAR_DUPLICATE``), unless the coder also coded
+        that code on it: "not this code for this sentence" holds for its near copies too."""
+        if not self._rejected or scores.vectors is None:
+            return set()
+        if self._rejection_rows is None:
+            keys = [k for k in self._rejected if k[0] in self._features]
+            self._rejection_rows = (keys, np.stack([self._features[t].vectors[i] for t, i in keys])
+                                    if keys else np.zeros((0, scores.vectors.shape[1]), np.float32))
+        keys, vectors = self._rejection_rows
+        if not keys:
+            return set()
+        sims = vectors @ scores.vectors[row]
+        out: set[str] = set()
+        for j in np.flatnonzero(sims >= NEAR_DUPLICATE):
+            out |= self._rejected[keys[int(j)]]
+        return out
+
     def _span_key(self, project: "Project", transcript, scores: SpanScores) -> tuple[int, int] | None:
         if len(scores.rows) != 1:
             return None
@@ -544,7 +570,8 @@ class EmbeddingSuggester:
             return []
         prob = scores.prob[row]
         coded = self._coded.get(exclude_key, set()) if exclude_key else set()
-        rejected = self._rejected.get(exclude_key, set()) if exclude_key else set()
+        rejected = set(self._rejected.get(exclude_key, set())) if exclude_key else set()
+        rejected |= self._rejected_nearby(scores, row)
         out: list[Suggestion] = []
         for h in np.argsort(-prob):
             if len(out) >= k:

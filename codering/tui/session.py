@@ -350,8 +350,15 @@ class CodingSession:
         return f"✓ {self.label(code_id)}"
 
     def remove(self, coding_id: int) -> str:
+        """Remove a coding; the removal also tells the engine "not this code here" (a rejection), so
+        the code is not suggested again for this sentence or one nearly identical to it."""
         found = next((c for c in self.codings if c.id == coding_id), None)
-        self.project.remove_coding(coding_id, self.coder)
+        label = self.label(found.code_id) if found else str(coding_id)
+        with self.project.action(f"remove {label}", self.coder):
+            self.project.remove_coding(coding_id, self.coder)
+            if found is not None:
+                self.project.record_decision(self.tid, found.start, found.end, found.code_id, False, self.coder)
+                self.rejected.add((found.start, found.end, found.code_id))
         self._reload_codings()
         self._observe()
         return f"− {self.label(found.code_id) if found else coding_id}"

