@@ -157,16 +157,17 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
     likely = MIN_SCORE
     m = int(coded.sum())
     if m:
-        prob = p_any[coded, None] * p_code[coded]
-        truth = Y[coded] > 0
-        grid = np.arange(LIKELY_RANGE[0], LIKELY_RANGE[1] + 1e-9, 0.025)
-        best, best_f1 = MIN_SCORE, -1.0
-        for t in grid:
-            pred = prob >= t
-            tp = float((pred & truth).sum())
-            f1 = 2 * tp / max(float(pred.sum() + truth.sum()), 1.0)
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = float(t), f1
+        from sklearn.metrics import precision_recall_curve
+
+        prob = (p_any[coded, None] * p_code[coded]).ravel()
+        truth = (Y[coded] > 0).ravel()
+        best = MIN_SCORE
+        if truth.any():
+            precision, recall, cuts = precision_recall_curve(truth, prob)
+            f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+            inside = (cuts >= LIKELY_RANGE[0]) & (cuts <= LIKELY_RANGE[1])
+            if inside.any():
+                best = float(cuts[inside][int(np.argmax(f1[inside]))])
         likely = (LIKELY_PRIOR_ROWS * MIN_SCORE + m * best) / (LIKELY_PRIOR_ROWS + m)
     return round(gate, 4), round(float(np.clip(likely, *LIKELY_RANGE)), 4)
 

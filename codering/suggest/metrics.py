@@ -48,7 +48,13 @@ def _f1(p: float, r: float) -> float:
 
 
 def kappa(tp: int, fp: int, fn: int, tn: int) -> float:
-    """Cohen's kappa of two binary raters (gold, engine) from their 2x2 table."""
+    """Cohen's kappa of two binary raters (gold, engine) from their 2x2 table.
+
+    scikit-learn's ``cohen_kappa_score`` computes the same from the label
+    vectors (``score_units`` uses it); this form serves totals that are only
+    known as counts. Two raters who never say yes agree perfectly (1.0), where
+    scikit-learn returns NaN.
+    """
     n = tp + fp + fn + tn
     if n == 0:
         return 0.0
@@ -59,29 +65,43 @@ def kappa(tp: int, fp: int, fn: int, tn: int) -> float:
     return (observed - expected) / (1.0 - expected)
 
 
+def _binary_scores(gold: list[bool], predicted: list[bool]) -> tuple[float, float, float, float]:
+    """(precision, recall, F1, kappa) of one code with scikit-learn; degenerate tables as ``kappa`` has them."""
+    import warnings
+
+    from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zero division is answered with 0.0 below
+        p, r, f, _ = precision_recall_fscore_support(gold, predicted, average="binary", pos_label=True,
+                                                     zero_division=0.0)
+        k = cohen_kappa_score(gold, predicted) if len(set(gold) | set(predicted)) > 1 else float("nan")
+    if k != k:  # NaN: one label only, both raters constant
+        tp = sum(g and q for g, q in zip(gold, predicted))
+        tn = sum((not g) and (not q) for g, q in zip(gold, predicted))
+        k = kappa(tp, 0, 0, tn) if tp + tn == len(gold) else 0.0
+    return float(p), float(r), float(f), float(k)
+
+
 def score_units(units: list[Unit], scope: list[str]) -> dict:
     """Overall and per-code metrics for ``units`` over the codes in ``scope``."""
     per_code: dict[str, dict] = {}
     tp_all = fp_all = fn_all = 0
     hits = ranked_hits = gold_pairs = 0
     for code in scope:
-        tp = fp = fn = tn = top = 0
-        for u in units:
-            g = code in u.gold
-            p = code in (u.shown if u.predicted is None else u.predicted)
-            tp += g and p
-            fp += (not g) and p
-            fn += g and not p
-            tn += (not g) and not p
-            top += g and code in u.shown[:3]
+        gold = [code in u.gold for u in units]
+        predicted = [code in (u.shown if u.predicted is None else u.predicted) for u in units]
+        tp = sum(g and p for g, p in zip(gold, predicted))
+        fp = sum(p and not g for g, p in zip(gold, predicted))
+        fn = sum(g and not p for g, p in zip(gold, predicted))
+        top = sum(1 for u, g in zip(units, gold) if g and code in u.shown[:3])
         support = tp + fn
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / support if support else 0.0
+        precision, recall, f1, k = _binary_scores(gold, predicted) if units else (0.0, 0.0, 0.0, 0.0)
         per_code[code] = {
             "support": support, "predicted": tp + fp, "tp": tp, "fp": fp, "fn": fn,
-            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(_f1(precision, recall), 4),
+            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
             "top3_recall": round(top / support, 4) if support else None,
-            "kappa": round(kappa(tp, fp, fn, tn), 4),
+            "kappa": round(k, 4),
         }
         tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
     for u in units:
