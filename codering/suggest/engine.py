@@ -140,7 +140,8 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
 
     *Likely.* The probability above which a suggestion counts as a
     prediction ("accept all" takes it): the one that gives the best F1 of
-    predictions on the coded sentences' families. For calibrated
+    predictions on the coded sentences' families (scikit-learn's
+    precision-recall curve, restricted to ``LIKELY_RANGE``). For calibrated
     probabilities the F1-optimal threshold is half the reachable F1, so the
     prior, 0.25, is what an engine at F1 0.5 should use.
 

@@ -96,6 +96,11 @@ class RidgeModel:
     the rows added and dropped (a Woodbury update of the inverse for a few
     rows, else one inversion of the kept ``X'X``) plus ``X'Y`` of the parts
     that changed.
+
+    Hand-written rather than scikit-learn's ``Ridge``, which refits from the
+    rows: on a fully coded 35-interview project (18,730 rows x 388 features)
+    that is 905 ms per decision against 47 ms here for two incremental fits
+    (``benchmarks/sklearn_vs_engine.py``); the budget is 100 ms.
     """
 
     def __init__(self, lam: float = RIDGE_LAMBDA) -> None:
