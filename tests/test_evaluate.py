@@ -152,6 +152,19 @@ def test_online_simulation_reports_a_learning_curve(gold_dir):
     assert report["settings"]["online"] is True
 
 
+def test_keystrokes_are_reported_overall_and_per_transcript(gold_dir):
+    report = evaluate(gold_dir, embedder=HashingEmbedder(), online=True)
+    o = report["overall"]
+    coded_units = 0
+    for row in report["online"]:
+        assert {"keys_per_coded_unit", "keys_total", "shown_recall"} <= set(row)
+        assert row["keys_total"] >= row["units"]  # at least one key per sentence
+    assert o["keys_total"] == sum(row["keys_total"] for row in report["online"])
+    assert o["keys_per_coded_unit"] >= 1.0
+    assert 0.0 <= o["shown_recall"] <= 1.0
+    assert o["codes_from_list"] + o["codes_by_search"] == o["gold_pairs"]  # every gold code is applied once
+
+
 def test_learning_from_the_first_transcript_helps_on_the_second(gold_dir):
     zero = evaluate(gold_dir, embedder=HashingEmbedder(), engine_options={"gate": 0.0, "min_score": 0.0})
     online = evaluate(gold_dir, embedder=HashingEmbedder(), online=True,

@@ -267,3 +267,29 @@ def test_alternatives_neither_hold_the_cursor_nor_go_with_accept_all(sample_proj
         session.accept(0)  # an alternative, by its number
         assert session.current != second
         assert sorted(c.code_id for c in project.codings(tid)) == ["rem.financieel", "stim.praktisch.nabijheid"]
+
+
+def test_removing_a_coding_is_a_rejection_the_engine_learns_and_undo_takes_back(sample_project):
+    from codering.store import Project
+    from codering.tui.session import CodingSession
+
+    with Project.open(sample_project) as project:
+        tid = project.transcripts()[0].id
+        gold = GoldSuggester({})
+        gold.prepare(project)
+        session = CodingSession(project, tid, gold, "tester")
+        seg = session.current
+        gold.gold[session.name] = [(seg.start, seg.end, ["stim.praktisch.nabijheid"])]
+        session._cache.clear()
+        session.accept(0)
+        session.goto(seg.index)
+        coding = session.codings_here()[0]
+        session.remove(coding.id)
+        assert project.codings(tid) == []
+        last = project.decisions()[-1]
+        assert (last.code_id, last.accepted, last.start, last.end) == ("stim.praktisch.nabijheid", False,
+                                                                       coding.start, coding.end)
+        assert session.suggestions() == []  # the removed code is not offered again here
+        assert session.undo() is not None  # one undo: the coding is back and the rejection gone
+        assert [c.code_id for c in project.codings(tid)] == ["stim.praktisch.nabijheid"]
+        assert [d.accepted for d in project.decisions()] == [True]
