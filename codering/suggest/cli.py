@@ -129,11 +129,11 @@ def store_transcript_suggestions(project, engine, name: str, k: int = 3) -> tupl
               help="Codebook to evaluate with (default: the shipped codebook).")
 @click.option("--model", default=None, metavar="NAME", help="Embedding model (default: the offline default model).")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
-              help="Smallest probability of a likely suggestion, the ones counted as predictions (default 0.1).")
+              help="Smallest probability of a likely suggestion, the ones counted as predictions (default: the F1-best for the project's decisions, starting at 0.1).")
 @click.option("--fill", type=click.IntRange(0, 9), default=None,
-              help="Show at least this many suggestions when not abstaining, likely or not (default 3).")
+              help="Show at least this many suggestions when not abstaining, likely or not (default 5).")
 @click.option("--gate", type=click.FloatRange(0, 1), default=None,
-              help="Abstain when P(any code) is below this (default 0.65; 0 never abstains).")
+              help="Abstain when P(any code) is below this (default: derived from the project's decisions, starting at 0.5; 0 never abstains).")
 @click.option("--no-cache", is_flag=True, help="Do not keep vectors of the evaluation texts in the per-user cache.")
 def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: str | None, train: tuple[str, ...],
                      codebook_path: str | None, model: str | None, min_score: float | None, fill: int | None,

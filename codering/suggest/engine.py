@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 #: the project's own threshold (see ``thresholds``), and the threshold until the coder has decided enough.
 MIN_SCORE = LIKELY
 #: Once the engine does not abstain, it shows at least this many families (likely or not).
-FILL = 3
+FILL = 5
 #: The engine abstains when P(any code) is below this: the prior of the project's own threshold.
 GATE_THRESHOLD = 0.5
 #: Refit the calibrator when this many more segments were reviewed (or 10 % more).

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from codering.store import Project
 
 SIM_CODER = "simulated-coder"
+#: Suggestions asked per sentence: as many as the coding screen asks for (it shows what the engine returns).
+SCREEN_K = 9
 TRAIN_CODER = "train"
 Say = Callable[[str], None]
 
@@ -253,7 +255,7 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
             gold = {gold_level(c, universe, codebook) for c in gold_all} & scope_set
             unit = Unit(name, seg.start, seg.end, seg.text, frozenset(gold), frozenset(gold_all))
             t0 = time.perf_counter()
-            shown = engine.suggest(project, name, seg.start, seg.end, k=3)
+            shown = engine.suggest(project, name, seg.start, seg.end, k=SCREEN_K)
             suggest_ms.append((time.perf_counter() - t0) * 1000)
             unit.suggested = len(shown)
             scores = engine.score_span(project, name, seg.start, seg.end)

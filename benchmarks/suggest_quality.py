@@ -1,0 +1,46 @@
+"""Suggestion quality and keystrokes with the real engine on a gold folder (default: ../shared/data).
+
+Prints one row per setting - zero-shot, online from nothing, trained on labelled
+segments + online - with what the README reports: top-3 shown / ranked,
+micro-F1, mean kappa (overall and per transcript), keys per coded sentence
+(the keystroke model of ``codering/suggest/keystrokes.py``), the share of coded
+sentences whose gold codes were all shown, and how often the list is empty on
+uncoded and on coded sentences. Every figure comes from ``codering evaluate``
+with the real offline model; nothing is faked.
+
+Run: .venv/bin/python benchmarks/suggest_quality.py [--gold DIR] [--train FILE] [--codes REGEX] [--model NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def main() -> None:
+    from codering.suggest.evaluate import evaluate
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gold", default=str(SHARED / "transcripts"))
+    ap.add_argument("--train", default=str(SHARED / "dev_segments.jsonl"))
+    ap.add_argument("--codes", default=r"^(stim|rem)\.")
+    ap.add_argument("--model", default=None)
+    args = ap.parse_args()
+    settings = [("zero-shot", False, []), ("online", True, []), ("trained + online", True, [args.train])]
+    print(f"{'setting':18s} {'top3':>5s} {'ranked':>6s} {'F1':>5s} {'kappa':>5s} {'keys':>5s} {'shown':>5s} "
+          f"{'empty unc.':>10s} {'empty coded':>11s}  kappa per transcript")
+    for name, online, train in settings:
+        r = evaluate(args.gold, online=online, train=train, codes=args.codes, model=args.model)
+        o = r["overall"]
+        per = " ".join(f"{t['kappa_mean']:.2f}" for t in r["per_transcript"])
+        print(f"{name:18s} {o['top3_recall']:5.3f} {o['top3_recall_ranked']:6.3f} {o['micro_f1']:5.3f} "
+              f"{o['kappa_mean']:5.3f} {o['keys_per_coded_unit']:5.2f} {o['shown_recall']:5.2f} "
+              f"{o['abstain_rate']:10.2f} {o['abstain_rate_coded']:11.2f}  {per}", flush=True)
+    print(f"model {r['settings']['model']}; thresholds at the end: gate {r['settings']['gate']}, "
+          f"likely {r['settings']['min_score']}")
+
+
+if __name__ == "__main__":
+    main()
