@@ -247,8 +247,9 @@ class Learner:
         return self.data is not None and self.data.n > 0
 
     def fit(self, data: TrainingSet, context: np.ndarray) -> None:
+        """``context``: the examples' context vectors, already centred on ``center`` (see ``centred``)."""
         self.data = data
-        self.context = centred(context.astype(np.float32, copy=False), self.center)
+        self.context = context.astype(np.float32, copy=False)
         if data.n:
             self.ridge.fit([p for p in data.parts if len(p.keys)])
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from codering.suggest.features import SegmentFeatures
-from codering.suggest.learn import Example, Part, TrainingSet
+from codering.suggest.learn import Example, Part, TrainingSet, centred
 
 if TYPE_CHECKING:
     from codering.store import Project
@@ -71,7 +71,7 @@ class Built:
     """
 
     data: TrainingSet
-    context: np.ndarray
+    context: np.ndarray  # the examples' context vectors centred on the corpus mean (the neighbour search's)
     positives: dict[tuple[int, int], set[int]]
     rejections: dict[tuple[int, int], set[str]]
     head_level: set[int]
@@ -80,7 +80,8 @@ class Built:
 
 
 class TrainingBuilder:
-    """Builds the training set; valid as long as the features and zero-shot model it was made with."""
+    """Builds the training set; valid as long as the features and zero-shot model (with its corpus centre) it
+    was made with."""
 
     def __init__(self, features: dict[int, SegmentFeatures], names: dict[int, str], zeroshot: "ZeroShot") -> None:
         self.features = features
@@ -227,7 +228,8 @@ class TrainingBuilder:
                     rej[r, h] = True
         idx = np.array([i for _, i in keys], dtype=np.int64)
         X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx]) if n else self.empty_x
-        return Block(keys, examples, Y, rej, local, X, f.context[idx] if n else self.empty_ctx,
+        ctx = centred(f.context[idx], self.zeroshot.center) if n else self.empty_ctx  # for the neighbour search
+        return Block(keys, examples, Y, rej, local, X, ctx,
                      bool(f.interviewer.any()), positives, rejections, direct, factor, events=events, tid=tid)
 
     def _assemble(self, blocks: list[Block], signature: int) -> Built:
