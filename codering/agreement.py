@@ -30,7 +30,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from codering.errors import CoderingError
+from codering.errors import AgreementError
 from codering.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
 
 if TYPE_CHECKING:
@@ -41,12 +41,6 @@ if TYPE_CHECKING:
 UNITS = ("segment", "sentence", "turn")
 CONSENSUS = "consensus"
 RESOLVED_NONE = "Consensus: no code applies."
-
-
-class AgreementError(CoderingError):
-    """Agreement cannot be computed as asked (too few coders, nothing in common, ...)."""
-
-    title = "Agreement"
 
 
 # -- units and who applied what -------------------------------------------------------------------

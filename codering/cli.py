@@ -121,7 +121,7 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
             raise click.UsageError("import .qdpx/.qdc files on their own, not together with other files")
         _import_exchange(state, exchange, coder or "import", positions)
         return
-    from codering.importer import plan_import
+    from codering.ingest.plan import plan_import
 
     project = state.project()
     from rich.progress import Progress

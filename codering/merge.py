@@ -19,17 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codering.errors import CoderingError
+from codering.errors import MergeError
 
 if TYPE_CHECKING:
     from codering.codebook import Code
     from codering.store import Coding, Memo, Project
-
-
-class MergeError(CoderingError):
-    """The other project cannot be merged into this one."""
-
-    title = "Merge"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from codering.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 if TYPE_CHECKING:
     import numpy as np
 
-    from codering.transcripts import ParsedTranscript
+    from codering.ingest.model import ParsedTranscript
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ORIGINS = ("manual", "suggestion", "import", "consensus")

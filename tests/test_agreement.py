@@ -104,7 +104,7 @@ def test_undefined_figures_are_nan():
 @pytest.fixture
 def coded(project):
     """The small codebook, one transcript, codings by an, bert and cato as in the hand-worked examples."""
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     project.import_transcript(parse_text(TWO_TURNS, "k01"))
     units = [s for s in project.segments("k01") if s.role != "interviewer"]
@@ -174,7 +174,7 @@ def _span(project, idx):
 
 
 def test_turn_units_and_left_out_transcripts(coded):
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     coded.import_transcript(parse_text(TWO_TURNS.replace("K-01", "K-02"), "k02"))
     coded.add_coding("k02", *_span(coded, 0), "rem.praktisch", "an")  # only an coded k02

@@ -155,7 +155,7 @@ CODINGS = [
 def build_project(path, codebook_text: str = MINI_CODEBOOK, codings=CODINGS, transcripts=(A, B, C, D)):
     from codering.codebook import parse_codebook
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     project = Project.create(path, parse_codebook(codebook_text, "mini.yaml"))
     for text in transcripts:

@@ -148,7 +148,7 @@ def test_docx_default_codebook_tabel5_has_eight_rows(tmp_path):
 
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
     from tests.conftest import SMALL_TRANSCRIPT
 
     with Project.create(tmp_path / "d.codering", load_codebook(default_codebook_path())) as project:

@@ -30,7 +30,7 @@ def state(project: Project) -> set[tuple]:
 @pytest.fixture
 def two(tmp_path, small_codebook):
     """Our project (coder an) and bert's copy: the same transcript under another name, plus one only bert has."""
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     ours = Project.create(tmp_path / "an.codering", small_codebook)
     theirs = Project.create(tmp_path / "bert.codering", small_codebook)

@@ -13,7 +13,7 @@ import pytest
 from codering.errors import StoreError
 from codering.migrations import APPLICATION_ID, SCHEMA_VERSION
 from codering.store import Project
-from codering.transcripts import parse_text, read_transcript
+from codering.ingest import parse_text, read_transcript
 from tests.conftest import SMALL_TRANSCRIPT
 
 
@@ -238,7 +238,7 @@ KILLED_IMPORT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
     path, text = sys.argv[1], Path(sys.argv[2]).read_text(encoding="utf-8")
     with Project.open(path) as p:
         for i in range(1000):

@@ -15,7 +15,7 @@ from codering.suggest.base import Suggester, Suggestion
 from codering.suggest.embed import HashingEmbedder, embed_cached, text_key
 from codering.suggest.engine import EmbeddingSuggester
 from codering.suggest.phrases import code_phrases
-from codering.transcripts import parse_text
+from codering.ingest import parse_text
 
 CODEBOOK = """\
 codebook:

@@ -110,7 +110,7 @@ class BrokenSuggester:
 def sample_template(tmp_path_factory) -> Path:
     """The four sample transcripts (with attributes) against the default codebook, built once."""
     from codering.codebook import load_codebook
-    from codering.importer import plan_import
+    from codering.ingest.plan import plan_import
     from codering.store import Project
 
     path = tmp_path_factory.mktemp("template") / "sample.codering"
@@ -135,7 +135,7 @@ def sample_project(sample_template, tmp_path, monkeypatch) -> Path:
 def gold_template(tmp_path_factory):
     """The dev transcripts with gold codings (shared data), or skip when absent."""
     from codering.codebook import load_codebook
-    from codering.importer import plan_import
+    from codering.ingest.plan import plan_import
     from codering.store import Project
 
     texts = sorted(SHARED_TRANSCRIPTS.glob("*.txt")) if SHARED_TRANSCRIPTS.is_dir() else []

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from codering.errors import CoderingError
+from codering.errors import EvaluationError
 from codering.suggest.features import overlaps
 from codering.suggest.metrics import Unit, score_units
 
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 SIM_CODER = "simulated-coder"
 TRAIN_CODER = "train"
 Say = Callable[[str], None]
-
-
-class EvaluationError(CoderingError):
-    title = "Evaluation error"
 
 
 @dataclass
@@ -68,7 +64,7 @@ def gold_pairs(folder: Path) -> list[tuple[Path, Path]]:
 
 
 def _read_gold(path: Path, content: str, codebook: "Codebook") -> list[GoldSpan]:
-    from codering.importer import read_codings_jsonl
+    from codering.ingest.plan import read_codings_jsonl
 
     spans = []
     for rec in read_codings_jsonl(path):
@@ -82,7 +78,7 @@ def _read_gold(path: Path, content: str, codebook: "Codebook") -> list[GoldSpan]
 
 
 def _import_transcript(project: "Project", path: Path):
-    from codering.transcripts import read_transcript
+    from codering.ingest import read_transcript
 
     parsed = read_transcript(path)
     if parsed.name in {t.name for t in project.transcripts()}:
@@ -149,7 +145,7 @@ def import_segments(project: "Project", path: Path, codebook: "Codebook", *, nam
     Returns (transcript name, its respondent turns, the segments); with
     ``with_codes`` their codes are imported as codings by ``train``.
     """
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     items = read_segments(path, codebook)
     name = name or f"train-{path.stem}"

@@ -207,7 +207,7 @@ class OverviewScreen(GuardActions, Screen[None]):
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def import_files(self, paths: list[str]) -> None:
         """Read every file first (nothing is written if one is bad), then import, on its own connection."""
-        from codering.importer import plan_import
+        from codering.ingest.plan import plan_import
         from codering.store import Project
 
         assert self.project is not None

@@ -11,26 +11,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from codering.errors import CoderingError, TranscriptError
-from codering.store import ImportReport, Project
+from codering.errors import CoderingError, ImportProblems, TranscriptError
+from codering.ingest.attributes import read_attributes_csv
+from codering.ingest.files import read_transcript
+from codering.ingest.model import SUPPORTED_SUFFIXES
+
+if TYPE_CHECKING:
+    from codering.store import ImportReport, Project
 
 Progress = Callable[[str], None]
 
 CODINGS_SUFFIXES = (".jsonl",)
 ATTRIBUTE_SUFFIXES = (".csv",)
-
-
-class ImportProblems(CoderingError):
-    """Several files could not be imported; ``problems`` has one line each."""
-
-    title = "Import failed"
-
-    def __init__(self, problems: list[str]) -> None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(problems[0] + more)
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -103,8 +97,6 @@ class ImportPlan:
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand folders (not recursively) into the files codering can import."""
-    from codering.transcripts import SUPPORTED_SUFFIXES
-
     importable = SUPPORTED_SUFFIXES + CODINGS_SUFFIXES + ATTRIBUTE_SUFFIXES
     out: list[Path] = []
     for raw in paths:
@@ -120,8 +112,6 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -> ImportPlan:
     """Read and check every file; raise ImportProblems (one line per bad file) if any fails."""
-    from codering.transcripts import read_attributes_csv, read_transcript
-
     plan = ImportPlan()
     problems: list[str] = []
     seen: dict[str, Path] = {}

@@ -1,4 +1,4 @@
-"""Transcript reading, parsing and sentence segmentation (codering.transcripts, codering.readers)."""
+"""Transcript reading, parsing and sentence segmentation (codering.ingest)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codering.errors import TranscriptError
-from codering.transcripts import (
+from codering.ingest import (
     MAX_BYTES,
     SUPPORTED_SUFFIXES,
     ParsedTranscript,
