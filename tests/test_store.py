@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from codering.errors import StoreError
-from codering.migrations import APPLICATION_ID, SCHEMA_VERSION
+from codering.store.migrations import APPLICATION_ID, SCHEMA_VERSION
 from codering.store import Project
 from codering.ingest import parse_text, read_transcript
 from tests.conftest import SMALL_TRANSCRIPT
