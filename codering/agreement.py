@@ -35,7 +35,7 @@ from codering.reliability import cohen_kappa, krippendorff_alpha, percent_agreem
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
-    from codering.export.writers import Table
+    from codering.export.table import Table
     from codering.store import Coding, Project
 
 UNITS = ("segment", "sentence", "turn")
@@ -257,7 +257,7 @@ class AgreementReport:
         return pd.DataFrame(records, columns=[code, label, units, *self.coders, every, nobody, *figures])
 
     def tables(self) -> list["Table"]:
-        from codering.export.writers import Table
+        from codering.export.table import Table
 
         title = _words(self.language)["title"].format(coders=", ".join(self.coders))
         return [Table("agreement", title, self.frame(), self.notes())]
@@ -348,7 +348,7 @@ def disagreement_table(items: Sequence[Disagreement], coders: Sequence[str], lan
     """The disagreement list as a table: unit id, interview, text, every coder's codes, what differs."""
     import pandas as pd
 
-    from codering.export.writers import Table
+    from codering.export.table import Table
 
     w = _words(language)
     unit, interview, text, disputed, consensus = w["d_columns"]

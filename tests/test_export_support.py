@@ -185,6 +185,6 @@ def data(coded):
 
 def rows(table) -> list[list]:
     """A table's body as plain Python values (None for empty cells)."""
-    from codering.export.writers import grid
+    from codering.export.table import grid
 
     return grid(table).rows

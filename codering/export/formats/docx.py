@@ -1,18 +1,10 @@
-"""XLSX and DOCX (python-docx) rendering of export tables.
+"""DOCX (python-docx): per table a caption and a real Word table.
 
-XLSX: one sheet per table, named after ``table.name``; the title in A1 (bold),
-the header row(s) below it (bold, shaded, frozen), then the rows with wrapped
-text, column widths from the content (8-70 characters) and row heights that
-fit the wrapped text, the notes in italics under the table. Numbers stay
-numbers. Two-level headers become merged cells. The workbook is written as
-SpreadsheetML by ``codering.export.xlsx`` (openpyxl, which wrote the same
-file, takes a second to import and fill 13,000 cells).
-
-DOCX: per table a caption paragraph (Word's "Caption" style, kept with the
-table) holding the title, then a real Word table ("Table Grid") with a bold
-header row that repeats on every page, numbers right-aligned, column widths
-from the content, and the notes in small italics. Pages turn landscape when a
-table has more than seven columns.
+Per table a caption paragraph (Word's "Caption" style, kept with the table)
+holding the title, then a real Word table ("Table Grid") with a bold header
+row that repeats on every page, numbers right-aligned, column widths from the
+content, and the notes in small italics. Pages turn landscape when a table
+has more than seven columns.
 """
 
 from __future__ import annotations
@@ -20,14 +12,8 @@ from __future__ import annotations
 import io
 import re
 
-from codering.export.writers import Grid, Table, column_widths, fmt, grid
+from codering.export.table import Grid, Table, column_widths, fmt, grid
 
-
-def to_xlsx(tables: list[Table]) -> bytes:
-    """One sheet per table (see the module docstring); written by ``codering.export.xlsx``."""
-    from codering.export.xlsx import workbook
-
-    return workbook(tables)
 
 
 def to_docx(tables: list[Table]) -> bytes:
