@@ -258,7 +258,7 @@ def test_tables_and_every_export_format(coded, tmp_path):
 
 def make_cli():
     """The collaboration commands in a group shaped like `codering` (the lead registers them there)."""
-    from codering import collab_cli
+    from codering.cli import collab as collab_cli
     from codering.cli import State
 
     @click.group()
@@ -305,7 +305,7 @@ def test_importing_the_collaboration_modules_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, codering.collab_cli, codering.refi, codering.agreement, codering.merge\n"
+    code = ("import sys, codering.cli.collab, codering.refi, codering.agreement, codering.merge\n"
             "print([m for m in ('pandas', 'lxml', 'xmlschema', 'spacy', 'numpy', 'textual') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

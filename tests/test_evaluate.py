@@ -202,7 +202,7 @@ def test_evaluate_command_writes_json(gold_dir, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     import codering.suggest.engine as engine_mod
-    from codering.suggest.cli import evaluate_command
+    from codering.cli.suggest import evaluate_command
 
     monkeypatch.setattr(engine_mod, "SentenceTransformerEmbedder", lambda name=None, **_: HashingEmbedder())
     out = tmp_path / "report.json"

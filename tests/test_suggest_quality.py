@@ -66,7 +66,7 @@ def test_evaluate_end_to_end_on_the_dev_transcripts(real_embedder, tmp_path, mon
     from click.testing import CliRunner
 
     import codering.suggest.engine as engine_mod
-    from codering.suggest.cli import evaluate_command
+    from codering.cli.suggest import evaluate_command
 
     monkeypatch.setattr(engine_mod, "SentenceTransformerEmbedder", lambda name=None, **_: real_embedder)
     out = tmp_path / "zero.json"

@@ -1,6 +1,6 @@
 """Command-line commands of the suggestion engine: ``suggest``, ``evaluate``, ``model``.
 
-They are registered in :mod:`codering.cli`. Importing this module is cheap:
+They are registered in :mod:`codering.cli.root`. Importing this module is cheap:
 numpy, torch, sentence-transformers and the engine are imported inside the
 commands.
 """
@@ -13,17 +13,15 @@ from pathlib import Path
 
 import click
 
+from codering.cli.common import console
+
 
 def _err_console():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
+    return console(stderr=True)
 
 
 def _console():
-    from rich.console import Console
-
-    return Console(highlight=False)
+    return console(follow_terminal=True)
 
 
 class _Bar:

@@ -28,6 +28,8 @@ from typing import Any
 
 import click
 
+from codering.cli.common import console
+
 POLARITY = click.Choice(["stimulerend", "remmend", "beide"], case_sensitive=False)
 TABLE_FORMATS = ("md", "csv", "xlsx", "docx", "html", "tex")
 
@@ -101,12 +103,10 @@ def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: b
     from codering.export.writers import format_for, output_paths, rich_table, write_tables
 
     if output is None and fmt is None:
-        from rich.console import Console
-
-        console = Console(highlight=False)
+        out = console(follow_terminal=True)
         for table in print_tables or tables:
-            console.print(rich_table(table))
-            console.print()
+            out.print(rich_table(table))
+            out.print()
         return
     fmt = format_for(Path(output or "x"), fmt)
     path, ours = _target(state, output, fmt, stem)

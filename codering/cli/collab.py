@@ -1,6 +1,6 @@
 """Commands for working with others: QDPX export, agreement, disagreements, resolve, merge.
 
-The lead registers these in ``codering.cli``::
+Registered in :mod:`codering.cli.root`::
 
     codering -p P export qdpx [-o FILE.qdpx] [--force]
     codering -p P agreement [CODER...] [--coders A --coders B] [--unit segment|sentence|turn]
@@ -20,28 +20,20 @@ from typing import Any
 
 import click
 
+from codering.cli.common import console, default_coder
+
 UNIT_CHOICE = click.Choice(["segment", "sentence", "turn"])
 FORMAT_CHOICE = click.Choice(["md", "csv", "xlsx", "docx", "html", "tex"])
 
 
 def _coder(value: str | None) -> str:
-    if value:
-        return value
-    from codering.cli import default_coder
-
-    return default_coder()
+    return value or default_coder()
 
 
 def _coders(option: tuple[str, ...], args: tuple[str, ...]) -> list[str] | None:
     """``--coders A B`` (click gives A to the option and B as an argument), ``--coders A,B`` or ``A B``."""
     names = [n.strip() for item in (*option, *args) for n in item.split(",") if n.strip()]
     return list(dict.fromkeys(names)) or None
-
-
-def _console():
-    from codering.cli import console
-
-    return console()
 
 
 def _emit(tables: list, fmt: str | None, output: str | None, force: bool) -> None:
@@ -58,7 +50,7 @@ def _emit(tables: list, fmt: str | None, output: str | None, force: bool) -> Non
             click.echo(data.decode("utf-8-sig"), nl=False)
     else:
         for table in tables:
-            _console().print(writers.rich_table(table))
+            console().print(writers.rich_table(table))
 
 
 def _unit_options(func):
