@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from codering.agreement import (
+from codering.collab.agreement import (
     AgreementError,
     agreement,
     cohen_kappa,
@@ -305,7 +305,7 @@ def test_importing_the_collaboration_modules_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, codering.cli.collab, codering.refi, codering.agreement, codering.merge\n"
+    code = ("import sys, codering.cli.collab, codering.refi, codering.collab.agreement, codering.collab.merge\n"
             "print([m for m in ('pandas', 'lxml', 'xmlschema', 'spacy', 'numpy', 'textual') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from codering.codebook import Code
-from codering.merge import MergeError, merge_project
+from codering.collab.merge import MergeError, merge_project
 from codering.store import Project
 
 TEXT = """\

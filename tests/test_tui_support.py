@@ -159,7 +159,7 @@ def gold_template(tmp_path_factory):
 
 def test_fuzzy_ignores_diacritics_and_ranks_labels_first():
     from codering.codebook import load_codebook
-    from codering.tui.fuzzy import CodeIndex, fold
+    from codering.coding.search import CodeIndex, fold
 
     book = load_codebook(DEFAULT_CODEBOOK)
     index = CodeIndex(book)
@@ -208,7 +208,7 @@ def test_layout_keeps_offsets_and_wraps_within_width():
 
 def test_session_writes_each_decision_before_returning(sample_project):
     from codering.store import Project
-    from codering.tui.session import CodingSession
+    from codering.coding.session import CodingSession
 
     with Project.open(sample_project) as project:
         tid = project.transcripts()[0].id
@@ -247,7 +247,7 @@ class UnsureSuggester(GoldSuggester):
 
 def test_alternatives_neither_hold_the_cursor_nor_go_with_accept_all(sample_project):
     from codering.store import Project
-    from codering.tui.session import CodingSession
+    from codering.coding.session import CodingSession
 
     with Project.open(sample_project) as project:
         tid = project.transcripts()[0].id

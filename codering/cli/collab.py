@@ -119,7 +119,7 @@ def agreement_command(state: Any, coder_args: tuple[str, ...], coder_opts: tuple
     it) cover at least half of the unit. Only transcripts every coder coded
     count. See the table's notes for the exact unit of analysis.
     """
-    from codering.agreement import agreement
+    from codering.collab.agreement import agreement
 
     report = agreement(state.project(), _coders(coder_opts, coder_args), unit, pattern, with_interviewer)
     _emit(report.tables(), fmt, output, force)
@@ -137,7 +137,7 @@ def disagreements_command(state: Any, coder_args: tuple[str, ...], coder_opts: t
                           pattern: str | None, with_interviewer: bool, show_all: bool, consensus: str,
                           fmt: str | None, output: str | None, force: bool) -> None:
     """List units where the coders differ, with every coder's codes, to discuss and resolve."""
-    from codering.agreement import default_coders, disagreement_table, disagreements
+    from codering.collab.agreement import default_coders, disagreement_table, disagreements
 
     project = state.project()
     coders = _coders(coder_opts, coder_args) or default_coders(project, consensus)
@@ -161,7 +161,7 @@ def disagreements_command(state: Any, coder_args: tuple[str, ...], coder_opts: t
 def resolve_command(state: Any, unit: str, codes: tuple[str, ...], take: str | None, none: bool, as_coder: str,
                     coder: str | None) -> None:
     """Resolve a disagreement: record the agreed CODES for UNIT (an id from `disagreements`)."""
-    from codering.agreement import resolve
+    from codering.collab.agreement import resolve
 
     found, chosen = resolve(state.project(), unit, codes, coder=_coder(coder), as_coder=as_coder, take=take,
                             none=none)
@@ -184,7 +184,7 @@ def merge_command(state: Any, other: str, renames: tuple[str, ...], dry_run: boo
     Never duplicates transcripts and never changes codings; merging twice adds
     nothing the second time. `codering undo` takes a merge back.
     """
-    from codering.merge import merge_project
+    from codering.collab.merge import merge_project
 
     rename: dict[str, str] = {}
     for item in renames:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 
 import click
 
+from codering.coding.session import default_coder
+
+__all__ = ["CONTEXT", "State", "console", "default_coder", "short"]
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def default_coder() -> str:
-    """The coder's name: ``$CODERING_CODER``, else the login name."""
-    name = os.environ.get("CODERING_CODER")
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "coder"
 
 
 class State:

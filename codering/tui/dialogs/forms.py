@@ -97,7 +97,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
 def slug(label: str) -> str:
-    from codering.tui.fuzzy import fold
+    from codering.coding.search import fold
 
     return re.sub(r"[^a-z0-9]+", "_", fold(label)).strip("_")[:40] or "code"
 

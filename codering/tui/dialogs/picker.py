@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from codering.codebook import Codebook
-from codering.tui.fuzzy import CodeIndex, Match
+from codering.coding.search import CodeIndex, Match
 
 T = TypeVar("T")
 

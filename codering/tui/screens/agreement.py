@@ -5,7 +5,7 @@ Cohen's kappa, Krippendorff's alpha per code and overall); the lower list holds
 the units where coders differ, in text order. On a disagreement: ``1``-``9``
 adopts that coder's codes as the consensus, ``0`` records that no code
 applies, ``c`` picks the agreed code by search, ``u`` undoes. The originals of
-every coder stay as they are (see :func:`codering.agreement.resolve`).
+every coder stay as they are (see :func:`codering.collab.agreement.resolve`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from codering.agreement import (CONSENSUS, AgreementError, AgreementReport, Disagreement, agreement,
+from codering.collab.agreement import (CONSENSUS, AgreementError, AgreementReport, Disagreement, agreement,
                                 default_coders, disagreements, resolve)
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker

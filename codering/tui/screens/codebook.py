@@ -25,7 +25,7 @@ from textual.widgets import Footer, Input, Static, Tree
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodeForm, TextDialog
 from codering.tui.dialogs.forms import CodeFields
-from codering.tui.fuzzy import CodeIndex
+from codering.coding.search import CodeIndex
 from codering.tui.messages import GuardActions, guarded
 from codering.tui.widgets.status import StatusLine
 

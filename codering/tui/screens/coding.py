@@ -1,6 +1,6 @@
 """The coding screen: one transcript, a cursor on a sentence, one key per decision.
 
-The screen is a view over a :class:`~codering.tui.session.CodingSession`:
+The screen is a view over a :class:`~codering.coding.session.CodingSession`:
 each key calls one session method (which writes to the store before it
 returns) and then redraws what changed. Suggestions come from the injected
 suggester once it is ready; until then the panel says the model is loading
@@ -22,7 +22,7 @@ from textual.widgets import Footer
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
 from codering.tui.messages import GuardActions, guarded
-from codering.tui.session import CodingSession
+from codering.coding.session import CodingSession
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import CodeLine, PanelData, SegmentPanel, SuggestionLine
 from codering.tui.widgets.line import TextLine

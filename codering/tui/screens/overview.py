@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from codering.suggest.base import LIKELY
 from codering.tui.dialogs import TextDialog
-from codering.tui.fuzzy import fold
+from codering.coding.search import fold
 from codering.tui.messages import Failed, GuardActions
 from codering.tui.widgets.status import StatusLine
 

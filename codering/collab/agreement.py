@@ -19,7 +19,7 @@ Unit of analysis (what a methods section reports):
 
 Undefined figures (a code every coder applied everywhere, so no variation) are
 NaN, an empty cell in tables. Nothing here imports pandas until a table is
-asked for. The statistics themselves are in :mod:`codering.reliability`.
+asked for. The statistics themselves are in :mod:`codering.collab.reliability`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from codering.errors import AgreementError
-from codering.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
+from codering.collab.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook

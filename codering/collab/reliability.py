@@ -3,7 +3,7 @@
 Pure functions, no project or store: ``data`` is a list of units, each a
 sequence of the coders' values (any hashable; ``None`` is a missing value
 for alpha). Undefined results (no variation at all) are ``math.nan``.
-:mod:`codering.agreement` builds the data from a project's codings.
+:mod:`codering.collab.agreement` builds the data from a project's codings.
 """
 
 from __future__ import annotations

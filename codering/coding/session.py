@@ -24,6 +24,8 @@ Decisions (in one place):
 
 from __future__ import annotations
 
+import getpass
+import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,6 +39,17 @@ if TYPE_CHECKING:
     from codering.suggest.base import Suggester
 
 MAX_SHOWN = 9
+
+
+def default_coder() -> str:
+    """The coder's name: ``$CODERING_CODER``, else the login name."""
+    name = os.environ.get("CODERING_CODER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "coder"
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ An empty query lists the codable codes in codebook order.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
+
+from codering.suggest.base import fold
 
 if TYPE_CHECKING:
     from codering.codebook import Code, Codebook
@@ -33,8 +34,7 @@ _TEXT_SUB = 10
 
 
 def fold_char(ch: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", ch.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(ch)
 
 
 def fold_map(text: str) -> tuple[str, list[int]]:
@@ -46,10 +46,6 @@ def fold_map(text: str) -> tuple[str, list[int]]:
         out.append(folded)
         where.extend([i] * len(folded))
     return "".join(out), where
-
-
-def fold(text: str) -> str:
-    return fold_map(text)[0]
 
 
 @dataclass(frozen=True)
