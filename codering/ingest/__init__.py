@@ -24,8 +24,9 @@ from codering.ingest.decoding import decode_bytes
 from codering.ingest.files import read_transcript
 from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, ParsedTranscript, Segment, Turn
 from codering.ingest.parse import parse_text, segment_turns
+from codering.ingest.plan import ImportPlan, plan_import, read_codings_jsonl
 
 __all__ = [
     "MAX_BYTES", "SUPPORTED_SUFFIXES", "ParsedTranscript", "Segment", "Turn", "decode_bytes", "parse_text",
-    "read_attributes_csv", "read_transcript", "segment_turns",
+    "read_attributes_csv", "read_transcript", "segment_turns", "ImportPlan", "plan_import", "read_codings_jsonl",
 ]

@@ -15,6 +15,7 @@ the rest of codering uses; it is put together from one part per responsibility::
     memos.py        memos
     learning.py     what the suggestion engine learns from, and what changed
     caches.py       stored suggestions and sentence embeddings
+    vectors.py      the per-user cache of codebook-text vectors (outside any project)
     rows.py         the dataclasses handed to callers
 """
 

@@ -64,7 +64,7 @@ def gold_pairs(folder: Path) -> list[tuple[Path, Path]]:
 
 
 def _read_gold(path: Path, content: str, codebook: "Codebook") -> list[GoldSpan]:
-    from codering.ingest.plan import read_codings_jsonl
+    from codering.ingest import read_codings_jsonl
 
     spans = []
     for rec in read_codings_jsonl(path):
