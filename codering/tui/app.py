@@ -37,7 +37,8 @@ from codering.errors import CoderingError
 from codering.tui.dialogs import ErrorDialog, describe
 from codering.tui.messages import Failed, ModelFailed, ModelProgress, ModelReady, ProjectReady
 from codering.tui.screens.coding import CodingScreen
-from codering.tui.screens.overview import OverviewScreen, show_path
+from codering.tui.screens.base import show_path
+from codering.tui.screens.overview import OverviewScreen
 from codering.tui.screens.review import ReviewScreen
 from codering.tui.state import ModelState
 

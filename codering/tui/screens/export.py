@@ -24,7 +24,7 @@ from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from codering.tui.messages import Failed, GuardActions
-from codering.tui.screens.overview import show_path
+from codering.tui.screens.base import show_path
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
