@@ -73,7 +73,6 @@ class RefiError(CoderingError):
     title = "Exchange file error"
 
 
-
 class StoreError(CoderingError):
     """The project file cannot be opened, migrated or written."""
 

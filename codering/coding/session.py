@@ -313,23 +313,22 @@ class CodingSession:
 
     # -- decisions (each one committed before the method returns) -------------------------
     def accept(self, index: int) -> str | None:
-        shown = self.suggestions()
-        if not 0 <= index < len(shown):
-            return None
-        s = shown[index]
-        start, end = self.span
-        self.project.record_decision(self.tid, start, end, s.code_id, True, self.coder,
-                                     score=s.score, model_id=s.model_id)
-        return self._after_decision(f"✓ {self.label(s.code_id)}", accepted=True)
+        return self._decide(index, accepted=True)
 
     def reject(self, index: int) -> str | None:
+        return self._decide(index, accepted=False)
+
+    def _decide(self, index: int, accepted: bool) -> str | None:
+        """Record the decision on the ``index``-th suggestion shown; None if there is no such suggestion."""
         shown = self.suggestions()
         if not 0 <= index < len(shown):
             return None
         s = shown[index]
         start, end = self.span
-        self.project.record_decision(self.tid, start, end, s.code_id, False, self.coder,
+        self.project.record_decision(self.tid, start, end, s.code_id, accepted, self.coder,
                                      score=s.score, model_id=s.model_id)
+        if accepted:
+            return self._after_decision(f"✓ {self.label(s.code_id)}", accepted=True)
         self.rejected.add((start, end, s.code_id))
         return self._after_decision(f"✗ {self.label(s.code_id)}")
 
@@ -376,14 +375,13 @@ class CodingSession:
         return "memo bewaard"
 
     def undo(self) -> str | None:
-        done = self.project.undo()
-        if done is not None:
-            self.reload()
-            self._observe()
-        return done
+        return self._after_journal(self.project.undo())
 
     def redo(self) -> str | None:
-        done = self.project.redo()
+        return self._after_journal(self.project.redo())
+
+    def _after_journal(self, done: str | None) -> str | None:
+        """After an undo or redo that did something (``done``: its description): show and learn the new state."""
         if done is not None:
             self.reload()
             self._observe()
