@@ -121,6 +121,16 @@ def test_reimport_changed_keeps_moves_and_detaches_codings(loaded_project):
     assert project.stats()["detached_codings"] == 1
 
 
+def test_reanchor_moves_spans_to_the_nearest_same_words():
+    from codering.store.reanchor import reanchor
+
+    old = "ja ja. Nee. ja ja. Weg hier."
+    new = "ja ja. Nee. Nieuw. ja ja."
+    spans = [("a", 0, 5), ("b", 12, 17), ("gone", 19, 27), ("empty", 3, 3)]
+    moved = list(reanchor(old, new, spans))
+    assert moved == [("a", 0, (0, 5)), ("b", 12, (19, 24)), ("gone", 19, None), ("empty", 3, None)]
+
+
 def test_coding_validation(loaded_project):
     p = loaded_project
     with pytest.raises(StoreError, match="outside"):
