@@ -35,11 +35,10 @@ from textual.worker import get_current_worker
 
 from codering.errors import CoderingError
 from codering.tui.dialogs import ErrorDialog, describe
-from codering.tui.messages import Failed, ModelFailed, ModelProgress, ModelReady, ProjectReady
+from codering.tui.messages import Failed, ModelFailed, ModelProgress, ModelReady, OpenAt, ProjectReady
 from codering.tui.screens.coding import CodingScreen
 from codering.tui.screens.base import show_path
 from codering.tui.screens.overview import OverviewScreen
-from codering.tui.screens.review import ReviewScreen
 from codering.tui.state import ModelState
 
 if TYPE_CHECKING:
@@ -215,8 +214,8 @@ class CoderingApp(App[None]):
     def _open_transcript(self, event: OverviewScreen.OpenTranscript) -> None:
         self._code(event.transcript_id)
 
-    @on(ReviewScreen.OpenAt)
-    def _open_at(self, event: ReviewScreen.OpenAt) -> None:
+    @on(OpenAt)
+    def _open_at(self, event: OpenAt) -> None:
         self._code(event.transcript_id, event.offset)
 
     def _code(self, transcript_id: int, at: int | None = None) -> None:

@@ -24,9 +24,8 @@ from codering.collab.agreement import (CONSENSUS, AgreementError, AgreementRepor
                                 default_coders, disagreements, resolve)
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
-from codering.tui.messages import guarded
+from codering.tui.messages import OpenAt, guarded
 from codering.tui.screens.base import ProjectScreen, flat, keeping_cursor
-from codering.tui.screens.review import ReviewScreen
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -260,7 +259,7 @@ class AgreementScreen(ProjectScreen):
     def action_open(self) -> None:
         item = self.current()
         if item is not None:
-            self.post_message(ReviewScreen.OpenAt(self.project.transcript_id(item.unit.transcript), item.unit.start))
+            self.post_message(OpenAt(self.project.transcript_id(item.unit.transcript), item.unit.start))
 
     def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved

@@ -13,14 +13,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Static
 
 from codering.coding.review import recode
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
-from codering.tui.messages import guarded
+from codering.tui.messages import OpenAt, guarded
 from codering.tui.screens.base import ProjectScreen, attribute_columns, flat, keeping_cursor
 from codering.tui.widgets.status import StatusLine
 
@@ -62,14 +61,6 @@ class ReviewScreen(ProjectScreen):
 
     include_subcodes: reactive[bool] = reactive(True)
     """Also list codings of the code's descendants (a factor counts for its category)."""
-
-    class OpenAt(Message):
-        """Open the coding screen on a transcript with the cursor at ``offset``."""
-
-        def __init__(self, transcript_id: int, offset: int) -> None:
-            super().__init__()
-            self.transcript_id = transcript_id
-            self.offset = offset
 
     def __init__(self, project: "Project", code_id: str, coder: str) -> None:
         super().__init__()
@@ -175,7 +166,7 @@ class ReviewScreen(ProjectScreen):
     def action_open(self) -> None:
         coding = self.current()
         if coding is not None:
-            self.post_message(self.OpenAt(coding.transcript_id, coding.start))
+            self.post_message(OpenAt(coding.transcript_id, coding.start))
 
     def action_recode(self) -> None:
         coding = self.current()
