@@ -54,3 +54,18 @@ def test_a_broken_contract_is_reported(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert "fakepkg.screens is not allowed to import sqlite3" in capsys.readouterr().out
     sys.modules.pop("fakepkg", None)
+
+
+def test_the_readme_module_map_names_every_package_and_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Module map", 1)[1]
+    package = ROOT / "codering"
+    for path in sorted(package.iterdir()):
+        if path.is_dir() and (path / "__init__.py").exists():
+            assert f"  {path.name}/" in section, f"codering/{path.name}/ is missing from the README's module map"
+        elif path.suffix == ".py" and not path.name.startswith("_"):
+            assert path.name in section, f"codering/{path.name} is missing from the README's module map"
+    for sub in ("ingest", "store", "coding", "collab", "export", "cli"):
+        for path in sorted((package / sub).glob("*.py")):
+            if not path.name.startswith("_"):
+                assert path.stem in section, f"codering/{sub}/{path.name} is missing from the README's module map"
