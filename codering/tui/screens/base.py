@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, TypeVar
 
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -27,7 +27,22 @@ PREFERRED_ATTRIBUTES = ("locatie", "actorgroep")
 HIDDEN_ATTRIBUTES = {"interview_id", "datum", "interviewer"}
 
 
-class ProjectScreen(GuardActions, Screen[None]):
+ResultT = TypeVar("ResultT")
+
+
+class AppScreen(GuardActions, Screen[ResultT]):
+    """Every full screen: actions guarded (errors become dialogs), ``?`` shows its keys, Escape goes back."""
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class ProjectScreen(AppScreen[None]):
     """A screen over ``self.project`` that shows it in ``reload()``; ``FOCUS`` gets the focus on mount."""
 
     FOCUS = ""
@@ -52,14 +67,6 @@ class ProjectScreen(GuardActions, Screen[None]):
         done = self.project.undo()
         self.say(f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken")
         self.reload()
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
 
 @contextmanager
