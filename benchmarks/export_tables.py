@@ -63,7 +63,7 @@ def transcript(index: int, words: int, rng: random.Random) -> str:
 def build(path: Path, interviews: int, codings: int, words: int) -> None:
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     rng = random.Random(11)
     project = Project.create(path, load_codebook(default_codebook_path()))

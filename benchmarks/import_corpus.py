@@ -18,7 +18,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from codering.codebook import default_codebook_path, load_codebook  # noqa: E402
-from codering.importer import plan_import  # noqa: E402
+from codering.ingest.plan import plan_import  # noqa: E402
 from codering.store import Project  # noqa: E402
 
 WORDS = ("samenwerking huisarts OCMW wijk vrijwilligers overleg afspraken cliënt doorverwijzen "

@@ -3,7 +3,7 @@
 Prints one row per setting - zero-shot, online from nothing, trained on labelled
 segments + online - with what the README reports: top-3 shown / ranked,
 micro-F1, mean kappa (overall and per transcript), keys per coded sentence
-(the keystroke model of ``codering/suggest/keystrokes.py``), the share of coded
+(the keystroke model of ``codering/coding/keystrokes.py``), the share of coded
 sentences whose gold codes were all shown, and how often the list is empty on
 uncoded and on coded sentences. Every figure comes from ``codering evaluate``
 with the real offline model; nothing is faked.
@@ -20,7 +20,7 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def main() -> None:
-    from codering.suggest.evaluate import evaluate
+    from codering.coding.evaluate import evaluate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", default=str(SHARED / "transcripts"))

@@ -41,7 +41,7 @@ from import_corpus import sentence, transcript  # noqa: E402
 
 from codering.codebook import default_codebook_path, load_codebook  # noqa: E402
 from codering.store import Project  # noqa: E402
-from codering.transcripts import parse_text  # noqa: E402
+from codering.ingest import parse_text  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,8 +1,9 @@
 """codering: code qualitative interview transcripts at the keyboard, offline.
 
-The public surface: the project store, codebooks, transcript import and the
-errors. The terminal UI lives in ``codering.tui`` and is the only part that
-imports Textual.
+The public surface: the project store, codebooks and the errors. Reading
+transcripts is :mod:`codering.ingest`; the README's "Module map" shows every
+package. The terminal UI lives in ``codering.tui`` and is the only part that
+imports Textual (``tests/test_architecture.py`` checks the layering).
 """
 
 from codering.codebook import Code, Codebook, load_codebook

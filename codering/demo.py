@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codering.codebook import default_codebook_path, load_codebook
-from codering.importer import plan_import
+from codering.ingest.plan import plan_import
 from codering.paths import demo_project_path, sample_transcripts_dir
 from codering.store import Project
 

@@ -94,7 +94,7 @@ def project(tmp_path, small_codebook):
 
 @pytest.fixture
 def loaded_project(project, transcript_file):
-    from codering.transcripts import read_transcript
+    from codering.ingest import read_transcript
 
     project.import_transcript(read_transcript(transcript_file), str(transcript_file))
     return project

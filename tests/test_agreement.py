@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from codering.agreement import (
+from codering.collab.agreement import (
     AgreementError,
     agreement,
     cohen_kappa,
@@ -104,7 +104,7 @@ def test_undefined_figures_are_nan():
 @pytest.fixture
 def coded(project):
     """The small codebook, one transcript, codings by an, bert and cato as in the hand-worked examples."""
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     project.import_transcript(parse_text(TWO_TURNS, "k01"))
     units = [s for s in project.segments("k01") if s.role != "interviewer"]
@@ -174,7 +174,7 @@ def _span(project, idx):
 
 
 def test_turn_units_and_left_out_transcripts(coded):
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     coded.import_transcript(parse_text(TWO_TURNS.replace("K-01", "K-02"), "k02"))
     coded.add_coding("k02", *_span(coded, 0), "rem.praktisch", "an")  # only an coded k02
@@ -258,7 +258,7 @@ def test_tables_and_every_export_format(coded, tmp_path):
 
 def make_cli():
     """The collaboration commands in a group shaped like `codering` (the lead registers them there)."""
-    from codering import collab_cli
+    from codering.cli import collab as collab_cli
     from codering.cli import State
 
     @click.group()
@@ -305,7 +305,7 @@ def test_importing_the_collaboration_modules_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, codering.collab_cli, codering.refi, codering.agreement, codering.merge\n"
+    code = ("import sys, codering.cli.collab, codering.refi, codering.collab.agreement, codering.collab.merge\n"
             "print([m for m in ('pandas', 'lxml', 'xmlschema', 'spacy', 'numpy', 'textual') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -9,7 +9,7 @@ import pytest
 
 from codering.codebook import default_codebook_path, load_codebook
 from codering.suggest.embed import HashingEmbedder
-from codering.suggest.evaluate import EvaluationError, evaluate, gold_level
+from codering.coding.evaluate import EvaluationError, evaluate, gold_level
 from codering.suggest.features import overlaps
 from codering.suggest.metrics import Unit, kappa, score_units
 
@@ -215,7 +215,7 @@ def test_evaluate_command_writes_json(gold_dir, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     import codering.suggest.engine as engine_mod
-    from codering.suggest.cli import evaluate_command
+    from codering.cli.suggest import evaluate_command
 
     monkeypatch.setattr(engine_mod, "SentenceTransformerEmbedder", lambda name=None, **_: HashingEmbedder())
     out = tmp_path / "report.json"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from codering.errors import ExportError
-from codering.export.cli import export_group
+from codering.cli.export import export_group
 from tests.conftest import ROOT, run_cli
 from tests.test_export_support import build_project
 
@@ -177,7 +177,7 @@ def test_every_export_command_has_help():
 
 
 def test_importing_the_export_cli_stays_light():
-    code = ("import sys, codering.cli, codering.export, codering.export.cli; "
+    code = ("import sys, codering.cli, codering.export, codering.cli.export; "
             "print(sorted(m for m in ('pandas', 'matplotlib', 'openpyxl', 'docx', 'numpy', 'sklearn') "
             "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
@@ -186,7 +186,7 @@ def test_importing_the_export_cli_stays_light():
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.skipif(not _registered(), reason="`codering export` is registered in codering/cli.py by the lead")
+@pytest.mark.skipif(not _registered(), reason="`codering export` is registered in codering/cli/root.py")
 def test_through_the_real_command(tmp_path):
     path = tmp_path / "mini.codering"
     build_project(path).close()

@@ -155,7 +155,7 @@ CODINGS = [
 def build_project(path, codebook_text: str = MINI_CODEBOOK, codings=CODINGS, transcripts=(A, B, C, D)):
     from codering.codebook import parse_codebook
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     project = Project.create(path, parse_codebook(codebook_text, "mini.yaml"))
     for text in transcripts:
@@ -185,6 +185,6 @@ def data(coded):
 
 def rows(table) -> list[list]:
     """A table's body as plain Python values (None for empty cells)."""
-    from codering.export.writers import grid
+    from codering.export.table import grid
 
     return grid(table).rows

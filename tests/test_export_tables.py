@@ -141,7 +141,7 @@ def test_factor_wording_in_a_row():
 def test_default_codebook_tabel5_and_tabel6_shape(tmp_path):
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
     from tests.conftest import SMALL_TRANSCRIPT
 
     with Project.create(tmp_path / "default.codering", load_codebook(default_codebook_path())) as project:

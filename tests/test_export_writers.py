@@ -113,6 +113,17 @@ def test_xlsx_sheet_names_are_valid_and_unique(data, tmp_path):
     assert len(book.sheetnames[2]) <= 31 and not set("/:*?[]") & set(book.sheetnames[2])
 
 
+def test_xlsx_text_that_looks_like_a_formula_stays_text(tmp_path):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    table = W.Table("x", "X", pd.DataFrame([["=SUM(A1:A3)", "#N/A", "a\x01b", 1.5, 2]], columns=list("ABCDE")))
+    sheet = load_workbook(W.write_tables([table], tmp_path / "t.xlsx"))["x"]
+    assert [(c.value, c.data_type) for c in sheet[3]] == [
+        ("=SUM(A1:A3)", "s"), ("#N/A", "s"), ("ab", "s"), (1.5, "n"), (2, "n")]
+    assert sheet["A3"].number_format == "General" and sheet["D3"].number_format == "0.000"
+
+
 def test_docx_read_back(data, tmp_path):
     from docx import Document
 
@@ -148,7 +159,7 @@ def test_docx_default_codebook_tabel5_has_eight_rows(tmp_path):
 
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
     from tests.conftest import SMALL_TRANSCRIPT
 
     with Project.create(tmp_path / "d.codering", load_codebook(default_codebook_path())) as project:
@@ -272,7 +283,7 @@ def test_unknown_format_is_refused(data, tmp_path):
 
 
 def test_a_crash_while_rendering_leaves_the_old_file(data, tmp_path, monkeypatch):
-    from codering.export import office
+    from codering.export.formats import xlsx
 
     out = tmp_path / "out"
     out.mkdir()
@@ -282,7 +293,7 @@ def test_a_crash_while_rendering_leaves_the_old_file(data, tmp_path, monkeypatch
     def boom(tables):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(office, "to_xlsx", boom)
+    monkeypatch.setattr(xlsx, "to_xlsx", boom)
     with pytest.raises(RuntimeError):
         W.write_tables([T.factor_overview(data, "stimulerend")], path, force=True)
     assert path.read_bytes() == b"old"

@@ -6,7 +6,7 @@ import numpy as np
 
 from codering.codebook import default_codebook_path, load_codebook
 from codering.suggest.engine import GATE_THRESHOLD, MIN_SCORE, thresholds
-from codering.suggest.keystrokes import SearchCosts, Shown, UnitKeys, summarise, unit_keys
+from codering.coding.keystrokes import SearchCosts, Shown, UnitKeys, summarise, unit_keys
 
 
 def cost(code: str) -> int:
@@ -59,7 +59,7 @@ def test_summary_counts_keys_on_coded_units_and_shown_recall():
 
 
 def test_shortest_query_puts_the_code_first_in_the_picker():
-    from codering.tui.fuzzy import CodeIndex
+    from codering.coding.search import CodeIndex
 
     book = load_codebook(default_codebook_path())
     costs = SearchCosts(book)

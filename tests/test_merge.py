@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from codering.codebook import Code
-from codering.merge import MergeError, merge_project
+from codering.collab.merge import MergeError, merge_project
 from codering.store import Project
 
 TEXT = """\
@@ -30,7 +30,7 @@ def state(project: Project) -> set[tuple]:
 @pytest.fixture
 def two(tmp_path, small_codebook):
     """Our project (coder an) and bert's copy: the same transcript under another name, plus one only bert has."""
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
 
     ours = Project.create(tmp_path / "an.codering", small_codebook)
     theirs = Project.create(tmp_path / "bert.codering", small_codebook)

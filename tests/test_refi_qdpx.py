@@ -52,7 +52,7 @@ def snapshot(project: Project) -> dict:
 @pytest.fixture
 def rich_project(project, tmp_path):
     """Two real sample transcripts and one with an emoji; codings by two coders; memos of every kind."""
-    from codering.transcripts import parse_text, read_transcript
+    from codering.ingest import parse_text, read_transcript
 
     for name in ("int01_huisarts_beernem", "int02_ocmw_maatschappelijk_werker_tongeren"):
         project.import_transcript(read_transcript(SAMPLES / f"{name}.txt"))

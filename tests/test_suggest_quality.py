@@ -39,7 +39,7 @@ def test_zero_shot_floor_on_dev_segments(real_embedder, tmp_path):
     from codering.store import Project
     from codering.suggest.embed import user_vector_cache
     from codering.suggest.engine import EmbeddingSuggester
-    from codering.suggest.evaluate import import_segments
+    from codering.coding.evaluate import import_segments
 
     book = load_codebook(default_codebook_path())
     with Project.create(tmp_path / "dev.codering", book) as project:
@@ -66,7 +66,7 @@ def test_evaluate_end_to_end_on_the_dev_transcripts(real_embedder, tmp_path, mon
     from click.testing import CliRunner
 
     import codering.suggest.engine as engine_mod
-    from codering.suggest.cli import evaluate_command
+    from codering.cli.suggest import evaluate_command
 
     monkeypatch.setattr(engine_mod, "SentenceTransformerEmbedder", lambda name=None, **_: real_embedder)
     out = tmp_path / "zero.json"

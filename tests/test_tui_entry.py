@@ -43,8 +43,8 @@ def test_help_names_the_command():
 def test_only_the_tui_package_imports_textual():
     code = (
         "import sys\n"
-        "import codering.tui.session, codering.tui.fuzzy, codering.tui.colors, codering.tui.layout\n"
-        "import codering.tui.state, codering.tui.suggesting\n"
+        "import codering.coding.session, codering.coding.search, codering.tui.colors, codering.tui.layout\n"
+        "import codering.tui.state, codering.coding.suggester\n"
         "heavy = [m for m in ('textual', 'torch', 'sentence_transformers', 'spacy') if m in sys.modules]\n"
         "print(heavy)\n"
     )

@@ -1,4 +1,4 @@
-"""Fixtures and fake suggesters for the UI tests, plus tests of the UI's pure modules.
+"""Fixtures and fake suggesters for the UI tests (and the coding loop's), plus tests of the UI's pure modules.
 
 The fakes implement the ``Suggester`` protocol: ``GoldSuggester`` proposes the
 gold codes of a transcript (suggestions that are always right, for the
@@ -110,7 +110,7 @@ class BrokenSuggester:
 def sample_template(tmp_path_factory) -> Path:
     """The four sample transcripts (with attributes) against the default codebook, built once."""
     from codering.codebook import load_codebook
-    from codering.importer import plan_import
+    from codering.ingest.plan import plan_import
     from codering.store import Project
 
     path = tmp_path_factory.mktemp("template") / "sample.codering"
@@ -135,7 +135,7 @@ def sample_project(sample_template, tmp_path, monkeypatch) -> Path:
 def gold_template(tmp_path_factory):
     """The dev transcripts with gold codings (shared data), or skip when absent."""
     from codering.codebook import load_codebook
-    from codering.importer import plan_import
+    from codering.ingest.plan import plan_import
     from codering.store import Project
 
     texts = sorted(SHARED_TRANSCRIPTS.glob("*.txt")) if SHARED_TRANSCRIPTS.is_dir() else []
@@ -157,26 +157,6 @@ def gold_template(tmp_path_factory):
 
 # -- the pure modules --------------------------------------------------------------------------------
 
-def test_fuzzy_ignores_diacritics_and_ranks_labels_first():
-    from codering.codebook import load_codebook
-    from codering.tui.fuzzy import CodeIndex, fold
-
-    book = load_codebook(DEFAULT_CODEBOOK)
-    index = CodeIndex(book)
-    assert fold("Cliënt Één") == "client een"
-    assert index.search("nabijh")[0].code_id == "stim.praktisch.nabijheid"
-    first = index.search("nabijh")[0]
-    assert first.label_positions == tuple(range(6))
-    # by id, by words of the path, by a subsequence, and accents typed or not
-    assert index.search("stim.praktisch.nab")[0].code_id == "stim.praktisch.nabijheid"
-    assert any(m.code_id.startswith("rem.") for m in index.search("remmende"))
-    accented = [c for c in book if c.codable and any(ch in c.label for ch in "éëïèö")]
-    if accented:
-        code = accented[0]
-        plain = fold(code.label)
-        assert code.id in [m.code_id for m in index.search(plain, limit=10)]
-    assert all(book.codes[m.code_id].codable for m in index.search(""))
-    assert index.search("zzzqqq") == []
 
 
 def test_code_colours_are_stable_and_inherited():
@@ -204,92 +184,3 @@ def test_layout_keeps_offsets_and_wraps_within_width():
     assert layout.lines[row].start == content.index("nieuwe")
     assert all(len(content[ln.start:ln.end]) <= 30 - INDENT for ln in layout.lines[1:])
     assert list(layout.rows_for(3, len(content))) == list(range(len(layout)))
-
-
-def test_session_writes_each_decision_before_returning(sample_project):
-    from codering.store import Project
-    from codering.tui.session import CodingSession
-
-    with Project.open(sample_project) as project:
-        tid = project.transcripts()[0].id
-        gold = GoldSuggester({})
-        gold.prepare(project)
-        session = CodingSession(project, tid, gold, "tester")
-        assert session.current.role != "interviewer"
-        seg = session.current
-        gold.gold[session.name] = [(seg.start, seg.end, ["stim.praktisch.nabijheid", "fin.doorverwijzen"])]
-        session._cache.clear()
-        assert [s.code_id for s in session.suggestions()] == ["stim.praktisch.nabijheid", "fin.doorverwijzen"]
-        session.accept(0)
-        with Project.open(sample_project) as other:  # another connection sees it: committed
-            assert [(c.code_id, c.origin) for c in other.codings(tid)] == [("stim.praktisch.nabijheid", "suggestion")]
-        assert session.current == seg  # one suggestion still open: the cursor stays
-        session.reject(0)
-        assert session.current != seg  # none left: moved on by itself
-        assert session.current.role != "interviewer"
-        decisions = project.decisions()
-        assert [(d.code_id, d.accepted) for d in decisions] == [("stim.praktisch.nabijheid", True),
-                                                                ("fin.doorverwijzen", False)]
-        session.goto(seg.index)
-        assert session.suggestions() == []  # accepted is applied, rejected stays rejected
-        assert session.undo() is not None
-        assert session.suggestions()[0].code_id == "fin.doorverwijzen"
-
-
-class UnsureSuggester(GoldSuggester):
-    """Suggests one likely code and two alternatives it is unsure of, on every respondent sentence."""
-
-    def suggest(self, project, transcript, start, end, k=3):
-        return [Suggestion("stim.praktisch.nabijheid", 0.6, "lijkt op: …", "example"),
-                Suggestion("rem.financieel", 0.05, "past bij: …", "codebook", likely=False),
-                Suggestion("fin.doorverwijzen", 0.04, "past bij: …", "codebook", likely=False)][:k]
-
-
-def test_alternatives_neither_hold_the_cursor_nor_go_with_accept_all(sample_project):
-    from codering.store import Project
-    from codering.tui.session import CodingSession
-
-    with Project.open(sample_project) as project:
-        tid = project.transcripts()[0].id
-        unsure = UnsureSuggester({})
-        unsure.prepare(project)
-        session = CodingSession(project, tid, unsure, "tester")
-        first = session.current
-        assert [s.likely for s in session.suggestions()] == [True, False, False]
-        session.decide_all(True)  # "a": only the likely one
-        assert [c.code_id for c in project.codings(tid)] == ["stim.praktisch.nabijheid"]
-        assert session.current != first  # the alternatives left open do not hold the cursor
-        second = session.current
-        session.reject(0)  # rejecting keeps the cursor on the alternatives
-        assert session.current == second
-        assert [s.likely for s in session.suggestions()] == [False, False]
-        assert session.decide_all(True) is None  # nothing likely left to accept
-        session.accept(0)  # an alternative, by its number
-        assert session.current != second
-        assert sorted(c.code_id for c in project.codings(tid)) == ["rem.financieel", "stim.praktisch.nabijheid"]
-
-
-def test_removing_a_coding_is_a_rejection_the_engine_learns_and_undo_takes_back(sample_project):
-    from codering.store import Project
-    from codering.tui.session import CodingSession
-
-    with Project.open(sample_project) as project:
-        tid = project.transcripts()[0].id
-        gold = GoldSuggester({})
-        gold.prepare(project)
-        session = CodingSession(project, tid, gold, "tester")
-        seg = session.current
-        gold.gold[session.name] = [(seg.start, seg.end, ["stim.praktisch.nabijheid"])]
-        session._cache.clear()
-        session.accept(0)
-        session.goto(seg.index)
-        coding = session.codings_here()[0]
-        session.remove(coding.id)
-        assert project.codings(tid) == []
-        last = project.decisions()[-1]
-        assert (last.code_id, last.accepted, last.start, last.end) == ("stim.praktisch.nabijheid", False,
-                                                                       coding.start, coding.end)
-        assert session.suggestions() == []  # the removed code is not offered again here
-        assert session.undo() is not None  # one undo: the coding is back and the rejection gone
-        assert [c.code_id for c in project.codings(tid)] == ["stim.praktisch.nabijheid"]
-        assert [d.accepted for d in project.decisions()] == [True]

@@ -10,19 +10,20 @@ Building blocks (``codering.export.<module>``)::
     tables.cooccurrence(src, level="factor", unit="segment"|"turn") -> (matrix, edges)
     tables.codebook_table(src, criteria=False)
     tables.all_tables(src, group="fin", by=None, unit="segments", fmt=None) -> (tables, skipped)
-    writers.Table, writers.FORMATS, writers.write_tables(tables, path, fmt=None, force=False),
-    writers.render_text(table), writers.rich_table(table)
+    table.Table, table.grid(table) -> Grid                     the table model every writer starts from
+    writers.FORMATS, writers.write_tables(tables, path, fmt=None, force=False),
+    writers.render_text(table), writers.rich_table(table)     (one module per format: export.formats)
     figures.factor_bars / factor_heatmap / cooccurrence_network -> Figure; figures.write_figure
 
 ``src`` is a ``Project`` (then ``where=``/``coder=`` filter it) or an
-``ExportData``. Every table function returns a ``writers.Table``; the frame is
+``ExportData``. Every table function returns a ``table.Table``; the frame is
 ``table.frame``. A selection with nothing to show raises
 ``data.NothingToExport`` (an ``ExportError``), never an empty table.
 
 Importing this package is cheap: matplotlib and python-docx are imported only
 by the functions that use them, pandas only when a table's ``frame`` is first
-read (building and writing tables never needs it; XLSX is written without
-openpyxl), and the names below are loaded on first use.
+read (building and writing tables never needs it), XlsxWriter only when an
+XLSX file is written, and the names below are loaded on first use.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "Table": "writers", "FORMATS": "writers", "write_tables": "writers", "render_text": "writers",
+    "Table": "table", "FORMATS": "writers", "write_tables": "writers", "render_text": "writers",
     "rich_table": "writers",
     "load": "data", "ExportData": "data", "NothingToExport": "data",
     "factor_overview": "tables", "uncoded_factors": "tables", "factor_detail": "tables", "crosstab": "tables",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from codering.errors import ExportError
 from codering.export.data import ExportData, load
 from codering.export.labels import POLARITIES, text
-from codering.export.writers import Rows
+from codering.export.table import Rows
 
 if TYPE_CHECKING:
     from codering.codebook import Code, Codebook

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from codering.errors import ExportError
+from codering.errors import ExportError, NothingToExport
 
 if TYPE_CHECKING:
     from codering.codebook import Code, Codebook
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
 
 UNITS = ("segments", "interviews")
 Unit = tuple  # (transcript_id, "s", segment index) | (transcript_id, "t", turn) | (transcript_id, "span", start, end)
-
-
-class NothingToExport(ExportError):
-    """The selection has nothing to put in this table (no file is written)."""
-
-    title = "Nothing to export"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from codering.export.common import (
 )
 from codering.export.data import ExportData, NothingToExport, factors
 from codering.export.labels import text
-from codering.export.writers import Table
+from codering.export.table import Table
 
 if TYPE_CHECKING:
     from codering.codebook import Code

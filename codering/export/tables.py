@@ -39,7 +39,7 @@ from codering.export.common import (
 from codering.export.data import ExportData, NothingToExport, factors, load
 from codering.export.labels import in_list, join_factors, text
 from codering.export.relations import cooccurrence, cooccurrence_counts, crosstab
-from codering.export.writers import Table
+from codering.export.table import Table
 
 if TYPE_CHECKING:
     from codering.codebook import Code

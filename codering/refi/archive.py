@@ -73,7 +73,7 @@ def docx_text(archive: Archive, rich: str, name: str, notices: list[str]) -> str
     member = archive.find(rich) if rich.lower().endswith(".docx") else None
     if member is None:
         return ""
-    from codering.readers import read_docx
+    from codering.ingest.word import read_docx
 
     with tempfile.TemporaryDirectory() as tmp:
         docx = Path(tmp) / "source.docx"

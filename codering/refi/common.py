@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from codering.codebook import Code, Codebook
-from codering.errors import CoderingError
+from codering.errors import RefiError
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -41,12 +41,6 @@ _COLOR6 = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COLOR3 = re.compile(r"^#[0-9a-fA-F]{3}$")
 _FIELD_LINE = re.compile(r"^(include|exclude|example|short|key|id): ?(.*)$")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-class RefiError(CoderingError):
-    """A QDPX or QDC file cannot be read: the message names the file, where, and what is wrong."""
-
-    title = "Exchange file error"
 
 
 # -- GUIDs -------------------------------------------------------------------------------------

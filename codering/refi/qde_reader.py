@@ -162,7 +162,7 @@ class _Reader:
         return decode_text(self.archive.read(member), f"{self.archive.path}: {member}")
 
     def source(self, src) -> None:
-        from codering.transcripts import parse_text
+        from codering.ingest import parse_text
 
         sguid = norm_guid(src.get("guid")) or f"line-{src.sourceline}"
         plain = src.get("plainTextPath") or ""

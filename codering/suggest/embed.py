@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 import numpy as np
 
 from codering.errors import SuggestError
+from codering.store.vectors import VectorCache  # the SQL of the per-user cache lives in the store
 
 if TYPE_CHECKING:
     from codering.store import Project
@@ -143,55 +143,6 @@ class HashingEmbedder:
             if norm > 0:
                 out[row] /= norm
         return out
-
-
-class VectorCache:
-    """A per-user cache of codebook-text vectors: one SQLite file per cache folder."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-
-    def _db(self) -> sqlite3.Connection | None:
-        if self._conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
-                conn.execute("CREATE TABLE IF NOT EXISTS vectors (model_id TEXT, text_hash TEXT, vector BLOB,"
-                             " PRIMARY KEY (model_id, text_hash))")
-                self._conn = conn
-            except (OSError, sqlite3.Error):
-                return None  # the cache is an optimisation: without it, texts are just embedded again
-        return self._conn
-
-    def get(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        conn = self._db()
-        out: dict[str, np.ndarray] = {}
-        if conn is None:
-            return out
-        try:
-            for i in range(0, len(keys), 500):
-                chunk = list(keys[i:i + 500])
-                marks = ",".join("?" for _ in chunk)
-                for key, blob in conn.execute(
-                        f"SELECT text_hash, vector FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
-                        (model_id, *chunk)):
-                    out[key] = np.frombuffer(blob, dtype=np.float32)
-        except sqlite3.Error:
-            return {}
-        return out
-
-    def put(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
-        conn = self._db()
-        if conn is None or not vectors:
-            return
-        try:
-            with conn:
-                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?)",
-                                 [(model_id, k, np.asarray(v, dtype=np.float32).tobytes())
-                                  for k, v in vectors.items()])
-        except sqlite3.Error:
-            pass
 
 
 def user_vector_cache() -> VectorCache:

@@ -337,6 +337,28 @@ class EmbeddingSuggester:
         out.vectors = feats.vectors[rows]
         return feats, out
 
+    def code_scores(self, project: "Project", transcript: str | int, start: int, end: int) -> dict[str, float]:
+        """Every codable code's probability for a span, for ranking a code search (no threshold).
+
+        A factor gets its family's probability less a little for fitting the
+        span worse than the family's best member, so that within a family the
+        code the engine would show comes first. Empty when the engine is not
+        ready or the span holds nothing to code.
+        """
+        scores = self.score_span(project, transcript, start, end)
+        if scores is None:
+            return {}
+        zs = self.zeroshot
+        out: dict[str, float] = {}
+        for h, head in enumerate(zs.heads):
+            p = float(scores.prob[0, h])
+            members = zs.families[head].members
+            fit = {c: float(scores.members[0, zs.code_index[c]]) for c in members}
+            best = max(fit.values())
+            for c in members:
+                out[c] = max(0.0, p - 0.01 * (best - fit[c]))
+        return out
+
     def ranked(self, scores: SpanScores, row: int = 0, threshold: bool = True,
                likely_only: bool = False) -> list[str]:
         """Every family as the code it would be shown as, best first (no explanations).

@@ -2,7 +2,7 @@
 
 ``make_app(project_path, suggester=..., coder=...)`` builds the app; tests
 inject a fast or slow fake suggester, ``python tui.py`` gets
-:func:`~codering.tui.suggesting.default_suggester`.
+:func:`~codering.coding.suggester.default_suggester`.
 
 Start-up never waits for the model: the overview is filled from the project
 file at once, then a thread worker prepares the suggester (load the model,
@@ -35,10 +35,10 @@ from textual.worker import get_current_worker
 
 from codering.errors import CoderingError
 from codering.tui.dialogs import ErrorDialog, describe
-from codering.tui.messages import Failed, ModelFailed, ModelProgress, ModelReady, ProjectReady
+from codering.tui.messages import Failed, ModelFailed, ModelProgress, ModelReady, OpenAt, ProjectReady
 from codering.tui.screens.coding import CodingScreen
-from codering.tui.screens.overview import OverviewScreen, show_path
-from codering.tui.screens.review import ReviewScreen
+from codering.tui.screens.base import show_path
+from codering.tui.screens.overview import OverviewScreen
 from codering.tui.state import ModelState
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class CoderingApp(App[None]):
                  start_model: bool = True) -> None:
         super().__init__()
         if coder is None:
-            from codering.cli import default_coder
+            from codering.coding.session import default_coder
 
             coder = default_coder()
         self.project_path = Path(project_path) if project_path is not None else None
@@ -129,7 +129,7 @@ class CoderingApp(App[None]):
         if self.project is None:
             return
         if self.suggester is None:
-            from codering.tui.suggesting import default_suggester
+            from codering.coding.suggester import default_suggester
 
             self.suggester = default_suggester(self.project)
         self.model_state = ModelState("loading")
@@ -214,8 +214,8 @@ class CoderingApp(App[None]):
     def _open_transcript(self, event: OverviewScreen.OpenTranscript) -> None:
         self._code(event.transcript_id)
 
-    @on(ReviewScreen.OpenAt)
-    def _open_at(self, event: ReviewScreen.OpenAt) -> None:
+    @on(OpenAt)
+    def _open_at(self, event: OpenAt) -> None:
         self._code(event.transcript_id, event.offset)
 
     def _code(self, transcript_id: int, at: int | None = None) -> None:

@@ -46,6 +46,15 @@ class GuardActions:
                 setattr(cls, name, wrapped)
 
 
+class OpenAt(Message):
+    """Open the coding screen on a transcript with the cursor at ``offset`` (from review and agreement)."""
+
+    def __init__(self, transcript_id: int, offset: int) -> None:
+        super().__init__()
+        self.transcript_id = transcript_id
+        self.offset = offset
+
+
 class ModelProgress(Message):
     """The model worker's progress: ``what`` (a phase), ``done`` of ``total``."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from codering.errors import CoderingError
+from codering.tui.dialogs.base import Dialog
 
 
 def describe(exc: BaseException) -> tuple[str, str]:
@@ -31,7 +31,7 @@ def describe(exc: BaseException) -> tuple[str, str]:
     return "Onverwachte fout", f"{type(exc).__name__}: {exc}. Er is niets verloren; het detail staat in het logbestand."
 
 
-class ErrorDialog(ModalScreen[None]):
+class ErrorDialog(Dialog[None]):
     """An error: a title, a message, one button."""
 
     BINDINGS = [
@@ -39,7 +39,7 @@ class ErrorDialog(ModalScreen[None]):
     ]
 
     def __init__(self, title: str, message: str) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.title_text = title
         self.message = message
 
@@ -57,4 +57,4 @@ class ErrorDialog(ModalScreen[None]):
         self.dismiss(None)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()

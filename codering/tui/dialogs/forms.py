@@ -8,23 +8,21 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static, TextArea
 
 from codering.codebook import Code
+from codering.coding.search import fold
+from codering.tui.dialogs.base import Dialog, SaveCancelDialog, save_cancel_bindings
 
 
-class MemoDialog(ModalScreen[str | None]):
+class MemoDialog(SaveCancelDialog[str | None]):
     """Write a memo on the selection; Ctrl+S saves."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Bewaren", id="memo.save"),
-        Binding("escape", "cancel", "Annuleren", id="memo.cancel"),
-    ]
+    BINDINGS = save_cancel_bindings("memo")
 
     def __init__(self, about: str, text: str = "") -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.about = about
         self.text = text
 
@@ -33,35 +31,23 @@ class MemoDialog(ModalScreen[str | None]):
             yield Label("Memo", classes="dialog-title")
             yield Static(self.about, classes="dialog-quote", markup=False)
             yield TextArea(self.text, id="memo", soft_wrap=True, show_line_numbers=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Bewaren (Ctrl+S)", variant="primary", id="save")
-                yield Button("Annuleren (Esc)", id="cancel")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#memo", TextArea).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
 
     def action_save(self) -> None:
         text = self.query_one("#memo", TextArea).text.strip()
         self.dismiss(text or None)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class TextDialog(ModalScreen[str | None]):
+class TextDialog(Dialog[str | None]):
     """Ask for one line of text (a path, a name); Enter confirms."""
 
     BINDINGS = [Binding("escape", "cancel", "Annuleren", id="text.cancel")]
 
     def __init__(self, title: str, prompt: str, value: str = "", placeholder: str = "") -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.title_text = title
         self.prompt = prompt
         self.value = value
@@ -81,9 +67,6 @@ class TextDialog(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 @dataclass(frozen=True)
 class CodeFields:
@@ -97,21 +80,16 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
 def slug(label: str) -> str:
-    from codering.tui.fuzzy import fold
-
     return re.sub(r"[^a-z0-9]+", "_", fold(label)).strip("_")[:40] or "code"
 
 
-class CodeForm(ModalScreen[CodeFields | None]):
+class CodeForm(SaveCancelDialog[CodeFields | None]):
     """Edit a code's label, description and examples, or make a new child code."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Bewaren", id="code.save"),
-        Binding("escape", "cancel", "Annuleren", id="code.cancel"),
-    ]
+    BINDINGS = save_cancel_bindings("code")
 
     def __init__(self, code: Code | None = None, parent: Code | None = None, taken: set[str] | None = None) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.code = code
         self.parent_code = parent
         self.taken = taken or set()
@@ -137,19 +115,10 @@ class CodeForm(ModalScreen[CodeFields | None]):
                 yield Label("Voorbeelden (één per regel)")
                 yield TextArea("\n".join(code.examples) if code else "", id="examples", soft_wrap=True)
             yield Static("", id="form-problem", classes="dialog-problem")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Bewaren (Ctrl+S)", variant="primary", id="save")
-                yield Button("Annuleren (Esc)", id="cancel")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#label", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
 
     def action_save(self) -> None:
         label = self.query_one("#label", Input).value.strip()
@@ -179,11 +148,8 @@ class CodeForm(ModalScreen[CodeFields | None]):
         self.dismiss(CodeFields(Code(id=code_id, label=label, parent=parent, description=description,
                                      examples=examples), True))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class NarrowDialog(ModalScreen[tuple[int, int] | None]):
+class NarrowDialog(Dialog[tuple[int, int] | None]):
     """Select part of the selection (mouse, or Shift+arrows); Enter narrows to it."""
 
     BINDINGS = [
@@ -192,7 +158,7 @@ class NarrowDialog(ModalScreen[tuple[int, int] | None]):
     ]
 
     def __init__(self, text: str) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.text = text
 
     def compose(self) -> ComposeResult:
@@ -212,6 +178,3 @@ class NarrowDialog(ModalScreen[tuple[int, int] | None]):
         a = area.document.get_index_from_location(start)
         b = area.document.get_index_from_location(end)
         self.dismiss((a, b) if b > a else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from codering.codebook import Codebook
-from codering.tui.fuzzy import CodeIndex, Match
+from codering.coding.search import CodeIndex, Match
+from codering.tui.dialogs.base import Dialog
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def _code_prompt(codebook: Codebook, match: Match, color: str) -> Content:
     return Content("\n").join(lines)
 
 
-class CodePicker(ModalScreen[str | None]):
+class CodePicker(Dialog[str | None]):
     """Type to find a code (labels, ids, descriptions; accents ignored); Enter applies it."""
 
     BINDINGS = [
@@ -48,7 +48,7 @@ class CodePicker(ModalScreen[str | None]):
 
     def __init__(self, codebook: Codebook, colors: dict[str, str], title: str = "Code toepassen",
                  query: str = "") -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.codebook = codebook
         self.palette = colors
         self.title_text = title
@@ -97,17 +97,14 @@ class CodePicker(ModalScreen[str | None]):
             current = options.highlighted or 0
             options.highlighted = max(0, min(options.option_count - 1, current + step))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class ChoiceDialog(ModalScreen[Any], Generic[T]):
+class ChoiceDialog(Dialog[Any], Generic[T]):
     """Pick one of a few items (e.g. which coding to remove)."""
 
     BINDINGS = [Binding("escape", "cancel", "Annuleren", id="choice.cancel")]
 
     def __init__(self, title: str, choices: Sequence[tuple[T, str | Content]]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.title_text = title
         self.choices = list(choices)
 
@@ -126,6 +123,3 @@ class ChoiceDialog(ModalScreen[Any], Generic[T]):
     @on(OptionList.OptionSelected, "#choices")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[int(event.option.id or 0)][0])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -5,7 +5,7 @@ Cohen's kappa, Krippendorff's alpha per code and overall); the lower list holds
 the units where coders differ, in text order. On a disagreement: ``1``-``9``
 adopts that coder's codes as the consensus, ``0`` records that no code
 applies, ``c`` picks the agreed code by search, ``u`` undoes. The originals of
-every coder stay as they are (see :func:`codering.agreement.resolve`).
+every coder stay as they are (see :func:`codering.collab.agreement.resolve`).
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from codering.agreement import (CONSENSUS, AgreementError, AgreementReport, Disagreement, agreement,
+from codering.collab.agreement import (CONSENSUS, AgreementError, AgreementReport, Disagreement, agreement,
                                 default_coders, disagreements, resolve)
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
-from codering.tui.messages import GuardActions, guarded
-from codering.tui.screens.review import ReviewScreen, flat
+from codering.tui.messages import OpenAt, guarded
+from codering.tui.screens.base import ProjectScreen, flat, keeping_cursor
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -40,8 +39,10 @@ def figure(value: float, digits: int = 2) -> str:
     return "–" if math.isnan(value) else f"{value:.{digits}f}"
 
 
-class AgreementScreen(GuardActions, Screen[None]):
+class AgreementScreen(ProjectScreen):
     """Inter-coder agreement and the list of disagreements of a project."""
+
+    FOCUS = "#disagreement-table"
 
     HELP_TITLE = "Toetsen — Overeenstemming"
 
@@ -81,17 +82,11 @@ class AgreementScreen(GuardActions, Screen[None]):
         yield StatusLine(id="status")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#disagreement-table", DataTable).focus()
-        self.reload()
-
     def watch_show_resolved(self) -> None:
-        if self.is_mounted:
-            self.reload()
+        self.reload_if_mounted()
 
     def watch_unit(self) -> None:
-        if self.is_mounted:
-            self.reload()
+        self.reload_if_mounted()
 
     @property
     def compared(self) -> list[str]:
@@ -128,31 +123,29 @@ class AgreementScreen(GuardActions, Screen[None]):
              + (f" · niet vergeleken: {', '.join(report.left_out)}" if report.left_out else ""), "dim"),
         ))
         self._fill_report(table, report)
-        keep = listing.cursor_row
-        listing.clear(columns=True)
-        listing.add_column("interview", key="interview")
-        listing.add_column("fragment", key="text")
-        for n, coder in enumerate(report.coders, 1):
-            listing.add_column(f"{n} {coder}", key=f"coder:{coder}")
-        listing.add_column("consensus", key="consensus")
-        colors = code_colors(self.codebook)
-        shown_as = {i.name: i.attributes.get("interview_id") or i.name for i in self.project.transcripts()}
-        room = max(16, self.size.width - 12 - 16 * len(report.coders) - 14 - 6)
-        for n, item in enumerate(self.items):
-            text = flat(item.unit.text)
-            listing.add_row(
-                shown_as.get(item.unit.transcript, item.unit.transcript),
-                text if len(text) <= room else text[:room - 1] + "…",
-                *[self._codes(item.codes.get(c, ()), colors) for c in report.coders],
-                self._resolution(item, colors),
-                key=str(n),
-            )
-        open_ = sum(not d.resolved for d in self.items)
-        shown = f"{len(self.items)} meningsverschillen, {open_} open" if self.show_resolved else \
-            f"{open_} open meningsverschil{'len' if open_ != 1 else ''}"
-        head.update(f"{shown}  (r: {'alleen open' if self.show_resolved else 'ook opgeloste'})")
-        if listing.row_count:
-            listing.move_cursor(row=min(keep, listing.row_count - 1))
+        with keeping_cursor(listing):
+            listing.clear(columns=True)
+            listing.add_column("interview", key="interview")
+            listing.add_column("fragment", key="text")
+            for n, coder in enumerate(report.coders, 1):
+                listing.add_column(f"{n} {coder}", key=f"coder:{coder}")
+            listing.add_column("consensus", key="consensus")
+            colors = code_colors(self.codebook)
+            shown_as = {i.name: i.attributes.get("interview_id") or i.name for i in self.project.transcripts()}
+            room = max(16, self.size.width - 12 - 16 * len(report.coders) - 14 - 6)
+            for n, item in enumerate(self.items):
+                text = flat(item.unit.text)
+                listing.add_row(
+                    shown_as.get(item.unit.transcript, item.unit.transcript),
+                    text if len(text) <= room else text[:room - 1] + "…",
+                    *[self._codes(item.codes.get(c, ()), colors) for c in report.coders],
+                    self._resolution(item, colors),
+                    key=str(n),
+                )
+            open_ = sum(not d.resolved for d in self.items)
+            shown = f"{len(self.items)} meningsverschillen, {open_} open" if self.show_resolved else \
+                f"{open_} open meningsverschil{'len' if open_ != 1 else ''}"
+            head.update(f"{shown}  (r: {'alleen open' if self.show_resolved else 'ook opgeloste'})")
         self._show_detail()
 
     def _fill_report(self, table: DataTable, report: AgreementReport) -> None:
@@ -252,11 +245,6 @@ class AgreementScreen(GuardActions, Screen[None]):
             label = self.codebook.codes[code_id].label if code_id in self.codebook else code_id
             self._settle(f"consensus: {label}", codes=(*keep, code_id))
 
-    def action_undo(self) -> None:
-        done = self.project.undo()
-        self.query_one(StatusLine).message = f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken"
-        self.reload()
-
     # -- moving -------------------------------------------------------------------------------------
     def action_next(self) -> None:
         self.query_one("#disagreement-table", DataTable).action_cursor_down()
@@ -271,7 +259,7 @@ class AgreementScreen(GuardActions, Screen[None]):
     def action_open(self) -> None:
         item = self.current()
         if item is not None:
-            self.post_message(ReviewScreen.OpenAt(self.project.transcript_id(item.unit.transcript), item.unit.start))
+            self.post_message(OpenAt(self.project.transcript_id(item.unit.transcript), item.unit.start))
 
     def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved
@@ -279,12 +267,3 @@ class AgreementScreen(GuardActions, Screen[None]):
     def action_toggle_unit(self) -> None:
         self.unit = "turn" if self.unit != "turn" else "segment"
         self.query_one(StatusLine).message = f"eenheid: {UNIT_WORDS[self.unit]}"
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
-
-    def action_back(self) -> None:
-        self.dismiss(None)
-

@@ -19,14 +19,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodeForm, TextDialog
 from codering.tui.dialogs.forms import CodeFields
-from codering.tui.fuzzy import CodeIndex
-from codering.tui.messages import GuardActions, guarded
+from codering.coding.search import CodeIndex
+from codering.tui.messages import guarded
+from codering.tui.screens.base import AppScreen
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def code_counts(project: "Project", codebook: "Codebook") -> dict[str, int]:
     return totals
 
 
-class CodebookScreen(GuardActions, Screen[str | None]):
+class CodebookScreen(AppScreen[str | None]):
     """Browse, filter and edit the project's codebook."""
 
     HELP_TITLE = "Toetsen — Codeboek"
@@ -268,11 +268,6 @@ class CodebookScreen(GuardActions, Screen[str | None]):
         self.project.codebook().write_yaml(path)
         self.query_one(StatusLine).message = f"codeboek geschreven naar {path}"
         self.notify(f"Codeboek geschreven naar {path}", title="YAML")
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
 
     def action_back(self) -> None:
         field = self.query_one("#codebook-filter", Input)

@@ -1,6 +1,6 @@
 """The coding screen: one transcript, a cursor on a sentence, one key per decision.
 
-The screen is a view over a :class:`~codering.tui.session.CodingSession`:
+The screen is a view over a :class:`~codering.coding.session.CodingSession`:
 each key calls one session method (which writes to the store before it
 returns) and then redraws what changed. Suggestions come from the injected
 suggester once it is ready; until then the panel says the model is loading
@@ -16,13 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer
 
+from codering.coding.session import CodingSession
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
-from codering.tui.messages import GuardActions, guarded
-from codering.tui.session import CodingSession
+from codering.tui.messages import guarded
+from codering.tui.screens.base import AppScreen
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import CodeLine, PanelData, SegmentPanel, SuggestionLine
 from codering.tui.widgets.line import TextLine
@@ -40,7 +40,7 @@ def case_line(name: str, attributes: dict[str, str]) -> str:
     return f"{' · '.join(parts)} — {name}" if parts else name
 
 
-class CodingScreen(GuardActions, Screen[None]):
+class CodingScreen(AppScreen[None]):
     """Code one transcript with the keyboard (or the mouse)."""
 
     BINDINGS = [
@@ -365,11 +365,3 @@ class CodingScreen(GuardActions, Screen[None]):
         from codering.tui.screens.export import ExportScreen
 
         self.app.push_screen(ExportScreen(self.project))
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
-
-    def action_back(self) -> None:
-        self.dismiss(None)

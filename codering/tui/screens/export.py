@@ -19,12 +19,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from codering.tui.messages import Failed, GuardActions
-from codering.tui.screens.overview import show_path
+from codering.tui.messages import Failed
+from codering.tui.screens.base import AppScreen, show_path
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def free_path(base: Path, tables: list, fmt: str) -> Path:
     return candidate
 
 
-class ExportScreen(GuardActions, Screen[None]):
+class ExportScreen(AppScreen[None]):
     """Pick a table and a format; see it; write it."""
 
     HELP_TITLE = "Toetsen — Export"
@@ -232,11 +231,3 @@ class ExportScreen(GuardActions, Screen[None]):
         where = show_path(event.path)
         self.query_one(StatusLine).message = f"geschreven: {where}"
         self.notify(f"Geschreven naar {event.path}", title="Export")
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
-
-    def action_back(self) -> None:
-        self.dismiss(None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -11,48 +10,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from codering.coding.search import fold
 from codering.suggest.base import LIKELY
 from codering.tui.dialogs import TextDialog
-from codering.tui.fuzzy import fold
-from codering.tui.messages import Failed, GuardActions
+from codering.tui.messages import Failed
+from codering.tui.screens.base import ProjectScreen, attribute_columns, keeping_cursor, show_path
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from codering.store import ImportReport, Project, TranscriptInfo
 
-PREFERRED_ATTRIBUTES = ("locatie", "actorgroep")
-HIDDEN_ATTRIBUTES = {"interview_id", "datum", "interviewer"}
-
-
-def show_path(path: Path) -> str:
-    """A path as short as it can be said: relative to here, or from ~, or absolute."""
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        pass
-    home = Path(os.path.expanduser("~")).resolve()
-    try:
-        return "~/" + str(path.relative_to(home))
-    except ValueError:
-        return str(path)
-
-
-def attribute_columns(infos: list["TranscriptInfo"], limit: int = 2) -> list[str]:
-    keys: list[str] = []
-    for info in infos:
-        for key in info.attributes:
-            if key not in keys and key not in HIDDEN_ATTRIBUTES:
-                keys.append(key)
-    preferred = [k for k in PREFERRED_ATTRIBUTES if k in keys]
-    return (preferred + [k for k in keys if k not in preferred])[:limit]
-
-
-class OverviewScreen(GuardActions, Screen[None]):
+class OverviewScreen(ProjectScreen):
     """All transcripts of the project, with how far coding has come."""
+
+    FOCUS = "#transcripts"
 
     BINDINGS = [
         Binding("enter", "open", "Openen", id="overview.open"),
@@ -98,23 +71,17 @@ class OverviewScreen(GuardActions, Screen[None]):
         yield StatusLine(id="status")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#transcripts", DataTable).focus()
-        self.refresh_table()
-
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.refresh_table()
+        self.reload_if_mounted()
 
     def load(self, project: "Project", note: str = "") -> None:
         """Show ``project`` (used when the demo project was still being made)."""
         self.project = project
         self.note = note
-        if self.is_mounted:
-            self.refresh_table()
+        self.reload_if_mounted()
 
     # -- the table --------------------------------------------------------------------------
-    def refresh_table(self) -> None:
+    def reload(self) -> None:
         line = self.query_one("#project-line", Static)
         table = self.query_one("#transcripts", DataTable)
         if self.project is None:
@@ -129,31 +96,29 @@ class OverviewScreen(GuardActions, Screen[None]):
         share = f" · {round(100 * coded / total)}% gecodeerd" if total else ""
         note = f" · {self.note}" if self.note else ""
         line.update(f"Project: {show_path(self.project.path)} · {len(infos)} interviews{share}{note}")
-        keep = table.cursor_row
-        table.clear(columns=True)
-        table.add_column("id", key="id")
-        for key in attrs:
-            table.add_column(key, key=f"attr:{key}")
-        table.add_column("segm.", key="segments")
-        table.add_column("gecodeerd", key="coded")
-        table.add_column("sugg.", key="pending")
-        table.add_column("naam", key="name")
-        needle = fold(self.filter_text).strip()
-        for info in infos:
-            ident = info.attributes.get("interview_id") or str(info.id)
-            if needle and needle not in fold(" ".join([ident, info.name, *info.attributes.values()])):
-                continue
-            table.add_row(
-                ident,
-                *[info.attributes.get(k, "") for k in attrs],
-                str(info.respondent_segments),
-                f"{round(100 * info.coded_share)}%",
-                str(pending.get(info.id, "")) or "–",
-                info.name,
-                key=str(info.id),
-            )
-        if table.row_count:
-            table.move_cursor(row=min(keep, table.row_count - 1))
+        with keeping_cursor(table):
+            table.clear(columns=True)
+            table.add_column("id", key="id")
+            for key in attrs:
+                table.add_column(key, key=f"attr:{key}")
+            table.add_column("segm.", key="segments")
+            table.add_column("gecodeerd", key="coded")
+            table.add_column("sugg.", key="pending")
+            table.add_column("naam", key="name")
+            needle = fold(self.filter_text).strip()
+            for info in infos:
+                ident = info.attributes.get("interview_id") or str(info.id)
+                if needle and needle not in fold(" ".join([ident, info.name, *info.attributes.values()])):
+                    continue
+                table.add_row(
+                    ident,
+                    *[info.attributes.get(k, "") for k in attrs],
+                    str(info.respondent_segments),
+                    f"{round(100 * info.coded_share)}%",
+                    str(pending.get(info.id, "")) or "–",
+                    info.name,
+                    key=str(info.id),
+                )
         status = self.query_one(StatusLine)
         if not infos:
             status.message = "nog geen transcripten: i om te importeren"
@@ -161,8 +126,7 @@ class OverviewScreen(GuardActions, Screen[None]):
             status.message = "geen transcript past bij de filter"
 
     def watch_filter_text(self) -> None:
-        if self.is_mounted:
-            self.refresh_table()
+        self.reload_if_mounted()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -207,7 +171,7 @@ class OverviewScreen(GuardActions, Screen[None]):
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def import_files(self, paths: list[str]) -> None:
         """Read every file first (nothing is written if one is bad), then import, on its own connection."""
-        from codering.importer import plan_import
+        from codering.ingest.plan import plan_import
         from codering.store import Project
 
         assert self.project is not None
@@ -228,7 +192,7 @@ class OverviewScreen(GuardActions, Screen[None]):
         self.query_one(StatusLine).message = (
             f"geïmporteerd: {added} nieuw, {updated} bijgewerkt, {len(reports) - added - updated} ongewijzigd"
         )
-        self.refresh_table()
+        self.reload()
         if added or updated:
             self.post_message(self.CorpusChanged())
 
@@ -264,8 +228,3 @@ class OverviewScreen(GuardActions, Screen[None]):
 
         if self.project is not None:
             self.app.push_screen(AgreementScreen(self.project, self.coder))
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))

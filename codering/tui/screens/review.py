@@ -13,15 +13,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from codering.coding.review import recode
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
-from codering.tui.messages import GuardActions, guarded
-from codering.tui.screens.overview import attribute_columns
+from codering.tui.messages import OpenAt, guarded
+from codering.tui.screens.base import ProjectScreen, attribute_columns, flat, keeping_cursor
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -29,10 +28,6 @@ if TYPE_CHECKING:
 
 CONTEXT = 32
 MIDDLE = 60
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def kwic(content: str, start: int, end: int, context: int = CONTEXT, middle: int = MIDDLE) -> Text:
@@ -46,8 +41,10 @@ def kwic(content: str, start: int, end: int, context: int = CONTEXT, middle: int
     return Text.assemble((f"{left:>{context}} ", "dim"), (mid, "bold"), (f" {right}", "dim"))
 
 
-class ReviewScreen(GuardActions, Screen[None]):
+class ReviewScreen(ProjectScreen):
     """All codings of one code (and its subcodes) across the project."""
+
+    FOCUS = "#review-table"
 
     HELP_TITLE = "Toetsen — Review"
 
@@ -65,14 +62,6 @@ class ReviewScreen(GuardActions, Screen[None]):
     include_subcodes: reactive[bool] = reactive(True)
     """Also list codings of the code's descendants (a factor counts for its category)."""
 
-    class OpenAt(Message):
-        """Open the coding screen on a transcript with the cursor at ``offset``."""
-
-        def __init__(self, transcript_id: int, offset: int) -> None:
-            super().__init__()
-            self.transcript_id = transcript_id
-            self.offset = offset
-
     def __init__(self, project: "Project", code_id: str, coder: str) -> None:
         super().__init__()
         self.project = project
@@ -88,13 +77,8 @@ class ReviewScreen(GuardActions, Screen[None]):
         yield StatusLine(id="status")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#review-table", DataTable).focus()
-        self.reload()
-
     def watch_include_subcodes(self) -> None:
-        if self.is_mounted:
-            self.reload()
+        self.reload_if_mounted()
 
     def reload(self) -> None:
         book = self.project.codebook()
@@ -124,27 +108,25 @@ class ReviewScreen(GuardActions, Screen[None]):
             f"{'s' if interviews != 1 else ''}{sub}",
         ))
         table = self.query_one("#review-table", DataTable)
-        keep = table.cursor_row
-        table.clear(columns=True)
-        table.add_column("interview", key="interview")
-        for key in attrs:
-            table.add_column(key, key=f"attr:{key}")
-        if self.include_subcodes and ids[1:]:
-            table.add_column("code", key="code")
-        table.add_column("fragment", key="kwic")
-        for n, coding in enumerate(rows):
-            info = infos.get(coding.transcript_id)
-            attributes = info.attributes if info else {}
-            content = self._content(coding.transcript_id)
-            cells: list[object] = [attributes.get("interview_id") or (info.name if info else "?")]
-            cells += [attributes.get(k, "") for k in attrs]
+        with keeping_cursor(table):
+            table.clear(columns=True)
+            table.add_column("interview", key="interview")
+            for key in attrs:
+                table.add_column(key, key=f"attr:{key}")
             if self.include_subcodes and ids[1:]:
-                cells.append(Text.assemble(("■ ", colors.get(coding.code_id, "#888888")),
-                                           book.codes[coding.code_id].label if coding.code_id in book else coding.code_id))
-            cells.append(kwic(content, coding.start, coding.end))
-            table.add_row(*cells, key=str(n))
-        if table.row_count:
-            table.move_cursor(row=min(keep, table.row_count - 1))
+                table.add_column("code", key="code")
+            table.add_column("fragment", key="kwic")
+            for n, coding in enumerate(rows):
+                info = infos.get(coding.transcript_id)
+                attributes = info.attributes if info else {}
+                content = self._content(coding.transcript_id)
+                cells: list[object] = [attributes.get("interview_id") or (info.name if info else "?")]
+                cells += [attributes.get(k, "") for k in attrs]
+                if self.include_subcodes and ids[1:]:
+                    cells.append(Text.assemble(("■ ", colors.get(coding.code_id, "#888888")),
+                                               book.codes[coding.code_id].label if coding.code_id in book else coding.code_id))
+                cells.append(kwic(content, coding.start, coding.end))
+                table.add_row(*cells, key=str(n))
         self._show_detail()
 
     def _content(self, transcript_id: int) -> str:
@@ -184,7 +166,7 @@ class ReviewScreen(GuardActions, Screen[None]):
     def action_open(self) -> None:
         coding = self.current()
         if coding is not None:
-            self.post_message(self.OpenAt(coding.transcript_id, coding.start))
+            self.post_message(OpenAt(coding.transcript_id, coding.start))
 
     def action_recode(self) -> None:
         coding = self.current()
@@ -197,9 +179,7 @@ class ReviewScreen(GuardActions, Screen[None]):
         coding = self.current()
         if not code_id or coding is None or code_id == coding.code_id:
             return
-        with self.project.action(f"recode {coding.code_id} -> {code_id}", self.coder):
-            self.project.remove_coding(coding.id, self.coder)
-            self.project.add_coding(coding.transcript_id, coding.start, coding.end, code_id, self.coder)
+        recode(self.project, coding, code_id, self.coder)
         self.query_one(StatusLine).message = (
             f"hercodeerd naar {self.codebook.codes[code_id].label}   (u: ongedaan maken)")
         self.reload()
@@ -212,12 +192,6 @@ class ReviewScreen(GuardActions, Screen[None]):
             self.query_one(StatusLine).message = "codering weggehaald   (u: ongedaan maken)"
             self.reload()
 
-    @guarded
-    def action_undo(self) -> None:
-        done = self.project.undo()
-        self.query_one(StatusLine).message = f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken"
-        self.reload()
-
     def action_other_code(self) -> None:
         book = self.codebook
         self.app.push_screen(CodePicker(book, code_colors(book), title="Review: welke code?"), self._other)
@@ -229,11 +203,3 @@ class ReviewScreen(GuardActions, Screen[None]):
 
     def action_toggle_subcodes(self) -> None:
         self.include_subcodes = not self.include_subcodes
-
-    def action_help(self) -> None:
-        from codering.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
-
-    def action_back(self) -> None:
-        self.dismiss(None)

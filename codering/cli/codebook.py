@@ -1,0 +1,106 @@
+"""``codering codebook ...``: validate, show, export and import codebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from codering.cli.common import State, console, default_coder, short
+from codering.errors import CoderingError
+
+
+@click.group()
+def codebook() -> None:
+    """Check, show, import and export codebooks (YAML or REFI-QDA .qdc)."""
+
+
+@codebook.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def codebook_validate(files: tuple[str, ...]) -> None:
+    """Check codebook FILES; list every problem (FILE:LINE: what) and exit 1 if any."""
+    from codering.codebook import CodebookError, load_codebook
+
+    failed = 0
+    for name in files:
+        try:
+            book = load_codebook(name)
+        except CodebookError as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+        else:
+            click.echo(f"{name}: ok, {len(book)} codes")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@codebook.command("show")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--descriptions", is_flag=True, help="Also print each code's description.")
+@click.pass_obj
+def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
+    """Show a codebook FILE as a tree (or the project's codebook with -p)."""
+    from rich.tree import Tree
+
+    from codering.codebook import default_codebook_path, load_codebook
+
+    if file:
+        book = load_codebook(file)
+    elif state.project_path:
+        book = state.project().codebook()
+    else:
+        book = load_codebook(default_codebook_path())
+    tree = Tree(f"[bold]{book.name}[/bold] ({book.id}, {len(book)} codes)")
+    nodes: dict[str | None, Any] = {None: tree}
+    for _, item in book.walk():
+        label = f"{item.label} [dim]{item.id}[/dim]" + (f" [{item.key}]" if item.key else "")
+        if descriptions and item.description:
+            label += f"\n[dim]{short(item.description, 200)}[/dim]"
+        nodes[item.id] = nodes[item.parent].add(label)
+    console().print(tree)
+
+
+@codebook.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.pass_obj
+def codebook_export(state: State, file: str, force: bool) -> None:
+    """Write the project's codebook (with any edits) to FILE: YAML, or REFI-QDA if FILE ends in .qdc."""
+    path = Path(file)
+    if path.exists() and not force:
+        raise CoderingError(f"{path}: exists; choose another name or add --force")
+    project = state.project()
+    if path.suffix.lower() == ".qdc":
+        from codering.refi import write_qdc
+
+        write_qdc(project.codebook(), path, base=project.project_id, force=force)
+    else:
+        project.codebook().write_yaml(path)
+    click.echo(f"Wrote {path}.")
+
+
+@codebook.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def codebook_import(state: State, file: str, coder: str) -> None:
+    """Add the codes of a REFI-QDA codebook FILE (.qdc) or a YAML codebook to the project's codebook."""
+    project = state.project()
+    if file.lower().endswith(".qdc"):
+        from codering.refi import import_codebook
+
+        click.echo(str(import_codebook(project, file, coder)))
+        return
+    from codering.codebook import load_codebook
+
+    book = load_codebook(file)
+    known = project.codebook()
+    added = 0
+    with project.action(f"import codebook {Path(file).name}", coder):
+        for _, item in book.walk():
+            if item.id not in known:
+                project.update_code(item, coder)
+                added += 1
+    click.echo(f"{added} new codes from {file}; {len(book) - added} already in the project.")

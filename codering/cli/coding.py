@@ -1,0 +1,102 @@
+"""Coding from the command line: code, uncode, memo, undo, redo, codings."""
+
+from __future__ import annotations
+
+import click
+
+from codering.cli.common import State, console, default_coder, short
+from codering.errors import CoderingError
+
+
+@click.command()
+@click.argument("transcript")
+@click.argument("start", type=int)
+@click.argument("end", type=int)
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def code(state: State, transcript: str, start: int, end: int, codes: tuple[str, ...], coder: str) -> None:
+    """Apply CODES to the text START-END (character offsets) of TRANSCRIPT."""
+    project = state.project()
+    with project.action(f"code {', '.join(codes)} on {transcript} {start}-{end}", coder):
+        ids = [project.add_coding(transcript, start, end, c, coder) for c in codes]
+    text = project.content(transcript)[start:end]
+    click.echo(f"Coded {short(text)!r} with {', '.join(codes)} (coding {', '.join(map(str, ids))}).")
+
+
+@click.command()
+@click.argument("transcript")
+@click.argument("start", type=int)
+@click.argument("end", type=int)
+@click.argument("codes", nargs=-1)
+@click.option("--coder", default=None, help="Only remove this coder's codings.")
+@click.pass_obj
+def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str, ...], coder: str | None) -> None:
+    """Remove codings that overlap START-END of TRANSCRIPT (only CODES, if given)."""
+    project = state.project()
+    found = [c for c in project.codings(transcript, coder=coder)
+             if c.start < end and c.end > start and (not codes or c.code_id in codes)]
+    if not found:
+        raise CoderingError(f"no codings overlap {start}-{end} in '{transcript}'" + (f" with {', '.join(codes)}" if codes else ""))
+    with project.action(f"remove {len(found)} codings from {transcript} {start}-{end}", coder or default_coder()):
+        for coding in found:
+            project.remove_coding(coding.id)
+    click.echo(f"Removed {len(found)} coding{'s' if len(found) != 1 else ''}: "
+               + ", ".join(f"{c.code_id} {c.start}-{c.end}" for c in found))
+
+
+@click.command()
+@click.argument("text")
+@click.option("--transcript", help="Attach the memo to this transcript.")
+@click.option("--span", nargs=2, type=int, metavar="START END", help="Attach to this span of the transcript.")
+@click.option("--code", "code_id", help="Attach the memo to this code.")
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def memo(state: State, text: str, transcript: str | None, span: tuple[int, int] | None, code_id: str | None,
+         coder: str) -> None:
+    """Write a memo on the project, a transcript, a span or a code."""
+    if span and not transcript:
+        raise click.UsageError("--span needs --transcript")
+    start, end = span if span else (None, None)
+    memo_id = state.project().add_memo(text, coder, transcript=transcript, start=start, end=end, code_id=code_id)
+    click.echo(f"Memo {memo_id} saved.")
+
+
+@click.command()
+@click.pass_obj
+def undo(state: State) -> None:
+    """Take back the latest action (works across sessions)."""
+    done = state.project().undo()
+    click.echo(f"Undone: {done}" if done else "Nothing to undo.")
+
+
+@click.command()
+@click.pass_obj
+def redo(state: State) -> None:
+    """Do again the action most recently undone."""
+    done = state.project().redo()
+    click.echo(f"Redone: {done}" if done else "Nothing to redo.")
+
+
+@click.command()
+@click.option("--transcript", help="Only this transcript.")
+@click.option("--coder", help="Only this coder.")
+@click.option("--code", "code_id", help="Only this code.")
+@click.option("--detached", is_flag=True, help="Only codings whose text is gone after a re-import.")
+@click.pass_obj
+def codings(state: State, transcript: str | None, coder: str | None, code_id: str | None, detached: bool) -> None:
+    """List codings with their text."""
+    from rich.table import Table
+
+    project = state.project()
+    rows = project.codings(transcript, coder=coder, code_id=code_id, include_detached=detached)
+    if detached:
+        rows = [r for r in rows if r.detached]
+    table = Table(title=f"{len(rows)} codings", title_justify="left")
+    for col in ("id", "transcript", "span", "code", "coder", "origin", "text"):
+        table.add_column(col)
+    names = {t.id: t.name for t in project.transcripts()}
+    for r in rows:
+        table.add_row(str(r.id), names.get(r.transcript_id, "?"), f"{r.start}-{r.end}", r.code_id, r.coder,
+                      r.origin, short(r.text, 60))
+    console().print(table)

@@ -1,0 +1,55 @@
+"""What every command group shares: the coder's name, the lazily opened project, the console."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from codering.coding.session import default_coder
+
+__all__ = ["CONTEXT", "State", "console", "default_coder", "short"]
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class State:
+    def __init__(self, project: str | None, debug: bool) -> None:
+        self.project_path = project
+        self.debug = debug
+        self._project = None
+
+    def project(self):
+        from codering.store import Project
+
+        if self._project is None:
+            if not self.project_path:
+                raise click.UsageError("no project given: use -p PROJECT (or set CODERING_PROJECT)")
+            self._project = Project.open(self.project_path)
+        return self._project
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
+
+
+def console(*, stderr: bool = False, follow_terminal: bool = False):
+    """The one rich console of the command line.
+
+    Tables on stdout: piped output (scripts, tests) gets a wide table instead of
+    rich's 80-column default. ``follow_terminal``: the width of the terminal
+    (or ``$COLUMNS``) also when piped, for output meant to be read as printed
+    (export tables, evaluation reports). ``stderr``: progress bars and notices.
+    """
+    from rich.console import Console
+
+    if stderr:
+        return Console(stderr=True, highlight=False)
+    if follow_terminal:
+        return Console(highlight=False)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+def short(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

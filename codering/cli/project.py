@@ -1,0 +1,182 @@
+"""Project commands: init, import, transcripts, stats, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from codering.cli.common import State, console
+from codering.errors import CoderingError
+
+@click.command()
+@click.argument("project_path", metavar="PROJECT", type=click.Path(dir_okay=False))
+@click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
+              help="YAML codebook to use (default: the shipped samenwerking-zorg-welzijn codebook).")
+def init(project_path: str, codebook_path: str | None) -> None:
+    """Create a new project file with a codebook."""
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.store import Project
+
+    codebook = load_codebook(codebook_path or default_codebook_path())
+    with Project.create(project_path, codebook) as project:
+        book = project.codebook()
+    click.echo(f"Created {project_path} with codebook '{book.name}' ({len(book)} codes).")
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--coder", default=None, help="Coder recorded for imported codings without one (default: 'import').")
+@click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16", "crlf1"]), default="auto",
+              show_default=True, help="How a .qdpx counts character positions (auto: from the exporting tool).")
+@click.pass_obj
+def import_cmd(state: State, files: tuple[str, ...], coder: str | None, positions: str) -> None:
+    """Import transcripts, attribute CSVs and codings (JSONL) from FILES or folders.
+
+    Transcripts: .txt, .md, .docx, .odt, .vtt, .srt. A .csv gives case
+    attributes (one row per transcript, first column the transcript's name).
+    A .jsonl gives codings in the gold format (transcript, start, end, codes).
+    A .qdpx (REFI-QDA project from NVivo, ATLAS.ti, MAXQDA, QualCoder, ...)
+    is imported whole, into a new project if -p names a file that does not
+    exist yet; a .qdc adds its codes to the project's codebook.
+    If any file is bad, nothing is imported.
+    """
+    exchange = [f for f in files if Path(f).suffix.lower() in (".qdpx", ".qdc")]
+    if exchange:
+        if len(exchange) != len(files):
+            raise click.UsageError("import .qdpx/.qdc files on their own, not together with other files")
+        _import_exchange(state, exchange, coder or "import", positions)
+        return
+    from codering.ingest.plan import plan_import
+
+    project = state.project()
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=console(stderr=True)) as bar:
+        task = bar.add_task("Reading", total=None)
+        plan = plan_import(files, progress=lambda name: bar.update(task, description=f"Reading {name}"))
+        if plan.empty:
+            raise CoderingError("nothing to import: no transcripts, attribute or codings files among the arguments")
+        task = bar.add_task("Importing", total=len(plan.transcripts))
+        reports = plan.apply(project, coder or "import",
+                             progress=lambda name: bar.update(task, advance=1, description=f"Importing {name}"))
+    for report in reports:
+        click.echo(report.summary())
+        for notice in report.notices:
+            click.echo(f"  note: {notice}")
+    if plan.attributes:
+        click.echo(f"Attributes set for {len(plan.attributes)} transcripts.")
+    if plan.codings:
+        applied = sum(len(rec.codes) for rec in plan.codings)
+        click.echo(f"{applied} codings imported from {len(plan.codings)} spans.")
+
+
+def _import_exchange(state: State, files: list[str], coder: str, positions: str) -> None:
+    from codering.refi import import_codebook, import_qdpx
+
+    if not state.project_path:
+        raise click.UsageError("no project given: use -p PROJECT (a new file is created for a .qdpx)")
+    for name in files:
+        if name.lower().endswith(".qdpx"):
+            target = state.project() if Path(state.project_path).exists() else state.project_path
+            click.echo(str(import_qdpx(name, target, coder=coder, positions=positions)))
+        else:
+            click.echo(str(import_codebook(state.project(), name, coder)))
+
+
+@click.command()
+@click.option("--where", "filters", multiple=True, metavar="ATTR=VALUE",
+              help="Only transcripts whose attribute has this value (repeatable).")
+@click.pass_obj
+def transcripts(state: State, filters: tuple[str, ...]) -> None:
+    """List the project's transcripts with attributes, segments and coded share."""
+    print_overview(state.project(), _parse_filters(filters))
+
+
+def _parse_filters(filters: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in filters:
+        if "=" not in item:
+            raise click.BadParameter(f"'{item}' is not ATTR=VALUE", param_hint="--where")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def print_overview(project, filters: dict[str, str] | None = None) -> None:
+    from rich.table import Table
+
+    rows = project.transcripts()
+    if filters:
+        rows = [r for r in rows if all(r.attributes.get(k, "").casefold() == v.casefold() for k, v in filters.items())]
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row.attributes if k not in keys)
+    shown = [k for k in ("interview_id", "locatie", "actorgroep", "functie", "datum") if k in keys] or keys[:4]
+    table = Table(title=f"{project.path.name}: {len(rows)} transcripts", title_justify="left")
+    table.add_column("transcript", no_wrap=True)
+    for key in shown:
+        table.add_column(key)
+    table.add_column("segments", justify="right")
+    table.add_column("codings", justify="right")
+    table.add_column("coded", justify="right")
+    for row in rows:
+        table.add_row(row.name, *(row.attributes.get(k, "") for k in shown), str(row.segments),
+                      str(row.codings), f"{row.coded_share:.0%}")
+    console().print(table)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def stats(state: State, as_json: bool) -> None:
+    """Figures about the project: transcripts, segments, codings per code, coders."""
+    project = state.project()
+    figures = project.stats()
+    if as_json:
+        import json
+
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    print_stats(project, figures)
+
+
+def print_stats(project, figures: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{project.path}[/bold] (schema {figures['schema_version']})")
+    out.print(f"{figures['transcripts']} transcripts, {figures['segments']} segments, {figures['codings']} codings"
+              f" by {len(figures['coders'])} coder(s), {figures['memos']} memos, "
+              f"{figures['decisions']} suggestion decisions ({figures['accepted']} accepted)")
+    if figures["detached_codings"]:
+        out.print(f"[yellow]{figures['detached_codings']} detached codings[/yellow]: their text is no longer in the "
+                  "re-imported transcript; see `codering -p PROJECT codings --detached`")
+    book = project.codebook()
+    if figures["per_code"]:
+        table = Table(title="Codings per code", title_justify="left")
+        table.add_column("code")
+        table.add_column("label")
+        table.add_column("codings", justify="right")
+        for code_id, count in sorted(figures["per_code"].items(), key=lambda kv: (-kv[1], kv[0])):
+            label = book.path_label(code_id) if code_id in book else "?"
+            table.add_row(code_id, label, str(count))
+        out.print(table)
+
+
+@click.command()
+@click.option("--fresh", is_flag=True, help="Start the demo project again from scratch.")
+@click.pass_obj
+def demo(state: State, fresh: bool) -> None:
+    """Create (or open) the demo project from the sample transcripts and show it."""
+    from codering.demo import ensure_demo_project
+
+    path, created = ensure_demo_project(state.project_path, fresh=fresh)
+    state.project_path = str(path)
+    project = state.project()
+    verb = "Created" if created else "Opened"
+    click.echo(f"{verb} the demo project at {path}")
+    print_overview(project)
+    print_stats(project, project.stats())
+    click.echo(f"Next: codering -p {path} transcripts | stats | code ... (see codering --help)")

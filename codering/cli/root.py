@@ -1,0 +1,84 @@
+"""The ``codering`` command: the root group, its command groups, and the one error handler.
+
+Scripts rely on these forms: ``codering init PROJECT [--codebook FILE]`` and
+``-p/--project PROJECT`` before every other command. Errors are one line on
+stderr (tracebacks only with ``--debug``); exit codes: 0 ok, 1 error,
+2 usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from codering.cli import codebook, coding, collab, export, project, suggest
+from codering.cli.common import CONTEXT, State
+from codering.errors import CoderingError
+
+
+@click.group(context_settings=CONTEXT)
+@click.option("-p", "--project", envvar="CODERING_PROJECT", metavar="PROJECT",
+              help="The project file to work on (or set CODERING_PROJECT).")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="codering")
+@click.pass_context
+def cli(ctx: click.Context, project: str | None, debug: bool) -> None:
+    """codering: code interview transcripts against a codebook, offline.
+
+    Start with `codering init study.codering`, then
+    `codering -p study.codering import transcripts/`.
+    """
+    ctx.obj = State(project, debug)
+    ctx.call_on_close(ctx.obj.close)
+
+
+export.export_group.add_command(collab.qdpx_export_command)
+for _command in (
+    project.init, project.import_cmd, project.transcripts, project.stats, project.demo,
+    coding.code, coding.uncode, coding.memo, coding.undo, coding.redo, coding.codings,
+    codebook.codebook,
+    export.export_group,
+    collab.agreement_command, collab.disagreements_command, collab.resolve_command, collab.merge_command,
+    suggest.suggest_command, suggest.evaluate_command, suggest.model_command,
+):
+    cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning errors into one line on stderr."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code = cli.main(args=argv, prog_name="codering", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("codering: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("codering: interrupted; everything done so far is saved", err=True)
+        sys.exit(130)
+    except CoderingError as exc:
+        if debug:
+            raise
+        problems = getattr(exc, "problems", None)
+        if problems and len(problems) > 1:
+            for problem in problems:
+                click.echo(f"codering: error: {problem}", err=True)
+        else:
+            click.echo(f"codering: error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback without --debug
+        if debug:
+            raise
+        click.echo(f"codering: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""Command-line commands of the suggestion engine: ``suggest``, ``evaluate``, ``model``.
+
+They are registered in :mod:`codering.cli.root`. Importing this module is cheap:
+numpy, torch, sentence-transformers and the engine are imported inside the
+commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from codering.cli.common import console
+
+
+def _err_console():
+    return console(stderr=True)
+
+
+def _console():
+    return console(follow_terminal=True)
+
+
+class _Bar:
+    """Feeds the engine's ``progress(what, done, total)`` into a rich progress bar."""
+
+    LABELS = {"embedding the codebook": "Embedding the codebook", "embedding segments": "Embedding segments",
+              "ready": "Ready"}
+
+    def __init__(self, progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, object] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        label = self.LABELS.get(what, what)
+        task = self.tasks.get(what)
+        if task is None:
+            task = self.tasks[what] = self.progress.add_task(label, total=total or None)
+        self.progress.update(task, completed=done, total=total or None)
+
+    def say(self, message: str) -> None:
+        self.progress.console.print(message)
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=_err_console(), transient=True)
+
+
+# -- codering suggest -------------------------------------------------------------------
+
+@click.command("suggest")
+@click.argument("transcripts", nargs=-1, metavar="[TRANSCRIPT...]")
+@click.option("--model", default=None, metavar="NAME",
+              help="Embedding model for this run (default: the project's setting 'model', else the offline default).")
+@click.option("-k", "--top", "k", default=3, show_default=True, type=click.IntRange(1, 10),
+              help="Suggestions stored per segment at most.")
+@click.pass_obj
+def suggest_command(state, transcripts: tuple[str, ...], model: str | None, k: int) -> None:
+    """Embed and score a whole project; store suggestions for TRANSCRIPTs (default: all).
+
+    Every segment is embedded once per model and kept in the project, in
+    chunks, so an interrupted run (Ctrl-C) resumes where it stopped. The
+    stored suggestions are what the coding screen shows first.
+    """
+    from codering.suggest.engine import EmbeddingSuggester
+
+    project = state.project()
+    names = {t.name for t in project.transcripts()}
+    missing = [t for t in transcripts if t not in names]
+    if missing:
+        raise click.UsageError(f"no transcript named '{missing[0]}' in the project")
+    if not names:
+        raise click.UsageError("the project has no transcripts yet: import some first")
+    engine = EmbeddingSuggester(model)
+    with _progress() as progress:
+        bar = _Bar(progress)
+        bar.say(f"Model: {engine.model_id if model else project.setting('model') or engine.model_id}")
+        engine.prepare(project, progress=bar)
+        selected = list(transcripts) or [t.name for t in project.transcripts()]
+        task = progress.add_task("Scoring", total=len(selected))
+        totals = {"segments": 0, "with": 0}
+        for name in selected:
+            counts = store_transcript_suggestions(project, engine, name, k)
+            totals["segments"] += counts[0]
+            totals["with"] += counts[1]
+            progress.advance(task)
+    click.echo(f"Stored suggestions for {totals['with']} of {totals['segments']} respondent segments in "
+               f"{len(selected)} transcript(s) (model {engine.model_id}); the others carry no likely code.")
+
+
+def store_transcript_suggestions(project, engine, name: str, k: int = 3) -> tuple[int, int]:
+    """Score every segment of one transcript and store the suggestions; return (segments, with suggestions)."""
+    result = engine.transcript_scores(project, name)
+    if result is None:
+        return 0, 0
+    feats, scores = result
+    tid = project.transcript_id(name)
+    rows = []
+    spans = []
+    with_suggestions = 0
+    for r, i in enumerate(scores.rows):
+        found = engine.suggestions_for_row(scores, r, k, exclude_key=(tid, i))
+        with_suggestions += bool(found)
+        start, end = int(feats.starts[i]), int(feats.ends[i])
+        spans.append((start, end))
+        rows.extend((start, end, s.code_id, rank, s.score, s.reason) for rank, s in enumerate(found))
+    project.replace_suggestions(name, engine.model_id, rows, spans=spans)  # every scored span: stale ones go
+    return len(scores.rows), with_suggestions
+
+
+# -- codering evaluate ------------------------------------------------------------------
+
+@click.command("evaluate")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--online", is_flag=True, help="Simulate a researcher who accepts, rejects and adds codes as they go.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the full report as JSON.")
+@click.option("--codes", default=None, metavar="REGEX", help="Score only gold codes matching REGEX, e.g. '^(stim|rem)\\.'.")
+@click.option("--train", multiple=True, type=click.Path(exists=True),
+              help="Labelled segments (JSONL), a gold file or a folder of them, imported as earlier codings. Repeatable.")
+@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False),
+              help="Codebook to evaluate with (default: the shipped codebook).")
+@click.option("--model", default=None, metavar="NAME", help="Embedding model (default: the offline default model).")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None,
+              help="Smallest probability of a likely suggestion, the ones counted as predictions (default: the F1-best for the project's decisions, starting at 0.1).")
+@click.option("--fill", type=click.IntRange(0, 9), default=None,
+              help="Show at least this many suggestions when not abstaining, likely or not (default 5).")
+@click.option("--gate", type=click.FloatRange(0, 1), default=None,
+              help="Abstain when P(any code) is below this (default: derived from the project's decisions, starting at 0.5; 0 never abstains).")
+@click.option("--no-cache", is_flag=True, help="Do not keep vectors of the evaluation texts in the per-user cache.")
+def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: str | None, train: tuple[str, ...],
+                     codebook_path: str | None, model: str | None, min_score: float | None, fill: int | None,
+                     gate: float | None, no_cache: bool) -> None:
+    """Measure suggestion quality against gold codings in GOLD_DIR.
+
+    GOLD_DIR holds transcripts (NAME.txt) with gold codings (NAME.gold.jsonl).
+    They are imported into a temporary project without their codings; the
+    engine suggests codes for every respondent sentence. Reports precision,
+    recall, micro/macro F1, top-3 recall and Cohen's kappa, per code and
+    overall. A sentence carries a gold code when a gold span with that code
+    covers at least half of it or it covers at least half of the span; codes
+    are compared at the level of the gold ids (a factor counts as its
+    category).
+    """
+    from codering.coding.evaluate import evaluate
+
+    options = {}
+    if min_score is not None:
+        options["min_score"] = min_score
+    if gate is not None:
+        options["gate"] = gate
+    if fill is not None:
+        options["fill"] = fill
+    with _progress() as progress:
+        bar = _Bar(progress)
+        report = evaluate(gold_dir, codebook_path=codebook_path, train=train, online=online, codes=codes,
+                          model=model, cache=not no_cache, say=bar.say, progress=bar, engine_options=options)
+    print_report(report)
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        click.echo(f"Report written to {json_path}")
+
+
+def print_report(report: dict) -> None:
+    from rich.table import Table
+
+    console = _console()
+    o = report["overall"]
+    settings = report.get("settings", {})
+    mode = "online" if settings.get("online") else ("trained" if settings.get("train") else "zero-shot")
+    console.print(f"[bold]{mode}[/bold], model {settings.get('model')}, codes {settings.get('codes') or 'all'}, "
+                  f"{o['units']} segments, {o['gold_pairs']} gold codes")
+    table = Table("code", "gold", "sugg.", "precision", "recall", "F1", "top-3", "kappa")
+    for code, m in report["per_code"].items():
+        if not m["support"] and not m["predicted"]:
+            continue
+        top3 = "-" if m["top3_recall"] is None else f"{m['top3_recall']:.2f}"
+        table.add_row(code, str(m["support"]), str(m["predicted"]), f"{m['precision']:.2f}", f"{m['recall']:.2f}",
+                      f"{m['f1']:.2f}", top3, f"{m['kappa']:.2f}")
+    console.print(table)
+    if report.get("per_transcript"):
+        per = Table("transcript", "top-3", "micro-F1", "mean kappa", "no suggestion (uncoded / coded)",
+                    "keys per coded")
+        for t in report["per_transcript"]:
+            rate = "-" if t["abstain_rate"] is None else f"{t['abstain_rate']:.2f}"
+            rate += " / " + ("-" if t["abstain_rate_coded"] is None else f"{t['abstain_rate_coded']:.2f}")
+            keys = "-" if t.get("keys_per_coded_unit") is None else f"{t['keys_per_coded_unit']:.2f}"
+            per.add_row(t["transcript"], f"{t['top3_recall']:.3f}", f"{t['micro_f1']:.3f}", f"{t['kappa_mean']:.3f}",
+                        rate, keys)
+        console.print(per)
+    abstain = "-" if o["abstain_rate"] is None else f"{o['abstain_rate']:.2f}"
+    console.print(
+        f"overall: top-3 recall {o['top3_recall']:.3f} (ranking without thresholds {o['top3_recall_ranked']:.3f}), "
+        f"precision {o['precision']:.3f}, recall {o['recall']:.3f}, micro-F1 {o['micro_f1']:.3f}, "
+        f"macro-F1 {o['macro_f1']:.3f}, mean kappa {o['kappa_mean']:.3f}, "
+        f"no suggestion on {abstain} of the uncoded segments")
+    if o.get("keys_per_coded_unit") is not None:
+        console.print(
+            f"keys: {o['keys_per_coded_unit']:.2f} per coded segment, {o['keys_total']} in all "
+            f"({o['codes_from_list']} codes from the list, {o['codes_by_search']} by search); "
+            f"every gold code shown on {o['shown_recall']:.2f} of the coded segments")
+
+
+# -- codering model ---------------------------------------------------------------------
+
+@click.group("model")
+def model_command() -> None:
+    """The embedding model: build the offline default, show or choose the project's model."""
+
+
+@model_command.command("build")
+def model_build() -> None:
+    """Build the default offline model into the user's cache (done on first use anyway)."""
+    from codering.suggest.model import build_default_model
+
+    folder = build_default_model(progress=lambda message: click.echo(message, err=True))
+    click.echo(f"Default model ready in {folder}")
+
+
+@model_command.command("info")
+@click.pass_obj
+def model_info(state) -> None:
+    """Show the default model, where it is built, and the project's model (with -p)."""
+    from codering.suggest.model import DEFAULT_MODEL, default_model_dir
+
+    folder = default_model_dir()
+    built = (folder / "model.safetensors").is_file()
+    click.echo(f"default model: {DEFAULT_MODEL}")
+    click.echo(f"folder:        {folder} ({'built' if built else 'not built yet; built on first use'})")
+    if state is not None and getattr(state, "project_path", None):
+        project = state.project()
+        click.echo(f"project model: {project.setting('model') or DEFAULT_MODEL}")
+
+
+@model_command.command("use")
+@click.argument("name")
+@click.pass_obj
+def model_use(state, name: str) -> None:
+    """Make NAME (a sentence-transformers model name or folder) the project's model."""
+    from codering.suggest.model import DEFAULT_MODEL
+
+    if state is None or not getattr(state, "project_path", None):
+        raise click.UsageError("no project given: use -p PROJECT")
+    project = state.project()
+    if name != DEFAULT_MODEL and not Path(name).expanduser().is_dir():
+        click.echo(f"note: '{name}' is not a folder; it must be a model name sentence-transformers can load "
+                   "(offline only if it is already in its cache)", err=True)
+    project.set_setting("model", name)
+    click.echo(f"The project now uses {name}; `codering suggest` embeds its segments with it.")
+
+
+__all__ = ["suggest_command", "evaluate_command", "model_command", "print_report", "store_transcript_suggestions"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run these through `codering`")

@@ -1,0 +1,156 @@
+"""Simulated keystrokes: what coding a sentence costs a researcher on the coding screen.
+
+``codering evaluate`` walks every respondent sentence with the real engine and
+counts the keys a researcher would press under this model of the coding
+screen (the keys of ``codering/tui/screens/coding.py``):
+
+* the screen shows the engine's suggestions for the sentence, best first;
+* a right suggestion (its code, at the level of the gold ids, is one the
+  sentence carries) is accepted with its digit: **1 key** each;
+* ``a`` accepts every *likely* suggestion at once (**1 key**) and moves on;
+  a wrong code taken that way costs a step back (``k``), ``d`` and its number
+  (**2 keys** each) and ``j``. The coder takes whichever of "digits" and
+  "``a``" is cheaper;
+* a code the list does not offer is applied by search: ``/``, the keys of
+  the *shortest* query that puts the code first in the picker
+  (:class:`SearchCosts`), Enter: **2 + len(query)** keys;
+* moving on costs **1 key** (``j``, or ``X`` rejecting what is left), except
+  after an accept that leaves no likely suggestion open: the screen moves on
+  by itself (``CodingSession._after_decision``). A search does not move on,
+  so the coder searches first and accepts last.
+
+So a sentence whose one code is the only likely suggestion costs 1 key; a
+sentence without a code costs 1 key whatever is shown; the worst case is a
+search for every code. The list is taken as first shown (the engine learns
+between sentences, not between keys of one sentence), so accepting a code
+never makes the model rank the next code of the same sentence higher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from codering.codebook import Codebook
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One suggestion on the screen as the keystroke model sees it."""
+
+    level: str | None  # the code at the level of the gold ids (None: outside the scored codes)
+    likely: bool = True
+
+
+@dataclass
+class UnitKeys:
+    keys: int
+    accepted: int  # codes taken from the list
+    searched: int  # codes applied by search
+    removed: int  # wrong codes taken with "a" and removed again
+
+
+class SearchCosts:
+    """The shortest picker query that puts each code first, computed once per code.
+
+    Candidate queries are prefixes of the code's label words and of its id's
+    last part, alone or followed by a prefix of another word of its label,
+    path or id (``prak rem`` finds *Praktisch* under *Remmende factoren*);
+    the shortest one whose first hit is the code wins. A code no short query
+    finds costs its whole label.
+    """
+
+    def __init__(self, codebook: "Codebook", search: Callable[[str], Sequence[str]] | None = None) -> None:
+        self.codebook = codebook
+        if search is None:
+            from codering.coding.search import CodeIndex  # the picker's own ranking
+
+            index = CodeIndex(codebook)
+            search = lambda query: [m.code_id for m in index.search(query, limit=2)]  # noqa: E731
+        self._search = search
+        self._cost: dict[str, int] = {}
+
+    def query(self, code_id: str) -> str:
+        from codering.suggest.base import fold
+
+        code = self.codebook.get(code_id)
+        label_words = [w for w in fold(code.label).replace("/", " ").split() if w.isalnum() or len(w) > 1]
+        id_part = fold(code_id.rsplit(".", 1)[-1])
+        path_words = [w for a in self.codebook.ancestors(code_id) for w in fold(a.label).split()]
+        id_words = [fold(p) for p in code_id.split(".")]
+        heads = _unique([*label_words, id_part])
+        tails = _unique([*label_words, *path_words, *id_words])
+        candidates: list[str] = []
+        for head in heads:
+            candidates += [head[:n] for n in range(1, len(head) + 1)]
+        for head in heads:
+            for tail in tails:
+                if tail == head:
+                    continue
+                for n in range(1, min(len(head), 6) + 1):
+                    candidates += [f"{head[:n]} {tail[:m]}" for m in range(1, min(len(tail), 6) + 1)]
+        for q in sorted(set(candidates), key=lambda q: (len(q), q)):
+            hits = self._search(q)
+            if hits and hits[0] == code_id:
+                return q
+        return fold(code.label)
+
+    def cost(self, code_id: str) -> int:
+        """Keys to apply ``code_id`` by search: ``/``, the query, Enter."""
+        if code_id not in self._cost:
+            self._cost[code_id] = 2 + len(self.query(code_id))
+        return self._cost[code_id]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str], int]) -> UnitKeys:
+    """Keys to code one sentence whose codes (at gold level, in scope) are ``gold``."""
+    right: list[int] = []
+    seen: set[str] = set()
+    for i, s in enumerate(shown):
+        if s.level in gold and s.level not in seen:
+            right.append(i)
+            seen.add(s.level)
+    missing = sorted(gold - seen)
+    search = sum(search_cost(code) for code in missing)
+    if not gold:
+        return UnitKeys(1, 0, 0, 0)
+    right_set = set(right)
+    # searches first (a search does not move on), then one digit per right code; the last accept moves on
+    # by itself unless a likely wrong suggestion is still open (then j or X)
+    wrong_likely = [i for i, s in enumerate(shown) if s.likely and i not in right_set]
+    digits = search + len(right) + (0 if right and not wrong_likely else 1)
+    best = UnitKeys(digits, len(right), len(missing), 0)
+    # "a" takes every likely suggestion and moves on; wrong ones are removed after stepping back (k, then
+    # d and the coding's number each, then j); right alternatives (not likely) are taken by digit first
+    likely_right = [i for i in right if shown[i].likely]
+    if likely_right:
+        unlikely_right = len(right) - len(likely_right)
+        repair = 2 + 2 * len(wrong_likely) if wrong_likely else 0
+        keys = search + unlikely_right + 1 + repair
+        if keys < best.keys:
+            best = UnitKeys(keys, len(right), len(missing), len(wrong_likely))
+    return best
+
+
+def summarise(per_unit: Sequence[tuple[UnitKeys, bool, bool]]) -> dict:
+    """Totals for (keys, coded, all gold shown) of each unit."""
+    coded = [(k, shown) for k, c, shown in per_unit if c]
+    keys_coded = sum(k.keys for k, _ in coded)
+    return {
+        "keys_total": sum(k.keys for k, _, _ in per_unit),
+        "keys_per_unit": round(sum(k.keys for k, _, _ in per_unit) / len(per_unit), 3) if per_unit else None,
+        "keys_per_coded_unit": round(keys_coded / len(coded), 3) if coded else None,
+        "shown_recall": round(sum(1 for _, s in coded if s) / len(coded), 4) if coded else None,
+        "codes_from_list": sum(k.accepted for k, _, _ in per_unit),
+        "codes_by_search": sum(k.searched for k, _, _ in per_unit),
+        "codes_removed": sum(k.removed for k, _, _ in per_unit),
+    }

@@ -1,0 +1,166 @@
+"""Fuzzy search over a codebook's codes (pure Python, no Textual).
+
+Used by the code picker of the terminal UI, and testable on its own. A query
+is folded (lowercase, diacritics stripped: "clië" finds "Cliënt") and split
+into words; every word must occur in a code's label, id, path (its ancestors'
+labels), description or examples, as a substring or, in the label only, as a
+subsequence ("smnw" finds "samenwerking"). Codes rank by where their words
+matched:
+
+    label starts with the word  >  a label word starts with it  >  in the label
+    >  in the id  >  in the path  >  label subsequence  >  description/examples
+
+An empty query lists the codable codes in codebook order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from codering.suggest.base import fold
+
+if TYPE_CHECKING:
+    from codering.codebook import Code, Codebook
+
+# points per word, by where it matched (best first)
+_LABEL_PREFIX = 100
+_LABEL_WORD = 80
+_LABEL_SUB = 60
+_ID_SUB = 45
+_PATH_SUB = 35
+_LABEL_SEQ = 20
+_TEXT_SUB = 10
+
+
+def fold_char(ch: str) -> str:
+    return fold(ch)
+
+
+def fold_map(text: str) -> tuple[str, list[int]]:
+    """``text`` folded, and for each folded character the index it came from in ``text``."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        folded = fold_char(ch)
+        out.append(folded)
+        where.extend([i] * len(folded))
+    return "".join(out), where
+
+
+@dataclass(frozen=True)
+class Match:
+    """One code that matches a query: its score and which label characters matched."""
+
+    code_id: str
+    score: float
+    label_positions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code_id: str
+    label: str
+    label_folded: str
+    label_map: tuple[int, ...]
+    id_folded: str
+    path_folded: str
+    text_folded: str
+    order: int
+
+
+class CodeIndex:
+    """Folded search fields of every codable code of a codebook, built once."""
+
+    def __init__(self, codebook: "Codebook", codable_only: bool = True) -> None:
+        entries: list[_Entry] = []
+        for order, (_, code) in enumerate(codebook.walk()):
+            if codable_only and not code.codable:
+                continue
+            entries.append(_entry(codebook, code, order))
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def search(self, query: str, limit: int = 50) -> list[Match]:
+        words = fold(query).split()
+        if not words:
+            return [Match(e.code_id, 0.0) for e in self._entries[:limit]]
+        found: list[tuple[float, int, Match]] = []
+        for entry in self._entries:
+            total = 0.0
+            positions: set[int] = set()
+            for word in words:
+                points, where = _score_word(entry, word)
+                if points == 0:
+                    break
+                total += points
+                positions.update(where)
+            else:
+                label_positions = tuple(sorted({entry.label_map[p] for p in positions}))
+                # shorter labels win ties: "Nabijheid" before "Nabijheid van diensten"
+                total -= len(entry.label) / 1000
+                found.append((-total, entry.order, Match(entry.code_id, round(total, 3), label_positions)))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [m for _, _, m in found[:limit]]
+
+
+def search_codes(codebook: "Codebook", query: str, limit: int = 50) -> list[Match]:
+    """One-off search (builds the index); keep a ``CodeIndex`` when searching per keystroke."""
+    return CodeIndex(codebook).search(query, limit)
+
+
+def _entry(codebook: "Codebook", code: "Code", order: int) -> _Entry:
+    label_folded, label_map = fold_map(code.label)
+    path = " ".join(c.label for c in codebook.ancestors(code.id))
+    text = " ".join([code.description, code.include, *code.examples, code.short or ""])
+    return _Entry(
+        code_id=code.id, label=code.label, label_folded=label_folded, label_map=tuple(label_map),
+        id_folded=fold(code.id), path_folded=fold(path), text_folded=fold(text), order=order,
+    )
+
+
+def _score_word(entry: _Entry, word: str) -> tuple[int, Iterable[int]]:
+    label = entry.label_folded
+    if label.startswith(word):
+        return _LABEL_PREFIX, range(len(word))
+    at = _word_start(label, word)
+    if at >= 0:
+        return _LABEL_WORD, range(at, at + len(word))
+    at = label.find(word)
+    if at >= 0:
+        return _LABEL_SUB, range(at, at + len(word))
+    if word in entry.id_folded:
+        return _ID_SUB, ()
+    if word in entry.path_folded:
+        return _PATH_SUB, ()
+    seq = _subsequence(label, word)
+    if seq is not None:
+        return _LABEL_SEQ, seq
+    if word in entry.text_folded:
+        return _TEXT_SUB, ()
+    return 0, ()
+
+
+def _word_start(text: str, word: str) -> int:
+    at = text.find(word)
+    while at > 0:
+        if not text[at - 1].isalnum():
+            return at
+        at = text.find(word, at + 1)
+    return -1
+
+
+def _subsequence(text: str, word: str) -> list[int] | None:
+    if len(word) < 2:
+        return None
+    out: list[int] = []
+    pos = 0
+    for ch in word:
+        pos = text.find(ch, pos)
+        if pos < 0:
+            return None
+        out.append(pos)
+        pos += 1
+    return out

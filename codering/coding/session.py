@@ -1,0 +1,415 @@
+"""Coding one transcript: the cursor, the suggestions on screen, and every decision (no Textual).
+
+The coding screen is a thin view over a :class:`CodingSession`. The session
+owns the cursor (a selection of one or more segments, optionally narrowed to
+part of them), computes which suggestions are still open for the selection,
+and writes every decision to the store *synchronously*: when a method such
+as :meth:`CodingSession.accept` returns, the decision is committed, so a
+killed terminal loses nothing that the screen showed as done.
+
+Decisions (in one place):
+
+- Interviewer segments are skipped by cursor moves unless
+  ``show_interviewer`` is on; they are always shown (dimmed).
+- A suggestion is "open" for a selection when its code is not applied to
+  any part of the selection (nor one of the code's descendants, since coding
+  a factor counts for its category) and it was not rejected for exactly
+  this span.
+- After an accept or reject leaves no open suggestion, the cursor moves on to
+  the next segment by itself, so accept-and-next is one key.
+- Accept-all and reject-all are one undoable action.
+- Until the suggester is ready, the suggestions stored by
+  ``codering suggest`` (if any) are shown instead.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from codering.errors import CoderingError
+from codering.suggest.base import LIKELY
+
+if TYPE_CHECKING:
+    from codering.codebook import Codebook
+    from codering.store import Coding, Memo, Project, SegmentRow
+    from codering.suggest.base import Suggester
+
+MAX_SHOWN = 9
+
+
+def default_coder() -> str:
+    """The coder's name: ``$CODERING_CODER``, else the login name."""
+    name = os.environ.get("CODERING_CODER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "coder"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A suggestion as shown for the current selection."""
+
+    code_id: str
+    score: float
+    reason: str
+    source: str
+    model_id: str | None
+    likely: bool = True  # False: an alternative the engine is unsure of (dimmed; "accept all" leaves it)
+
+
+class CodingSession:
+    """The state of coding one transcript; every write goes straight to the store."""
+
+    def __init__(self, project: "Project", transcript: int | str, suggester: "Suggester | None",
+                 coder: str, show_interviewer: bool = False) -> None:
+        self.project = project
+        self.tid = project.transcript_id(transcript)
+        self.name = project.transcript_name(self.tid)
+        self.suggester = suggester
+        self.coder = coder
+        self.show_interviewer = show_interviewer
+        self.attributes = project.attributes(self.tid)
+        self.content = project.content(self.tid)
+        self.turns = project.turns(self.tid)
+        self.segments: list[SegmentRow] = project.segments(self.tid)
+        self._starts = [s.start for s in self.segments]
+        self.first = 0
+        self.last = 0
+        self.narrow: tuple[int, int] | None = None
+        self._cache: dict[tuple[int, int], list[Shown]] = {}
+        self._cache_ready = False
+        self._stored: dict[tuple[int, int], list[Shown]] = {}
+        self.reload()
+        self._load_stored()
+        self.goto(self._restored_position())
+
+    # -- loading ------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read codings, decisions, memos and the codebook (after undo, redo, edits)."""
+        self.codebook: Codebook = self.project.codebook()
+        self._reload_codings()
+        self.rejected = {(d.start, d.end, d.code_id) for d in self.project.decisions()
+                         if d.transcript_id == self.tid and not d.accepted}
+        self.memos: list[Memo] = self.project.memos(self.tid)
+        self._cache.clear()
+
+    def _reload_codings(self) -> None:
+        self.codings: list[Coding] = self.project.codings(self.tid)
+        covered = [0] * len(self.segments)
+        for coding in self.codings:
+            for i in self._overlapping(coding.start, coding.end):
+                covered[i] += 1
+        self._covered = covered
+
+    def _load_stored(self) -> None:
+        stored: dict[tuple[int, int], list[Shown]] = {}
+        try:
+            rows = self.project.stored_suggestions(self.tid)
+        except CoderingError:
+            rows = []
+        for start, end, code_id, _rank, score, reason, model_id in rows:
+            if code_id in self.codebook:
+                stored.setdefault((start, end), []).append(
+                    Shown(code_id, score, reason, "stored", model_id, likely=score >= LIKELY))
+        self._stored = stored
+
+    def _restored_position(self) -> int:
+        saved = self.project.setting(f"tui.cursor.{self.tid}")
+        if saved is not None and saved.isdigit() and int(saved) < len(self.segments):
+            return int(saved)
+        return self._next_visitable(-1, 1) if self.segments else 0
+
+    def save_position(self) -> None:
+        if self.segments:
+            self.project.set_setting(f"tui.cursor.{self.tid}", str(self.first))
+
+    # -- the selection ------------------------------------------------------------------
+    @property
+    def span(self) -> tuple[int, int]:
+        if self.narrow is not None:
+            return self.narrow
+        if not self.segments:
+            return (0, 0)
+        return self.segments[self.first].start, self.segments[self.last].end
+
+    @property
+    def text(self) -> str:
+        start, end = self.span
+        return self.content[start:end]
+
+    @property
+    def current(self) -> "SegmentRow | None":
+        return self.segments[self.first] if self.segments else None
+
+    def visitable(self, index: int) -> bool:
+        return self.show_interviewer or self.segments[index].role != "interviewer"
+
+    def _next_visitable(self, index: int, step: int) -> int | None:
+        i = index + step
+        while 0 <= i < len(self.segments):
+            if self.visitable(i):
+                return i
+            i += step
+        return None
+
+    def goto(self, index: int | None) -> bool:
+        if index is None or not self.segments:
+            return False
+        index = max(0, min(index, len(self.segments) - 1))
+        self.first = self.last = index
+        self.narrow = None
+        return True
+
+    def move(self, step: int) -> bool:
+        """To the next (``step`` 1) or previous (-1) segment the cursor visits."""
+        return self.goto(self._next_visitable(self.last if step > 0 else self.first, step))
+
+    def move_turn(self, step: int) -> bool:
+        """To the first visited segment of the next or previous turn that has one."""
+        if not self.segments:
+            return False
+        turn = self.segments[self.first].turn
+        i = self.first
+        while 0 <= i < len(self.segments):
+            seg = self.segments[i]
+            if seg.turn != turn and self.visitable(i):
+                target = seg.turn
+                while i > 0 and self.segments[i - 1].turn == target:
+                    i -= 1
+                while not self.visitable(i):
+                    i += 1
+                return self.goto(i)
+            i += step
+        return False
+
+    def extend(self) -> bool:
+        """Add the next segment to the selection."""
+        nxt = self._next_visitable(self.last, 1)
+        if nxt is None:
+            return False
+        self.last = nxt
+        self.narrow = None
+        return True
+
+    def shrink(self) -> bool:
+        """Take the last segment off a selection of several."""
+        if self.narrow is not None:
+            self.narrow = None
+            return True
+        prev = self._next_visitable(self.last, -1)
+        if prev is None or prev < self.first:
+            return False
+        self.last = prev
+        return True
+
+    def narrow_to(self, start: int, end: int) -> bool:
+        """Narrow the selection to ``content[start:end]`` (inside it; whitespace trimmed)."""
+        lo, hi = self.span
+        start, end = max(lo, start), min(hi, end)
+        while start < end and self.content[start].isspace():
+            start += 1
+        while end > start and self.content[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            return False
+        self.narrow = (start, end) if (start, end) != (lo, hi) or self.narrow else None
+        return True
+
+    def index_at(self, offset: int) -> int | None:
+        """The segment that holds ``offset``, or the nearest one after it."""
+        if not self.segments:
+            return None
+        i = bisect_right(self._starts, offset) - 1
+        if i >= 0 and self.segments[i].end > offset:
+            return i
+        return min(i + 1, len(self.segments) - 1)
+
+    def _overlapping(self, start: int, end: int) -> range:
+        lo = max(0, bisect_left(self._starts, start) - 1)
+        while lo < len(self.segments) and self.segments[lo].end <= start:
+            lo += 1
+        hi = bisect_left(self._starts, end)
+        return range(lo, max(lo, hi))
+
+    # -- what the selection has ---------------------------------------------------------
+    def codings_here(self) -> list["Coding"]:
+        start, end = self.span
+        return [c for c in self.codings if c.start < end and c.end > start]
+
+    def memos_here(self) -> list["Memo"]:
+        start, end = self.span
+        return [m for m in self.memos if m.start is not None and m.end is not None
+                and m.start < end and m.end > start]
+
+    def coded(self, index: int) -> bool:
+        return self._covered[index] > 0
+
+    def progress(self) -> tuple[int, int]:
+        """(coded, total) respondent segments."""
+        total = coded = 0
+        for i, seg in enumerate(self.segments):
+            if seg.role != "interviewer":
+                total += 1
+                coded += self._covered[i] > 0
+        return coded, total
+
+    def suggestions(self) -> list[Shown]:
+        """The open suggestions for the selection, best first (at most nine)."""
+        return self._open_for(*self.span)
+
+    def _raw(self, start: int, end: int) -> list[Shown]:
+        ready = bool(self.suggester is not None and self.suggester.ready)
+        if ready != self._cache_ready:
+            self._cache.clear()
+            self._cache_ready = ready
+        found = self._cache.get((start, end))
+        if found is None:
+            if ready:
+                assert self.suggester is not None
+                model = self.suggester.model_id
+                found = [Shown(s.code_id, float(s.score), s.reason, s.source, model, getattr(s, "likely", True))
+                         for s in self.suggester.suggest(self.project, self.tid, start, end, k=MAX_SHOWN)
+                         if s.code_id in self.codebook]
+            else:
+                found = list(self._stored.get((start, end), []))
+            self._cache[(start, end)] = found
+        return found
+
+    def _open_for(self, start: int, end: int) -> list[Shown]:
+        raw = self._raw(start, end)
+        if not raw:
+            return []
+        applied: set[str] = set()
+        for coding in self.codings:
+            if coding.start < end and coding.end > start and coding.code_id in self.codebook:
+                applied |= self.codebook.counts_for(coding.code_id)
+        out = [s for s in raw if s.code_id not in applied and (start, end, s.code_id) not in self.rejected]
+        return out[:MAX_SHOWN]
+
+    # -- jumps ---------------------------------------------------------------------------
+    def next_uncoded(self) -> bool:
+        i = self._next_visitable(self.last, 1)
+        while i is not None:
+            if not self._covered[i]:
+                return self.goto(i)
+            i = self._next_visitable(i, 1)
+        return False
+
+    def next_suggested(self) -> bool:
+        i = self._next_visitable(self.last, 1)
+        while i is not None:
+            seg = self.segments[i]
+            if any(s.likely for s in self._open_for(seg.start, seg.end)):
+                return self.goto(i)
+            i = self._next_visitable(i, 1)
+        return False
+
+    # -- decisions (each one committed before the method returns) -------------------------
+    def accept(self, index: int) -> str | None:
+        return self._decide(index, accepted=True)
+
+    def reject(self, index: int) -> str | None:
+        return self._decide(index, accepted=False)
+
+    def _decide(self, index: int, accepted: bool) -> str | None:
+        """Record the decision on the ``index``-th suggestion shown; None if there is no such suggestion."""
+        shown = self.suggestions()
+        if not 0 <= index < len(shown):
+            return None
+        s = shown[index]
+        start, end = self.span
+        self.project.record_decision(self.tid, start, end, s.code_id, accepted, self.coder,
+                                     score=s.score, model_id=s.model_id)
+        if accepted:
+            return self._after_decision(f"✓ {self.label(s.code_id)}", accepted=True)
+        self.rejected.add((start, end, s.code_id))
+        return self._after_decision(f"✗ {self.label(s.code_id)}")
+
+    def decide_all(self, accepted: bool) -> str | None:
+        """Accept every likely suggestion shown (alternatives stay open), or reject everything shown."""
+        shown = self.suggestions()
+        if accepted:
+            shown = [s for s in shown if s.likely]
+        if not shown:
+            return None
+        start, end = self.span
+        verb = "accept" if accepted else "reject"
+        with self.project.action(f"{verb} {len(shown)} suggestions", self.coder):
+            for s in shown:
+                self.project.record_decision(self.tid, start, end, s.code_id, accepted, self.coder,
+                                             score=s.score, model_id=s.model_id)
+        if not accepted:
+            self.rejected.update((start, end, s.code_id) for s in shown)
+        mark = "✓" if accepted else "✗"
+        return self._after_decision(f"{mark} {', '.join(self.label(s.code_id) for s in shown)}", accepted=accepted)
+
+    def apply(self, code_id: str) -> str:
+        """Apply any code to the selection (as an accept if it was suggested)."""
+        for i, s in enumerate(self.suggestions()):
+            if s.code_id == code_id:
+                return self.accept(i) or ""
+        start, end = self.span
+        self.project.add_coding(self.tid, start, end, code_id, self.coder, origin="manual")
+        self._reload_codings()
+        self._observe()
+        return f"✓ {self.label(code_id)}"
+
+    def remove(self, coding_id: int) -> str:
+        """Remove a coding; the removal also tells the engine "not this code here" (a rejection), so
+        the code is not suggested again for this sentence or one nearly identical to it."""
+        found = next((c for c in self.codings if c.id == coding_id), None)
+        label = self.label(found.code_id) if found else str(coding_id)
+        with self.project.action(f"remove {label}", self.coder):
+            self.project.remove_coding(coding_id, self.coder)
+            if found is not None:
+                self.project.record_decision(self.tid, found.start, found.end, found.code_id, False, self.coder)
+                self.rejected.add((found.start, found.end, found.code_id))
+        self._reload_codings()
+        self._observe()
+        return f"− {self.label(found.code_id) if found else coding_id}"
+
+    def add_memo(self, text: str) -> str:
+        start, end = self.span
+        self.project.add_memo(text, self.coder, transcript=self.tid, start=start, end=end)
+        self.memos = self.project.memos(self.tid)
+        return "memo bewaard"
+
+    def undo(self) -> str | None:
+        return self._after_journal(self.project.undo())
+
+    def redo(self) -> str | None:
+        return self._after_journal(self.project.redo())
+
+    def _after_journal(self, done: str | None) -> str | None:
+        """After an undo or redo that did something (``done``: its description): show and learn the new state."""
+        if done is not None:
+            self.reload()
+            self._observe()
+        return done
+
+    def _after_decision(self, message: str, accepted: bool = False) -> str:
+        """Learn, then move on when the decision leaves nothing to decide here: after an accept, no
+        likely suggestion open (alternatives do not hold the cursor); after a reject, nothing open."""
+        self._reload_codings()
+        self._observe()
+        left = self.suggestions()
+        if not (any(s.likely for s in left) if accepted else left):
+            self.move(1)
+        return message
+
+    def _observe(self) -> None:
+        if self.suggester is not None and self.suggester.ready:
+            self.suggester.observe(self.project)
+            self._cache.clear()
+
+    # -- labels ---------------------------------------------------------------------------
+    def label(self, code_id: str) -> str:
+        code = self.codebook.codes.get(code_id)
+        return code.label if code else code_id

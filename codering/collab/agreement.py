@@ -1,0 +1,413 @@
+"""Inter-coder agreement: who applied which code to which unit, and how far coders agree.
+
+Unit of analysis (what a methods section reports):
+
+- A **unit** is one of the tool's segments (sentences, ``--unit segment``, also
+  called ``sentence``) or one speaker turn (``--unit turn``), of respondent
+  speech: interviewer turns are left out unless asked for.
+- Only transcripts that **every** compared coder has coded (at least one
+  coding) are compared; the others are listed as left out.
+- A coder **applied** code X to a unit when that coder's codings of X, or of
+  codes under X (coding a child counts for its parent), cover at least half of
+  the unit's characters.
+- Per code, each unit gives one yes/no value per coder. Percent agreement is
+  the share of agreeing coder pairs over all units (for two coders: the share
+  of units on which they agree); Cohen's kappa is computed for two coders;
+  Krippendorff's alpha (nominal) for two or more.
+- The **overall** row pools every (unit, code) pair of the rows shown into one
+  set of yes/no decisions and computes the same three figures over it.
+
+Undefined figures (a code every coder applied everywhere, so no variation) are
+NaN, an empty cell in tables. Nothing here imports pandas until a table is
+asked for. The statistics themselves are in :mod:`codering.collab.reliability`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from codering.errors import AgreementError
+from codering.collab.reliability import cohen_kappa, krippendorff_alpha, percent_agreement
+
+if TYPE_CHECKING:
+    from codering.codebook import Codebook
+    from codering.export.table import Table
+    from codering.store import Coding, Project
+
+UNITS = ("segment", "sentence", "turn")
+CONSENSUS = "consensus"
+RESOLVED_NONE = "Consensus: no code applies."
+
+
+# -- units and who applied what -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Unit:
+    key: str  # "123": segment 123; "t123": the turn that starts with segment 123
+    transcript: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class UnitMatrix:
+    """Per coder and unit: the codes applied (with parents: ``applied``; as coded: ``direct``)."""
+
+    coders: tuple[str, ...]
+    unit: str
+    units: list[Unit]
+    applied: dict[str, list[frozenset[str]]]
+    direct: dict[str, list[frozenset[str]]]
+    transcripts: list[str]
+    left_out: list[str]  # transcripts not coded by every coder
+
+
+def _units(project: "Project", name: str, unit: str, interviewer: bool) -> list[Unit]:
+    rows = [s for s in project.segments(name) if interviewer or s.role != "interviewer"]
+    if unit != "turn":
+        return [Unit(str(s.id), name, s.start, s.end, s.text) for s in rows]
+    turns: dict[int, list] = {}
+    for s in rows:
+        turns.setdefault(s.turn, []).append(s)
+    content = project.content(name)
+    return [Unit(f"t{ss[0].id}", name, ss[0].start, ss[-1].end, content[ss[0].start:ss[-1].end])
+            for ss in turns.values()]
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> int:
+    """Characters of start-end covered by the merged, sorted ``spans``."""
+    i = max(0, bisect_left(spans, (start, start)) - 1)
+    total = 0
+    while i < len(spans) and spans[i][0] < end:
+        total += max(0, min(end, spans[i][1]) - max(start, spans[i][0]))
+        i += 1
+    return total
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def applied_codes(book: "Codebook", codings: Iterable["Coding"], units: Sequence[Unit],
+                  rollup: bool = True) -> list[frozenset[str]]:
+    """Per unit, the codes these codings apply to it: their spans (of the code, and with ``rollup`` of
+    codes under it) cover at least half of the unit."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for c in codings:
+        for code in (book.counts_for(c.code_id) if rollup and c.code_id in book else {c.code_id}):
+            spans.setdefault(code, []).append((c.start, c.end))
+    merged = {code: _merge(s) for code, s in spans.items()}
+    return [frozenset(code for code, s in merged.items() if 2 * _covered(s, u.start, u.end) >= u.end - u.start)
+            for u in units]
+
+
+def coded_units(project: "Project", name: str, units: Sequence[Unit], coder: str,
+                rollup: bool = True) -> list[frozenset[str]]:
+    """Per unit, the codes ``coder`` applied to it."""
+    return applied_codes(project.codebook(), project.codings(name, coder=coder), units, rollup)
+
+
+def default_coders(project: "Project", consensus: str = CONSENSUS) -> list[str]:
+    return [c for c in project.coders() if c != consensus]
+
+
+def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
+                interviewer: bool = False) -> UnitMatrix:
+    """Units of the transcripts every coder coded, and what each coder applied to each."""
+    if unit not in UNITS:
+        raise AgreementError(f"unknown unit '{unit}' (one of {', '.join(UNITS)})")
+    known = project.coders()
+    coders = tuple(dict.fromkeys(coders or default_coders(project)))
+    missing = [c for c in coders if c not in known]
+    if missing:
+        raise AgreementError(f"no codings by {', '.join(missing)} in this project "
+                             f"(coders: {', '.join(known) or 'none'})")
+    if len(coders) < 2:
+        raise AgreementError(f"agreement needs at least two coders; this project has codings by "
+                             f"{', '.join(known) or 'nobody'}")
+    matrix = UnitMatrix(coders, unit, [], {c: [] for c in coders}, {c: [] for c in coders}, [], [])
+    book = project.codebook()
+    for info in project.transcripts():
+        by_coder: dict[str, list] = {c: [] for c in coders}
+        for coding in project.codings(info.id):
+            if coding.coder in by_coder:
+                by_coder[coding.coder].append(coding)
+        if not all(by_coder.values()):
+            if any(by_coder.values()):
+                matrix.left_out.append(info.name)
+            continue
+        units = _units(project, info.name, unit, interviewer)
+        matrix.transcripts.append(info.name)
+        matrix.units += units
+        for c in coders:
+            matrix.applied[c] += applied_codes(book, by_coder[c], units)
+            matrix.direct[c] += applied_codes(book, by_coder[c], units, rollup=False)
+    if not matrix.units:
+        raise AgreementError(f"no transcript has codings by all of {', '.join(coders)}; nothing to compare")
+    return matrix
+
+
+def row_codes(project: "Project", matrix: UnitMatrix, pattern: str | None = None) -> list[str]:
+    """The codes to report, in codebook order: matching ``pattern`` (a regex on the id) and applied
+    by some coder; without a pattern, the codes some coder applied as such (not only through a child)."""
+    used = set().union(*(s for c in matrix.coders for s in (matrix.applied if pattern else matrix.direct)[c]))
+    if pattern:
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise AgreementError(f"--codes '{pattern}' is not a valid regular expression ({exc})") from None
+        used = {c for c in used if regex.search(c)}
+    order = [c.id for _, c in project.codebook().walk()]
+    return [c for c in order if c in used] + sorted(used - set(order))
+
+
+# -- per code and overall --------------------------------------------------------------------------------
+
+LABELS = {
+    "nl": {
+        "segment": "segmenten (zinnen)", "turn": "beurten", "speakers": " van respondenten",
+        "unit_note": "Eenheid: {unit}{speakers} in {n} door alle codeurs gecodeerde interview(s) ({units} eenheden). "
+                     "Een codeur paste code X toe op een eenheid als zijn of haar coderingen van X (of van een "
+                     "subcode) minstens de helft ervan bedekken.",
+        "count_note": "Per codeur: eenheden waarop die codeur de code toepaste. Totaal: alle (eenheid, code)-paren "
+                      "samen.",
+        "kappa_note": "Cohens kappa geldt voor twee codeurs; zie Krippendorffs alfa.",
+        "left_out": "Niet vergeleken (niet door alle codeurs gecodeerd): {names}.",
+        "columns": ("Code", "Label", "Eenheden", "Allen", "Geen", "% overeenstemming", "Cohens κ",
+                    "Krippendorffs α"),
+        "overall": ("Totaal", "alle codes samen"), "title": "Intercodeursbetrouwbaarheid: {coders}",
+        "d_columns": ("Eenheid", "Interview", "Tekst", "Verschil", "Consensus"), "no_code": "(geen code)",
+        "d_title": "Meningsverschillen tussen {coders}",
+        "d_note": "{n} eenheden. Oplossen: codering resolve EENHEID CODE... (of --take CODEUR, of --none).",
+    },
+    "en": {
+        "segment": "segments (sentences)", "turn": "turns", "speakers": " of respondents",
+        "unit_note": "Unit: {unit}{speakers} in {n} interview(s) every coder coded ({units} units). A coder applied "
+                     "code X to a unit when their codings of X (or of a code under it) cover at least half of it.",
+        "count_note": "Per coder: units the coder applied the code to. Overall: all (unit, code) pairs pooled.",
+        "kappa_note": "Cohen's kappa is for two coders; see Krippendorff's alpha.",
+        "left_out": "Not compared (not coded by every coder): {names}.",
+        "columns": ("Code", "Label", "Units", "All", "None", "% agreement", "Cohen's κ", "Krippendorff's α"),
+        "overall": ("Overall", "all codes pooled"), "title": "Inter-coder agreement: {coders}",
+        "d_columns": ("Unit", "Interview", "Text", "Disputed", "Consensus"), "no_code": "(no code)",
+        "d_title": "Disagreements between {coders}",
+        "d_note": "{n} units. Resolve with: codering resolve UNIT CODE... (or --take CODER, or --none).",
+    },
+}
+
+
+def _words(language: str) -> dict:
+    return LABELS.get(language, LABELS["nl"])
+
+
+@dataclass
+class AgreementRow:
+    code: str
+    label: str
+    units: int
+    applied: dict[str, int]  # coder -> units the coder applied the code to
+    all_applied: int  # units every coder applied it to
+    none_applied: int  # units no coder applied it to
+    percent: float  # 0-100
+    kappa: float  # NaN with more than two coders
+    alpha: float
+
+
+@dataclass
+class AgreementReport:
+    coders: tuple[str, ...]
+    unit: str
+    units: int  # units compared (per code)
+    rows: list[AgreementRow]
+    overall: AgreementRow
+    transcripts: list[str]
+    left_out: list[str]
+    interviewer: bool = False
+    language: str = "nl"
+
+    def notes(self) -> list[str]:
+        w = _words(self.language)
+        unit = w["turn" if self.unit == "turn" else "segment"]
+        out = [w["unit_note"].format(unit=unit, speakers="" if self.interviewer else w["speakers"],
+                                     n=len(self.transcripts), units=self.units), w["count_note"]]
+        if len(self.coders) > 2:
+            out.append(w["kappa_note"])
+        if self.left_out:
+            out.append(w["left_out"].format(names=", ".join(self.left_out)))
+        return out
+
+    def frame(self):
+        """The table as a pandas DataFrame: one row per code, then the overall row."""
+        import pandas as pd
+
+        code, label, units, every, nobody, *figures = _words(self.language)["columns"]
+        records = [[r.code, r.label, r.units, *(r.applied[c] for c in self.coders), r.all_applied, r.none_applied,
+                    round(r.percent, 1), _round(r.kappa), _round(r.alpha)] for r in [*self.rows, self.overall]]
+        return pd.DataFrame(records, columns=[code, label, units, *self.coders, every, nobody, *figures])
+
+    def tables(self) -> list["Table"]:
+        from codering.export.table import Table
+
+        title = _words(self.language)["title"].format(coders=", ".join(self.coders))
+        return [Table("agreement", title, self.frame(), self.notes())]
+
+
+def _round(value: float) -> float:
+    return value if math.isnan(value) else round(value, 3)
+
+
+def _row(code: str, label: str, coders: Sequence[str], data: list[tuple[bool, ...]]) -> AgreementRow:
+    return AgreementRow(
+        code=code, label=label, units=len(data),
+        applied={c: sum(values[i] for values in data) for i, c in enumerate(coders)},
+        all_applied=sum(all(v) for v in data), none_applied=sum(not any(v) for v in data),
+        percent=100 * percent_agreement(data),
+        kappa=cohen_kappa([v[0] for v in data], [v[1] for v in data]) if len(coders) == 2 else math.nan,
+        alpha=krippendorff_alpha(data),
+    )
+
+
+def agreement(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
+              codes: str | None = None, interviewer: bool = False) -> AgreementReport:
+    """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall."""
+    matrix = unit_matrix(project, coders, unit, interviewer)
+    book = project.codebook()
+    rows: list[AgreementRow] = []
+    pooled: list[tuple[bool, ...]] = []
+    for code in row_codes(project, matrix, codes):
+        data = [tuple(code in matrix.applied[c][i] for c in matrix.coders) for i in range(len(matrix.units))]
+        pooled += data
+        rows.append(_row(code, book.path_label(code) if code in book else code, matrix.coders, data))
+    if not rows:
+        raise AgreementError(f"no code matches --codes '{codes}'" if codes else
+                             "the coders applied no codes to the units compared")
+    language = book.language if book.language in LABELS else "nl"
+    overall = _row(*_words(language)["overall"], matrix.coders, pooled)
+    return AgreementReport(matrix.coders, unit, len(matrix.units), rows, overall, matrix.transcripts,
+                           matrix.left_out, interviewer, language)
+
+
+# -- disagreements and their resolution --------------------------------------------------------------------
+
+@dataclass
+class Disagreement:
+    unit: Unit
+    codes: dict[str, tuple[str, ...]]  # coder -> the codes they applied to the unit, as coded
+    disputed: tuple[str, ...]  # codes (with parents) some but not all coders applied
+    resolution: tuple[str, ...] | None = None  # the consensus codes, () for "no code", None if open
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolution is not None
+
+
+def disagreements(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
+                  codes: str | None = None, consensus: str = CONSENSUS, interviewer: bool = False,
+                  include_resolved: bool = False) -> list[Disagreement]:
+    """Units where the coders differ on a reported code, in text order, with every coder's codes and
+    whether ``consensus`` has resolved it (codings on the unit, or a "no code" memo on its span)."""
+    matrix = unit_matrix(project, [c for c in (coders or default_coders(project, consensus)) if c != consensus],
+                         unit, interviewer)
+    reported = set(row_codes(project, matrix, codes))
+    has_consensus = consensus in project.coders()
+    agreed: dict[str, dict[str, frozenset[str]]] = {}
+    none_memos = {(m.transcript_id, m.start, m.end) for m in project.memos()
+                  if m.kind == "segment" and m.coder == consensus and m.text == RESOLVED_NONE}
+    out: list[Disagreement] = []
+    for i, u in enumerate(matrix.units):
+        sets = [matrix.applied[c][i] & reported for c in matrix.coders]
+        disputed = set().union(*sets) - frozenset.intersection(*sets)
+        if not disputed:
+            continue
+        if has_consensus and u.transcript not in agreed:
+            own = [x for x in matrix.units if x.transcript == u.transcript]
+            found = coded_units(project, u.transcript, own, consensus, rollup=False)
+            agreed[u.transcript] = {x.key: codes_ for x, codes_ in zip(own, found)}
+        settled = agreed.get(u.transcript, {}).get(u.key, frozenset())
+        marked = (project.transcript_id(u.transcript), u.start, u.end) in none_memos
+        resolution = tuple(sorted(settled)) if settled else () if marked else None
+        if resolution is not None and not include_resolved:
+            continue
+        out.append(Disagreement(u, {c: tuple(sorted(matrix.direct[c][i])) for c in matrix.coders},
+                                tuple(sorted(disputed)), resolution))
+    return out
+
+
+def disagreement_table(items: Sequence[Disagreement], coders: Sequence[str], language: str = "nl") -> "Table":
+    """The disagreement list as a table: unit id, interview, text, every coder's codes, what differs."""
+    import pandas as pd
+
+    from codering.export.table import Table
+
+    w = _words(language)
+    unit, interview, text, disputed, consensus = w["d_columns"]
+    rows = [[d.unit.key, d.unit.transcript, d.unit.text, *(", ".join(d.codes.get(c, ())) or "–" for c in coders),
+             ", ".join(d.disputed), "–" if d.resolution is None else ", ".join(d.resolution) or w["no_code"]]
+            for d in items]
+    frame = pd.DataFrame(rows, columns=[unit, interview, text, *coders, disputed, consensus])
+    return Table("disagreements", w["d_title"].format(coders=", ".join(coders)), frame,
+                 [w["d_note"].format(n=len(items))])
+
+
+def find_unit(project: "Project", key: str) -> Unit:
+    """The unit a key from the disagreement list names: '123' (segment) or 't123' (turn)."""
+    turn = key.startswith("t")
+    try:
+        segment_id = int(key[1:] if turn else key)
+    except ValueError:
+        raise AgreementError(f"'{key}' is not a unit id (a segment id such as 123, or t123 for a turn)") from None
+    for info in project.transcripts():
+        for s in project.segments(info.id):
+            if s.id == segment_id:
+                units = _units(project, info.name, "turn" if turn else "segment", interviewer=True)
+                found = [u for u in units if u.key == key]
+                if found:
+                    return found[0]
+                raise AgreementError(f"segment {segment_id} does not start a turn; use t<first segment id>")
+    raise AgreementError(f"no segment with id {segment_id} in this project")
+
+
+def resolve(project: "Project", key: str, codes: Iterable[str] = (), *, coder: str, as_coder: str = CONSENSUS,
+            take: str | None = None, none: bool = False) -> tuple[Unit, tuple[str, ...]]:
+    """Record the agreed codes of a unit as ``as_coder``'s codings (origin "consensus"), leaving every
+    coder's own codings as they are. ``take``: adopt that coder's codes; ``none``: agreed that no code
+    applies (a memo marks it). Resolving again replaces the earlier consensus codings of the unit."""
+    unit = find_unit(project, key)
+    chosen = list(dict.fromkeys(codes))
+    if take:
+        taken = coded_units(project, unit.transcript, [unit], take, rollup=False)[0]
+        if not taken:
+            raise AgreementError(f"{take} applied no code to unit {key}; use --none if no code applies")
+        chosen = sorted(dict.fromkeys([*chosen, *taken]))
+    if not chosen and not none:
+        raise AgreementError("name the agreed codes, or use --take CODER, or --none if no code applies")
+    if chosen and none:
+        raise AgreementError("--none cannot go with codes")
+    book = project.codebook()
+    for code in chosen:
+        if not book.get(code).codable:
+            raise AgreementError(f"'{code}' is a folder, not a code that can be applied")
+    with project.action(f"resolve unit {key} as {as_coder}", coder):
+        for c in project.codings(unit.transcript, coder=as_coder):
+            if (c.start, c.end) == (unit.start, unit.end) and c.origin == "consensus" and c.code_id not in chosen:
+                project.remove_coding(c.id, coder)
+        tid = project.transcript_id(unit.transcript)
+        for m in project.memos(unit.transcript):
+            if (m.coder, m.start, m.end, m.text) == (as_coder, unit.start, unit.end, RESOLVED_NONE):
+                project.remove_memo(m.id, coder)
+        for code in chosen:
+            project.add_coding(tid, unit.start, unit.end, code, as_coder, origin="consensus")
+        if none:
+            project.add_memo(RESOLVED_NONE, as_coder, transcript=tid, start=unit.start, end=unit.end)
+    return unit, tuple(chosen)

@@ -1,0 +1,82 @@
+"""Read one transcript file of any supported type: checks, decoding, conversion, then parsing.
+
+Other file types (.docx, .odt, .vtt, .srt, .md) are converted to canonical
+text by their reader module and then parsed like a .txt file, so all offsets
+index ``ParsedTranscript.content``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codering.errors import TranscriptError
+from codering.ingest import markdown, opendocument, subtitles, word
+from codering.ingest.decoding import decode_bytes
+from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, ParsedTranscript
+from codering.ingest.parse import parse
+
+_REFUSED_HINTS = {
+    ".doc": "save it as .docx (Word) first", ".rtf": "save it as .docx or plain text first",
+    ".pdf": "copy the text into a .txt or .docx file first", ".pages": "export it as .docx first",
+    ".xlsx": "a spreadsheet is not a transcript; attributes go in a .csv file",
+}
+
+
+def check_file(path: Path) -> int:
+    """Raise a TranscriptError unless ``path`` is an existing, supported, not too large file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise TranscriptError(path, "no such file") from None
+    except PermissionError:
+        raise TranscriptError(path, "cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise TranscriptError(path, "is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = f"'{suffix}'" if suffix else "(no extension)"
+        reason = f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        if suffix in _REFUSED_HINTS:
+            reason += f"; {_REFUSED_HINTS[suffix]}"
+        raise TranscriptError(path, reason)
+    if info.st_size > MAX_BYTES:
+        size_mb = -(-info.st_size * 10 // (1024 * 1024)) / 10  # rounded up to 0.1 MB
+        raise TranscriptError(path, f"the file is {size_mb:g} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB")
+    return info.st_size
+
+
+def read_transcript(path: Path) -> ParsedTranscript:
+    """Read, decode, convert, parse and segment one transcript file."""
+    path = Path(path)
+    check_file(path)
+    suffix = path.suffix.lower()
+    fmt = suffix.lstrip(".")
+    speakers: frozenset[str] | None = None
+    only_speakers = False
+    if suffix in (".docx", ".odt"):
+        text, notices = word.read_docx(path) if suffix == ".docx" else opendocument.read_odt(path)
+        encoding = "utf-8"
+        if not text.strip():
+            raise TranscriptError(path, "the document has no text")
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
+        text, encoding, notices = decode_bytes(data, path)
+        if suffix in (".txt", ".md"):
+            sniffed = subtitles.sniff_subtitles(text)
+            if sniffed:
+                notices.append(f"the {suffix} file holds {sniffed.upper()} subtitles; read as subtitles")
+                fmt = sniffed
+        if fmt in ("vtt", "srt"):
+            text, more, names = subtitles.convert_subtitles(text, fmt, path)
+            notices += more
+            speakers, only_speakers = frozenset(names), True
+        elif fmt == "md":
+            text, more = markdown.convert_markdown(text)
+            notices += more
+    return parse(text, path.stem, fmt, encoding, notices, where=path, speakers=speakers,
+                  only_speakers=only_speakers)

@@ -1,0 +1,40 @@
+"""What a transcript becomes: turns, sentence segments and the parsed transcript; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".odt", ".vtt", ".srt")
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Turn:
+    index: int  # 0-based turn number within the transcript
+    start: int  # offset of the paragraph's first (non-whitespace) character in content
+    end: int  # offset just past the paragraph's last non-whitespace character
+    body_start: int  # offset where the spoken text starts (after timestamp + label + spaces)
+    speaker: str  # the label as written ("I", "R1", "Marleen"), "" when there is none
+    role: str  # "interviewer" | "respondent" | "other" | "none" (no label)
+    timestamp: str | None  # "hh:mm:ss" or None
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int  # content[start:end] is the sentence, without surrounding whitespace
+    end: int
+    turn: int  # Turn.index
+    index: int  # 0-based segment number within the transcript
+
+
+@dataclass
+class ParsedTranscript:
+    name: str
+    content: str
+    attributes: dict[str, str]
+    turns: list[Turn]
+    segments: list[Segment]
+    source_format: str
+    encoding: str
+    notices: list[str] = field(default_factory=list)
+    content_hash: str = ""

@@ -1,0 +1,177 @@
+"""Import files into a project: transcripts, case attributes (CSV) and codings (JSONL).
+
+Importing is two-phase so that bad input writes nothing: ``plan_import`` reads
+and checks every file, ``ImportPlan.apply`` writes. Each transcript is written
+in its own transaction, so an import killed half-way leaves every transcript
+either fully imported or absent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from codering.errors import CoderingError, ImportProblems, TranscriptError
+from codering.ingest.attributes import read_attributes_csv
+from codering.ingest.files import read_transcript
+from codering.ingest.model import SUPPORTED_SUFFIXES
+
+if TYPE_CHECKING:
+    from codering.store import ImportReport, Project
+
+Progress = Callable[[str], None]
+
+CODINGS_SUFFIXES = (".jsonl",)
+ATTRIBUTE_SUFFIXES = (".csv",)
+
+
+@dataclass(frozen=True)
+class CodingRecord:
+    source: str  # "file:line" for messages
+    transcript: str
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    text: str | None
+    coder: str | None
+
+
+@dataclass
+class ImportPlan:
+    transcripts: list = field(default_factory=list)  # [(path, ParsedTranscript)]
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    codings: list[CodingRecord] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.transcripts or self.attributes or self.codings)
+
+    def check(self, project: Project) -> None:
+        """Check attributes and codings against the project and this plan; raise if any problem."""
+        known = {t.name: t for t in project.transcripts()}
+        contents = {parsed.name: parsed.content for _, parsed in self.transcripts}
+        names = set(known) | set(contents)
+        codebook = project.codebook()
+        problems: list[str] = []
+        for name in self.attributes:
+            if name not in names:
+                problems.append(f"attributes for '{name}': no such transcript in the project or this import")
+        for rec in self.codings:
+            if rec.transcript not in names:
+                problems.append(f"{rec.source}: transcript '{rec.transcript}' is not in the project or this import")
+                continue
+            content = contents.get(rec.transcript)
+            if content is None:
+                content = project.content(rec.transcript)
+            if not (0 <= rec.start < rec.end <= len(content)):
+                problems.append(f"{rec.source}: span {rec.start}-{rec.end} lies outside '{rec.transcript}' (0-{len(content)})")
+                continue
+            if rec.text is not None and content[rec.start:rec.end] != rec.text:
+                problems.append(f"{rec.source}: text does not match the transcript at {rec.start}-{rec.end}")
+            for code in rec.codes:
+                if code not in codebook:
+                    problems.append(f"{rec.source}: unknown code '{code}' (not in codebook '{codebook.id}')")
+                elif not codebook.codes[code].codable:
+                    problems.append(f"{rec.source}: '{code}' is a folder, not a code that can be applied")
+        if problems:
+            raise ImportProblems(problems)
+
+    def apply(self, project: Project, coder: str, progress: Progress | None = None) -> list[ImportReport]:
+        self.check(project)
+        reports = []
+        for path, parsed in self.transcripts:
+            if progress:
+                progress(parsed.name)
+            reports.append(project.import_transcript(parsed, source_path=str(path)))
+        for name, attrs in self.attributes.items():
+            project.set_attributes(name, attrs)
+        if self.codings:
+            with project.action(f"import {len(self.codings)} codings", coder):
+                for rec in self.codings:
+                    for code in rec.codes:
+                        project.add_coding(rec.transcript, rec.start, rec.end, code, rec.coder or coder, origin="import")
+        return reports
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders (not recursively) into the files codering can import."""
+    importable = SUPPORTED_SUFFIXES + CODINGS_SUFFIXES + ATTRIBUTE_SUFFIXES
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.is_file() and not child.name.startswith((".", "README")) and child.suffix.lower() in importable:
+                    out.append(child)
+        else:
+            out.append(path)
+    return out
+
+
+def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -> ImportPlan:
+    """Read and check every file; raise ImportProblems (one line per bad file) if any fails."""
+    plan = ImportPlan()
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in collect_files(paths):
+        if progress:
+            progress(path.name)
+        suffix = path.suffix.lower()
+        try:
+            if suffix in CODINGS_SUFFIXES:
+                plan.codings.extend(read_codings_jsonl(path))
+            elif suffix in ATTRIBUTE_SUFFIXES:
+                for name, attrs in read_attributes_csv(path).items():
+                    plan.attributes.setdefault(name, {}).update(attrs)
+            else:
+                parsed = read_transcript(path)
+                if parsed.name in seen:
+                    problems.append(f"{path}: a transcript named '{parsed.name}' is already in this import ({seen[parsed.name]})")
+                    continue
+                seen[parsed.name] = path
+                plan.transcripts.append((path, parsed))
+        except CoderingError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ImportProblems(problems)
+    return plan
+
+
+def read_codings_jsonl(path: Path) -> list[CodingRecord]:
+    """Codings in the gold format: ``{"transcript", "start", "end", "codes", ["text"], ["coder"]}``."""
+    if not path.exists():
+        raise TranscriptError(path, "no such file")
+    records: list[CodingRecord] = []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise TranscriptError(path, "codings file is not UTF-8 text") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(where, f"invalid JSON ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise TranscriptError(where, "each line must be a JSON object")
+        missing = [k for k in ("transcript", "start", "end", "codes") if k not in obj]
+        if missing:
+            raise TranscriptError(where, f"missing {', '.join(missing)}")
+        codes = obj["codes"]
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise TranscriptError(where, "'codes' must be a list of code ids")
+        if not isinstance(obj["start"], int) or not isinstance(obj["end"], int):
+            raise TranscriptError(where, "'start' and 'end' must be whole numbers")
+        name = Path(str(obj["transcript"])).name
+        name = name[:-4] if name.endswith(".txt") else name
+        records.append(CodingRecord(where, name, obj["start"], obj["end"], tuple(codes),
+                                    obj.get("text"), obj.get("coder")))
+    if not records:
+        raise TranscriptError(path, "no codings in the file")
+    return records

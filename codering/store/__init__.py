@@ -1,0 +1,32 @@
+"""The project store: one SQLite file per project; the only package that speaks SQL.
+
+Every user action is one transaction (``BEGIN IMMEDIATE`` so two processes
+queue instead of corrupting each other). :class:`Project` is the one object
+the rest of codering uses; it is put together from one part per responsibility::
+
+    project.py      Project: create, open, close, settings, stats (the facade)
+    connection.py   the SQLite connection, file checks, transactions
+    migrations.py   the schema as named, ordered migrations
+    journal.py      journaled actions, undo, redo, history
+    codes.py        the project's codebook
+    transcripts.py  transcripts, turns, segments, attributes; re-import
+    reanchor.py     moving spans to the same words in a changed text (pure)
+    codings.py      codings and suggestion decisions
+    memos.py        memos
+    learning.py     what the suggestion engine learns from, and what changed
+    caches.py       stored suggestions and sentence embeddings
+    vectors.py      the per-user cache of codebook-text vectors (outside any project)
+    rows.py         the dataclasses handed to callers
+"""
+
+from codering.store.codings import ORIGINS
+from codering.store.connection import SQLITE_MAGIC
+from codering.store.journal import table_touched
+from codering.store.memos import MEMO_KINDS
+from codering.store.project import Project
+from codering.store.rows import Coding, Decision, ImportReport, Memo, SegmentRow, TranscriptInfo, now, text_hash
+
+__all__ = [
+    "MEMO_KINDS", "ORIGINS", "SQLITE_MAGIC", "Coding", "Decision", "ImportReport", "Memo", "Project", "SegmentRow",
+    "TranscriptInfo", "now", "table_touched", "text_hash",
+]

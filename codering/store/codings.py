@@ -1,0 +1,95 @@
+"""Codings and suggestion decisions: the researcher's work, every change journaled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codering.errors import StoreError
+from codering.store.journal import Journaled
+from codering.store.rows import Coding, Decision, now
+
+ORIGINS = ("manual", "suggestion", "import", "consensus")
+
+
+class CodingTables(Journaled):
+    """The ``codings`` and ``decisions`` tables (a part of :class:`codering.store.Project`)."""
+
+    def add_coding(self, transcript: str | int, start: int, end: int, code_id: str, coder: str,
+                   origin: str = "manual") -> int:
+        """Apply a code to ``content[start:end]``; return the coding id (existing one if identical)."""
+        tid = self.transcript_id(transcript)
+        content = self.content(tid)
+        code = self.codebook().get(code_id)
+        if origin not in ORIGINS:
+            raise StoreError(f"unknown coding origin '{origin}' (one of {', '.join(ORIGINS)})")
+        if not (0 <= start < end <= len(content)):
+            raise StoreError(
+                f"span {start}-{end} is outside transcript '{self.transcript_name(tid)}' (0-{len(content)})"
+            )
+        if not code.codable:
+            raise StoreError(f"'{code.label}' ({code.id}) is a folder, not a code that can be applied")
+        existing = self._conn.execute(
+            "SELECT id FROM codings WHERE transcript_id = ? AND start = ? AND end = ? AND code_id = ? AND coder = ?",
+            (tid, start, end, code_id, coder),
+        ).fetchone()
+        if existing:
+            return existing[0]
+        with self.action(f"code {code_id} on {self.transcript_name(tid)} {start}-{end}", coder):
+            return self._insert("codings", {
+                "transcript_id": tid, "start": start, "end": end, "code_id": code_id, "coder": coder,
+                "origin": origin, "text": content[start:end], "detached": 0, "created": now(),
+            })
+
+    def remove_coding(self, coding_id: int, coder: str | None = None) -> None:
+        with self.action(f"remove coding {coding_id}", coder):
+            if not self._delete("codings", coding_id):
+                raise StoreError(f"no coding with id {coding_id}")
+
+    def codings(self, transcript: str | int | None = None, coder: str | None = None,
+                code_id: str | None = None, include_detached: bool = False) -> list[Coding]:
+        sql = "SELECT id, transcript_id, start, end, code_id, coder, origin, text, detached, created FROM codings WHERE 1=1"
+        args: list[Any] = []
+        if transcript is not None:
+            sql += " AND transcript_id = ?"
+            args.append(self.transcript_id(transcript))
+        if coder is not None:
+            sql += " AND coder = ?"
+            args.append(coder)
+        if code_id is not None:
+            sql += " AND code_id = ?"
+            args.append(code_id)
+        if not include_detached:
+            sql += " AND detached = 0"
+        sql += " ORDER BY transcript_id, start, end, id"
+        return [Coding(*r[:8], bool(r[8]), r[9]) for r in self._conn.execute(sql, args)]
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+
+    # -- suggestion decisions ------------------------------------------------------------
+    def record_decision(self, transcript: str | int, start: int, end: int, code_id: str, accepted: bool,
+                        coder: str, score: float | None = None, model_id: str | None = None,
+                        apply: bool = True) -> int:
+        """Accept or reject a suggestion; an accept also applies the code (one action)."""
+        tid = self.transcript_id(transcript)
+        content = self.content(tid)
+        self.codebook().get(code_id)
+        verb = "accept" if accepted else "reject"
+        with self.action(f"{verb} suggestion {code_id}", coder):
+            decision = self._insert("decisions", {
+                "transcript_id": tid, "start": start, "end": end, "text": content[start:end],
+                "code_id": code_id, "score": score, "accepted": int(accepted), "model_id": model_id,
+                "coder": coder, "created": now(),
+            })
+            if accepted and apply:
+                self.add_coding(tid, start, end, code_id, coder, origin="suggestion")
+        return decision
+
+    def decisions(self, coder: str | None = None) -> list[Decision]:
+        sql = ("SELECT id, transcript_id, start, end, text, code_id, score, accepted, model_id, coder, created"
+               " FROM decisions")
+        args: tuple = ()
+        if coder is not None:
+            sql += " WHERE coder = ?"
+            args = (coder,)
+        return [Decision(*r[:7], bool(r[7]), *r[8:]) for r in self._conn.execute(sql + " ORDER BY id", args)]

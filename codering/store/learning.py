@@ -1,0 +1,80 @@
+"""What the suggestion engine learns from: codings and decisions as bare events, and what changed since."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Iterable
+
+from codering.store.connection import Connected
+
+
+class LearningQueries(Connected):
+    """Read-only queries for the engine (a part of :class:`codering.store.Project`)."""
+
+    _tracking: int | None = None  # learning_changes(): this connection's tracker, once set up
+
+    def learning_events(self, transcripts: Iterable[int] | None = None) -> dict[int, list[tuple[str, int, int, str]]]:
+        """Codings (not detached) and decisions of every coder as ``(kind, start, end, code_id)``
+        per transcript id; kind ``"c"`` a coding, ``"a"``/``"r"`` an accepted/rejected decision.
+
+        Only what the engine learns from (no texts, no row objects), for all
+        transcripts or only for the given transcript ids.
+        """
+        where, args = "", ()
+        if transcripts is not None:
+            ids = sorted({int(t) for t in transcripts})
+            if not ids:
+                return {}
+            where, args = f" AND transcript_id IN ({', '.join('?' for _ in ids)})", tuple(ids)
+        sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{where}"
+               f" UNION ALL SELECT transcript_id, CASE WHEN accepted THEN 'a' ELSE 'r' END, start, end, code_id"
+               f" FROM decisions WHERE 1=1{where}")
+        out: dict[int, list[tuple[str, int, int, str]]] = {}
+        for tid, *event in self._conn.execute(sql, args + args):
+            out.setdefault(tid, []).append(tuple(event))
+        return out
+
+    def learning_changes(self, since: tuple | None) -> tuple[tuple | None, set[int] | None]:
+        """Which transcripts' codings or decisions changed after ``since``, a token from an earlier call.
+
+        Returns ``(token, transcript ids)``; the ids are ``None`` when that is
+        not known (the first call, ``since`` is ``None`` or from another
+        ``Project``, another process wrote to the project, or a transaction is
+        open), so the caller reads everything again. Changes made through this
+        connection - actions, undo, redo, re-anchoring, removed transcripts -
+        are counted by temporary triggers (they live only as long as the
+        connection and are not part of the project file); another process's
+        commits show in ``data_version``.
+        """
+        conn = self._conn
+        if self._tracking is None:
+            for statement in _CHANGE_TRIGGERS:
+                conn.execute(statement)
+            self._tracking = next(_trackers)
+        if conn.in_transaction:  # changes may still be rolled back
+            return None, None
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM temp.learning_changes").fetchone()[0]
+        token = (self._tracking, version, seq)
+        if since is None or since[:2] != token[:2] or since[2] > seq:
+            return token, None
+        changed = {r[0] for r in conn.execute("SELECT transcript_id FROM temp.learning_changes WHERE seq > ?",
+                                              (since[2],))}
+        return token, changed
+
+
+def _change_triggers() -> list[str]:
+    """Temporary (per-connection) triggers that note which transcripts' learning data changed."""
+    out = ["CREATE TEMP TABLE IF NOT EXISTS learning_changes (transcript_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)"]
+    note = ("INSERT OR REPLACE INTO learning_changes (transcript_id, seq) VALUES "  # temp is searched first
+            "({row}.transcript_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM learning_changes))")
+    for table in ("codings", "decisions"):
+        for event, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
+            body = "; ".join(note.format(row=row) for row in rows)
+            out.append(f"CREATE TEMP TRIGGER IF NOT EXISTS learning_{table}_{event.lower()} "
+                       f"AFTER {event} ON main.{table} BEGIN {body}; END")
+    return out
+
+
+_CHANGE_TRIGGERS = _change_triggers()
+_trackers = itertools.count(1)  # tells the change tokens of different Project objects apart

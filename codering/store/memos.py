@@ -1,0 +1,53 @@
+"""Memos on the project, a transcript, a passage or a code."""
+
+from __future__ import annotations
+
+from codering.errors import StoreError
+from codering.store.journal import Journaled
+from codering.store.rows import Memo, now
+
+MEMO_KINDS = ("project", "transcript", "segment", "code")
+
+
+class MemoTable(Journaled):
+    """The ``memos`` table (a part of :class:`codering.store.Project`)."""
+
+    def add_memo(self, text: str, coder: str, *, transcript: str | int | None = None,
+                 start: int | None = None, end: int | None = None, code_id: str | None = None) -> int:
+        if not text.strip():
+            raise StoreError("a memo needs some text")
+        tid = self.transcript_id(transcript) if transcript is not None else None
+        if code_id is not None:
+            self.codebook().get(code_id)
+            kind = "code"
+        elif tid is not None and start is not None:
+            if end is None or not (0 <= start < end <= len(self.content(tid))):
+                raise StoreError(f"memo span {start}-{end} is outside the transcript")
+            kind = "segment"
+        elif tid is not None:
+            kind = "transcript"
+        else:
+            kind = "project"
+        with self.action(f"add {kind} memo", coder):
+            return self._insert("memos", {
+                "kind": kind, "transcript_id": tid, "start": start if kind == "segment" else None,
+                "end": end if kind == "segment" else None, "code_id": code_id, "text": text.strip(),
+                "coder": coder, "created": now(),
+            })
+
+    def edit_memo(self, memo_id: int, text: str, coder: str | None = None) -> None:
+        with self.action(f"edit memo {memo_id}", coder):
+            self._update("memos", memo_id, {"text": text.strip(), "updated": now()})
+
+    def remove_memo(self, memo_id: int, coder: str | None = None) -> None:
+        with self.action(f"remove memo {memo_id}", coder):
+            if not self._delete("memos", memo_id):
+                raise StoreError(f"no memo with id {memo_id}")
+
+    def memos(self, transcript: str | int | None = None) -> list[Memo]:
+        sql = "SELECT id, kind, transcript_id, start, end, code_id, text, coder, created FROM memos"
+        args: tuple = ()
+        if transcript is not None:
+            sql += " WHERE transcript_id = ?"
+            args = (self.transcript_id(transcript),)
+        return [Memo(*r) for r in self._conn.execute(sql + " ORDER BY id", args)]

@@ -1,0 +1,112 @@
+"""``Project``: one open project file, the facade the rest of codering talks to.
+
+It holds no logic of its own beyond opening, closing, settings and the
+overview figures: each group of methods lives in the part that owns its
+tables (see :mod:`codering.store`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+from codering.codebook import Codebook
+from codering.errors import StoreError
+from codering.store.caches import Caches
+from codering.store.codes import CodebookTables
+from codering.store.codings import CodingTables
+from codering.store.connection import check_project_file, connect, migrate, store_error
+from codering.store.learning import LearningQueries
+from codering.store.memos import MemoTable
+from codering.store.rows import now
+from codering.store.transcripts import TranscriptTables
+
+
+class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, LearningQueries, Caches):
+    """An open project file. Use ``Project.create`` or ``Project.open``."""
+
+    @classmethod
+    def create(cls, path: str | Path, codebook: Codebook) -> "Project":
+        path = Path(path)
+        if path.exists():
+            raise StoreError(f"{path}: already exists; open it with -p {path} or choose another name")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.creating")
+        tmp.unlink(missing_ok=True)
+        conn = connect(tmp)
+        try:
+            migrate(conn, tmp)
+            project = cls(tmp, conn)
+            project._write_codebook(codebook)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.close()
+            tmp.rename(path)  # a half-created project is never left under the real name
+        except BaseException:
+            conn.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Project":
+        path = Path(path)
+        check_project_file(path)
+        conn = connect(path)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            migrate(conn, path)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise store_error(path, exc) from None
+        return cls(path, conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def project_id(self) -> str:
+        """A UUID made when the project was created: the base of stable exchange GUIDs."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'project.id'").fetchone()
+        return row[0] if row else str(uuid.uuid5(uuid.NAMESPACE_URL, str(self.path.resolve())))
+
+    # -- settings ------------------------------------------------------------------------
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (f"setting.{key}",)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"setting.{key}", value))
+
+    # -- overview ----------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        q = lambda sql: self._conn.execute(sql).fetchone()[0]  # noqa: E731
+        per_code = dict(self._conn.execute(
+            "SELECT code_id, COUNT(*) FROM codings WHERE detached = 0 GROUP BY code_id"
+        ).fetchall())
+        return {
+            "transcripts": q("SELECT COUNT(*) FROM transcripts"),
+            "segments": q("SELECT COUNT(*) FROM segments"),
+            "codings": q("SELECT COUNT(*) FROM codings WHERE detached = 0"),
+            "detached_codings": q("SELECT COUNT(*) FROM codings WHERE detached = 1"),
+            "decisions": q("SELECT COUNT(*) FROM decisions"),
+            "accepted": q("SELECT COUNT(*) FROM decisions WHERE accepted = 1"),
+            "memos": q("SELECT COUNT(*) FROM memos"),
+            "coders": self.coders(),
+            "codes": len(self.codebook()),
+            "per_code": per_code,
+            "schema_version": q("PRAGMA user_version"),
+        }
+
+    def integrity_ok(self) -> bool:
+        return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,114 @@
+"""The rows the store hands to callers: plain frozen dataclasses, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from hashlib import sha256
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def text_hash(text: str) -> str:
+    return sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TranscriptInfo:
+    id: int
+    name: str
+    attributes: dict[str, str]
+    segments: int
+    respondent_segments: int
+    coded_segments: int
+    codings: int
+    source_format: str
+    content_hash: str
+    imported_at: str
+
+    @property
+    def coded_share(self) -> float:
+        return self.coded_segments / self.respondent_segments if self.respondent_segments else 0.0
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    id: int
+    transcript_id: int
+    index: int
+    turn: int
+    start: int
+    end: int
+    role: str
+    speaker: str
+    timestamp: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Coding:
+    id: int
+    transcript_id: int
+    start: int
+    end: int
+    code_id: str
+    coder: str
+    origin: str
+    text: str
+    detached: bool
+    created: str
+
+
+@dataclass(frozen=True)
+class Memo:
+    id: int
+    kind: str
+    transcript_id: int | None
+    start: int | None
+    end: int | None
+    code_id: str | None
+    text: str
+    coder: str
+    created: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    transcript_id: int
+    start: int
+    end: int
+    text: str
+    code_id: str
+    score: float | None
+    accepted: bool
+    model_id: str | None
+    coder: str
+    created: str
+
+
+@dataclass
+class ImportReport:
+    name: str
+    status: str  # "added" | "unchanged" | "updated"
+    segments: int = 0
+    codings_moved: int = 0
+    codings_detached: int = 0
+    codings_kept: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.status == "unchanged":
+            return f"{self.name}: unchanged, nothing to do"
+        if self.status == "added":
+            return f"{self.name}: imported, {self.segments} segments"
+        parts = [f"{self.name}: updated to the new text, {self.segments} segments"]
+        parts.append(f"{self.codings_kept} codings unchanged, {self.codings_moved} moved to the same words in the new text")
+        if self.codings_detached:
+            parts.append(
+                f"{self.codings_detached} could not be found in the new text and are kept as detached codings "
+                "(listed by `codering stats`, excluded from exports)"
+            )
+        return "; ".join(parts)

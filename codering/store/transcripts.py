@@ -1,0 +1,199 @@
+"""Transcripts, their turns, segments and case attributes; re-importing a changed text keeps its codings."""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING
+
+from codering.errors import StoreError
+from codering.store.journal import Journaled
+from codering.store.reanchor import reanchor
+from codering.store.rows import ImportReport, SegmentRow, TranscriptInfo, now, text_hash
+
+if TYPE_CHECKING:
+    from codering.ingest.model import ParsedTranscript
+
+
+class TranscriptTables(Journaled):
+    """Transcripts and what hangs on them (a part of :class:`codering.store.Project`)."""
+
+    def import_transcript(self, parsed: "ParsedTranscript", source_path: str | None = None) -> ImportReport:
+        """Add a transcript, or bring a changed one up to date keeping its codings."""
+        row = self._conn.execute(
+            "SELECT id, content, content_hash FROM transcripts WHERE name = ?", (parsed.name,)
+        ).fetchone()
+        report = ImportReport(parsed.name, "added", len(parsed.segments), notices=list(parsed.notices))
+        if row is not None and row[2] == parsed.content_hash:
+            report.status = "unchanged"
+            return report
+        with self.transaction() as conn:
+            if row is None:
+                position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM transcripts").fetchone()[0]
+                cur = conn.execute(
+                    "INSERT INTO transcripts (name, content, content_hash, source_path, source_format, encoding,"
+                    " imported_at, position) VALUES (?,?,?,?,?,?,?,?)",
+                    (parsed.name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
+                     parsed.encoding, now(), position),
+                )
+                transcript_id = cur.lastrowid
+            else:
+                transcript_id, old_content = row[0], row[1]
+                report.status = "updated"
+                conn.execute(
+                    "UPDATE transcripts SET content = ?, content_hash = ?, source_path = ?, source_format = ?,"
+                    " encoding = ?, imported_at = ? WHERE id = ?",
+                    (parsed.content, parsed.content_hash, source_path, parsed.source_format, parsed.encoding,
+                     now(), transcript_id),
+                )
+                self._reanchor(transcript_id, old_content, parsed.content, report)
+                conn.execute("DELETE FROM segments WHERE transcript_id = ?", (transcript_id,))
+                conn.execute("DELETE FROM suggestions WHERE transcript_id = ?", (transcript_id,))
+                conn.execute("DELETE FROM turns WHERE transcript_id = ?", (transcript_id,))
+            conn.executemany(
+                "INSERT INTO turns (transcript_id, idx, start, end, body_start, speaker, role, timestamp)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [(transcript_id, t.index, t.start, t.end, t.body_start, t.speaker, t.role, t.timestamp)
+                 for t in parsed.turns],
+            )
+            roles = {t.index: t.role for t in parsed.turns}
+            conn.executemany(
+                "INSERT INTO segments (transcript_id, idx, turn, start, end, role, text_hash) VALUES (?,?,?,?,?,?,?)",
+                [(transcript_id, s.index, s.turn, s.start, s.end, roles.get(s.turn, "none"),
+                  text_hash(parsed.content[s.start:s.end])) for s in parsed.segments],
+            )
+            self._set_attributes(transcript_id, parsed.attributes, replace=True)
+        return report
+
+    def _reanchor(self, transcript_id: int, old: str, new: str, report: ImportReport) -> None:
+        """Move codings, memos and decisions to the same words in a changed text; detach codings whose words are gone."""
+        for table in ("codings", "memos", "decisions"):
+            spans = self._conn.execute(
+                f"SELECT id, start, end FROM {table} WHERE transcript_id = ? AND start IS NOT NULL", (transcript_id,)
+            ).fetchall()
+            for key, start, moved in reanchor(old, new, spans):
+                if table != "codings":
+                    if moved is not None:
+                        self._conn.execute(f"UPDATE {table} SET start = ?, end = ? WHERE id = ?", (*moved, key))
+                elif moved is None:
+                    self._conn.execute("UPDATE codings SET detached = 1 WHERE id = ?", (key,))
+                    report.codings_detached += 1
+                else:
+                    self._conn.execute("UPDATE codings SET start = ?, end = ?, detached = 0 WHERE id = ?", (*moved, key))
+                    if moved[0] == start:
+                        report.codings_kept += 1
+                    else:
+                        report.codings_moved += 1
+
+    def set_attributes(self, name: str, attributes: dict[str, str], replace: bool = False) -> None:
+        with self.transaction():
+            self._set_attributes(self.transcript_id(name), attributes, replace)
+
+    def _set_attributes(self, transcript_id: int, attributes: dict[str, str], replace: bool) -> None:
+        if replace:
+            self._conn.execute("DELETE FROM attributes WHERE transcript_id = ?", (transcript_id,))
+        start = self._conn.execute(
+            "SELECT COALESCE(MAX(position), 0) FROM attributes WHERE transcript_id = ?", (transcript_id,)
+        ).fetchone()[0]
+        for offset, (key, value) in enumerate(attributes.items(), start=1):
+            self._conn.execute(
+                "INSERT INTO attributes (transcript_id, name, value, position) VALUES (?,?,?,?)"
+                " ON CONFLICT (transcript_id, name) DO UPDATE SET value = excluded.value",
+                (transcript_id, key, str(value), start + offset),
+            )
+
+    def remove_transcript(self, name: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM transcripts WHERE id = ?", (self.transcript_id(name),))
+
+    def transcript_id(self, name: str | int) -> int:
+        if isinstance(name, int):
+            return name
+        row = self._conn.execute("SELECT id FROM transcripts WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            known = [r[0] for r in self._conn.execute("SELECT name FROM transcripts ORDER BY position LIMIT 5")]
+            hint = f" (known: {', '.join(known)}{', ...' if len(known) == 5 else ''})" if known else ""
+            raise StoreError(f"no transcript named '{name}' in this project{hint}")
+        return row[0]
+
+    def transcript_name(self, transcript_id: int) -> str:
+        row = self._conn.execute("SELECT name FROM transcripts WHERE id = ?", (transcript_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no transcript with id {transcript_id}")
+        return row[0]
+
+    def content(self, transcript: str | int) -> str:
+        tid = self.transcript_id(transcript)
+        return self._conn.execute("SELECT content FROM transcripts WHERE id = ?", (tid,)).fetchone()[0]
+
+    def attributes(self, transcript: str | int) -> dict[str, str]:
+        tid = self.transcript_id(transcript)
+        return dict(self._conn.execute(
+            "SELECT name, value FROM attributes WHERE transcript_id = ? ORDER BY position", (tid,)
+        ).fetchall())
+
+    def transcripts(self) -> list[TranscriptInfo]:
+        rows = self._conn.execute(
+            """
+            SELECT t.id, t.name, t.source_format, t.content_hash, t.imported_at,
+              (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id),
+              (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id AND s.role != 'interviewer'),
+              (SELECT COUNT(*) FROM codings c WHERE c.transcript_id = t.id AND c.detached = 0)
+            FROM transcripts t ORDER BY t.position, t.id
+            """
+        ).fetchall()
+        coded = self._coded_segment_counts()
+        attrs: dict[int, dict[str, str]] = {}
+        for tid, key, value in self._conn.execute(
+            "SELECT transcript_id, name, value FROM attributes ORDER BY transcript_id, position"
+        ):
+            attrs.setdefault(tid, {})[key] = value
+        return [
+            TranscriptInfo(id=r[0], name=r[1], attributes=attrs.get(r[0], {}), segments=r[5],
+                           respondent_segments=r[6], coded_segments=coded.get(r[0], 0), codings=r[7],
+                           source_format=r[2], content_hash=r[3], imported_at=r[4])
+            for r in rows
+        ]
+
+    def _coded_segment_counts(self) -> dict[int, int]:
+        """Per transcript: respondent segments that some attached coding overlaps (a sweep over the
+        merged coded spans; a correlated EXISTS per segment took ~0.25 s on 35 interviews)."""
+        merged: dict[int, tuple[list[int], list[int]]] = {}
+        for tid, start, end in self._conn.execute(
+                "SELECT transcript_id, start, end FROM codings WHERE detached = 0 ORDER BY transcript_id, start"):
+            starts, ends = merged.setdefault(tid, ([], []))
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        counts: dict[int, int] = {}
+        if not merged:
+            return counts
+        for tid, (starts, ends) in merged.items():
+            n = 0
+            for start, end in self._conn.execute(
+                    "SELECT start, end FROM segments WHERE transcript_id = ? AND role != 'interviewer'", (tid,)):
+                i = bisect.bisect_right(ends, start)  # the first merged span ending after the segment starts
+                n += i < len(ends) and starts[i] < end
+            counts[tid] = n
+        return counts
+
+    def segments(self, transcript: str | int) -> list[SegmentRow]:
+        tid = self.transcript_id(transcript)
+        content = self.content(tid)
+        rows = self._conn.execute(
+            "SELECT s.id, s.idx, s.turn, s.start, s.end, s.role, t.speaker, t.timestamp FROM segments s"
+            " JOIN turns t ON t.transcript_id = s.transcript_id AND t.idx = s.turn"
+            " WHERE s.transcript_id = ? ORDER BY s.idx",
+            (tid,),
+        ).fetchall()
+        return [SegmentRow(id=r[0], transcript_id=tid, index=r[1], turn=r[2], start=r[3], end=r[4], role=r[5],
+                           speaker=r[6], timestamp=r[7], text=content[r[3]:r[4]]) for r in rows]
+
+    def turns(self, transcript: str | int) -> list[tuple[int, int, int, int, str, str, str | None]]:
+        """(index, start, end, body_start, speaker, role, timestamp) for each turn."""
+        tid = self.transcript_id(transcript)
+        return [tuple(r) for r in self._conn.execute(
+            "SELECT idx, start, end, body_start, speaker, role, timestamp FROM turns WHERE transcript_id = ? ORDER BY idx",
+            (tid,),
+        )]

@@ -1,0 +1,107 @@
+"""What the screens over a project share: the table screen's life cycle and a few display helpers.
+
+A :class:`ProjectScreen` focuses its main widget and fills itself when
+mounted, fills itself again when one of its reactive settings changes
+(``reload_if_mounted`` in a watcher), and has the common actions: undo with a
+status line message, help, back. Screens import these helpers from here, never
+from each other.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, TypeVar
+
+from textual.screen import Screen
+from textual.widgets import DataTable
+
+from codering.tui.messages import GuardActions
+from codering.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from codering.store import Project, TranscriptInfo
+
+PREFERRED_ATTRIBUTES = ("locatie", "actorgroep")
+HIDDEN_ATTRIBUTES = {"interview_id", "datum", "interviewer"}
+
+
+ResultT = TypeVar("ResultT")
+
+
+class AppScreen(GuardActions, Screen[ResultT]):
+    """Every full screen: actions guarded (errors become dialogs), ``?`` shows its keys, Escape goes back."""
+
+    def action_help(self) -> None:
+        from codering.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class ProjectScreen(AppScreen[None]):
+    """A screen over ``self.project`` that shows it in ``reload()``; ``FOCUS`` gets the focus on mount."""
+
+    FOCUS = ""
+    project: "Project | None"
+
+    def on_mount(self) -> None:
+        if self.FOCUS:
+            self.query_one(self.FOCUS).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def reload_if_mounted(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def say(self, message: str) -> None:
+        self.query_one(StatusLine).message = message
+
+    def action_undo(self) -> None:
+        done = self.project.undo()
+        self.say(f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken")
+        self.reload()
+
+
+@contextmanager
+def keeping_cursor(table: DataTable) -> Iterator[DataTable]:
+    """Refill ``table`` inside the block; the cursor stays on the same row number (or the last row)."""
+    keep = table.cursor_row
+    yield table
+    if table.row_count:
+        table.move_cursor(row=min(keep, table.row_count - 1))
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def show_path(path: Path) -> str:
+    """A path as short as it can be said: relative to here, or from ~, or absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    home = Path(os.path.expanduser("~")).resolve()
+    try:
+        return "~/" + str(path.relative_to(home))
+    except ValueError:
+        return str(path)
+
+
+def attribute_columns(infos: list["TranscriptInfo"], limit: int = 2) -> list[str]:
+    keys: list[str] = []
+    for info in infos:
+        for key in info.attributes:
+            if key not in keys and key not in HIDDEN_ATTRIBUTES:
+                keys.append(key)
+    preferred = [k for k in PREFERRED_ATTRIBUTES if k in keys]
+    return (preferred + [k for k in keys if k not in preferred])[:limit]
+
