@@ -67,7 +67,8 @@ def test_import_gold_codings_from_shared_data(cli_project):
     expected = sum(len(json.loads(line)["codes"]) for gold in folder.glob("*.gold.jsonl")
                    for line in gold.read_text(encoding="utf-8").splitlines() if line.strip())
     figures = stats(cli_project)
-    assert figures["codings"] == expected == 155
+    assert figures["codings"] == expected
+    assert expected >= 155  # dev01-dev02 alone hold 155; the shared folder has grown to five transcripts
     assert figures["coders"] == ["gold"]
 
 
