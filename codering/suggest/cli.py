@@ -207,40 +207,74 @@ def model_command() -> None:
 
 
 @model_command.command("build")
-def model_build() -> None:
-    """Build the default offline model into the user's cache (done on first use anyway)."""
-    from codering.suggest.model import build_default_model
+@click.option("--precision", type=click.Choice(["all", "fp32", "int8"]), default="all", show_default=True,
+              help="Build the fp32 folder only, or also its int8 ONNX export (the default runtime).")
+def model_build(precision: str) -> None:
+    """Build the default offline model (and its int8 ONNX export) into the user's cache (done on first use anyway)."""
+    from codering.suggest.model import build_default_model, build_default_models
 
-    folder = build_default_model(progress=lambda message: click.echo(message, err=True))
-    click.echo(f"Default model ready in {folder}")
+    say = lambda message: click.echo(message, err=True)  # noqa: E731
+    if precision == "fp32":
+        click.echo(f"Default model ready in {build_default_model(progress=say)}")
+        return
+    for name, folder in build_default_models(progress=say).items():
+        click.echo(f"{name}: ready in {folder}")
 
 
 @model_command.command("info")
 @click.pass_obj
 def model_info(state) -> None:
     """Show the default model, where it is built, and the project's model (with -p)."""
-    from codering.suggest.model import DEFAULT_MODEL, default_model_dir
+    from codering.suggest.model import DEFAULT_FP32, DEFAULT_INT8, DEFAULT_MODEL, default_model_dir
+    from codering.suggest.runtime import int8_dir_for, is_onnx_dir
 
     folder = default_model_dir()
     built = (folder / "model.safetensors").is_file()
+    onnx = int8_dir_for(DEFAULT_FP32)
     click.echo(f"default model: {DEFAULT_MODEL}")
     click.echo(f"folder:        {folder} ({'built' if built else 'not built yet; built on first use'})")
+    click.echo(f"int8 ONNX:     {onnx} ({'built' if is_onnx_dir(onnx) else 'not built yet; built on first use'})")
+    click.echo(f"precisions:    {DEFAULT_INT8} (ONNX Runtime, default), {DEFAULT_FP32} (PyTorch)")
     if state is not None and getattr(state, "project_path", None):
         project = state.project()
         click.echo(f"project model: {project.setting('model') or DEFAULT_MODEL}")
 
 
 @model_command.command("use")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--precision", type=click.Choice(["fp32", "int8"]), default=None,
+              help="int8: the model's ONNX export quantised to int8 (ONNX Runtime); fp32: the model as it is "
+                   "(PyTorch). Without NAME: the project's current model in this precision.")
 @click.pass_obj
-def model_use(state, name: str) -> None:
-    """Make NAME (a sentence-transformers model name or folder) the project's model."""
-    from codering.suggest.model import DEFAULT_MODEL
+def model_use(state, name: str | None, precision: str | None) -> None:
+    """Make NAME (a sentence-transformers model name or folder) the project's model.
+
+    The model id says the precision (NAME@int8 for int8), so vectors of the
+    two precisions are kept apart in the project's embedding cache: switching
+    back re-uses what was embedded before.
+    """
+    from codering.errors import SuggestError
+    from codering.suggest.model import DEFAULT_FP32, DEFAULT_MODEL
+    from codering.suggest.runtime import is_onnx_dir, split_precision, with_precision
 
     if state is None or not getattr(state, "project_path", None):
         raise click.UsageError("no project given: use -p PROJECT")
+    if name is None and precision is None:
+        raise click.UsageError("give a model NAME, --precision fp32|int8, or both")
     project = state.project()
-    if name != DEFAULT_MODEL and not Path(name).expanduser().is_dir():
+    if name is None:
+        name = project.setting("model") or DEFAULT_MODEL
+    if precision is not None:
+        if is_onnx_dir(name):
+            raise click.UsageError(f"'{name}' is an exported ONNX model; its precision is fixed")
+        try:
+            name = with_precision(name, precision)
+        except SuggestError as exc:
+            raise click.UsageError(str(exc)) from None
+    base, _ = split_precision(name)
+    if base != DEFAULT_FP32 and not Path(base).expanduser().is_dir():
+        if name != base:
+            raise click.UsageError(f"int8 needs the default model or a model folder; '{base}' is neither")
         click.echo(f"note: '{name}' is not a folder; it must be a model name sentence-transformers can load "
                    "(offline only if it is already in its cache)", err=True)
     project.set_setting("model", name)
