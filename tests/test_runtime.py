@@ -163,3 +163,57 @@ def test_model_use_precision_switch(tmp_path, small_codebook):
     assert result.exit_code != 0 and "--precision" in result.output
     info = run("info")
     assert info.exit_code == 0 and DEFAULT_INT8 in info.output and f"project model: {folder}" in info.output
+
+
+def test_no_runtime_is_imported_on_the_start_up_path():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys\n"
+        "import codering.tui.app, codering.tui.suggesting, codering.suggest.model, codering.suggest.runtime\n"
+        "import codering.suggest.embed, codering.suggest.cli\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'onnxruntime', 'onnx', 'openvino')"
+        " if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_int8_default_loads_and_encodes_without_network(tmp_path):
+    """The int8 default (built, or exported now from the built folder) opens with every socket refused."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    child = (
+        "import socket\n"
+        "attempts = []\n"
+        "def refuse(*args, **kwargs):\n"
+        "    attempts.append(args)\n"
+        "    raise OSError('network access attempted')\n"
+        "socket.socket.connect = socket.socket.connect_ex = socket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "import sys\n"
+        "from codering.suggest.model import DEFAULT_MODEL, load_model\n"
+        "model = load_model(DEFAULT_MODEL)\n"
+        "vectors = model.encode(['We werken samen met het OCMW voor doorverwijzingen.'])\n"
+        "assert vectors.shape == (1, 384) and not attempts, (vectors.shape, attempts)\n"
+        "assert 'torch' not in sys.modules  # running int8 needs no torch\n"
+        "print('OK', type(model).__name__, round(float((vectors ** 2).sum()), 4))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf-home"), PYTHONPATH=str(ROOT))
+    from codering.suggest.model import build_default_models
+
+    build_default_models()  # as `make run` does; a no-op once built
+    result = subprocess.run([sys.executable, "-c", child], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["OK", "OnnxModel", "1.0"]
