@@ -65,6 +65,7 @@ class EngineLoader:
         self._inner: Suggester | None = None
         self._lock = threading.Lock()
         self.fallback = False
+        self._embedder = None
         self._focus: int | None = None
         self._available: set[int] | None = None  # None: every transcript (the whole corpus is prepared)
         self.on_transcript: Callable[[int], None] | None = None  # called from the worker thread
@@ -92,6 +93,10 @@ class EngineLoader:
                 cancelled: Callable[[], bool] = lambda: False) -> None:
         try:
             embedder = self._embedder_for(project) if self._embedder_for is not None else None
+            previous = self._embedder
+            if embedder is not None and previous is not None and previous.model_id == embedder.model_id:
+                embedder = previous  # prepared again (e.g. after an import): the model is loaded already
+            self._embedder = embedder
             engine = self._build(embedder) if embedder is not None else self._build()
         except ImportError as exc:
             self._use_keywords(project, progress, cancelled)
