@@ -108,3 +108,77 @@ async def test_open_transcript_gets_suggestions_before_the_corpus_is_embedded(sa
         # the codebook is embedded again only because this engine has no per-user cache).
         segments = [t for t in embedder.embedded if t in own | others]
         assert len(segments) == len(set(segments)) == len(own | others)
+
+
+class RecordingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def encode(self, texts):
+        self.embedded.extend(texts)
+        return super().encode(texts)
+
+
+def _loader(embedder: HashingEmbedder) -> EngineLoader:
+    return EngineLoader(build=lambda emb: EmbeddingSuggester(embedder=emb, gate=0.0, use_user_cache=False),
+                        embedder_for=lambda _project: embedder)
+
+
+def _texts(project, tid: int) -> set[str]:
+    return {s.text for s in needed(project.segments(tid))}
+
+
+def test_loader_takes_the_focused_transcript_first_and_skips_embedded_ones(sample_project):
+    from codering.suggest.embed import embed_cached
+
+    embedder = RecordingEmbedder()
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        first, focus = infos[0], infos[-1]
+        embed_cached(embedder, sorted(_texts(project, first.id)), project=project)
+        embedder.embedded.clear()
+        loader = _loader(embedder)
+        loader.focus(focus.id)
+        reported: list[int] = []
+        seen_ready: list[bool] = []
+
+        def on_transcript(tid: int) -> None:
+            reported.append(tid)
+            seen_ready.append(loader.ready_for(first.id))  # embedded before: answered from the start
+
+        loader.on_transcript = on_transcript
+        loader.prepare(project)
+        assert reported[0] == focus.id and first.id not in reported
+        assert sorted(reported) == sorted(t.id for t in infos if t.id != first.id)
+        assert all(seen_ready)
+        assert all(loader.ready_for(t.id) for t in infos)
+        # The focused transcript's sentences were embedded before any other transcript's.
+        others = set().union(*(_texts(project, t.id) for t in infos if t.id not in (first.id, focus.id)))
+        only_focus = _texts(project, focus.id) - others - _texts(project, first.id)
+        order = [i for i, t in enumerate(embedder.embedded) if t in others - _texts(project, focus.id)]
+        assert order and max(i for i, t in enumerate(embedder.embedded) if t in only_focus) < min(order)
+        assert not (_texts(project, first.id) - others - _texts(project, focus.id)) & set(embedder.embedded)
+        assert loader.suggest(project, focus.id, *_span(project, focus.id))
+
+
+def test_loader_prepares_in_one_go_when_everything_is_embedded(sample_project):
+    from codering.suggest.embed import embed_cached
+
+    embedder = RecordingEmbedder()
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        segment_texts = set().union(*(_texts(project, t.id) for t in infos))
+        embed_cached(embedder, sorted(segment_texts), project=project)
+        embedder.embedded.clear()
+        loader = _loader(embedder)
+        reported: list[int] = []
+        loader.on_transcript = reported.append
+        loader.prepare(project)
+        assert reported == [] and loader.ready and all(loader.ready_for(t.id) for t in infos)
+        assert embedder.embedded and not segment_texts & set(embedder.embedded)  # the codebook only
+
+
+def _span(project, tid: int) -> tuple[int, int]:
+    seg = next(s for s in project.segments(tid) if s.role != "interviewer")
+    return seg.start, seg.end

@@ -142,7 +142,10 @@ class EngineLoader:
         for info in infos:
             keys = list(dict.fromkeys(text_key(t) for t in texts[info.id]))
             have = project.cached_vectors(embedder.model_id, keys) if keys else {}
-            (ready if len(have) == len(keys) else todo).append(info.id)
+            if len(have) == len(keys):
+                ready.add(info.id)
+            else:
+                todo.append(info.id)
         if not todo:
             return False
         total = sum(len(texts[t]) for t in todo)
