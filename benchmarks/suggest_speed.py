@@ -14,7 +14,21 @@ Reports
 
 Run: .venv/bin/python benchmarks/suggest_speed.py [--transcripts 35] [--words 8000]
      [--project bench.codering] [--max-minutes M] [--fake] [--full] [--decisions N]
-     [--no-throughput] [--profile]
+     [--no-throughput] [--profile] [--runtime torch|onnx|onnx-int8|openvino|openvino-int8]
+     .venv/bin/python benchmarks/suggest_speed.py --compare [RUNTIME,...] [--sentences N]
+     [--sentences-from DIR] [--rounds R]
+``--runtime`` picks how the default model runs (default: onnx-int8, the
+adopted default; torch is the PyTorch fp32 model). ``--compare`` loads every
+runtime named in one process and embeds the same sentences with each, in
+alternating rounds (so a busy machine slows them alike), and prints
+sentences/s, the ratio to PyTorch fp32, the model load time, the growth of
+resident memory while loading, and the cosine of each vector to PyTorch fp32.
+``--sentences-from DIR`` takes the respondent sentences of the transcripts in
+DIR (e.g. ../shared/data/transcripts) instead of generated ones.
+``--first-suggestion`` makes a fresh project (``--transcripts``, ``--words``),
+opens one transcript in the UI's model loader (no UI) and prints the seconds
+from the model being loaded to that transcript's first suggestion (and, with
+``--whole-corpus``, to the whole corpus).
 ``--max-minutes`` stops the corpus embedding early and extrapolates; ``--fake``
 uses the hashing embedder (checks the script, not the model); ``--profile``
 prints where the timed ``observe`` calls spend their time (cProfile).
@@ -66,6 +80,162 @@ def build_project(path: Path, n: int, words: int) -> Project:
     return project
 
 
+RUNTIMES = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now (Linux), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+class RuntimeEmbedder:
+    """The default model run by one runtime, as an engine embedder (model id says which)."""
+
+    def __init__(self, runtime: str) -> None:
+        from codering.suggest.embed import SentenceTransformerEmbedder
+        from codering.suggest.model import DEFAULT_FP32, DEFAULT_INT8
+        from codering.suggest.runtime import OnnxModel, ensure_export
+
+        self.runtime = runtime
+        self.calls = self.texts_embedded = 0
+        self.batch_size = 32
+        t0 = time.perf_counter()
+        if runtime == "torch":
+            self.model_id = DEFAULT_FP32
+            self._embedder = SentenceTransformerEmbedder(DEFAULT_FP32)
+            self._embedder.load()
+            self._encode = self._embedder.encode
+        elif runtime in RUNTIMES:
+            precision = "int8" if runtime.endswith("int8") else "fp32"
+            folder = ensure_export(DEFAULT_FP32, precision, progress=print)
+            backend = "openvino" if runtime.startswith("openvino") else "onnxruntime"
+            self.model_id = DEFAULT_INT8 if runtime == "onnx-int8" else f"{DEFAULT_FP32}@{runtime}"
+            model = OnnxModel(folder, backend=backend)
+            self._encode = lambda texts: model.encode(texts, batch_size=self.batch_size)
+        else:
+            raise SystemExit(f"unknown runtime {runtime!r}: choose from {', '.join(RUNTIMES)}")
+        self.load_seconds = time.perf_counter() - t0
+
+    def encode(self, texts):
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        return self._encode(list(texts))
+
+
+def respondent_sentences(folder: Path, limit: int) -> list[str]:
+    """Respondent sentences of the transcripts in ``folder`` (read at run time, for measuring only)."""
+    texts: list[str] = []
+    for path in sorted(folder.glob("*.txt")):
+        doc = parse_text(path.read_text(encoding="utf-8"), path.stem)
+        roles = {t.index: t.role for t in doc.turns}
+        texts += [doc.content[s.start:s.end] for s in doc.segments if roles[s.turn] == "respondent"]
+    return texts[:limit]
+
+
+def compare(args) -> None:
+    """Every runtime on the same sentences in one process, alternating rounds."""
+    import numpy as np
+
+    names = [r.strip() for r in args.compare.split(",") if r.strip()]
+    if "torch" not in names:
+        names.insert(0, "torch")
+    if args.sentences_from:
+        texts = respondent_sentences(args.sentences_from, args.sentences)
+        origin = f"respondent sentences of {args.sentences_from}"
+    else:
+        rng = random.Random(1)
+        texts = [sentence(rng) for _ in range(args.sentences)]
+        origin = "generated Dutch interview sentences"
+    words = sum(len(t.split()) for t in texts)
+    print(f"{len(texts)} {origin}, mean {words / len(texts):.1f} words, batch 32, {args.rounds} rounds")
+    loaded: dict[str, RuntimeEmbedder] = {}
+    grew: dict[str, float] = {}
+    for name in names:
+        before = rss_mb()
+        try:
+            loaded[name] = RuntimeEmbedder(name)
+        except Exception as exc:  # noqa: BLE001 - e.g. openvino not installed: report, go on
+            print(f"{name}: not measured ({type(exc).__name__}: {exc})")
+            continue
+        loaded[name].encode(texts[:8])  # warm-up (first-call allocations)
+        grew[name] = rss_mb() - before
+    best: dict[str, float] = {n: float("inf") for n in loaded}
+    vectors: dict[str, np.ndarray] = {}
+    for _ in range(args.rounds):
+        for name, embedder in loaded.items():
+            t0 = time.perf_counter()
+            vectors[name] = embedder.encode(texts)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    ref = vectors.get("torch")
+    base = best.get("torch")
+    print(f"{'runtime':<15}{'sentences/s':>12}{'x torch fp32':>14}{'load s':>9}{'RSS +MB':>9}"
+          f"{'cos mean':>10}{'cos min':>9}")
+    for name in loaded:
+        rate = len(texts) / best[name]
+        ratio = f"{base / best[name]:.2f}" if base else "-"
+        cos = (vectors[name] * ref).sum(1) if ref is not None else None
+        print(f"{name:<15}{rate:>12.1f}{ratio:>14}{loaded[name].load_seconds:>9.2f}{grew[name]:>9.0f}"
+              f"{(f'{cos.mean():.4f}' if cos is not None else '-'):>10}"
+              f"{(f'{cos.min():.4f}' if cos is not None else '-'):>9}")
+    print(f"process RSS at the end: {rss_mb():.0f} MB (load s includes importing the runtime's library the first "
+          "time; RSS +MB is the growth while loading one runtime after the ones above)")
+
+
+def first_suggestion(args) -> None:
+    """Seconds from opening an unembedded transcript to its first suggestion (the UI's loader, no UI)."""
+    import threading
+
+    from codering.coding.suggester import EngineLoader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = build_project(Path(tmp) / "fresh.codering", args.transcripts, args.words)
+        infos = project.transcripts()
+        target = infos[len(infos) // 2]  # a transcript in the middle: not the one embedded first anyway
+        segs = [s for s in project.segments(target.id) if s.role != "interviewer"]
+        print(f"fresh project: {len(infos)} transcripts x {args.words} words, nothing embedded; "
+              f"opening {target.name} ({len(segs)} respondent segments)")
+        t0 = time.perf_counter()
+        embedder = RuntimeEmbedder(args.runtime)
+        embedder.encode(["opwarmen"])
+        loaded = time.perf_counter()
+        print(f"model load ({args.runtime}): {loaded - t0:.1f} s")
+        loader = EngineLoader(embedder_for=lambda _project: embedder)
+        loader.focus(target.id)  # what the coding screen does when it opens
+        done: list[float] = []
+        loader.on_transcript = lambda tid: done.append(time.perf_counter())
+        worker_project = Project.open(project.path)
+        stop = threading.Event()
+        thread = threading.Thread(target=loader.prepare, args=(worker_project, None, stop.is_set), daemon=True)
+        thread.start()
+        while not loader.ready_for(target.id):
+            if not thread.is_alive():
+                raise SystemExit("the loader stopped before the transcript was ready")
+            time.sleep(0.01)
+        found = loader.suggest(project, target.id, segs[0].start, segs[0].end)
+        first = time.perf_counter()
+        print(f"first suggestion for {target.name}: {first - loaded:.2f} s after the model was loaded "
+              f"({first - t0:.1f} s after opening; {len(found)} suggestion(s) on its first sentence)")
+        if not args.whole_corpus:
+            stop.set()
+            thread.join()
+            worker_project.close()
+            project.close()
+            return
+        thread.join()
+        end = time.perf_counter()
+        print(f"whole corpus ready: {end - loaded:.1f} s after the model was loaded; "
+              f"{len(done)} transcripts reported one by one (median gap "
+              f"{statistics.median([b - a for a, b in zip(done, done[1:])] or [0]):.2f} s)")
+        worker_project.close()
+        project.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transcripts", type=int, default=35)
@@ -80,9 +250,27 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=100, help="timed decisions (each followed by observe)")
     parser.add_argument("--no-throughput", action="store_true", help="skip the fresh-sentence throughput test")
     parser.add_argument("--profile", action="store_true", help="profile the timed observe calls (cProfile)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="onnx-int8",
+                        help="how the default model runs (default: onnx-int8, the adopted default)")
+    parser.add_argument("--compare", nargs="?", const=",".join(RUNTIMES), default=None, metavar="RUNTIMES",
+                        help="side by side: these runtimes (comma-separated; default all) on the same sentences")
+    parser.add_argument("--sentences", type=int, default=512, help="sentences for --compare")
+    parser.add_argument("--sentences-from", type=Path, default=None, metavar="DIR",
+                        help="--compare on the respondent sentences of the transcripts in DIR")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per runtime for --compare (best counts)")
+    parser.add_argument("--first-suggestion", action="store_true",
+                        help="seconds from opening a transcript of an unembedded project to its first suggestion")
+    parser.add_argument("--whole-corpus", action="store_true",
+                        help="with --first-suggestion: also wait for the whole corpus to be embedded")
     args = parser.parse_args()
+    if args.compare is not None:
+        compare(args)
+        return
+    if args.first_suggestion:
+        first_suggestion(args)
+        return
 
-    from codering.suggest.embed import HashingEmbedder, SentenceTransformerEmbedder
+    from codering.suggest.embed import HashingEmbedder
     from codering.suggest.engine import EmbeddingSuggester
     from codering.suggest.features import needed
 
@@ -96,10 +284,12 @@ def main() -> None:
     print(f"corpus: {len(segments)} transcripts, {n_words} words, {sum(map(len, segments.values()))} segments, "
           f"{n_needed} to embed (interviewer turns: only the question) [{time.perf_counter() - t0:.1f} s to build]")
 
-    embedder = HashingEmbedder() if args.fake else SentenceTransformerEmbedder()
     t0 = time.perf_counter()
+    before = rss_mb()
+    embedder = HashingEmbedder() if args.fake else RuntimeEmbedder(args.runtime)
     embedder.encode(["opwarmen"])
-    print(f"model load: {time.perf_counter() - t0:.1f} s")
+    print(f"model load ({'fake' if args.fake else args.runtime}): {time.perf_counter() - t0:.1f} s, "
+          f"RSS {rss_mb():.0f} MB (+{rss_mb() - before:.0f} MB)")
 
     if not args.no_throughput:
         rng = random.Random(1)

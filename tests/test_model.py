@@ -42,7 +42,7 @@ def st_model(model_cache):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
         mp.setenv("TRANSFORMERS_OFFLINE", "1")
-        model = model_mod.load_model(cache_dir=model_cache)
+        model = model_mod.load_model(model_mod.DEFAULT_FP32, cache_dir=model_cache)
         assert os.environ["HF_HUB_OFFLINE"] == "1"
     return model
 
@@ -122,9 +122,9 @@ CHILD = textwrap.dedent("""
     socket.create_connection = _no_network
     socket.getaddrinfo = _no_network
 
-    from codering.suggest.model import load_model
+    from codering.suggest.model import DEFAULT_FP32, load_model
 
-    model = load_model(cache_dir=Path(sys.argv[1]))
+    model = load_model(DEFAULT_FP32, cache_dir=Path(sys.argv[1]))
     vector = model.encode("We werken samen met het OCMW voor doorverwijzingen.")
     assert vector.shape == (384,), vector.shape
     assert not ATTEMPTS, ATTEMPTS  # not even a swallowed attempt

@@ -68,6 +68,7 @@ def suggest_command(state, transcripts: tuple[str, ...], model: str | None, k: i
     chunks, so an interrupted run (Ctrl-C) resumes where it stopped. The
     stored suggestions are what the coding screen shows first.
     """
+    from codering.suggest.batch import store_transcript_suggestions
     from codering.suggest.engine import EmbeddingSuggester
 
     project = state.project()
@@ -92,26 +93,6 @@ def suggest_command(state, transcripts: tuple[str, ...], model: str | None, k: i
             progress.advance(task)
     click.echo(f"Stored suggestions for {totals['with']} of {totals['segments']} respondent segments in "
                f"{len(selected)} transcript(s) (model {engine.model_id}); the others carry no likely code.")
-
-
-def store_transcript_suggestions(project, engine, name: str, k: int = 3) -> tuple[int, int]:
-    """Score every segment of one transcript and store the suggestions; return (segments, with suggestions)."""
-    result = engine.transcript_scores(project, name)
-    if result is None:
-        return 0, 0
-    feats, scores = result
-    tid = project.transcript_id(name)
-    rows = []
-    spans = []
-    with_suggestions = 0
-    for r, i in enumerate(scores.rows):
-        found = engine.suggestions_for_row(scores, r, k, exclude_key=(tid, i))
-        with_suggestions += bool(found)
-        start, end = int(feats.starts[i]), int(feats.ends[i])
-        spans.append((start, end))
-        rows.extend((start, end, s.code_id, rank, s.score, s.reason) for rank, s in enumerate(found))
-    project.replace_suggestions(name, engine.model_id, rows, spans=spans)  # every scored span: stale ones go
-    return len(scores.rows), with_suggestions
 
 
 # -- codering evaluate ------------------------------------------------------------------
@@ -214,47 +195,81 @@ def model_command() -> None:
 
 
 @model_command.command("build")
-def model_build() -> None:
-    """Build the default offline model into the user's cache (done on first use anyway)."""
-    from codering.suggest.model import build_default_model
+@click.option("--precision", type=click.Choice(["all", "fp32", "int8"]), default="all", show_default=True,
+              help="Build the fp32 folder only, or also its int8 ONNX export (the default runtime).")
+def model_build(precision: str) -> None:
+    """Build the default offline model (and its int8 ONNX export) into the user's cache (done on first use anyway)."""
+    from codering.suggest.model import build_default_model, build_default_models
 
-    folder = build_default_model(progress=lambda message: click.echo(message, err=True))
-    click.echo(f"Default model ready in {folder}")
+    say = lambda message: click.echo(message, err=True)  # noqa: E731
+    if precision == "fp32":
+        click.echo(f"Default model ready in {build_default_model(progress=say)}")
+        return
+    for name, folder in build_default_models(progress=say).items():
+        click.echo(f"{name}: ready in {folder}")
 
 
 @model_command.command("info")
 @click.pass_obj
 def model_info(state) -> None:
     """Show the default model, where it is built, and the project's model (with -p)."""
-    from codering.suggest.model import DEFAULT_MODEL, default_model_dir
+    from codering.suggest.model import DEFAULT_FP32, DEFAULT_INT8, DEFAULT_MODEL, default_model_dir
+    from codering.suggest.runtime import int8_dir_for, is_onnx_dir
 
     folder = default_model_dir()
     built = (folder / "model.safetensors").is_file()
+    onnx = int8_dir_for(DEFAULT_FP32)
     click.echo(f"default model: {DEFAULT_MODEL}")
     click.echo(f"folder:        {folder} ({'built' if built else 'not built yet; built on first use'})")
+    click.echo(f"int8 ONNX:     {onnx} ({'built' if is_onnx_dir(onnx) else 'not built yet; built on first use'})")
+    click.echo(f"precisions:    {DEFAULT_INT8} (ONNX Runtime, default), {DEFAULT_FP32} (PyTorch)")
     if state is not None and getattr(state, "project_path", None):
         project = state.project()
         click.echo(f"project model: {project.setting('model') or DEFAULT_MODEL}")
 
 
 @model_command.command("use")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--precision", type=click.Choice(["fp32", "int8"]), default=None,
+              help="int8: the model's ONNX export quantised to int8 (ONNX Runtime); fp32: the model as it is "
+                   "(PyTorch). Without NAME: the project's current model in this precision.")
 @click.pass_obj
-def model_use(state, name: str) -> None:
-    """Make NAME (a sentence-transformers model name or folder) the project's model."""
-    from codering.suggest.model import DEFAULT_MODEL
+def model_use(state, name: str | None, precision: str | None) -> None:
+    """Make NAME (a sentence-transformers model name or folder) the project's model.
+
+    The model id says the precision (NAME@int8 for int8), so vectors of the
+    two precisions are kept apart in the project's embedding cache: switching
+    back re-uses what was embedded before.
+    """
+    from codering.errors import SuggestError
+    from codering.suggest.model import DEFAULT_FP32, DEFAULT_MODEL
+    from codering.suggest.runtime import is_onnx_dir, split_precision, with_precision
 
     if state is None or not getattr(state, "project_path", None):
         raise click.UsageError("no project given: use -p PROJECT")
+    if name is None and precision is None:
+        raise click.UsageError("give a model NAME, --precision fp32|int8, or both")
     project = state.project()
-    if name != DEFAULT_MODEL and not Path(name).expanduser().is_dir():
+    if name is None:
+        name = project.setting("model") or DEFAULT_MODEL
+    if precision is not None:
+        if is_onnx_dir(name):
+            raise click.UsageError(f"'{name}' is an exported ONNX model; its precision is fixed")
+        try:
+            name = with_precision(name, precision)
+        except SuggestError as exc:
+            raise click.UsageError(str(exc)) from None
+    base, _ = split_precision(name)
+    if base != DEFAULT_FP32 and not Path(base).expanduser().is_dir():
+        if name != base:
+            raise click.UsageError(f"int8 needs the default model or a model folder; '{base}' is neither")
         click.echo(f"note: '{name}' is not a folder; it must be a model name sentence-transformers can load "
                    "(offline only if it is already in its cache)", err=True)
     project.set_setting("model", name)
     click.echo(f"The project now uses {name}; `codering suggest` embeds its segments with it.")
 
 
-__all__ = ["suggest_command", "evaluate_command", "model_command", "print_report", "store_transcript_suggestions"]
+__all__ = ["suggest_command", "evaluate_command", "model_command", "print_report"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("run these through `codering`")

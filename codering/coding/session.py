@@ -18,7 +18,8 @@ Decisions (in one place):
 - After an accept or reject leaves no open suggestion, the cursor moves on to
   the next segment by itself, so accept-and-next is one key.
 - Accept-all and reject-all are one undoable action.
-- Until the suggester is ready, the suggestions stored by
+- Until the suggester is ready (for this transcript: an incremental
+  loader answers transcript by transcript), the suggestions stored by
   ``codering suggest`` (if any) are shown instead.
 """
 
@@ -264,8 +265,17 @@ class CodingSession:
         """The open suggestions for the selection, best first (at most nine)."""
         return self._open_for(*self.span)
 
+    @property
+    def suggester_ready(self) -> bool:
+        """True when the suggester answers for this transcript (an incremental one may not yet)."""
+        suggester = self.suggester
+        if suggester is None or not suggester.ready:
+            return False
+        ready_for = getattr(suggester, "ready_for", None)
+        return bool(ready_for(self.tid)) if ready_for is not None else True
+
     def _raw(self, start: int, end: int) -> list[Shown]:
-        ready = bool(self.suggester is not None and self.suggester.ready)
+        ready = self.suggester_ready
         if ready != self._cache_ready:
             self._cache.clear()
             self._cache_ready = ready
@@ -405,7 +415,7 @@ class CodingSession:
         return message
 
     def _observe(self) -> None:
-        if self.suggester is not None and self.suggester.ready:
+        if self.suggester is not None and self.suggester_ready:
             self.suggester.observe(self.project)
             self._cache.clear()
 

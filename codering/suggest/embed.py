@@ -2,9 +2,10 @@
 
 An *embedder* turns texts into unit-length float32 vectors. Two exist:
 
-* :class:`SentenceTransformerEmbedder` wraps a sentence-transformers model
-  (the default offline model or any other name/folder); torch and
-  sentence-transformers are imported only when it first encodes.
+* :class:`SentenceTransformerEmbedder` wraps the model a name stands for
+  (:func:`codering.suggest.model.load_model`): the default int8 ONNX model
+  (ONNX Runtime), the fp32 offline model or any other sentence-transformers
+  name/folder (PyTorch); the runtime is imported only when it first encodes.
 * :class:`HashingEmbedder` is a fast, model-free fake for tests: hashed word
   and character n-gram counts. Texts that share words get similar vectors,
   which is all the engine's tests need. It counts what it embeds.
@@ -55,7 +56,11 @@ def text_key(text: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded on first use (slow: seconds)."""
+    """The model ``name`` stands for, loaded on first use (seconds).
+
+    ``model_id`` is the name, which says the precision (``...@int8``), so the
+    vectors of an int8 and an fp32 model are cached apart.
+    """
 
     def __init__(self, name: str | None = None, *, cache_dir: Path | None = None,
                  batch_size: int = 32, say: Callable[[str], None] | None = None) -> None:
@@ -82,6 +87,8 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         model = self.load()
+        if hasattr(model, "dim"):  # an OnnxModel
+            return int(model.dim)
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
@@ -91,6 +98,11 @@ class SentenceTransformerEmbedder:
         self.texts_embedded += len(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if hasattr(model, "dim"):  # an OnnxModel: prompt, pooling and normalisation are built in
+            try:
+                return model.encode(list(texts), batch_size=self.batch_size)
+            except Exception as exc:  # noqa: BLE001
+                raise SuggestError(f"The embedding model {self.name!r} failed: {exc}") from exc
         kwargs = {}
         prompts = getattr(model, "prompts", None) or {}
         if "query" in prompts:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Collection
 
 import numpy as np
 
@@ -222,7 +222,12 @@ class EmbeddingSuggester:
         return self._ready
 
     def prepare(self, project: "Project", progress: ProgressFn | None = None,
-                cancelled: Callable[[], bool] = lambda: False) -> None:
+                cancelled: Callable[[], bool] = lambda: False, transcripts: "Collection[int] | None" = None) -> None:
+        """Load the model, embed and score; with ``transcripts`` (ids) only those (the UI's first step).
+
+        Transcripts left out are embedded when first scored (``_late_features``);
+        a later ``prepare`` without ``transcripts`` takes in the whole corpus.
+        """
         if not self._explicit_model:
             from codering.suggest.model import DEFAULT_MODEL
 
@@ -237,6 +242,8 @@ class EmbeddingSuggester:
         if not self._build_zeroshot(project, progress, cancelled):
             return
         infos = project.transcripts()
+        if transcripts is not None:  # incremental preparation: the transcript on screen first
+            infos = [t for t in infos if t.id in transcripts]
         segments = {t.id: project.segments(t.id) for t in infos}
         texts = [s.text for segs in segments.values() for s in needed(segs)]
         if embed_cached(self.embedder, texts, project=project, memory=self._memory, progress=progress,

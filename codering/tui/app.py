@@ -35,7 +35,8 @@ from textual.worker import get_current_worker
 
 from codering.errors import CoderingError
 from codering.tui.dialogs import ErrorDialog, describe
-from codering.tui.messages import Failed, ModelFailed, ModelProgress, ModelReady, OpenAt, ProjectReady
+from codering.tui.messages import (Failed, ModelFailed, ModelProgress, ModelReady, OpenAt, ProjectReady,
+                                   TranscriptReady)
 from codering.tui.screens.coding import CodingScreen
 from codering.tui.screens.base import show_path
 from codering.tui.screens.overview import OverviewScreen
@@ -155,6 +156,10 @@ class CoderingApp(App[None]):
                 last[0] = (what, step)
                 self.post_message(ModelProgress(what, done, total))
 
+        if hasattr(suggester, "on_transcript"):  # an incremental loader: each transcript as it is done
+            suggester.on_transcript = lambda tid: None if worker.is_cancelled else self.post_message(
+                TranscriptReady(tid))
+
         def run() -> None:
             from codering.store import Project
 
@@ -184,6 +189,14 @@ class CoderingApp(App[None]):
     def _model_progress(self, event: ModelProgress) -> None:
         if self.model_state.phase == "loading":
             self.model_state = ModelState("loading", event.what, event.done, event.total)
+
+    @on(TranscriptReady)
+    def _transcript_ready(self, event: TranscriptReady) -> None:
+        screen = self.screen
+        if isinstance(screen, CodingScreen):
+            screen.suggestions_changed()
+        if self.overview is not None and self.overview.is_mounted:
+            self.overview.reload()  # its suggestion column fills in as transcripts are done
 
     @on(ModelReady)
     def _model_ready(self, event: ModelReady) -> None:
@@ -226,6 +239,9 @@ class CoderingApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - a dialog, never a traceback
             self.post_message(Failed(exc, "open transcript"))
             return
+        focus = getattr(self.suggester, "focus", None)
+        if focus is not None:  # a model still embedding the corpus does this transcript next
+            focus(transcript_id)
         self.push_screen(screen)
 
     # -- errors ----------------------------------------------------------------------------------

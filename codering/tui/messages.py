@@ -73,6 +73,14 @@ class ModelReady(Message):
         self.model_id = model_id
 
 
+class TranscriptReady(Message):
+    """The model worker embedded (and scored) one more transcript; its suggestions are real now."""
+
+    def __init__(self, transcript_id: int) -> None:
+        super().__init__()
+        self.transcript_id = transcript_id
+
+
 class ModelFailed(Message):
     """The suggester could not be prepared; coding by hand goes on."""
 

@@ -125,6 +125,10 @@ class CodingScreen(AppScreen[None]):
         except Exception:  # noqa: BLE001 - closing must never fail; the position is a convenience
             pass
 
+    def suggestions_changed(self) -> None:
+        """The suggester now answers for more transcripts (maybe this one): show what it says."""
+        self._redraw_panel()
+
     def _model_changed(self, state: ModelState) -> None:
         was_ready = self.model_state.ready
         self.model_state = state
@@ -157,7 +161,7 @@ class CodingScreen(AppScreen[None]):
             self.highlight = max(0, len(suggestions) - 1)
         book = s.codebook
         status = ""
-        if not (s.suggester is not None and s.suggester.ready):
+        if not s.suggester_ready:
             status = self.model_state.describe() if self.model_state.phase != "ready" else ""
             if suggestions:
                 status = f"{status} · opgeslagen suggesties" if status else "opgeslagen suggesties"

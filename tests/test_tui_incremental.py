@@ -1,0 +1,184 @@
+"""Pilot: on a project nobody embedded yet, the open transcript gets suggestions before the rest of the corpus.
+
+The embedder is the hashing fake (the real model is tested in test_runtime.py
+and test_model.py), wrapped so that the test decides when the other
+transcripts may be embedded: until it says so, embedding any of their
+sentences waits. If the open transcript's suggestions needed the whole
+corpus, the test would never see them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+
+from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
+
+from codering.store import Project
+from codering.suggest.embed import HashingEmbedder
+from codering.suggest.engine import FILL, EmbeddingSuggester
+from codering.suggest.features import needed
+from codering.tui.app import make_app
+from codering.tui.screens.coding import CodingScreen
+from codering.tui.screens.overview import OverviewScreen
+from codering.coding.suggester import EngineLoader
+
+SIZE = (100, 30)
+
+
+def sync(test):
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+class GatedEmbedder(HashingEmbedder):
+    """The hashing fake; sentences in ``held`` wait until ``release`` is set."""
+
+    def __init__(self, held: set[str]) -> None:
+        super().__init__()
+        self.held = held
+        self.release = threading.Event()
+        self.waiting = threading.Event()
+        self.embedded: list[str] = []
+
+    def encode(self, texts):
+        if any(t in self.held for t in texts):
+            self.waiting.set()
+            self.release.wait(timeout=60)
+        self.embedded.extend(texts)
+        return super().encode(texts)
+
+
+async def wait_until(pilot, condition, steps: int = 600) -> bool:
+    for _ in range(steps):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+@sync
+async def test_open_transcript_gets_suggestions_before_the_corpus_is_embedded(sample_project):
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        assert len(infos) >= 3
+        target = infos[1]  # not the first: the loader must take the open one first
+        own = {s.text for s in needed(project.segments(target.id))}
+        others = {s.text for t in infos if t.id != target.id for s in needed(project.segments(t.id))} - own
+        assert not project.pending_suggestions(), "the sample project starts without stored suggestions"
+    embedder = GatedEmbedder(others)
+    loader = EngineLoader(build=lambda emb: EmbeddingSuggester(embedder=emb, gate=0.0, use_user_cache=False),
+                          embedder_for=lambda _project: embedder)
+    app = make_app(sample_project, suggester=loader, coder="tester", start_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen)
+        await pilot.press("down", "enter")  # open the second transcript
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CodingScreen) and screen.session.tid == target.id
+        assert screen.session.suggestions() == []  # nothing stored, nothing embedded
+        app.start_suggester()  # the model starts after the transcript is open (as when it loads slowly)
+
+        assert await wait_until(pilot, lambda: loader.ready_for(target.id))
+        await pilot.pause()
+        shown = screen.session.suggestions()
+        assert len(shown) == FILL and all(s.source != "stored" for s in shown)  # gate 0: the list is full
+        # ... while the rest of the corpus has not been embedded: its sentences are still held back.
+        assert not embedder.release.is_set()
+        assert not any(t in others for t in embedder.embedded)
+        assert not any(loader.ready_for(t.id) for t in infos if t.id != target.id)
+        assert app.model_state.phase == "loading"
+        panel = screen.query_one("#panel").data
+        assert len(panel.suggestions) == FILL and "model laadt" not in panel.status
+
+        embedder.release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.model_state.phase == "ready"
+        assert all(loader.ready_for(t.id) for t in infos)
+        # Every transcript's suggestions were stored as it was done: the overview's column is filled.
+        pending = app.project.pending_suggestions()
+        assert set(pending) == {t.id for t in infos}
+        # No sentence was embedded twice (the final whole-corpus preparation reads the project's cache;
+        # the codebook is embedded again only because this engine has no per-user cache).
+        segments = [t for t in embedder.embedded if t in own | others]
+        assert len(segments) == len(set(segments)) == len(own | others)
+
+
+class RecordingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def encode(self, texts):
+        self.embedded.extend(texts)
+        return super().encode(texts)
+
+
+def _loader(embedder: HashingEmbedder) -> EngineLoader:
+    return EngineLoader(build=lambda emb: EmbeddingSuggester(embedder=emb, gate=0.0, use_user_cache=False),
+                        embedder_for=lambda _project: embedder)
+
+
+def _texts(project, tid: int) -> set[str]:
+    return {s.text for s in needed(project.segments(tid))}
+
+
+def test_loader_takes_the_focused_transcript_first_and_skips_embedded_ones(sample_project):
+    from codering.suggest.embed import embed_cached
+
+    embedder = RecordingEmbedder()
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        first, focus = infos[0], infos[-1]
+        embed_cached(embedder, sorted(_texts(project, first.id)), project=project)
+        embedder.embedded.clear()
+        loader = _loader(embedder)
+        loader.focus(focus.id)
+        reported: list[int] = []
+        seen_ready: list[bool] = []
+
+        def on_transcript(tid: int) -> None:
+            reported.append(tid)
+            seen_ready.append(loader.ready_for(first.id))  # embedded before: answered from the start
+
+        loader.on_transcript = on_transcript
+        loader.prepare(project)
+        assert reported[0] == focus.id and first.id not in reported
+        assert sorted(reported) == sorted(t.id for t in infos if t.id != first.id)
+        assert all(seen_ready)
+        assert all(loader.ready_for(t.id) for t in infos)
+        # The focused transcript's sentences were embedded before any other transcript's.
+        others = set().union(*(_texts(project, t.id) for t in infos if t.id not in (first.id, focus.id)))
+        only_focus = _texts(project, focus.id) - others - _texts(project, first.id)
+        order = [i for i, t in enumerate(embedder.embedded) if t in others - _texts(project, focus.id)]
+        assert order and max(i for i, t in enumerate(embedder.embedded) if t in only_focus) < min(order)
+        assert not (_texts(project, first.id) - others - _texts(project, focus.id)) & set(embedder.embedded)
+        assert loader.suggest(project, focus.id, *_span(project, focus.id))
+
+
+def test_loader_prepares_in_one_go_when_everything_is_embedded(sample_project):
+    from codering.suggest.embed import embed_cached
+
+    embedder = RecordingEmbedder()
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        segment_texts = set().union(*(_texts(project, t.id) for t in infos))
+        embed_cached(embedder, sorted(segment_texts), project=project)
+        embedder.embedded.clear()
+        loader = _loader(embedder)
+        reported: list[int] = []
+        loader.on_transcript = reported.append
+        loader.prepare(project)
+        assert reported == [] and loader.ready and all(loader.ready_for(t.id) for t in infos)
+        assert embedder.embedded and not segment_texts & set(embedder.embedded)  # the codebook only
+
+
+def _span(project, tid: int) -> tuple[int, int]:
+    seg = next(s for s in project.segments(tid) if s.role != "interviewer")
+    return seg.start, seg.end
