@@ -63,19 +63,23 @@ def memo(state: State, text: str, transcript: str | None, span: tuple[int, int] 
 
 
 @click.command()
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
 @click.pass_obj
-def undo(state: State) -> None:
-    """Take back the latest action (works across sessions)."""
-    done = state.project().undo()
-    click.echo(f"Undone: {done}" if done else "Nothing to undo.")
+def undo(state: State, coder: str) -> None:
+    """Take back CODER's latest action (works across sessions; other coders' work is never undone).
+
+    A row that another action changed since is left as it is; the output names it."""
+    done = state.project().undo(coder)
+    click.echo(f"Undone: {done}" if done else f"Nothing to undo for {coder}.")
 
 
 @click.command()
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
 @click.pass_obj
-def redo(state: State) -> None:
-    """Do again the action most recently undone."""
-    done = state.project().redo()
-    click.echo(f"Redone: {done}" if done else "Nothing to redo.")
+def redo(state: State, coder: str) -> None:
+    """Do again the action CODER undid most recently."""
+    done = state.project().redo(coder)
+    click.echo(f"Redone: {done}" if done else f"Nothing to redo for {coder}.")
 
 
 @click.command()

@@ -25,7 +25,7 @@ class State:
         if self._project is None:
             if not self.project_path:
                 raise click.UsageError("no project given: use -p PROJECT (or set CODERING_PROJECT)")
-            self._project = Project.open(self.project_path)
+            self._project = Project.open(self.project_path, default_coder())  # undo/redo: this coder's
         return self._project
 
     def close(self) -> None:

@@ -392,10 +392,10 @@ class CodingSession:
         return "memo bewaard"
 
     def undo(self) -> str | None:
-        return self._after_journal(self.project.undo())
+        return self._after_journal(self.project.undo(self.coder))
 
     def redo(self) -> str | None:
-        return self._after_journal(self.project.redo())
+        return self._after_journal(self.project.redo(self.coder))
 
     def _after_journal(self, done: str | None) -> str | None:
         """After an undo or redo that did something (``done``: its description): show and learn the new state."""

@@ -5,6 +5,24 @@ codebook edits) are written through :meth:`Journaled.action`, which records
 the row-level changes (``insert``/``delete``/``update`` with the old and new
 values) as JSON in the ``journal`` table, so ``undo()``/``redo()`` work
 across restarts. Other writes (imports, caches) are plain transactions.
+
+Undo and redo are per coder. Every action records its coder (the one given,
+else the ``coder`` of the open :class:`Project`); ``undo(coder)`` takes back
+that coder's own latest action and ``redo(coder)`` does again what that coder
+undid, most recently undone first; a new action clears only its own coder's
+redo. Journal rows without a coder (written before undo was per coder) and
+redo rows without an ``undone_by`` belong to everyone: whoever asks may undo
+or redo them. With no coder at all (a script on a ``Project`` without one)
+undo and redo act on the whole project, newest first, as before.
+
+The conflict rule: other coders keep working between an action and its undo.
+Each row change is replayed only if the row is still exactly as the action
+(or its undo) left it; a row that another action has changed, removed or
+taken since is left as it is, the rest of the action is still undone (or
+redone), and the returned description names each row left alone and the
+action that changed it. A change left alone at undo is also left alone at
+redo, so an undo never deletes or overwrites another coder's later work and
+a redo never brings back what another coder removed.
 """
 
 from __future__ import annotations
@@ -28,24 +46,28 @@ def table_touched(ops: Iterable[dict[str, Any]], table: str) -> bool:
 class Journaled(Connected):
     """Journaled writes, undo, redo and the history (a part of :class:`codering.store.Project`)."""
 
+    coder: str | None = None  # who works through this Project: the default coder of actions, undo and redo
     _ops: list[dict[str, Any]] | None = None  # the open action's changes; None outside an action
     _codebook = None  # the codebook cache (codering.store.codes), dropped when an undo touches codes
 
     @contextmanager
     def action(self, description: str, coder: str | None = None) -> Iterator["Journaled"]:
-        """A user action: one transaction, recorded in the journal for undo."""
+        """A user action of ``coder`` (default: ``self.coder``): one transaction, journaled for undo."""
         if self._ops is not None:  # nested: part of the enclosing action
             yield self
             return
+        who = coder if coder is not None else self.coder
         with self.transaction() as conn:
             self._ops = []
             try:
                 yield self
                 if self._ops:
-                    conn.execute("DELETE FROM journal WHERE undone = 1")  # a new action clears redo
+                    # a new action clears its coder's redo (and the redo that belongs to everyone)
+                    conn.execute(f"DELETE FROM journal WHERE undone > 0 AND {_MINE.format(col='undone_by')}",
+                                 (who, who))
                     conn.execute(
                         "INSERT INTO journal (description, ops, coder, created) VALUES (?, ?, ?, ?)",
-                        (description, json.dumps(self._ops, ensure_ascii=False), coder, now()),
+                        (description, json.dumps(self._ops, ensure_ascii=False), who, now()),
                     )
             finally:
                 self._ops = None
@@ -85,55 +107,112 @@ class Journaled(Connected):
             return None
         return dict(zip([d[0] for d in cur.description], found))
 
-    def _apply(self, ops: list[dict[str, Any]], reverse: bool) -> None:
-        sequence = reversed(ops) if reverse else ops
-        for op in sequence:
+    def _apply(self, ops: list[dict[str, Any]], reverse: bool) -> list[int]:
+        """Replay ``ops`` (backwards when ``reverse``); return the indexes of the ops left alone (conflicts)."""
+        order = range(len(ops) - 1, -1, -1) if reverse else range(len(ops))
+        left: list[int] = []
+        for i in order:
+            op = ops[i]
             table = op["table"]
             if table not in _JOURNALED:
                 continue
+            if op.get("skipped"):  # left alone by the undo: left alone by the redo as well
+                left.append(i)
+                continue
             kind = op["op"]
-            if (kind == "insert") == reverse:  # remove the row
-                self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (op["row"]["id"],))
-            elif kind in ("insert", "delete"):  # put the row (back)
-                row = op["row"]
-                cols = ", ".join(row)
-                self._conn.execute(
-                    f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({', '.join('?' for _ in row)})",
-                    tuple(row.values()),
-                )
-            else:
+            key = op["key"] if kind == "update" else op["row"]["id"]
+            current = self._row(table, key)
+            if kind == "update":
+                expected = op["new"] if reverse else op["old"]
+                if current is None or any(current.get(k) != v for k, v in expected.items()):
+                    left.append(i)
+                    continue
                 values = op["old"] if reverse else op["new"]
                 sets = ", ".join(f"{k} = ?" for k in values)
-                self._conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), op["key"]))
+                self._conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), key))
+            elif (kind == "insert") == reverse:  # remove the row, if it is still the row the action left
+                if current is None or any(current.get(k) != v for k, v in op["row"].items()):
+                    left.append(i)
+                    continue
+                self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (key,))
+            else:  # put the row (back), if its id is still free
+                if current is not None:
+                    left.append(i)
+                    continue
+                row = op["row"]
+                self._conn.execute(
+                    f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                    tuple(row.values()),
+                )
         if table_touched(ops, "codes"):
             self._codebook = None
+        return left
 
-    def undo(self) -> str | None:
-        """Take back the latest action; return its description, or None if none."""
-        return self._replay(undo=True)
+    def undo(self, coder: str | None = None) -> str | None:
+        """Take back the latest action of ``coder`` (default: ``self.coder``; with neither, anyone's).
 
-    def redo(self) -> str | None:
-        """Do again the most recently undone action; return its description."""
-        return self._replay(undo=False)
+        Returns its description (naming any row left alone, see the module's
+        conflict rule), or None if that coder has nothing to undo.
+        """
+        return self._replay(undo=True, coder=coder if coder is not None else self.coder)
 
-    def _replay(self, undo: bool) -> str | None:
-        """Undo: the newest action not undone, backwards. Redo: the oldest undone one, forwards."""
-        order = "DESC" if undo else "ASC"
+    def redo(self, coder: str | None = None) -> str | None:
+        """Do again the action ``coder`` undid most recently; return its description, or None."""
+        return self._replay(undo=False, coder=coder if coder is not None else self.coder)
+
+    def _replay(self, undo: bool, coder: str | None) -> str | None:
+        """Undo: the coder's newest action not undone, backwards. Redo: the coder's latest undo, forwards."""
         with self.transaction() as conn:
-            found = conn.execute(
-                f"SELECT id, description, ops FROM journal WHERE undone = ? ORDER BY id {order} LIMIT 1", (int(not undo),)
-            ).fetchone()
+            if undo:
+                found = conn.execute(
+                    f"SELECT id, description, ops FROM journal WHERE undone = 0 AND {_MINE.format(col='coder')} "
+                    "ORDER BY id DESC LIMIT 1", (coder, coder)).fetchone()
+            else:
+                found = conn.execute(
+                    f"SELECT id, description, ops FROM journal WHERE undone > 0 AND {_MINE.format(col='undone_by')} "
+                    "ORDER BY undone DESC, id ASC LIMIT 1", (coder, coder)).fetchone()
             if found is None:
                 return None
+            entry, description, ops = found[0], found[1], json.loads(found[2])
             try:
-                self._apply(json.loads(found[2]), reverse=undo)
+                left = self._apply(ops, reverse=undo)
             except sqlite3.IntegrityError as exc:
-                raise StoreError(f"cannot {'undo' if undo else 'redo'} '{found[1]}': {exc}") from None
-            conn.execute("UPDATE journal SET undone = ? WHERE id = ?", (int(undo), found[0]))
-            return found[1]
+                raise StoreError(f"cannot {'undo' if undo else 'redo'} '{description}': {exc}; nothing was changed") from None
+            notes = [self._conflict(entry, ops[i]) for i in sorted(left)]
+            marked = [{**{k: v for k, v in op.items() if k != "skipped"}, **({"skipped": True} if undo and i in left else {})}
+                      for i, op in enumerate(ops)]
+            if undo:
+                conn.execute("UPDATE journal SET undone = (SELECT MAX(undone) FROM journal) + 1, undone_by = ?, ops = ? "
+                             "WHERE id = ?", (coder, json.dumps(marked, ensure_ascii=False), entry))
+            else:
+                conn.execute("UPDATE journal SET undone = 0, undone_by = NULL, ops = ? WHERE id = ?",
+                             (json.dumps(marked, ensure_ascii=False), entry))
+            if notes:
+                description += f" (left as it is: {'; '.join(notes)})"
+            return description
 
-    def history(self, limit: int = 20) -> list[tuple[int, str, bool, str]]:
+    def _conflict(self, entry: int, op: dict[str, Any]) -> str:
+        """Name a row left alone by an undo or redo and, if the journal knows, the action that changed it."""
+        table = op["table"]
+        key = op["key"] if op["op"] == "update" else op["row"]["id"]
+        what = f"{_NOUN[table]} {key}"
+        by = self._conn.execute(
+            "SELECT description, coder FROM journal WHERE id > ? AND undone = 0 AND EXISTS ("
+            " SELECT 1 FROM json_each(journal.ops) AS o WHERE json_extract(o.value, '$.table') = ?"
+            " AND COALESCE(json_extract(o.value, '$.row.id'), json_extract(o.value, '$.key')) = ?)"
+            " ORDER BY id DESC LIMIT 1", (entry, table, key)).fetchone()
+        if by is None:
+            return f"{what} was changed since"
+        return f"{what} was changed since by {by[1] or 'someone'} ({by[0]})"
+
+    def history(self, limit: int = 20, coder: str | None = None) -> list[tuple[int, str, bool, str]]:
+        """The latest ``limit`` journal entries (of ``coder`` only, if given), newest first."""
         rows = self._conn.execute(
-            "SELECT id, description, undone, created FROM journal ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT id, description, undone, created FROM journal WHERE {_MINE.format(col='coder')} "
+            "ORDER BY id DESC LIMIT ?", (coder, coder, limit)
         ).fetchall()
         return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+
+_MINE = "(? IS NULL OR {col} IS NULL OR {col} = ?)"  # a coder's rows (and everyone's); no coder: all rows
+_NOUN = {"codings": "coding", "decisions": "decision", "memos": "memo", "codes": "code"}

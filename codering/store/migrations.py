@@ -3,6 +3,11 @@
 Each migration is ``(number, name, sql)``; a project's ``PRAGMA user_version``
 is the number of the last migration applied. Never edit a migration that has
 shipped: add a new one.
+
+Migration 3 makes undo per coder: the journal notes who undid an action
+(``undone_by``), and codings, decisions and memos get ``AUTOINCREMENT`` ids,
+so an id freed by one coder's undo is never given to another coder's new row
+(a later redo puts the row back under its own id).
 """
 
 from __future__ import annotations
@@ -141,6 +146,60 @@ CREATE TABLE suggestions (
     PRIMARY KEY (transcript_id, start, end, code_id)
 );
 CREATE INDEX suggestions_by_transcript ON suggestions(transcript_id, start)
+"""),
+    (3, "undo per coder", """
+ALTER TABLE journal ADD COLUMN undone_by TEXT;
+CREATE INDEX journal_by_coder ON journal(coder, undone);
+CREATE TABLE codings_3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id),
+    coder TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('manual', 'suggestion', 'import', 'consensus')),
+    text TEXT NOT NULL,
+    detached INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    CHECK (start < end)
+);
+INSERT INTO codings_3 SELECT id, transcript_id, start, end, code_id, coder, origin, text, detached, created FROM codings;
+DROP TABLE codings;
+ALTER TABLE codings_3 RENAME TO codings;
+CREATE INDEX codings_by_transcript ON codings(transcript_id, start);
+CREATE INDEX codings_by_code ON codings(code_id);
+CREATE TABLE decisions_3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id),
+    score REAL,
+    accepted INTEGER NOT NULL,
+    model_id TEXT,
+    coder TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+INSERT INTO decisions_3 SELECT id, transcript_id, start, end, text, code_id, score, accepted, model_id, coder, created
+    FROM decisions;
+DROP TABLE decisions;
+ALTER TABLE decisions_3 RENAME TO decisions;
+CREATE TABLE memos_3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('project', 'transcript', 'segment', 'code')),
+    transcript_id INTEGER REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER,
+    end INTEGER,
+    code_id TEXT REFERENCES codes(id),
+    text TEXT NOT NULL,
+    coder TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT
+);
+INSERT INTO memos_3 SELECT id, kind, transcript_id, start, end, code_id, text, coder, created, updated FROM memos;
+DROP TABLE memos;
+ALTER TABLE memos_3 RENAME TO memos
 """),
 ]
 

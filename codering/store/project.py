@@ -28,7 +28,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
     """An open project file. Use ``Project.create`` or ``Project.open``."""
 
     @classmethod
-    def create(cls, path: str | Path, codebook: Codebook) -> "Project":
+    def create(cls, path: str | Path, codebook: Codebook, coder: str | None = None) -> "Project":
+        """Make a new project file and open it (``coder``: see :meth:`open`)."""
         path = Path(path)
         if path.exists():
             raise StoreError(f"{path}: already exists; open it with -p {path} or choose another name")
@@ -49,10 +50,13 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             conn.close()
             tmp.unlink(missing_ok=True)
             raise
-        return cls.open(path)
+        return cls.open(path, coder)
 
     @classmethod
-    def open(cls, path: str | Path) -> "Project":
+    def open(cls, path: str | Path, coder: str | None = None) -> "Project":
+        """Open a project file. ``coder``: who works through it, the default coder of every journaled
+        action and of undo and redo (which are per coder); without one, undo and redo act on anyone's
+        actions (scripts)."""
         path = Path(path)
         check_project_file(path)
         conn = connect(path)
@@ -62,7 +66,9 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         except sqlite3.OperationalError as exc:
             conn.close()
             raise store_error(path, exc) from None
-        return cls(path, conn)
+        project = cls(path, conn)
+        project.coder = coder
+        return project
 
     def close(self) -> None:
         self._conn.close()

@@ -94,7 +94,7 @@ class CoderingApp(App[None]):
         from codering.store import Project
 
         try:
-            self.project = Project.open(path)
+            self.project = Project.open(path, self.coder)  # undo and redo are this coder's
         except Exception as exc:  # noqa: BLE001 - shown, then the app ends
             title, message = describe(exc)
             self.push_screen(ErrorDialog(title, message), lambda _: self.exit(return_code=1, message=message))
