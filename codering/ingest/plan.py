@@ -88,7 +88,8 @@ class ImportPlan:
         for name, attrs in self.attributes.items():
             project.set_attributes(name, attrs)
         if self.codings:
-            with project.action(f"import {len(self.codings)} codings", coder):
+            # journaled as the person at the project (undo is per coder), else as ``coder``
+            with project.action(f"import {len(self.codings)} codings", project.coder or coder):
                 for rec in self.codings:
                     for code in rec.codes:
                         project.add_coding(rec.transcript, rec.start, rec.end, code, rec.coder or coder, origin="import")

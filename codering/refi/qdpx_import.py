@@ -85,7 +85,7 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
             book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices, current, project.project_id)
             ensure_codable(book, (ids[g] for g in coded), current, report.notices)
         report.codes_total = len(book)
-        with project.action(f"import {Path(path).name}", coder):
+        with project.action(f"import {Path(path).name}", project.coder or coder):  # undo: the importer's
             if not created:
                 report.codes_added, _ = merge_codebook(project, book, coder, False, report.notices)
             names = _write_sources(project, plan, ids, report)

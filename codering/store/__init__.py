@@ -7,7 +7,7 @@ the rest of codering uses; it is put together from one part per responsibility::
     project.py      Project: create, open, close, settings, stats (the facade)
     connection.py   the SQLite connection, file checks, transactions
     migrations.py   the schema as named, ordered migrations
-    journal.py      journaled actions, undo, redo, history
+    journal.py      journaled actions, undo, redo (per coder), history
     codes.py        the project's codebook
     transcripts.py  transcripts, turns, segments, attributes; re-import
     reanchor.py     moving spans to the same words in a changed text (pure)
