@@ -158,6 +158,17 @@ def test_the_rest_of_an_action_is_still_undone_and_redone(two_coders):
     assert anna.codings() == []  # bert's removal holds
 
 
+def test_rows_whose_transcript_was_removed_since_are_left_and_the_undo_goes_on(two_coders):
+    anna, bert = two_coders
+    c = anna.add_coding(T, 10, 20, "stim.praktisch", "anna")
+    anna.remove_coding(c)
+    bert.remove_transcript(T)  # not journaled: takes its codings with it
+    assert anna.undo() == f"remove coding {c} (left as it is: coding {c} cannot be put back: what it belongs to is gone)"
+    assert anna.undo() == f"code stim.praktisch on t01_huisarts 10-20 (left as it is: coding {c} was changed since)"
+    assert anna.undo() is None  # never stuck on an action that cannot be taken back whole
+    assert anna.codings() == [] and anna.integrity_ok()
+
+
 def test_an_id_freed_by_an_undo_is_not_given_to_another_coder(two_coders):
     anna, bert = two_coders
     first = anna.add_coding(T, 10, 20, "stim.praktisch", "anna")

@@ -107,17 +107,18 @@ class Journaled(Connected):
             return None
         return dict(zip([d[0] for d in cur.description], found))
 
-    def _apply(self, ops: list[dict[str, Any]], reverse: bool) -> list[int]:
-        """Replay ``ops`` (backwards when ``reverse``); return the indexes of the ops left alone (conflicts)."""
+    def _apply(self, ops: list[dict[str, Any]], reverse: bool) -> dict[int, str]:
+        """Replay ``ops`` (backwards when ``reverse``); return the ops left alone (conflicts) by index,
+        each with why if it is not "changed since" (which :meth:`_conflict` looks up)."""
         order = range(len(ops) - 1, -1, -1) if reverse else range(len(ops))
-        left: list[int] = []
+        left: dict[int, str] = {}
         for i in order:
             op = ops[i]
             table = op["table"]
             if table not in _JOURNALED:
                 continue
             if op.get("skipped"):  # left alone by the undo: left alone by the redo as well
-                left.append(i)
+                left[i] = ""
                 continue
             kind = op["op"]
             key = op["key"] if kind == "update" else op["row"]["id"]
@@ -125,25 +126,28 @@ class Journaled(Connected):
             if kind == "update":
                 expected = op["new"] if reverse else op["old"]
                 if current is None or any(current.get(k) != v for k, v in expected.items()):
-                    left.append(i)
+                    left[i] = ""
                     continue
                 values = op["old"] if reverse else op["new"]
                 sets = ", ".join(f"{k} = ?" for k in values)
                 self._conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), key))
             elif (kind == "insert") == reverse:  # remove the row, if it is still the row the action left
                 if current is None or any(current.get(k) != v for k, v in op["row"].items()):
-                    left.append(i)
+                    left[i] = ""
                     continue
                 self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (key,))
             else:  # put the row (back), if its id is still free
                 if current is not None:
-                    left.append(i)
+                    left[i] = ""
                     continue
                 row = op["row"]
-                self._conn.execute(
-                    f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-                    tuple(row.values()),
-                )
+                try:  # one statement: a failure undoes only itself
+                    self._conn.execute(
+                        f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                        tuple(row.values()),
+                    )
+                except sqlite3.IntegrityError:  # e.g. its transcript was removed since
+                    left[i] = "cannot be put back: what it belongs to is gone"
         if table_touched(ops, "codes"):
             self._codebook = None
         return left
@@ -178,7 +182,7 @@ class Journaled(Connected):
                 left = self._apply(ops, reverse=undo)
             except sqlite3.IntegrityError as exc:
                 raise StoreError(f"cannot {'undo' if undo else 'redo'} '{description}': {exc}; nothing was changed") from None
-            notes = [self._conflict(entry, ops[i]) for i in sorted(left)]
+            notes = [self._conflict(entry, ops[i], left[i]) for i in sorted(left)]
             marked = [{**{k: v for k, v in op.items() if k != "skipped"}, **({"skipped": True} if undo and i in left else {})}
                       for i, op in enumerate(ops)]
             if undo:
@@ -191,11 +195,13 @@ class Journaled(Connected):
                 description += f" (left as it is: {'; '.join(notes)})"
             return description
 
-    def _conflict(self, entry: int, op: dict[str, Any]) -> str:
+    def _conflict(self, entry: int, op: dict[str, Any], why: str = "") -> str:
         """Name a row left alone by an undo or redo and, if the journal knows, the action that changed it."""
         table = op["table"]
         key = op["key"] if op["op"] == "update" else op["row"]["id"]
         what = f"{_NOUN[table]} {key}"
+        if why:
+            return f"{what} {why}"
         by = self._conn.execute(
             "SELECT description, coder FROM journal WHERE id > ? AND undone = 0 AND EXISTS ("
             " SELECT 1 FROM json_each(journal.ops) AS o WHERE json_extract(o.value, '$.table') = ?"

@@ -149,7 +149,7 @@ CREATE INDEX suggestions_by_transcript ON suggestions(transcript_id, start)
 """),
     (3, "undo per coder", """
 ALTER TABLE journal ADD COLUMN undone_by TEXT;
-CREATE INDEX journal_by_coder ON journal(coder, undone);
+CREATE INDEX journal_by_undone ON journal(undone);
 CREATE TABLE codings_3 (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
