@@ -78,6 +78,11 @@ def test_three_coders_two_processes_each_undo_only_their_own(loaded_project):
     assert spans(path, "anna") == [0, 1, 2] and spans(path, "bert") == [10, 11, 12, 13, 14]
     # --coder names the coder as well as CODERING_CODER
     assert cli_as("carla", path, "undo", "--coder", "anna").startswith("Undone: code stim.praktisch on t01_huisarts 7-9")
+    # uncode --coder picks whose codings go; the removal is the remover's to undo
+    assert cli_as("anna", path, "uncode", T, "31", "33", "--coder", "bert").startswith("Removed 1 coding")
+    assert spans(path, "bert") == [11, 12, 13, 14]
+    assert cli_as("anna", path, "undo").strip() == "Undone: remove 1 codings from t01_huisarts 31-33"
+    assert spans(path, "anna") == [0, 1] and spans(path, "bert") == [10, 11, 12, 13, 14]
     with Project.open(path) as p:
         assert p.integrity_ok()
         assert len(p.codings(T)) == 7
