@@ -10,13 +10,16 @@ matched:
     label starts with the word  >  a label word starts with it  >  in the label
     >  in the id  >  in the path  >  label subsequence  >  description/examples
 
-An empty query lists the codable codes in codebook order.
+Before those points come two tiers: codes whose label starts with the whole
+query ("kenn" -> "Kennen", "Kennis ...") first, and within each tier the
+coder's recent codes (``recent``, newest first) before the others. An empty
+query lists the recent codes, then the codable codes in codebook order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from codering.suggest.base import fold
 
@@ -83,11 +86,15 @@ class CodeIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def search(self, query: str, limit: int = 50) -> list[Match]:
+    def search(self, query: str, limit: int = 50, recent: Sequence[str] = ()) -> list[Match]:
+        rank = {code_id: i for i, code_id in enumerate(recent)}
+        last = len(rank)
         words = fold(query).split()
         if not words:
-            return [Match(e.code_id, 0.0) for e in self._entries[:limit]]
-        found: list[tuple[float, int, Match]] = []
+            ordered = sorted(self._entries, key=lambda e: (rank.get(e.code_id, last), e.order))
+            return [Match(e.code_id, 0.0) for e in ordered[:limit]]
+        whole = " ".join(words)
+        found: list[tuple[tuple[int, int, float], int, Match]] = []
         for entry in self._entries:
             total = 0.0
             positions: set[int] = set()
@@ -101,14 +108,16 @@ class CodeIndex:
                 label_positions = tuple(sorted({entry.label_map[p] for p in positions}))
                 # shorter labels win ties: "Nabijheid" before "Nabijheid van diensten"
                 total -= len(entry.label) / 1000
-                found.append((-total, entry.order, Match(entry.code_id, round(total, 3), label_positions)))
+                tier = 0 if entry.label_folded.startswith(whole) else 1
+                found.append(((tier, rank.get(entry.code_id, last), -total), entry.order,
+                              Match(entry.code_id, round(total, 3), label_positions)))
         found.sort(key=lambda item: (item[0], item[1]))
         return [m for _, _, m in found[:limit]]
 
 
-def search_codes(codebook: "Codebook", query: str, limit: int = 50) -> list[Match]:
+def search_codes(codebook: "Codebook", query: str, limit: int = 50, recent: Sequence[str] = ()) -> list[Match]:
     """One-off search (builds the index); keep a ``CodeIndex`` when searching per keystroke."""
-    return CodeIndex(codebook).search(query, limit)
+    return CodeIndex(codebook).search(query, limit, recent)
 
 
 def _entry(codebook: "Codebook", code: "Code", order: int) -> _Entry:

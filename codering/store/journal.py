@@ -132,6 +132,19 @@ class Journaled(Connected):
             conn.execute("UPDATE journal SET undone = ? WHERE id = ?", (int(undo), found[0]))
             return found[1]
 
+    def pending_change(self, redo: bool = False) -> tuple[int, int, int] | None:
+        """Where the next undo (or redo) changes a transcript: (transcript id, start, end) of the first
+        coding, decision or memo it adds or removes; None when it touches no span (a codebook edit)."""
+        found = self._conn.execute(
+            "SELECT ops FROM journal WHERE undone = ? ORDER BY id " + ("ASC" if redo else "DESC") + " LIMIT 1",
+            (1 if redo else 0,),
+        ).fetchone()
+        for op in json.loads(found[0]) if found else []:
+            row = op.get("row") or {}
+            if row.get("transcript_id") is not None and row.get("start") is not None:
+                return row["transcript_id"], row["start"], row["end"]
+        return None
+
     def history(self, limit: int = 20) -> list[tuple[int, str, bool, str]]:
         rows = self._conn.execute(
             "SELECT id, description, undone, created FROM journal ORDER BY id DESC LIMIT ?", (limit,)
