@@ -211,19 +211,9 @@ def _clean(value: Any) -> Any:
 
 
 def load_codebook(path: str | Path) -> Codebook:
-    """Load and validate a codebook file; raise CodebookError listing all problems.
-
-    YAML (the format of ``codebooks/README.md``), or a REFI-QDA codebook when the
-    file ends in ``.qdc`` (read by :func:`codering.refi.read_qdc`).
-    """
+    """Load and validate a YAML codebook; raise CodebookError listing all problems.
+    (A file that may also be a REFI-QDA ``.qdc``: :func:`codering.refi.load_codebook_file`.)"""
     path = Path(path)
-    if path.suffix.lower() == ".qdc":
-        from codering.refi import RefiError, read_qdc
-
-        try:
-            return read_qdc(path)
-        except RefiError as exc:
-            raise CodebookError(str(exc)) from None
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -4,7 +4,8 @@ same-named codes say which, the picker puts recent codes first, a crash reopens 
 from __future__ import annotations
 
 from test_tui_app import SIZE, open_first, ready, sync
-from test_tui_support import UnsureSuggester, sample_project, sample_template  # noqa: F401 - fixtures
+from test_coding import UnsureSuggester
+from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
 
 from codering.codebook import parse_codebook
 from codering.store import Project

@@ -11,7 +11,7 @@ import pytest
 
 from codering.codebook import load_codebook, parse_codebook
 from codering.errors import CodebookError
-from codering.refi import export_qdpx, import_qdpx, write_qdc
+from codering.refi import export_qdpx, import_qdpx, load_codebook_file, write_qdc
 from codering.store import Project
 from tests.conftest import DEFAULT_CODEBOOK, run_cli
 
@@ -98,7 +98,7 @@ def test_a_qdc_import_prints_its_notices(project, tmp_path, how):
 def test_codebook_show_validate_and_init_read_a_qdc(tmp_path):
     book = load_codebook(DEFAULT_CODEBOOK)
     qdc = write_qdc(book, tmp_path / "boek.qdc")
-    assert [(d, c) for d, c in load_codebook(qdc).walk()] == [(d, c) for d, c in book.walk()]
+    assert [(d, c) for d, c in load_codebook_file(qdc).walk()] == [(d, c) for d, c in book.walk()]
     validate = run_cli("codebook", "validate", str(qdc))
     assert validate.returncode == 0 and f"{qdc}: ok, {len(book)} codes" in validate.stdout
     show = run_cli("codebook", "show", str(qdc))

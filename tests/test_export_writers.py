@@ -324,7 +324,8 @@ def test_a_crash_while_writing_leaves_no_half_files(data, tmp_path, monkeypatch)
 def test_csv_cells_that_would_be_formulas_stay_text(tmp_path):
     import csv as csv_module
 
-    from codering.export.writers import Rows, Table, write_tables
+    from codering.export.table import Rows, Table
+    from codering.export.writers import write_tables
 
     table = Table("t", "Citaten", Rows([["=HYPERLINK(\"http://x\",\"klik\")", "+32 470", "@iemand", -3, "ja"]],
                                        ["=Code", "Telefoon", "Wie", "Getal", "Gewoon"]))
@@ -338,7 +339,8 @@ def test_word_files_are_a4(tmp_path):
     from docx import Document
     from docx.shared import Mm
 
-    from codering.export.writers import Rows, Table, write_tables
+    from codering.export.table import Rows, Table
+    from codering.export.writers import write_tables
 
     narrow = Table("n", "Smal", Rows([["a", 1]], ["A", "B"]))
     write_tables([narrow], tmp_path / "n.docx")

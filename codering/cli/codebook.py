@@ -23,7 +23,8 @@ def codebook() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def codebook_validate(files: tuple[str, ...]) -> None:
     """Check codebook FILES; list every problem (FILE:LINE: what) and exit 1 if any."""
-    from codering.codebook import CodebookError, load_codebook
+    from codering.codebook import CodebookError
+    from codering.refi import load_codebook_file as load_codebook
 
     failed = 0
     for name in files:
@@ -47,7 +48,8 @@ def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
     """Show a codebook FILE as a tree (or the project's codebook with -p)."""
     from rich.tree import Tree
 
-    from codering.codebook import default_codebook_path, load_codebook
+    from codering.codebook import default_codebook_path
+    from codering.refi import load_codebook_file as load_codebook
 
     if file:
         book = load_codebook(file)
@@ -109,7 +111,7 @@ def codebook_import(state: State, file: str, coder: str) -> None:
 
         click.echo(str(import_codebook(project, file, coder)))
         return
-    from codering.codebook import load_codebook
+    from codering.refi import load_codebook_file as load_codebook
 
     book = load_codebook(file)
     known = project.codebook()

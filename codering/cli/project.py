@@ -16,7 +16,8 @@ from codering.errors import CoderingError
               help="Codebook to use: YAML or REFI-QDA .qdc (default: the shipped samenwerking-zorg-welzijn codebook).")
 def init(project_path: str, codebook_path: str | None) -> None:
     """Create a new project file with a codebook."""
-    from codering.codebook import default_codebook_path, load_codebook
+    from codering.codebook import default_codebook_path
+    from codering.refi import load_codebook_file as load_codebook
     from codering.store import Project
 
     codebook = load_codebook(codebook_path or default_codebook_path())

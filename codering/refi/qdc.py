@@ -31,7 +31,7 @@ from codering.refi.common import (
     xml_bytes,
 )
 
-__all__ = ["CodebookImport", "import_codebook", "parse_qdc", "read_qdc", "write_qdc"]
+__all__ = ["CodebookImport", "import_codebook", "load_codebook_file", "parse_qdc", "read_qdc", "write_qdc"]
 
 
 def write_qdc(codebook: Codebook, path: str | Path, *, base: str | None = None, force: bool = False) -> Path:
@@ -94,6 +94,19 @@ def parse_qdc(path: str | Path, target: Codebook | None = None,
 def read_qdc(path: str | Path) -> Codebook:
     """A QDC file as a codebook (ids from codering's id lines, else derived from the names)."""
     return parse_qdc(path)[0]
+
+
+def load_codebook_file(path: str | Path) -> Codebook:
+    """A codebook file as the commands take it: REFI-QDA when it ends in ``.qdc``, else YAML; problems
+    raise ``CodebookError`` either way (so ``codebook validate`` lists them alike)."""
+    from codering.codebook import CodebookError, load_codebook
+
+    if Path(path).suffix.lower() != ".qdc":
+        return load_codebook(path)
+    try:
+        return read_qdc(path)
+    except RefiError as exc:
+        raise CodebookError(str(exc)) from None
 
 
 @dataclass
