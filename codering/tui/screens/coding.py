@@ -291,7 +291,8 @@ class CodingScreen(AppScreen[None]):
         self._decided(self.session.decide_all(False))
 
     def action_pick_code(self) -> None:
-        self.app.push_screen(CodePicker(self.session.codebook, self.palette, recent=self.session.recent_codes()),
+        self.app.push_screen(CodePicker(self.session.codebook, self.palette, recent=self.session.recent_codes(),
+                                        scores=self.session.code_scores()),
                              self._apply_code)
 
     @guarded
