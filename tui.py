@@ -39,13 +39,49 @@ def main(argv: list[str] | None = None) -> int:
     from codering.tui.app import make_app
 
     app = make_app(project_path)
+    _stop_on_signals(app)
     try:
         app.run()
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a crash: the terminal back, one line, the details in the log
+        _restore_terminal()
+        print(f"codering: the UI stopped on an error: {type(exc).__name__}: {exc} (everything decided is saved)",
+              file=sys.stderr)
+        return 1
     if project_path is None and app.project is not None:
         print(f"codering: demo project at {app.project.path}", file=sys.stderr)
     return app.return_code or 0
+
+
+def _stop_on_signals(app) -> None:
+    """SIGTERM and SIGHUP (a closed terminal window, ``kill``) end the app the normal way, so Textual
+    gives the terminal back (normal screen, cursor, no mouse reporting) instead of leaving it raw."""
+    import signal
+
+    def stop(signum, _frame) -> None:
+        app.call_later(app.exit, return_code=128 + signum)  # from the event loop, like a key would
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
+def _restore_terminal() -> None:
+    """After a crash that got past Textual: leave the alternate screen, show the cursor, stop mouse
+    reporting, leave raw mode."""
+    if not sys.stdout.isatty():
+        return
+    sys.stdout.write("\x1b[?1000l\x1b[?1003l\x1b[?1006l\x1b[?25h\x1b[?1049l")
+    sys.stdout.flush()
+    try:
+        import termios
+
+        attrs = termios.tcgetattr(sys.stdin.fileno())
+        attrs[3] |= termios.ECHO | termios.ICANON
+        termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, attrs)
+    except Exception:  # noqa: BLE001 - best effort on a terminal that may be gone
+        pass
 
 
 def exit_now(code: int) -> None:

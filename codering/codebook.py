@@ -133,6 +133,20 @@ class Codebook:
         chain = [self.get(code_id), *self.ancestors(code_id)]
         return sep.join(c.label for c in reversed(chain))
 
+    def distinct_label(self, code_id: str) -> str:
+        """The label; when another code has the same label (``Verzuiling`` under stimulerend and under
+        remmend), followed by the nearest ancestor that tells them apart: ``Verzuiling (Remmende
+        factoren)``, ``Concurrentie (Politieke)``. The label comes first, so a cut-off keeps it."""
+        code = self.get(code_id)
+        twins = [c.id for c in self.codes.values() if c.label == code.label and c.id != code_id]
+        if not twins:
+            return code.label
+        theirs = {a.label for t in twins for a in self.ancestors(t)}
+        ancestors = self.ancestors(code_id)
+        which = next((a.label for a in ancestors if a.label not in theirs),
+                     " › ".join(a.label for a in reversed(ancestors)))
+        return f"{code.label} ({which})" if which else code.label
+
     def counts_for(self, code_id: str) -> set[str]:
         """The code and every ancestor: coding a child counts for its parents."""
         return {code_id, *(c.id for c in self.ancestors(code_id))}
@@ -157,7 +171,20 @@ class Codebook:
 # -- loading -------------------------------------------------------------------
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping and key."""
+    """A safe loader that remembers the line of every mapping and key, and refuses aliases.
+
+    A codebook has no use for ``&anchor``/``*alias``; refusing them is what keeps a
+    "billion laughs" file (aliases of aliases, ``label: *a9``) from expanding
+    without bound in memory.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed in a codebook; write the value out",
+                event.start_mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         mapping = super().construct_mapping(node, deep=deep)
@@ -184,7 +211,8 @@ def _clean(value: Any) -> Any:
 
 
 def load_codebook(path: str | Path) -> Codebook:
-    """Load and validate a YAML codebook; raise CodebookError listing all problems."""
+    """Load and validate a YAML codebook; raise CodebookError listing all problems.
+    (A file that may also be a REFI-QDA ``.qdc``: :func:`codering.refi.load_codebook_file`.)"""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 PROJECT_SUFFIX = ".codering"
@@ -14,16 +15,42 @@ def repo_root() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent.parent
 
 
+def shipped_dir(name: str) -> Path:
+    """A folder of shipped files (``codebooks``, ``transcripts``).
+
+    ``$CODERING_HOME/<name>`` when that is set; else the copy an installed wheel
+    holds as package data (``codering/_data/<name>``, see ``setup.py``); else the
+    checkout's top-level folder, the one editable copy.
+    """
+    if os.environ.get("CODERING_HOME"):
+        return repo_root() / name
+    packaged = resources.files("codering").joinpath("_data", name)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return repo_root() / name
+
+
 def codebooks_dir() -> Path:
-    return repo_root() / "codebooks"
+    return shipped_dir("codebooks")
 
 
 def sample_transcripts_dir() -> Path:
-    return repo_root() / "transcripts"
+    return shipped_dir("transcripts")
 
 
-def exports_dir() -> Path:
-    return repo_root() / "exports"
+def exports_dir(project_path: str | Path | None = None) -> Path:
+    """Where a project's exports go when no file is named: ``exports/`` beside its project file.
+
+    The demo project's is the checkout's ``exports/`` (when codering runs from a
+    checkout, or ``$CODERING_HOME`` names one); without a project, the checkout's.
+    """
+    checkout = repo_root() / "exports"
+    if project_path is None:
+        return checkout
+    project = Path(project_path).expanduser().resolve()
+    if project == demo_project_path().expanduser().resolve() and checkout.is_dir():
+        return checkout
+    return project.parent / "exports"
 
 
 def demo_project_path() -> Path:

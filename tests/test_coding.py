@@ -116,3 +116,18 @@ def test_removing_a_coding_is_a_rejection_the_engine_learns_and_undo_takes_back(
         assert session.undo() is not None  # one undo: the coding is back and the rejection gone
         assert [c.code_id for c in project.codings(tid)] == ["stim.praktisch.nabijheid"]
         assert [d.accepted for d in project.decisions()] == [True]
+
+
+def test_the_picker_ranks_the_engines_likely_code_first_among_equal_matches():
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.coding.search import CodeIndex
+
+    index = CodeIndex(load_codebook(default_codebook_path()))
+    plain = [m.code_id for m in index.search("pr", limit=2)]
+    assert set(plain) == {"stim.praktisch", "rem.praktisch"}
+    hinder = {"rem.praktisch": 0.7, "stim.praktisch": 0.05}
+    assert [m.code_id for m in index.search("pr", limit=2, scores=hinder)] == ["rem.praktisch", "stim.praktisch"]
+    # an empty query offers the engine's best guess first
+    assert index.search("", limit=1, scores=hinder)[0].code_id == "rem.praktisch"
+    # a likely code does not beat a better match: "nabij" finds Nabijheid whatever the engine thinks
+    assert index.search("nabij", limit=1, scores=hinder)[0].code_id == "stim.praktisch.nabijheid"

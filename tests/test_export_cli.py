@@ -69,7 +69,7 @@ def test_writes_docx_and_refuses_to_overwrite(study, tmp_path):
     target = tmp_path / "tabel5.docx"
     out = ok(invoke(study, "factors", "--polarity", "stimulerend", "-o", str(target)))
     assert out == f"Wrote {target} ({TABEL5}).\n"
-    assert Document(target).tables[0].rows[2].cells[1].text == "Nabijheid, meer vrijwilligers, aanspreekbaarheid"
+    assert Document(target).tables[0].rows[2].cells[1].text == "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"
     again = invoke(study, "factors", "--polarity", "stimulerend", "-o", str(target))
     assert isinstance(again.exception, ExportError)
     assert "exists; use --force" in str(again.exception)
@@ -80,8 +80,9 @@ def test_writes_docx_and_refuses_to_overwrite(study, tmp_path):
 def test_default_names_go_to_exports_and_never_replace(study, tmp_path):
     ok(invoke(study, "factors", "--format", "md"))
     ok(invoke(study, "factors", "--format", "md"))
-    exports = tmp_path / "home" / "exports"
+    exports = tmp_path / "exports"  # beside the project file (mini.codering), not in CODERING_HOME
     assert sorted(p.name for p in exports.iterdir()) == ["mini-factors-2.md", "mini-factors.md"]
+    assert not (tmp_path / "home" / "exports").exists()
     folder = tmp_path / "map"
     folder.mkdir()
     ok(invoke(study, "codebook", "--format", "html", "-o", str(folder)))
@@ -125,11 +126,23 @@ def test_detail_cooccurrence_codebook(study, tmp_path):
     assert r"\caption{Codeboek: Mini codeboek}" in (tmp_path / "cb.tex").read_text(encoding="utf-8")
 
 
+def test_the_demo_projects_exports_go_to_the_checkouts_exports_folder(tmp_path, monkeypatch):
+    from codering.paths import exports_dir
+
+    home, demo = tmp_path / "checkout", tmp_path / "data" / "demo.codering"
+    monkeypatch.setenv("CODERING_HOME", str(home))
+    monkeypatch.setenv("CODERING_DEMO", str(demo))
+    assert exports_dir(demo) == demo.parent / "exports"  # no checkout exports/ folder: beside the file
+    (home / "exports").mkdir(parents=True)
+    assert exports_dir(demo) == home / "exports"
+    assert exports_dir(tmp_path / "ander" / "studie.codering") == tmp_path / "ander" / "exports"
+
+
 def test_figures(study, tmp_path):
     ok(invoke(study, "figure", "factors", "-o", str(tmp_path / "f.svg")))
     assert b"<svg" in (tmp_path / "f.svg").read_bytes()[:2000]
     out = ok(invoke(study, "figure", "heatmap", "--by", "actorgroep", "--unit", "interviews"))
-    written = tmp_path / "home" / "exports" / "mini-figuur-heatmap-actorgroep.png"
+    written = tmp_path / "exports" / "mini-figuur-heatmap-actorgroep.png"
     assert out == f"Wrote {written}.\n" and written.stat().st_size > 5000
     ok(invoke(study, "figure", "network", "--polarity", "remmend", "--unit", "turn", "-o", str(tmp_path / "n.png")))
     bad = invoke(study, "figure", "network", "--unit", "interviews")
@@ -206,3 +219,29 @@ def test_through_the_real_command(tmp_path):
                                     "(values of locatie: Beernem, Tongeren)")
     helped = run_cli("--help")
     assert "export" in helped.stdout
+
+
+def test_dash_and_dev_stdout_write_to_standard_output(study, tmp_path):
+    for target in ("-", "/dev/stdout"):
+        out = ok(invoke(study, "factors", "--polarity", "stimulerend", "-o", target))
+        assert out.startswith(TABEL5) and "| Praktische |" in out  # Markdown by default
+    csv_out = ok(invoke(study, "factors", "--polarity", "remmend", "--format", "csv", "-o", "-"))
+    assert csv_out.splitlines()[1].startswith("Juridisch,") and not csv_out.startswith("\ufeff")
+    several = invoke(study, "factors", "--format", "csv", "-o", "-")
+    assert isinstance(several.exception, ExportError) and "holds one table" in str(several.exception)
+    figure = CliRunner().invoke(root, ["-p", str(study), "export", "figure", "factors", "--format", "svg",
+                                       "-o", "-"])
+    assert figure.exit_code == 0 and "<svg" in figure.output[:2000]
+    assert not (tmp_path / "exports").exists() and not (tmp_path / "-").exists()
+
+
+def test_a_suffix_that_contradicts_the_format_is_an_error(study, tmp_path):
+    result = invoke(study, "factors", "--format", "docx", "-o", str(tmp_path / "tabel.md"))
+    assert isinstance(result.exception, ExportError)
+    assert "tabel.md ends in .md, which is not --format docx" in str(result.exception)
+    assert not (tmp_path / "tabel.md").exists()
+    figure = invoke(study, "figure", "factors", "--format", "svg", "-o", str(tmp_path / "f.png"))
+    assert isinstance(figure.exception, ExportError) and "f.png ends in .png, which is not --format svg" in \
+        str(figure.exception)
+    ok(invoke(study, "factors", "--format", "md", "-o", str(tmp_path / "tabel")))  # no suffix: the format's
+    assert (tmp_path / "tabel.md").exists()

@@ -28,10 +28,10 @@ def test_tabel5_plain(data):
     assert rows(table) == [
         ["Inhoud", "Gemeenschappelijk doel"],
         ["Juridisch", "Wettelijke verplichting, ‘politieke opdracht’"],
-        ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid"],
+        ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"],
     ]
     assert table.frame.attrs["header"] is False  # the report's table has no header row
-    assert table.notes == ["Gecodeerd op categorieniveau, zonder specifieke factor: Praktische (1)."]
+    assert table.notes == ["Op categorieniveau: segmenten gecodeerd met de categorie zelf, zonder specifieke factor."]
 
 
 def test_tabel6_plain_keeps_every_category_and_orders_ties_by_codebook(data):
@@ -47,10 +47,10 @@ def test_tabel6_plain_keeps_every_category_and_orders_ties_by_codebook(data):
 
 def test_factor_counts_and_interviews(data):
     counted = T.factor_overview(data, "stimulerend", counts=True)
-    assert rows(counted)[2] == ["Praktische", "Nabijheid (4), meer vrijwilligers (1), aanspreekbaarheid (1)"]
+    assert rows(counted)[2] == ["Praktische", "Nabijheid (4), meer vrijwilligers (1), aanspreekbaarheid (1); (1 segment op categorieniveau)"]
     assert counted.notes[0] == "Tussen haakjes: aantal gecodeerde segmenten."
     heard = T.factor_overview(data, "stimulerend", interviews=True)
-    assert rows(heard)[2] == ["Praktische", "Nabijheid (3), meer vrijwilligers (1), aanspreekbaarheid (1)"]
+    assert rows(heard)[2] == ["Praktische", "Nabijheid (3), meer vrijwilligers (1), aanspreekbaarheid (1); (1 segment op categorieniveau)"]
     assert heard.notes[0] == "Tussen haakjes: aantal interviews waarin de factor voorkomt (van 4)."
     both = T.factor_overview(data, "remmend", counts=True, interviews=True)
     assert rows(both)[0] == ["Juridisch", "Beroepsgeheim en privacywetgeving (2; 1)"]
@@ -58,7 +58,7 @@ def test_factor_counts_and_interviews(data):
 
 def test_min_interviews_keeps_the_rows(data):
     table = T.factor_overview(data, "stimulerend", min_interviews=2)
-    assert rows(table) == [["Inhoud", ""], ["Juridisch", ""], ["Praktische", "Nabijheid"]]
+    assert rows(table) == [["Inhoud", ""], ["Juridisch", ""], ["Praktische", "Nabijheid; (1 segment op categorieniveau)"]]
     assert "Alleen factoren die in minstens 2 interviews voorkomen." in table.notes
     with pytest.raises(NothingToExport, match="at least 2 interviews"):
         T.factor_overview(data, "remmend", min_interviews=2)
@@ -66,7 +66,7 @@ def test_min_interviews_keeps_the_rows(data):
 
 def test_codebook_order_option(data):
     table = T.factor_overview(data, "stimulerend", order="codebook")
-    assert rows(table)[2] == ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid"]
+    assert rows(table)[2] == ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"]
     with pytest.raises(ExportError, match="unknown order"):
         T.factor_overview(data, "stimulerend", order="alfabet")
 
@@ -348,3 +348,26 @@ def test_english_codebook_speaks_english(tmp_path):
     assert list(table.frame.columns) == ["Category", "Factors"]
     assert table.notes[0] == "In brackets: number of coded segments."
     project.close()
+
+
+def test_a_project_coded_at_category_level_still_gets_its_tables(tmp_path):
+    """As the shared gold files code: categories only, no factors. The rows name those codings."""
+    category_level = [
+        ("INT-A", "We zitten in hetzelfde gebouw als de huisarts, dat is echt handig voor ons.", ["stim.praktisch"], "ann"),
+        ("INT-A", "Zo loop je elkaar altijd tegen het lijf in de gang van het gebouw.", ["stim.praktisch"], "ann"),
+        ("INT-B", "Dat scheelt echt enorm veel tijd.", ["stim.praktisch"], "ann"),
+        ("INT-A", "Door de privacywet mogen we bijna niets meer doorgeven aan elkaar.", ["rem.juridisch"], "ann"),
+        ("INT-A", "De wachtlijsten bij de diensten zijn veel te lang voor onze mensen.",
+         ["rem.organisatorisch.wachtlijsten"], "ann"),
+    ]
+    project = build_project(tmp_path / "categorie.codering", codings=category_level)
+    try:
+        tabel5 = T.factor_overview(project, "stimulerend")
+        assert rows(tabel5) == [["Inhoud", ""], ["Juridisch", ""], ["Praktische", "(3 segmenten op categorieniveau)"]]
+        assert tabel5.notes == ["Op categorieniveau: segmenten gecodeerd met de categorie zelf, zonder specifieke "
+                                "factor."]
+        tabel6 = T.factor_overview(project, "remmend", counts=True)
+        assert rows(tabel6)[:2] == [["Juridisch", "(1 segment op categorieniveau)"],
+                                    ["Organisatorische", "Wachtlijsten (1)"]]
+    finally:
+        project.close()

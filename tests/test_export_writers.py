@@ -75,12 +75,12 @@ def test_xlsx_read_back(data, tmp_path):
     assert [[c.value for c in r] for r in factors.iter_rows(min_row=2, max_row=4)] == [
         ["Inhoud", "Gemeenschappelijk doel"],
         ["Juridisch", "Wettelijke verplichting, ‘politieke opdracht’"],
-        ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid"],
+        ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"],
     ]
     assert factors.max_column == 2
     assert factors["B4"].alignment.wrap_text
     assert factors.column_dimensions["B"].width > factors.column_dimensions["A"].width >= 8
-    assert factors["A6"].value == "Gecodeerd op categorieniveau, zonder specifieke factor: Praktische (1)."
+    assert factors["A6"].value == "Op categorieniveau: segmenten gecodeerd met de categorie zelf, zonder specifieke factor."
 
     cross = book["crosstab-fin-locatie"]
     assert cross["A1"].value == "Finaliteit uitgesplitst naar locatie"
@@ -138,7 +138,7 @@ def test_docx_read_back(data, tmp_path):
     assert [[c.text for c in r.cells] for r in factors.rows] == [
         ["Inhoud", "Gemeenschappelijk doel"],
         ["Juridisch", "Wettelijke verplichting, ‘politieke opdracht’"],
-        ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid"],
+        ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"],
     ]
     assert factors.style.name == "Table Grid"
 
@@ -206,7 +206,7 @@ def test_csv_one_table_and_several(data, tmp_path):
 
     back = pd.read_csv(first, encoding="utf-8-sig")
     assert list(back.columns) == ["Categorie", "Factoren"]
-    assert back.iloc[2].tolist() == ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid"]
+    assert back.iloc[2].tolist() == ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"]
 
 
 def test_html(data, tmp_path):
@@ -230,7 +230,7 @@ def test_latex(data, tmp_path):
                           tmp_path / "t.tex")
     text = path.read_text(encoding="utf-8")
     assert r"\caption{Overzicht stimulerende factoren voor samenwerking}\label{tab:factors-stimulerend}" in text
-    assert r"Praktische & Nabijheid, meer vrijwilligers, aanspreekbaarheid \\" in text
+    assert r"Praktische & Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau) \\" in text
     assert r"\multicolumn{2}{c}{Beernem}" in text
     assert r"Doorverwijzen & 3 & 50 & 1 & 50 & 4 & 50 \\" in text
     assert r"\caption{Kosten \& baten}" in text
@@ -319,3 +319,34 @@ def test_a_crash_while_writing_leaves_no_half_files(data, tmp_path, monkeypatch)
         W.write_tables(tables, out / "c.csv")
     assert len(calls) == 2
     assert list(out.iterdir()) == []  # the first CSV was taken back, no temporary files remain
+
+
+def test_csv_cells_that_would_be_formulas_stay_text(tmp_path):
+    import csv as csv_module
+
+    from codering.export.table import Rows, Table
+    from codering.export.writers import write_tables
+
+    table = Table("t", "Citaten", Rows([["=HYPERLINK(\"http://x\",\"klik\")", "+32 470", "@iemand", -3, "ja"]],
+                                       ["=Code", "Telefoon", "Wie", "Getal", "Gewoon"]))
+    write_tables([table], tmp_path / "t.csv")
+    back = list(csv_module.reader((tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert back == [["'=Code", "Telefoon", "Wie", "Getal", "Gewoon"],
+                    ["'=HYPERLINK(\"http://x\",\"klik\")", "'+32 470", "'@iemand", "-3", "ja"]]
+
+
+def test_word_files_are_a4(tmp_path):
+    from docx import Document
+    from docx.shared import Mm
+
+    from codering.export.table import Rows, Table
+    from codering.export.writers import write_tables
+
+    narrow = Table("n", "Smal", Rows([["a", 1]], ["A", "B"]))
+    write_tables([narrow], tmp_path / "n.docx")
+    section = Document(tmp_path / "n.docx").sections[0]
+    assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (210, 297)
+    wide = Table("w", "Breed", Rows([list(range(9))], [f"K{i}" for i in range(9)]))
+    write_tables([wide], tmp_path / "w.docx")
+    section = Document(tmp_path / "w.docx").sections[0]
+    assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (297, 210)  # A4 landscape

@@ -299,13 +299,59 @@ async def test_export_previews_and_writes_without_overwriting(sample_project, tm
         preview = str(app.screen.query_one("#export-text").render())
         assert "Tabel 5" in preview and "Nabijheid" in preview
         await pilot.press("f", "f")  # docx -> xlsx -> md
+        # the path written, before writing (relative to the working folder, here the project's)
+        assert str(app.screen.query_one("#export-title").render()) == \
+            "Export naar exports/tabel5-stimulerende-factoren.md"
         await pilot.press("w")
         await ready(app, pilot)
-        await pilot.press("w")
+        await pilot.press("w")  # the name exists: the coder chooses (first choice: a new name)
+        await ready(app, pilot)
+        assert "bestaat al" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("enter")
         await ready(app, pilot)
         assert "exports/tabel5-stimulerende-factoren-2.md" in str(app.screen.query_one("#message").render())
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
         "tabel5-stimulerende-factoren-2.md", "tabel5-stimulerende-factoren.md"]
+
+
+@sync
+async def test_export_screen_overwrites_only_when_asked_and_changes_folder(sample_project, tmp_path):
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        project.add_coding(info.id, segs[3].start, segs[3].end, "stim.praktisch.nabijheid", "tester")
+    old = tmp_path / "exports" / "tabel5-stimulerende-factoren.md"
+    old.parent.mkdir()
+    old.write_text("oud", encoding="utf-8")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("e")
+        await ready(app, pilot)
+        await pilot.press("f", "f", "w")
+        await ready(app, pilot)
+        await pilot.press("escape")  # neither: nothing written
+        await ready(app, pilot)
+        assert old.read_text(encoding="utf-8") == "oud"
+        await pilot.press("w")
+        await ready(app, pilot)
+        await pilot.press("down", "enter")  # overwrite
+        await ready(app, pilot)
+        assert "Tabel 5" in old.read_text(encoding="utf-8")
+        await pilot.press("o")
+        await ready(app, pilot)
+        field = app.screen.query_one("#value")
+        assert field.value == str(tmp_path / "exports")
+        field.value = str(tmp_path / "rapport")
+        await pilot.press("enter")
+        await ready(app, pilot)
+        new_target = tmp_path / "rapport" / "tabel5-stimulerende-factoren.md"
+        assert str(app.screen.query_one("#export-title").render()) == \
+            "Export naar rapport/tabel5-stimulerende-factoren.md"
+        await pilot.press("w")
+        await ready(app, pilot)
+    assert "Tabel 5" in new_target.read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["tabel5-stimulerende-factoren.md"]
 
 
 @sync
@@ -406,3 +452,35 @@ async def test_agreement_view_with_one_coder_says_what_is_needed(sample_project)
         await pilot.press("1", "escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "OverviewScreen"
+
+
+@sync
+async def test_the_screenshot_goes_to_the_exports_folder(sample_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home-without-downloads"))
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        app.deliver_screenshot(filename="scherm.svg")  # what the palette's "Screenshot" command calls
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if (tmp_path / "exports" / "scherm.svg").exists():
+                break
+    assert (tmp_path / "exports" / "scherm.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+@sync
+async def test_export_screen_counts_like_the_command_line(sample_project):
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        project.add_coding(info.id, segs[3].start, segs[3].end, "stim.praktisch.nabijheid", "tester")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("e")
+        await ready(app, pilot)
+        preview = str(app.screen.query_one("#export-text").render())
+        assert "Nabijheid" in preview and "Nabijheid (1)" not in preview  # as `export factors` without --counts
+        await pilot.press("a")
+        await ready(app, pilot)
+        assert "Nabijheid (1)" in str(app.screen.query_one("#export-text").render())

@@ -56,3 +56,56 @@ def test_only_the_tui_package_imports_textual():
                and ("import textual" in p.read_text(encoding="utf-8")
                     or "from textual" in p.read_text(encoding="utf-8"))]
     assert outside == []
+
+
+def test_a_terminated_ui_gives_the_terminal_back(project, tmp_path):
+    """SIGTERM (kill, a closed terminal window) ends the app the normal way: alternate screen left,
+    cursor shown, mouse reporting off, and everything decided is already saved."""
+    import os
+    import select
+    import signal
+    import time
+
+    pty = __import__("pytest").importorskip("pty")
+    project.close()
+    pid, fd = pty.fork()
+    if pid != 0:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    if pid == 0:  # the child: the real UI on a pseudo-terminal
+        os.environ.update(TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path / "state"))
+        os.execv(sys.executable, [sys.executable, str(ROOT / "tui.py"), str(project.path)])
+    out = b""
+    status = None
+
+    def read_for(seconds: float, until: bytes | None = None) -> None:
+        """Read the child's output (a pty whose buffer fills blocks the child) until ``until`` shows,
+        the child has exited, or ``seconds`` pass."""
+        nonlocal out, status
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not (until and until in out):
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:  # the child closed the terminal
+                    pass
+            done, code = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = code
+                return
+
+    try:
+        read_for(90, until=b"palet")  # the footer is drawn: the app runs
+        assert b"\x1b[?1049h" in out
+        os.kill(pid, signal.SIGTERM)
+        read_for(60)
+    finally:
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert status is not None and os.waitstatus_to_exitcode(status) == 128 + signal.SIGTERM
+    after = out[out.rfind(b"\x1b[?1049h"):]
+    assert b"\x1b[?1049l" in after and b"\x1b[?25h" in after and b"\x1b[?1000l" in after

@@ -196,6 +196,8 @@ def test_a_coding_session_undoes_only_its_coders_work(loaded_project):
         session.apply("stim.praktisch")
         other = next(s for s in shared.segments(T) if s.index != seg.index and s.role == "respondent")
         bert.add_coding(T, other.start, other.end, "fin.doorverwijzen", "bert")
+        assert shared.pending_change(coder="anna")[1:] == (seg.start, seg.end)  # where anna's undo will land
+        assert shared.pending_change(coder="bert")[1:] == (other.start, other.end)
         assert session.undo() == f"code stim.praktisch on t01_huisarts {seg.start}-{seg.end}"
         assert [(c.coder, c.code_id) for c in shared.codings()] == [("bert", "fin.doorverwijzen")]
         assert session.undo() is None

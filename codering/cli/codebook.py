@@ -11,6 +11,9 @@ from codering.cli.common import State, console, default_coder, short
 from codering.errors import CoderingError
 
 
+_CODEBOOK_FORMATS = {"yaml": (".yaml", ".yml"), "qdc": (".qdc",), "taguette-csv": (".csv",)}
+
+
 @click.group()
 def codebook() -> None:
     """Check, show, import and export codebooks (YAML or REFI-QDA .qdc)."""
@@ -20,7 +23,8 @@ def codebook() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def codebook_validate(files: tuple[str, ...]) -> None:
     """Check codebook FILES; list every problem (FILE:LINE: what) and exit 1 if any."""
-    from codering.codebook import CodebookError, load_codebook
+    from codering.codebook import CodebookError
+    from codering.refi import load_codebook_file as load_codebook
 
     failed = 0
     for name in files:
@@ -44,7 +48,8 @@ def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
     """Show a codebook FILE as a tree (or the project's codebook with -p)."""
     from rich.tree import Tree
 
-    from codering.codebook import default_codebook_path, load_codebook
+    from codering.codebook import default_codebook_path
+    from codering.refi import load_codebook_file as load_codebook
 
     if file:
         book = load_codebook(file)
@@ -64,18 +69,31 @@ def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
 
 @codebook.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(list(_CODEBOOK_FORMATS)), default=None,
+              help="yaml, qdc (REFI-QDA) or taguette-csv (tag,description; Taguette reads codebooks only as CSV). "
+                   "Default: from FILE's suffix (.qdc, .csv, else YAML).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_obj
-def codebook_export(state: State, file: str, force: bool) -> None:
-    """Write the project's codebook (with any edits) to FILE: YAML, or REFI-QDA if FILE ends in .qdc."""
+def codebook_export(state: State, file: str, fmt: str | None, force: bool) -> None:
+    """Write the project's codebook (with any edits) to FILE: YAML, REFI-QDA .qdc or a Taguette CSV."""
     path = Path(file)
+    by_suffix = next((f for f, suffixes in _CODEBOOK_FORMATS.items() if path.suffix.lower() in suffixes), None)
+    if fmt and by_suffix and fmt != by_suffix:
+        raise click.UsageError(f"{path.name} ends in {path.suffix}, which is not --format {fmt}; "
+                               f"use a name ending in {_CODEBOOK_FORMATS[fmt][0]}")
+    fmt = fmt or by_suffix or "yaml"
     if path.exists() and not force:
         raise CoderingError(f"{path}: exists; choose another name or add --force")
     project = state.project()
-    if path.suffix.lower() == ".qdc":
+    if fmt == "qdc":
         from codering.refi import write_qdc
 
         write_qdc(project.codebook(), path, base=project.project_id, force=force)
+    elif fmt == "taguette-csv":
+        from codering.refi.taguette import write_taguette_csv
+
+        click.echo(str(write_taguette_csv(project.codebook(), path, force=force)))
+        return
     else:
         project.codebook().write_yaml(path)
     click.echo(f"Wrote {path}.")
@@ -93,7 +111,7 @@ def codebook_import(state: State, file: str, coder: str) -> None:
 
         click.echo(str(import_codebook(project, file, coder)))
         return
-    from codering.codebook import load_codebook
+    from codering.refi import load_codebook_file as load_codebook
 
     book = load_codebook(file)
     known = project.codebook()

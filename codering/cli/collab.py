@@ -40,7 +40,9 @@ def _emit(tables: list, fmt: str | None, output: str | None, force: bool) -> Non
     """Tables to a file (-o), as text in a format on stdout (--format), or as a terminal table."""
     from codering.export import writers
 
-    if output:
+    if writers.is_stdout(output):
+        click.echo(writers.stdout_bytes(tables, fmt), nl=False)  # bytes: written as they are
+    elif output:
         written = writers.write_tables(tables, Path(output), fmt, force)
         click.echo(f"Wrote {written}.")
     elif fmt in ("xlsx", "docx"):
@@ -100,7 +102,7 @@ def qdpx_export_command(state: Any, output: str | None, force: bool) -> None:
         from codering.fileio import free_path
         from codering.paths import exports_dir
 
-        path = free_path(exports_dir() / f"{project.path.stem}.qdpx")
+        path = free_path(exports_dir(project.path) / f"{project.path.stem}.qdpx")
     click.echo(export_qdpx(project, path, force=force).summary())
 
 

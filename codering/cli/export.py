@@ -55,7 +55,8 @@ def _common(formats: tuple[str, ...] = TABLE_FORMATS) -> Callable:
             click.option("--format", "fmt", type=click.Choice(formats, case_sensitive=False), default=None,
                          help="Output format (default: from the -o suffix; none: print to the terminal)."),
             click.option("-o", "--output", type=click.Path(), default=None,
-                         help="File (or folder) to write; default: the exports/ folder."),
+                         help="File (or folder) to write; '-' or /dev/stdout: standard output (Markdown unless "
+                              "--format says otherwise); default: the exports/ folder beside the project file."),
             click.option("--force", is_flag=True, help="Replace an existing output file."),
         ]
         for option in reversed(options):
@@ -80,9 +81,10 @@ def _target(state: Any, output: str | None, fmt: str, stem: str) -> tuple[Path, 
     """Where to write, and whether the name is ours (then a free name is picked)."""
     from codering.paths import exports_dir
 
-    name = f"{_project(state).path.stem}-{stem}.{fmt}"
+    project = _project(state)
+    name = f"{project.path.stem}-{stem}.{fmt}"
     if output is None:
-        return exports_dir() / name, True
+        return exports_dir(project.path) / name, True
     path = Path(output)
     if path.is_dir():
         return path / name, True
@@ -100,13 +102,16 @@ def _free(paths_for: Callable[[Path], list[Path]], base: Path) -> Path:
 def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: bool, stem: str,
          print_tables: list | None = None) -> None:
     """Print ``tables`` (no -o, no --format) or write them; say what was written."""
-    from codering.export.writers import format_for, output_paths, rich_table, write_tables
+    from codering.export.writers import format_for, is_stdout, output_paths, rich_table, stdout_bytes, write_tables
 
     if output is None and fmt is None:
         out = console(follow_terminal=True)
         for table in print_tables or tables:
             out.print(rich_table(table))
             out.print()
+        return
+    if is_stdout(output):
+        click.echo(stdout_bytes(tables, fmt), nl=False)  # bytes: written as they are
         return
     fmt = format_for(Path(output or "x"), fmt)
     path, ours = _target(state, output, fmt, stem)
@@ -123,7 +128,8 @@ def export_group() -> None:
     """Export factor tables, cross-tabulations, co-occurrence, the codebook and figures.
 
     Without -o and --format a table is printed; with --format it goes to the
-    exports/ folder; -o names the file (its suffix gives the format).
+    exports/ folder beside the project file (the demo project's: the checkout's
+    exports/); -o names the file (its suffix gives the format).
     """
 
 
@@ -251,7 +257,18 @@ def figure_cmd(state, kind, by, unit, polarity, top, min_count, where, coder, fm
     else:
         fig = F.cooccurrence_network(data, unit=_unit(unit, ("segment", "turn")), polarity=side,
                                      min_count=min_count, top=top or 40)
-    fmt = (fmt or (Path(output).suffix.lstrip(".") if output and Path(output).suffix else "png")).lower()
+    from codering.export.writers import is_stdout
+
+    suffix = Path(output).suffix.lower().lstrip(".") if output and not is_stdout(output) else ""
+    if fmt and suffix in ("png", "svg", "pdf") and suffix != fmt.lower():
+        from codering.errors import ExportError
+
+        raise ExportError(f"{Path(output).name} ends in .{suffix}, which is not --format {fmt}; "
+                          "name the file for its format or leave out --format")
+    fmt = (fmt or suffix or "png").lower()
+    if is_stdout(output):
+        click.echo(F.figure_bytes(fig, fmt), nl=False)  # bytes: written as they are
+        return
     stem = f"figuur-{kind}" + (f"-{by}" if kind == "heatmap" else "") + (f"-{side}" if side else "")
     path, ours = _target(state, output, fmt, stem)
     if ours and not force:

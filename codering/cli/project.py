@@ -13,10 +13,11 @@ from codering.errors import CoderingError
 @click.command()
 @click.argument("project_path", metavar="PROJECT", type=click.Path(dir_okay=False))
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
-              help="YAML codebook to use (default: the shipped samenwerking-zorg-welzijn codebook).")
+              help="Codebook to use: YAML or REFI-QDA .qdc (default: the shipped samenwerking-zorg-welzijn codebook).")
 def init(project_path: str, codebook_path: str | None) -> None:
     """Create a new project file with a codebook."""
-    from codering.codebook import default_codebook_path, load_codebook
+    from codering.codebook import default_codebook_path
+    from codering.refi import load_codebook_file as load_codebook
     from codering.store import Project
 
     codebook = load_codebook(codebook_path or default_codebook_path())
@@ -53,7 +54,8 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
     project = state.project()
     from rich.progress import Progress
 
-    with Progress(transient=True, console=console(stderr=True)) as bar:
+    err = console(stderr=True)
+    with Progress(transient=True, console=err, disable=not err.is_terminal) as bar:  # no stray blank line in logs
         task = bar.add_task("Reading", total=None)
         plan = plan_import(files, progress=lambda name: bar.update(task, description=f"Reading {name}"))
         if plan.empty:
@@ -61,6 +63,8 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
         task = bar.add_task("Importing", total=len(plan.transcripts))
         reports = plan.apply(project, coder or "import",
                              progress=lambda name: bar.update(task, advance=1, description=f"Importing {name}"))
+    for notice in plan.notices:
+        click.echo(f"note: {notice}")
     for report in reports:
         click.echo(report.summary())
         for notice in report.notices:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 SIM_CODER = "simulated-coder"
 #: Suggestions asked per sentence: as many as the coding screen asks for (it shows what the engine returns).
 SCREEN_K = 9
+#: Recent codes the picker ranks early (``CodingSession.recent_codes``'s default).
+RECENT = 12
 TRAIN_CODER = "train"
 Say = Callable[[str], None]
 
@@ -240,6 +242,7 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
     suggest_ms: list[float] = []
     observe_ms: list[float] = []
     search = SearchCosts(codebook)
+    recent: list[str] = []  # the simulated coder's recent codes, newest first (the picker ranks them early)
     all_keys = []
     for name, spans in golds.items():
         units = []
@@ -268,10 +271,12 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
             units.append(unit)
             on_screen = [Shown(gold_level(s.code_id, universe, codebook), s.likely) for s in shown]
             on_screen = [Shown(x.level if x.level in scope_set else None, x.likely) for x in on_screen]
-            cost = unit_keys(on_screen, set(unit.gold), search.cost)
+            picker = engine.code_scores(project, name, seg.start, seg.end)  # the picker's ranking here
+            cost = unit_keys(on_screen, set(unit.gold), lambda code: search.cost(code, recent, picker))
             keys.append((cost, bool(unit.gold), bool(unit.gold) and unit.gold <= {x.level for x in on_screen}))
             if online:
-                _decide(project, engine, unit, shown, universe, codebook)
+                applied = _decide(project, engine, unit, shown, universe, codebook)
+                recent = list(dict.fromkeys([*applied, *recent]))[:RECENT]
                 t0 = time.perf_counter()
                 engine.observe(project)
                 observe_ms.append((time.perf_counter() - t0) * 1000)
@@ -291,10 +296,12 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
     return report
 
 
-def _decide(project, engine, unit: Unit, shown, universe, codebook) -> None:
-    """The simulated researcher: accept what is right, reject what is wrong, add what was missed."""
+def _decide(project, engine, unit: Unit, shown, universe, codebook) -> list[str]:
+    """The simulated researcher: accept what is right, reject what is wrong, add what was missed.
+    Returns the codes it applied."""
     gold_levels = {gold_level(c, universe, codebook) for c in unit.gold_all}
     covered: set[str] = set()
+    applied: list[str] = []
     for s in shown:
         level = gold_level(s.code_id, universe, codebook)
         right = level is not None and level in gold_levels
@@ -302,9 +309,12 @@ def _decide(project, engine, unit: Unit, shown, universe, codebook) -> None:
                                 score=s.score, model_id=engine.model_id)
         if right:
             covered.add(level)
+            applied.append(s.code_id)
     for code in sorted(unit.gold_all):
         if gold_level(code, universe, codebook) not in covered and codebook.get(code).codable:
             project.add_coding(unit.transcript, unit.start, unit.end, code, SIM_CODER)
+            applied.append(code)
+    return applied
 
 
 def _median(values: list[float]) -> float | None:

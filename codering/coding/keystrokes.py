@@ -13,7 +13,9 @@ screen (the keys of ``codering/tui/screens/coding.py``):
   "``a``" is cheaper;
 * a code the list does not offer is applied by search: ``/``, the keys of
   the *shortest* query that puts the code first in the picker
-  (:class:`SearchCosts`), Enter: **2 + len(query)** keys;
+  (:class:`SearchCosts`; the picker ranks by the engine's probabilities for
+  the sentence and the coder's recent codes, as on the screen), Enter:
+  **2 + len(query)** keys;
 * moving on costs **1 key** (``j``, or ``X`` rejecting what is left), except
   after an accept that leaves no likely suggestion open: the screen moves on
   by itself (``CodingSession._after_decision``). A search does not move on,
@@ -29,7 +31,7 @@ never makes the model rank the next code of the same sentence higher.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
@@ -52,26 +54,30 @@ class UnitKeys:
 
 
 class SearchCosts:
-    """The shortest picker query that puts each code first, computed once per code.
+    """The shortest picker query that puts a code first, under the picker's own ranking.
 
-    Candidate queries are prefixes of the code's label words and of its id's
-    last part, alone or followed by a prefix of another word of its label,
-    path or id (``prak rem`` finds *Praktisch* under *Remmende factoren*);
-    the shortest one whose first hit is the code wins. A code no short query
-    finds costs its whole label.
+    Candidate queries are the empty query, prefixes of the code's label words
+    and of its id's last part, alone or followed by a prefix of another word
+    of its label, path or id (``prak rem`` finds *Praktisch* under *Remmende
+    factoren*); the shortest one whose first hit is the code wins. The picker
+    ranks by the engine's probabilities for the sentence and the coder's
+    recent codes too (:mod:`codering.coding.search`), so the answer depends
+    on both when they are given. A code no short query finds costs its whole
+    label.
     """
 
-    def __init__(self, codebook: "Codebook", search: Callable[[str], Sequence[str]] | None = None) -> None:
+    def __init__(self, codebook: "Codebook") -> None:
+        from codering.coding.search import CodeIndex  # the picker's own ranking
+
         self.codebook = codebook
-        if search is None:
-            from codering.coding.search import CodeIndex  # the picker's own ranking
+        self.index = CodeIndex(codebook)
+        self._candidates: dict[str, list[str]] = {}
+        self._plain: dict[str, int] = {}
 
-            index = CodeIndex(codebook)
-            search = lambda query: [m.code_id for m in index.search(query, limit=2)]  # noqa: E731
-        self._search = search
-        self._cost: dict[str, int] = {}
-
-    def query(self, code_id: str) -> str:
+    def candidates(self, code_id: str) -> list[str]:
+        found = self._candidates.get(code_id)
+        if found is not None:
+            return found
         from codering.suggest.base import fold
 
         code = self.codebook.get(code_id)
@@ -81,26 +87,36 @@ class SearchCosts:
         id_words = [fold(p) for p in code_id.split(".")]
         heads = _unique([*label_words, id_part])
         tails = _unique([*label_words, *path_words, *id_words])
-        candidates: list[str] = []
+        out = [""]
         for head in heads:
-            candidates += [head[:n] for n in range(1, len(head) + 1)]
+            out += [head[:n] for n in range(1, len(head) + 1)]
         for head in heads:
             for tail in tails:
                 if tail == head:
                     continue
                 for n in range(1, min(len(head), 6) + 1):
-                    candidates += [f"{head[:n]} {tail[:m]}" for m in range(1, min(len(tail), 6) + 1)]
-        for q in sorted(set(candidates), key=lambda q: (len(q), q)):
-            hits = self._search(q)
-            if hits and hits[0] == code_id:
-                return q
-        return fold(code.label)
+                    out += [f"{head[:n]} {tail[:m]}" for m in range(1, min(len(tail), 6) + 1)]
+        found = self._candidates[code_id] = sorted(set(out), key=lambda q: (len(q), q))
+        return found
 
-    def cost(self, code_id: str) -> int:
+    def query(self, code_id: str, recent: Sequence[str] = (), scores: Mapping[str, float] | None = None) -> str:
+        from codering.suggest.base import fold
+
+        for q in self.candidates(code_id):
+            if not q and not (recent or scores):
+                continue  # an empty query lists the codebook in order: no search at all
+            hits = self.index.search(q, limit=1, recent=recent, scores=scores)
+            if hits and hits[0].code_id == code_id:
+                return q
+        return fold(self.codebook.get(code_id).label)
+
+    def cost(self, code_id: str, recent: Sequence[str] = (), scores: Mapping[str, float] | None = None) -> int:
         """Keys to apply ``code_id`` by search: ``/``, the query, Enter."""
-        if code_id not in self._cost:
-            self._cost[code_id] = 2 + len(self.query(code_id))
-        return self._cost[code_id]
+        if recent or scores:
+            return 2 + len(self.query(code_id, recent, scores))
+        if code_id not in self._plain:
+            self._plain[code_id] = 2 + len(self.query(code_id))
+        return self._plain[code_id]
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -10,19 +10,30 @@ matched:
     label starts with the word  >  a label word starts with it  >  in the label
     >  in the id  >  in the path  >  label subsequence  >  description/examples
 
-An empty query lists the codable codes in codebook order.
+Before those points come two tiers: codes whose label starts with the whole
+query ("kenn" -> "Kennen", "Kennis ...") first. Within a tier, the coder's
+recent codes (``recent``, newest first) and the codes the engine finds likely
+for the sentence at hand (``scores``, each code's probability, when the
+picker is opened on a sentence) get a few points more, fewer than separate
+two kinds of match: they win among equal matches ("pr": *Praktisch* under
+stimulerend or under remmend, whichever the sentence is about). An empty
+query lists the codes by those points, then in codebook order: with a
+sentence's scores, ``/`` and Enter apply the engine's best guess.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from codering.suggest.base import fold
 
 if TYPE_CHECKING:
     from codering.codebook import Code, Codebook
 
+#: Most points a recent code and a likely code (probability 1) get on top of their match (see ``_bonus``).
+_RECENT = 8.0
+_LIKELY = 15.0
 # points per word, by where it matched (best first)
 _LABEL_PREFIX = 100
 _LABEL_WORD = 80
@@ -83,11 +94,15 @@ class CodeIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def search(self, query: str, limit: int = 50) -> list[Match]:
+    def search(self, query: str, limit: int = 50, recent: Sequence[str] = (),
+               scores: Mapping[str, float] | None = None) -> list[Match]:
+        bonus = _bonus(recent, scores)
         words = fold(query).split()
         if not words:
-            return [Match(e.code_id, 0.0) for e in self._entries[:limit]]
-        found: list[tuple[float, int, Match]] = []
+            ordered = sorted(self._entries, key=lambda e: (-bonus.get(e.code_id, 0.0), e.order))
+            return [Match(e.code_id, 0.0) for e in ordered[:limit]]
+        whole = " ".join(words)
+        found: list[tuple[tuple[int, float], int, Match]] = []
         for entry in self._entries:
             total = 0.0
             positions: set[int] = set()
@@ -101,14 +116,29 @@ class CodeIndex:
                 label_positions = tuple(sorted({entry.label_map[p] for p in positions}))
                 # shorter labels win ties: "Nabijheid" before "Nabijheid van diensten"
                 total -= len(entry.label) / 1000
-                found.append((-total, entry.order, Match(entry.code_id, round(total, 3), label_positions)))
+                tier = 0 if entry.label_folded.startswith(whole) else 1
+                found.append(((tier, -(total + bonus.get(entry.code_id, 0.0))), entry.order,
+                              Match(entry.code_id, round(total, 3), label_positions)))
         found.sort(key=lambda item: (item[0], item[1]))
         return [m for _, _, m in found[:limit]]
 
 
-def search_codes(codebook: "Codebook", query: str, limit: int = 50) -> list[Match]:
+def _bonus(recent: Sequence[str], scores: Mapping[str, float] | None) -> dict[str, float]:
+    """Points added to a code's match: up to ``_RECENT`` for the coder's recent codes (newest most) and up
+    to ``_LIKELY`` for the engine's probability for the sentence. Less than the gap between two kinds of
+    match (20), so a recent or likely code wins among equal matches, not over a better one."""
+    out: dict[str, float] = {}
+    for i, code_id in enumerate(recent):
+        out[code_id] = out.get(code_id, 0.0) + _RECENT * (1.0 - i / max(len(recent), 1))
+    for code_id, p in (scores or {}).items():
+        out[code_id] = out.get(code_id, 0.0) + _LIKELY * max(0.0, min(1.0, float(p)))
+    return out
+
+
+def search_codes(codebook: "Codebook", query: str, limit: int = 50, recent: Sequence[str] = (),
+                 scores: Mapping[str, float] | None = None) -> list[Match]:
     """One-off search (builds the index); keep a ``CodeIndex`` when searching per keystroke."""
-    return CodeIndex(codebook).search(query, limit)
+    return CodeIndex(codebook).search(query, limit, recent, scores)
 
 
 def _entry(codebook: "Codebook", code: "Code", order: int) -> _Entry:

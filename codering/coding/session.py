@@ -15,8 +15,20 @@ Decisions (in one place):
   any part of the selection (nor one of the code's descendants, since coding
   a factor counts for its category) and it was not rejected for exactly
   this span.
-- After an accept or reject leaves no open suggestion, the cursor moves on to
-  the next segment by itself, so accept-and-next is one key.
+- The cursor after a decision, one fixed rule per key, and the message
+  returned (shown in the status line) always says what happened ("→ segment
+  13", "blijft: nog 1 waarschijnlijke code hier"):
+
+  * accept (a digit, Enter, ``a``): moves on when no *likely* suggestion is
+    left open here (dimmed alternatives never hold the cursor);
+  * reject one (``x``): stays while any suggestion is left, since after "not
+    this one" the alternatives are the candidates; moves on when none is;
+  * reject all (``X``): "nothing here", always moves on, whatever would fill
+    the list next;
+  * applying a code by search, removing one: the cursor stays.
+- Every decision also stores the cursor position, so a killed terminal
+  reopens at the last decision, not at the last clean quit.
+- Undo and redo move the cursor to the segment they changed.
 - Accept-all and reject-all are one undoable action.
 - Until the suggester is ready (for this transcript: an incremental
   loader answers transcript by transcript), the suggestions stored by
@@ -338,9 +350,9 @@ class CodingSession:
         self.project.record_decision(self.tid, start, end, s.code_id, accepted, self.coder,
                                      score=s.score, model_id=s.model_id)
         if accepted:
-            return self._after_decision(f"✓ {self.label(s.code_id)}", accepted=True)
+            return self._after_decision(f"✓ {self.label(s.code_id)}")
         self.rejected.add((start, end, s.code_id))
-        return self._after_decision(f"✗ {self.label(s.code_id)}")
+        return self._after_decision(f"✗ {self.label(s.code_id)}", alternatives_hold=True)
 
     def decide_all(self, accepted: bool) -> str | None:
         """Accept every likely suggestion shown (alternatives stay open), or reject everything shown."""
@@ -358,7 +370,8 @@ class CodingSession:
         if not accepted:
             self.rejected.update((start, end, s.code_id) for s in shown)
         mark = "✓" if accepted else "✗"
-        return self._after_decision(f"{mark} {', '.join(self.label(s.code_id) for s in shown)}", accepted=accepted)
+        return self._after_decision(f"{mark} {', '.join(self.label(s.code_id) for s in shown)}",
+                                    finished=not accepted)
 
     def apply(self, code_id: str) -> str:
         """Apply any code to the selection (as an accept if it was suggested)."""
@@ -369,6 +382,7 @@ class CodingSession:
         self.project.add_coding(self.tid, start, end, code_id, self.coder, origin="manual")
         self._reload_codings()
         self._observe()
+        self.save_position()
         return f"✓ {self.label(code_id)}"
 
     def remove(self, coding_id: int) -> str:
@@ -392,26 +406,55 @@ class CodingSession:
         return "memo bewaard"
 
     def undo(self) -> str | None:
-        return self._after_journal(self.project.undo(self.coder))
+        """Take back this coder's latest action and put the cursor on what it changed (see ``changed_elsewhere``)."""
+        where = self.project.pending_change(coder=self.coder)
+        return self._after_journal(self.project.undo(self.coder), where)
 
     def redo(self) -> str | None:
-        return self._after_journal(self.project.redo(self.coder))
+        where = self.project.pending_change(redo=True, coder=self.coder)
+        return self._after_journal(self.project.redo(self.coder), where)
 
-    def _after_journal(self, done: str | None) -> str | None:
-        """After an undo or redo that did something (``done``: its description): show and learn the new state."""
+    def _after_journal(self, done: str | None, where: tuple[int, int, int] | None) -> str | None:
+        """After an undo or redo that did something (``done``: its description): show and learn the new
+        state, with the cursor on what it changed."""
         if done is not None:
             self.reload()
             self._observe()
+            self._show_change(where)
         return done
 
-    def _after_decision(self, message: str, accepted: bool = False) -> str:
-        """Learn, then move on when the decision leaves nothing to decide here: after an accept, no
-        likely suggestion open (alternatives do not hold the cursor); after a reject, nothing open."""
+    def _show_change(self, where: tuple[int, int, int] | None) -> None:
+        """Select the segments an undo or redo changed; a change in another transcript is named instead."""
+        self.changed_elsewhere = None
+        if where is None:
+            return
+        tid, start, end = where
+        if tid != self.tid:
+            self.changed_elsewhere = self.project.transcript_name(tid)
+            return
+        first, last = self.index_at(start), self.index_at(max(start, end - 1))
+        if first is not None and self.goto(first) and last is not None and last > first:
+            self.last = last
+
+    changed_elsewhere: str | None = None
+    """After undo/redo: the transcript it changed, when that is not this one."""
+
+    def _after_decision(self, message: str, finished: bool = False, alternatives_hold: bool = False) -> str:
+        """Learn, then the cursor rule of the module docstring: move on when no likely suggestion is left
+        open here (with ``alternatives_hold``: no suggestion at all), or when the decision ``finished``
+        the segment; say which in the message; store the position."""
         self._reload_codings()
         self._observe()
         left = self.suggestions()
-        if not (any(s.likely for s in left) if accepted else left):
-            self.move(1)
+        holding = left if alternatives_hold else [s for s in left if s.likely]
+        if finished or not holding:
+            message += f"  → segment {self.first + 1}" if self.move(1) else "  · einde van het transcript"
+        elif alternatives_hold and not any(s.likely for s in left):
+            message += f"  · blijft: {len(left)} {'alternatieven' if len(left) > 1 else 'alternatief'} hier (j: verder)"
+        else:
+            likely = sum(1 for s in left if s.likely)
+            message += f"  · blijft: nog {likely} waarschijnlijke code{'s' if likely > 1 else ''} hier (j: verder)"
+        self.save_position()
         return message
 
     def _observe(self) -> None:
@@ -421,5 +464,27 @@ class CodingSession:
 
     # -- labels ---------------------------------------------------------------------------
     def label(self, code_id: str) -> str:
-        code = self.codebook.codes.get(code_id)
-        return code.label if code else code_id
+        """The code's label; with the end of its path when another code has the same label."""
+        return self.codebook.distinct_label(code_id) if code_id in self.codebook else code_id
+
+    def code_scores(self) -> dict[str, float]:
+        """The engine's probability of every code for the selection (the picker ranks by it); empty while
+        the engine is not ready or when the suggester has no such scores."""
+        scorer = getattr(self.suggester, "code_scores", None)
+        if scorer is None or not getattr(self.suggester, "ready", False):
+            return {}
+        start, end = self.span
+        try:
+            return scorer(self.project, self.tid, start, end)
+        except Exception:  # noqa: BLE001 - ranking help only: the picker works without it
+            return {}
+
+    def recent_codes(self, limit: int = 12) -> list[str]:
+        """The codes this coder applied most recently, newest first (the picker ranks them first)."""
+        seen: dict[str, None] = {}
+        for coding in sorted(self.project.codings(coder=self.coder), key=lambda c: (c.created, c.id),
+                             reverse=True):
+            seen.setdefault(coding.code_id, None)
+            if len(seen) >= limit:
+                break
+        return list(seen)

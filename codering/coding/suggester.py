@@ -206,6 +206,14 @@ class EngineLoader:
             return []  # not embedded yet: never embed on the UI thread
         return inner.suggest(project, transcript, start, end, k) if inner is not None else []
 
+    def code_scores(self, project: "Project", transcript: str | int, start: int, end: int) -> dict[str, float]:
+        """Every code's probability for a span (the code picker ranks by it); {} when not available."""
+        inner = self._inner
+        if self._available is not None and project.transcript_id(transcript) not in self._available:
+            return {}
+        scorer = getattr(inner, "code_scores", None)
+        return scorer(project, transcript, start, end) if scorer is not None else {}
+
     def observe(self, project: "Project") -> None:
         inner = self._inner
         if inner is not None:

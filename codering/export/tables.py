@@ -9,10 +9,11 @@ Decisions:
 - Factor tables list a category's *factors* (its codable children; deeper
   codes count for their factor). Codings of a category itself, without a
   factor, count for the category in every count, but are not a factor: the
-  Tabel 5/6 row stays "in the table's own words"; such codings are named in a
-  footnote ("Gecodeerd op categorieniveau, zonder specifieke factor:
-  Praktische (3)") and get their own "(geen specifieke factor)" row in the
-  detail table.
+  Tabel 5/6 row names them after its factors ("Nabijheid, meer vrijwilligers;
+  (3 segmenten op categorieniveau)", or only that when no factor is coded), a
+  footnote says what that means, and the detail table gives them their own
+  "(geen specifieke factor)" row. A project coded at category level only (as
+  the shared gold files are) still gets its Tabel 5/6.
 - Every category keeps its row, also without coded factors (one row per
   category, as in the report); a table with nothing coded at all is refused
   with ``NothingToExport`` instead of writing an empty file.
@@ -72,10 +73,13 @@ def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = Fal
         words = [in_list(f.label, i == 0) for i, f in enumerate(listed)]
         if counts or interviews:
             words = [f"{w} ({_count_text(data, f.id, counts, interviews)})" for w, f in zip(words, listed)]
-        rows.append([category.label, ", ".join(words)])
+        cell = ", ".join(words)
         own = data.direct_count(category.id)
         if own:
-            bare.append(f"{category.label} ({own})")
+            level = text("category_level_one" if own == 1 else "category_level_many", lang, n=own)
+            cell = f"{cell}; {level}" if cell else level
+            bare.append(category.label)
+        rows.append([category.label, cell])
     if not any(r[1] for r in rows):
         more = f" in at least {min_interviews} interviews" if min_interviews > 1 else ""
         raise NothingToExport(f"no {polarity_word(root, 'nl')} "
@@ -91,7 +95,7 @@ def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = Fal
     if min_interviews > 1:
         notes.append(text("note_min", lang, k=min_interviews))
     if bare:
-        notes.append(text("note_category_codings", lang, items=", ".join(bare)))
+        notes.append(text("note_category_codings", lang))
     notes += data.selection_notes()
     frame = make_frame(rows, [text("col_category", lang), text("col_factors", lang)], lang, header=False)
     return Table(name=f"factors-{polarity_word(root, 'nl') if root.id in ('stim', 'rem') else root.id}",

@@ -11,7 +11,11 @@ Decisions, in one place:
   already written by this call are removed again.
 - **CSV** holds one table per file (header plus rows, UTF-8 with BOM so Excel
   reads the accents; title and notes are left out so the file stays data). With
-  several tables, ``study.csv`` becomes ``study-<table.name>.csv`` for each.
+  several tables, ``study.csv`` becomes ``study-<table.name>.csv`` for each. A
+  text cell starting with ``=``, ``+``, ``-`` or ``@`` (a label, a quote, an
+  attribute) is written with a leading apostrophe so no spreadsheet runs it as a
+  formula (``=HYPERLINK(...)`` stays text); XLSX writes such texts as text.
+- ``-o -`` / ``-o /dev/stdout``: :func:`stdout_bytes`, never a file.
 - Markdown, HTML, LaTeX and DOCX put all tables in one file, XLSX one sheet per
   table. A path without a suffix gets ``.<format>``.
 
@@ -31,21 +35,43 @@ from codering.export.formats.markdown import to_markdown
 from codering.export.formats.terminal import render_text, rich_table
 from codering.export.table import Table
 
-__all__ = ["FORMATS", "SUFFIXES", "Table", "format_for", "output_paths", "render", "render_text", "rich_table",
-           "to_csv", "to_html", "to_latex", "to_markdown", "write_tables"]
+__all__ = ["FORMATS", "STDOUT", "SUFFIXES", "Table", "format_for", "is_stdout", "output_paths", "render",
+           "render_text", "rich_table", "stdout_bytes", "to_csv", "to_html", "to_latex", "to_markdown", "write_tables"]
 
 FORMATS = ("md", "csv", "xlsx", "docx", "html", "tex")
 SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".xlsx": "xlsx", ".docx": "docx",
             ".html": "html", ".htm": "html", ".tex": "tex", ".latex": "tex"}
 
+STDOUT = ("-", "/dev/stdout")
+"""Output names that mean standard output (``-o -``, ``-o /dev/stdout``)."""
+
+
+def is_stdout(output: str | Path | None) -> bool:
+    return output is not None and str(output) in STDOUT
+
+
+def stdout_bytes(tables: list[Table], fmt_name: str | None) -> bytes:
+    """What ``-o -`` writes: the tables in ``fmt_name`` (default Markdown); CSV holds one table there, and
+    text comes without the byte order mark the files carry for Excel."""
+    fmt_name = format_for(Path("-"), fmt_name or "md")
+    if fmt_name == "csv" and len(tables) > 1:
+        raise ExportError(f"CSV on standard output holds one table and this export has {len(tables)}; "
+                          "write them to files (-o NAME.csv) or choose another --format")
+    data = render(tables, fmt_name)[0]
+    return data.removeprefix(b"\xef\xbb\xbf")
 
 
 def format_for(path: Path, fmt_name: str | None) -> str:
+    """The format to write: ``fmt_name`` (--format) or else the suffix of ``path``; the two must agree."""
     if fmt_name:
         fmt_name = fmt_name.lower().lstrip(".")
         fmt_name = {"markdown": "md", "latex": "tex", "htm": "html", "excel": "xlsx", "word": "docx"}.get(fmt_name, fmt_name)
         if fmt_name not in FORMATS:
             raise ExportError(f"unknown format '{fmt_name}' (one of {', '.join(FORMATS)})")
+        by_suffix = SUFFIXES.get(Path(path).suffix.lower())
+        if by_suffix and by_suffix != fmt_name:
+            raise ExportError(f"{Path(path).name} ends in {Path(path).suffix}, which is not --format {fmt_name}; "
+                              "name the file for its format or leave out --format")
         return fmt_name
     found = SUFFIXES.get(Path(path).suffix.lower())
     if found is None:

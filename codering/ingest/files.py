@@ -37,7 +37,8 @@ def check_file(path: Path) -> int:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "(no extension)"
-        reason = f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        reason = (f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)} for transcripts; "
+                  ".csv for attributes, .jsonl for codings, .qdpx and .qdc for REFI-QDA)")
         if suffix in _REFUSED_HINTS:
             reason += f"; {_REFUSED_HINTS[suffix]}"
         raise TranscriptError(path, reason)

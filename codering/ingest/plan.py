@@ -43,6 +43,8 @@ class ImportPlan:
     transcripts: list = field(default_factory=list)  # [(path, ParsedTranscript)]
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     codings: list[CodingRecord] = field(default_factory=list)
+    attribute_files: dict[str, Path] = field(default_factory=dict)  # transcript name -> the CSV naming it
+    notices: list[str] = field(default_factory=list)  # files left out of a folder, and why
 
     @property
     def empty(self) -> bool:
@@ -57,7 +59,8 @@ class ImportPlan:
         problems: list[str] = []
         for name in self.attributes:
             if name not in names:
-                problems.append(f"attributes for '{name}': no such transcript in the project or this import")
+                where = f"{self.attribute_files[name]}: " if name in self.attribute_files else ""
+                problems.append(f"{where}attributes for '{name}': no such transcript in the project or this import")
         for rec in self.codings:
             if rec.transcript not in names:
                 problems.append(f"{rec.source}: transcript '{rec.transcript}' is not in the project or this import")
@@ -96,16 +99,25 @@ class ImportPlan:
         return reports
 
 
-def collect_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders (not recursively) into the files codering can import."""
+def collect_files(paths: Iterable[str | Path], notices: list[str] | None = None) -> list[Path]:
+    """Expand folders (not recursively) into the files codering can import; what a folder holds besides
+    (other file types, subfolders) is named in ``notices``. Hidden files and READMEs are passed over quietly."""
     importable = SUPPORTED_SUFFIXES + CODINGS_SUFFIXES + ATTRIBUTE_SUFFIXES
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            skipped: list[str] = []
             for child in sorted(path.iterdir()):
-                if child.is_file() and not child.name.startswith((".", "README")) and child.suffix.lower() in importable:
+                if child.name.startswith((".", "README")):
+                    continue
+                if child.is_file() and child.suffix.lower() in importable:
                     out.append(child)
+                else:
+                    skipped.append(child.name + ("/" if child.is_dir() else ""))
+            if skipped and notices is not None:
+                notices.append(f"{path}: left out {', '.join(skipped)} (not a transcript, .csv or .jsonl; "
+                               "subfolders are not read)")
         else:
             out.append(path)
     return out
@@ -116,7 +128,7 @@ def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -
     plan = ImportPlan()
     problems: list[str] = []
     seen: dict[str, Path] = {}
-    for path in collect_files(paths):
+    for path in collect_files(paths, plan.notices):
         if progress:
             progress(path.name)
         suffix = path.suffix.lower()
@@ -126,6 +138,7 @@ def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -
             elif suffix in ATTRIBUTE_SUFFIXES:
                 for name, attrs in read_attributes_csv(path).items():
                     plan.attributes.setdefault(name, {}).update(attrs)
+                    plan.attribute_files[name] = path
             else:
                 parsed = read_transcript(path)
                 if parsed.name in seen:

@@ -10,6 +10,7 @@ from codering.refi.common import RefiError
 from codering.refi.qdc import (
     CodebookImport,
     import_codebook,
+    load_codebook_file,
     parse_qdc,
     read_qdc,
     write_qdc,
@@ -19,5 +20,5 @@ from codering.refi.qdpx_import import QdpxImport, import_qdpx, read_qdpx
 
 __all__ = [
     "CodebookImport", "QdpxExport", "QdpxImport", "RefiError", "export_qdpx", "import_codebook", "import_qdpx",
-    "parse_qdc", "read_qdc", "read_qdpx", "write_qdc",
+    "load_codebook_file", "parse_qdc", "read_qdc", "read_qdpx", "write_qdc",
 ]

@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
-from codering.errors import CoderingError
-from codering.refi.common import RefiError
+from typing import TYPE_CHECKING
 
-__all__ = ["Archive", "decode_text", "docx_text"]
+from codering.errors import CoderingError
+from codering.refi.common import RefiError, parse_xml
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+__all__ = ["MAX_QDE", "Archive", "decode_text", "docx_text"]
+
+MAX_QDE = 100 * 1024 * 1024
+"""The largest ``project.qde`` read (uncompressed): codes, cases and codings of a large study, sources inline."""
+
+
+def mb(size: int) -> str:
+    """'50.1 MB': a size in MB rounded up to 0.1 MB, so a size just over a limit never reads as the limit."""
+    return f"{-(-size * 10 // (1024 * 1024)) / 10:g} MB"
 
 
 class Archive:
@@ -32,14 +46,21 @@ class Archive:
             raise RefiError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         self.members = {n.lower(): n for n in self.zip.namelist() if not n.endswith("/")}
 
-    def qde(self) -> tuple[str, bytes]:
+    def qde(self) -> tuple[str, "etree._Element"]:
+        """The project XML's member name and its parsed root (size checked, parsed from the stream)."""
         named = [n for low, n in self.members.items() if PurePosixPath(low).name == "project.qde"]
         named = named or [n for low, n in self.members.items() if low.endswith(".qde")]
         if not named:
             raise RefiError(f"{self.path}: no project.qde in the archive (is it a QDPX file?)")
         if len(named) > 1:
             raise RefiError(f"{self.path}: several .qde files in the archive ({', '.join(sorted(named))})")
-        return named[0], self.read(named[0])
+        name = named[0]
+        self._check_size(name, MAX_QDE, "the project XML")
+        try:
+            with self.zip.open(name) as stream:
+                return name, parse_xml(stream, f"{self.path}: {name}")
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error) as exc:
+            raise RefiError(f"{self.path}: {name} cannot be read from the archive ({exc})") from None
 
     def find(self, ref: str) -> str | None:
         """The member a source path names: internal://x, sources/x, Sources/x or a bare x."""
@@ -50,10 +71,19 @@ class Archive:
                 return self.members[candidate.lower()]
         return None
 
+    def _check_size(self, member: str, limit: int, what: str) -> None:
+        size = self.zip.getinfo(member).file_size
+        if size > limit:
+            raise RefiError(f"{self.path}: {member} unpacks to {mb(size)}; the limit is {mb(limit)} for {what}")
+
     def read(self, member: str) -> bytes:
+        """A member's bytes; refused before reading when it unpacks to more than a transcript file may hold."""
+        from codering.ingest import MAX_BYTES
+
+        self._check_size(member, MAX_BYTES, "a source (as for a transcript file)")
         try:
             return self.zip.read(member)
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
             raise RefiError(f"{self.path}: {member} cannot be read from the archive ({exc})") from None
 
 

@@ -25,7 +25,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, BinaryIO, Iterable
 
 from codering.codebook import Code, Codebook
 from codering.errors import RefiError
@@ -66,17 +66,24 @@ def codebook_base(codebook: Codebook) -> str:
 
 # -- XML reading ---------------------------------------------------------------------------------
 
-def parse_xml(data: bytes, where: str) -> "etree._Element":
-    """Parse untrusted XML (no entities, no network); a syntax error names the line."""
+def parse_xml(source: "bytes | BinaryIO", where: str) -> "etree._Element":
+    """Parse untrusted XML (no entities, no network, libxml2's size limits on); a syntax error names the line.
+
+    ``source``: the bytes, or a binary stream that is read in chunks (never held whole).
+    """
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
     try:
-        return etree.fromstring(data, parser)
+        if isinstance(source, (bytes, bytearray)):
+            return etree.fromstring(source, parser)
+        return etree.parse(source, parser).getroot()
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if getattr(exc, "position", None) else None)
         msg = getattr(exc, "msg", None) or str(exc)
-        msg = re.sub(r",? line \d+, column \d+$", "", msg)
+        msg = re.sub(r"\s*,? line \d+, column \d+$", "", msg.strip())
+        if "XML_PARSE_HUGE" in msg:  # libxml2's limits (10 MB per text, bounded buffers) protect memory
+            msg = re.sub(r",? try XML_PARSE_HUGE\s*", "", msg) + " (the XML holds more than codering reads)"
         raise RefiError(f"{where}{f' line {line}' if line else ''}: invalid XML: {msg}") from None
     except ValueError as exc:
         raise RefiError(f"{where}: invalid XML: {exc}") from None
@@ -146,6 +153,37 @@ def decode_description(text: str | None) -> tuple[str, dict[str, list[str]]]:
     for name, lines in entries:
         fields.setdefault(name, []).append("\n".join(lines))
     if "id" not in fields:
+        return clean_text(text), {}
+    return clean_text(head if sep else ""), fields
+
+
+_BOOK_LINE = re.compile(r"^codebook-(id|name|language|version|source|description): ?(.*)$")
+BOOK_FIELDS = ("id", "name", "language", "version", "source", "description")
+
+
+def encode_project_description(codebook: Codebook) -> str:
+    """The codebook's id, name, ... as ``codebook-field: value`` lines: REFI-QDA has no place for them
+    but the project's ``Description``, which other tools show as text and codering reads back."""
+    meta = codebook.meta()
+    return "\n".join(_field(f"codebook-{name}", meta[name]) for name in BOOK_FIELDS if meta.get(name))
+
+
+def decode_project_description(text: str | None) -> tuple[str, dict[str, str]]:
+    """(the project's own description, codebook fields) from a project ``Description``; the fields are
+    recognised only as its last paragraph, naming at least the codebook's id."""
+    text = (text or "").strip()
+    head, sep, block = text.rpartition("\n\n")
+    entries: list[tuple[str, list[str]]] = []
+    for line in block.split("\n"):
+        m = _BOOK_LINE.match(line)
+        if m:
+            entries.append((m.group(1), [m.group(2)]))
+        elif line.startswith("  ") and entries:
+            entries[-1][1].append(line[2:])
+        else:
+            return clean_text(text), {}
+    fields = {name: clean_text("\n".join(lines)) for name, lines in entries}
+    if not fields.get("id"):
         return clean_text(text), {}
     return clean_text(head if sep else ""), fields
 
@@ -262,6 +300,9 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
             c.parent = folders[s.guid].guid
         elif len(groups) > 1:
             notices.append(f"code '{c.name}' is in {len(groups)} code groups; it stays where it is")
+        elif groups:
+            notices.append(f"code '{c.name}' is in code group '{groups[0].name}' but under another code; "
+                           "it stays under its parent")
     if folders:
         notices.append(f"{len(folders)} code group(s) became folder codes: "
                        + ", ".join(f"'{f.name}'" for f in folders.values()))
@@ -306,8 +347,8 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
             short=_single(c.fields, "short") or None,
         )
     book = Codebook(id=meta.get("id") or "import", name=meta.get("name") or "Imported codebook", codes=out,
-                    language=meta.get("language", "nl"), description=meta.get("description", ""),
-                    source=meta.get("source", ""))
+                    language=meta.get("language") or "nl", description=meta.get("description", ""),
+                    source=meta.get("source", ""), version=meta.get("version", ""))
     return book, ids
 
 

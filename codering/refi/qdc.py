@@ -31,7 +31,7 @@ from codering.refi.common import (
     xml_bytes,
 )
 
-__all__ = ["CodebookImport", "import_codebook", "parse_qdc", "read_qdc", "write_qdc"]
+__all__ = ["CodebookImport", "import_codebook", "load_codebook_file", "parse_qdc", "read_qdc", "write_qdc"]
 
 
 def write_qdc(codebook: Codebook, path: str | Path, *, base: str | None = None, force: bool = False) -> Path:
@@ -58,16 +58,24 @@ def parse_qdc(path: str | Path, target: Codebook | None = None,
               base: str | None = None) -> tuple[Codebook, list[str]]:
     """Read a QDC file: (codebook, notices). With ``target`` (and the project id as ``base``),
     codes that are already in the project keep their ids."""
+    from codering.refi.archive import MAX_QDE, mb
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if path.is_dir():
+            raise RefiError(f"{path}: is a folder, not a codebook file")
+        if size > MAX_QDE:
+            raise RefiError(f"{path}: the file is {mb(size)}; the limit is {mb(MAX_QDE)} for a codebook")
+        if zipfile.is_zipfile(path):
+            raise RefiError(f"{path}: a zip archive, not a codebook (a .qdpx project? import it with "
+                            "`codering import`)")
+        with path.open("rb") as stream:
+            root = parse_xml(stream, str(path))
     except FileNotFoundError:
         raise RefiError(f"{path}: no such file") from None
     except OSError as exc:
         raise RefiError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if zipfile.is_zipfile(path):
-        raise RefiError(f"{path}: a zip archive, not a codebook (a .qdpx project? import it with `codering import`)")
-    root = parse_xml(data, str(path))
     if local(root) != "CodeBook":
         hint = " (a project.qde; import the .qdpx with `codering import`)" if local(root) == "Project" else ""
         raise RefiError(f"{path} line {root.sourceline}: the root element is <{local(root)}>, not <CodeBook>{hint}")
@@ -88,6 +96,19 @@ def read_qdc(path: str | Path) -> Codebook:
     return parse_qdc(path)[0]
 
 
+def load_codebook_file(path: str | Path) -> Codebook:
+    """A codebook file as the commands take it: REFI-QDA when it ends in ``.qdc``, else YAML; problems
+    raise ``CodebookError`` either way (so ``codebook validate`` lists them alike)."""
+    from codering.codebook import CodebookError, load_codebook
+
+    if Path(path).suffix.lower() != ".qdc":
+        return load_codebook(path)
+    try:
+        return read_qdc(path)
+    except RefiError as exc:
+        raise CodebookError(str(exc)) from None
+
+
 @dataclass
 class CodebookImport:
     path: str
@@ -101,7 +122,7 @@ class CodebookImport:
                 f"{self.unchanged} already in the codebook")
 
     def __str__(self) -> str:
-        return self.summary()
+        return "\n".join([self.summary(), *(f"  note: {n}" for n in self.notices)])
 
 
 def import_codebook(project, path: str | Path, coder: str, *, update: bool = True) -> CodebookImport:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from codering.errors import TranscriptError
 from codering.refi.archive import Archive, decode_text, docx_text
@@ -24,11 +26,11 @@ from codering.refi.common import (
     RefiError,
     RefiSet,
     clean_text,
+    decode_project_description,
     kid,
     kids,
     local,
     norm_guid,
-    parse_xml,
     read_codes,
     read_sets,
     text_of,
@@ -40,13 +42,21 @@ __all__ = ["QdpxPlan", "read_qdpx"]
 _VALUES = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
 
 
+class _Coding(NamedTuple):
+    start: int
+    end: int
+    code: str  # code guid
+    coder: str
+    created: str | None  # its creationDateTime (or its selection's), when the file has one
+
+
 @dataclass
 class _Source:
     guid: str
     name: str
     parsed: object  # ParsedTranscript
     attributes: dict[str, str] = field(default_factory=dict)
-    codings: list[tuple[int, int, str, str]] = field(default_factory=list)  # start, end, code guid, coder
+    codings: list[_Coding] = field(default_factory=list)
 
 
 @dataclass
@@ -56,6 +66,7 @@ class _Memo:
     source: str | None = None  # source guid
     span: tuple[int, int] | None = None
     code: str | None = None  # code guid
+    created: str | None = None
 
 
 @dataclass
@@ -71,6 +82,7 @@ class QdpxPlan:
     memos: list[_Memo]
     coders: list[str]
     notices: list[str]
+    book: dict[str, str] = field(default_factory=dict)  # codebook id, name, ... as codering wrote them
 
 
 def _int(el, attr: str, where: str) -> int:
@@ -94,6 +106,22 @@ def _values(el, variables: dict[str, str], where: str) -> dict[str, str]:
     return out
 
 
+def _when(*els) -> str | None:
+    """The first readable ``creationDateTime`` of these elements, as codering stores times (UTC when the
+    file gives a zone; as written when it gives none)."""
+    for el in els:
+        raw = (el.get("creationDateTime") or "").strip()
+        try:
+            when = datetime.fromisoformat(raw) if raw else None
+        except ValueError:
+            continue
+        if when is not None:
+            if when.tzinfo is not None:
+                when = when.astimezone(timezone.utc)
+            return when.isoformat(timespec="seconds")
+    return None
+
+
 def _all(el, parent: str, child: str) -> list:
     """``<parent><child/>...</parent>`` under ``el``, or nothing when ``parent`` is absent."""
     found = kid(el, parent)
@@ -108,6 +136,7 @@ class _Reader:
         self.where = f"{archive.path}: {qde_name}"
         self.origin = root.get("origin") or ""
         self.notices: list[str] = []
+        self.book: dict[str, str] = {}
         self.memos: list[_Memo] = []
         self.refs: list[tuple[str, _Memo]] = []  # (note guid, memo whose text the note gives)
         self.sources: dict[str, _Source] = {}
@@ -203,14 +232,16 @@ class _Reader:
                 self.notices.append(f"source '{name}': empty selection {start}-{end} left out")
                 continue
             for coding in kids(sel, "Coding"):
-                source.codings.append((*span, self.code_of(coding), self.coder_of(coding, sel, src)))
+                source.codings.append(_Coding(*span, self.code_of(coding), self.coder_of(coding, sel, src),
+                                              _when(coding, sel)))
                 self.note_refs(coding, source=sguid, span=span)
             description = clean_text(text_of(sel, "Description"))
             if description:  # ATLAS.ti keeps quotation comments here
-                self.memos.append(_Memo(description, self.coder_of(sel, src), sguid, span))
+                self.memos.append(_Memo(description, self.coder_of(sel, src), sguid, span, created=_when(sel)))
             self.note_refs(sel, source=sguid, span=span)
         for coding in kids(src, "Coding"):  # the whole source coded
-            source.codings.append((0, len(parsed.content), self.code_of(coding), self.coder_of(coding, src)))
+            source.codings.append(_Coding(0, len(parsed.content), self.code_of(coding),
+                                          self.coder_of(coding, src), _when(coding)))
         description = clean_text(text_of(src, "Description"))
         if description:
             self.memos.append(_Memo(description, self.coder_of(src), sguid))
@@ -247,10 +278,11 @@ class _Reader:
             if not text:
                 continue
             targets = [m for m in by_note.get(key, []) if m.source is None or m.source in self.sources]
+            when = _when(note)
             if key not in by_note:
-                self.memos.append(_Memo(text, coder))
-            self.memos += [dataclasses.replace(m, text=text, coder=coder) for m in targets]
-        description = clean_text(text_of(self.root, "Description"))
+                self.memos.append(_Memo(text, coder, created=when))
+            self.memos += [dataclasses.replace(m, text=text, coder=coder, created=when) for m in targets]
+        description, self.book = decode_project_description(text_of(self.root, "Description"))
         if description:
             self.memos.append(_Memo(description, self.coder_of(self.root)))
 
@@ -261,8 +293,7 @@ def read_qdpx(path: str | Path, *, positions: str = "auto", default_coder: str =
         raise RefiError(f"unknown position counting '{positions}' (one of {', '.join(MODES)})")
     path = Path(path)
     archive = Archive(path)
-    qde_name, data = archive.qde()
-    root = parse_xml(data, f"{path}: {qde_name}")
+    qde_name, root = archive.qde()
     if local(root) != "Project":
         raise RefiError(f"{path}: {qde_name} line {root.sourceline}: the root element is <{local(root)}>, "
                         "not <Project>")
@@ -287,6 +318,6 @@ def read_qdpx(path: str | Path, *, positions: str = "auto", default_coder: str =
     if kid(root, "Links") is not None or kid(root, "Graphs") is not None:
         reader.notices.append("links and graphs left out")
     sources = list(reader.sources.values())
-    coders = sorted({c for s in sources for *_, c in s.codings} | {m.coder for m in reader.memos})
+    coders = sorted({c.coder for s in sources for c in s.codings} | {m.coder for m in reader.memos})
     return QdpxPlan(path, root.get("name") or path.stem, reader.origin, reader.codes, sets, sources,
-                    reader.memos, coders, reader.notices)
+                    reader.memos, coders, reader.notices, reader.book)

@@ -12,12 +12,17 @@ What goes where:
 - transcripts -> ``TextSource``; each coded span -> one ``PlainTextSelection``
   holding a ``Coding`` (with its coder) per code and coder;
 - memos -> ``Notes``, referenced from the project, the source, the selection
-  (segment memos) or the code.
+  (segment memos) or the code;
+- when codings and memos were made -> ``creationDateTime``;
+- the codebook's id, name, version, language, source and description -> the
+  project's ``Description``, as ``codebook-field: value`` lines (REFI-QDA has no
+  element for them; other tools show the lines as the project's description).
 
 GUIDs are uuid5 of the project id and the object's key, so exporting twice
 gives the same GUIDs, and the archive itself is byte-identical when nothing
-changed. Not carried: a coding's origin (manual, suggestion, ...), suggestion
-decisions, detached codings, undo history.
+changed. Not carried (:data:`NOT_CARRIED`, also in every export's summary):
+coding origins, suggestion decisions, memo edit times, undo history, the
+embedding cache and model setting; detached codings are left out and counted.
 """
 
 from __future__ import annotations
@@ -34,12 +39,17 @@ from codering.refi.common import (
     ORIGIN,
     PROJECT_NS,
     append_codes,
+    encode_project_description,
     guid,
     xml_bytes,
     xml_safe,
 )
 
-__all__ = ["QdpxExport", "export_qdpx", "variable_type"]
+__all__ = ["NOT_CARRIED", "QdpxExport", "export_qdpx", "variable_type"]
+
+NOT_CARRIED = ("Not carried by REFI-QDA: coding origins (manual, suggestion, import), suggestion decisions "
+               "(accepts and rejects), memo edit times, the undo history, the embedding cache and the project's "
+               "model setting.")
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -61,7 +71,7 @@ class QdpxExport:
                 f"by {len(self.coders)} coder(s), {self.memos} memos.")
         if self.detached:
             text += f" {self.detached} detached codings were left out (their text is gone)."
-        return text + " Not carried by REFI-QDA: coding origins and suggestion decisions."
+        return text + " " + NOT_CARRIED
 
     def __str__(self) -> str:
         return self.summary()
@@ -201,6 +211,8 @@ def export_qdpx(project, path: str | Path, *, force: bool = False) -> QdpxExport
             if _DATETIME.match(memo.created):
                 note.set("creationDateTime", memo.created)
             E(note, "PlainTextContent").text = xml_safe(memo.text)
+    if len(book):
+        E(root, "Description").text = xml_safe(encode_project_description(book))
     for note in project_notes:
         E(root, "NoteRef", targetGUID=note)
 

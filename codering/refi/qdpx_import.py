@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codering.refi.common import build_codebook, codebook_meta, ensure_codable, merge_codebook
+from codering.refi.common import BOOK_FIELDS, build_codebook, codebook_meta, ensure_codable, merge_codebook
 from codering.refi.qde_reader import QdpxPlan, read_qdpx
 
 __all__ = ["QdpxImport", "import_qdpx", "read_qdpx"]
@@ -70,8 +70,9 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
     project_path = Path(target) if own else Path(target.path)
     created = own and not project_path.exists()
     report = QdpxImport(str(path), str(project_path), created, notices=list(plan.notices), coders=plan.coders)
-    meta = codebook_meta(Path(plan.name), plan.origin)
-    coded = {code for s in plan.sources for *_, code, _ in s.codings}
+    meta = ({f: plan.book.get(f, "") for f in BOOK_FIELDS} if plan.book  # as codering wrote it
+            else codebook_meta(Path(plan.name), plan.origin))
+    coded = {c.code for s in plan.sources for c in s.codings}
     if created:
         book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices)
         ensure_codable(book, (ids[g] for g in coded), None, report.notices)
@@ -113,7 +114,8 @@ def _write_memos(project, plan: QdpxPlan, names: dict[str, str], ids: dict[str, 
         kind = "code" if code_id else "segment" if memo.span else "transcript" if tid else "project"
         if (kind, tid, start, end, code_id, memo.text) in existing:
             continue
-        project.add_memo(memo.text, memo.coder, transcript=transcript, start=start, end=end, code_id=code_id)
+        project.add_memo(memo.text, memo.coder, transcript=transcript, start=start, end=end, code_id=code_id,
+                         created=memo.created)
         existing.add((kind, tid, start, end, code_id, memo.text))
         report.memos_added += 1
 
@@ -145,12 +147,12 @@ def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImp
         if source.attributes:
             project.set_attributes(name, source.attributes)
         present = {(c.start, c.end, c.code_id, c.coder) for c in project.codings(name)}
-        for start, end, code_guid, coder in source.codings:
-            key = (start, end, ids[code_guid], coder)
+        for coding in source.codings:
+            key = (coding.start, coding.end, ids[coding.code], coding.coder)
             if key in present:
                 report.codings_present += 1
                 continue
-            project.add_coding(name, start, end, ids[code_guid], coder, origin="import")
+            project.add_coding(name, *key, origin="import", created=coding.created)
             present.add(key)
             report.codings_added += 1
     return names

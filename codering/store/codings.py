@@ -15,8 +15,9 @@ class CodingTables(Journaled):
     """The ``codings`` and ``decisions`` tables (a part of :class:`codering.store.Project`)."""
 
     def add_coding(self, transcript: str | int, start: int, end: int, code_id: str, coder: str,
-                   origin: str = "manual") -> int:
-        """Apply a code to ``content[start:end]``; return the coding id (existing one if identical)."""
+                   origin: str = "manual", created: str | None = None) -> int:
+        """Apply a code to ``content[start:end]``; return the coding id (existing one if identical).
+        ``created``: when it was made, if not now (an imported coding keeps its date)."""
         tid = self.transcript_id(transcript)
         content = self.content(tid)
         code = self.codebook().get(code_id)
@@ -37,7 +38,7 @@ class CodingTables(Journaled):
         with self.action(f"code {code_id} on {self.transcript_name(tid)} {start}-{end}", coder):
             return self._insert("codings", {
                 "transcript_id": tid, "start": start, "end": end, "code_id": code_id, "coder": coder,
-                "origin": origin, "text": content[start:end], "detached": 0, "created": now(),
+                "origin": origin, "text": content[start:end], "detached": 0, "created": created or now(),
             })
 
     def remove_coding(self, coding_id: int, coder: str | None = None) -> None:

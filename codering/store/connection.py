@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ class Connected:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
+        self.read_only = False
+        """Opened read-only (the file or its folder is not writable): reading works, writing raises StoreError."""
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -26,6 +29,9 @@ class Connected:
         if self._conn.in_transaction:
             yield self._conn
             return
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only (the file or its folder is not writable); "
+                             "nothing was changed; copy it to a folder you can write to")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -43,8 +49,9 @@ class Connected:
                 raise store_error(self.path, exc) from None
 
 
-def check_project_file(path: Path) -> None:
-    """Raise a StoreError unless ``path`` is a codering project this version can open."""
+def check_project_file(path: Path) -> int:
+    """Raise a StoreError unless ``path`` is a codering project this version can open (a truncated file is
+    damaged); return its schema version."""
     if not path.exists():
         raise StoreError(f"{path}: no such project; create one with `codering init {path}`")
     if path.is_dir():
@@ -62,17 +69,51 @@ def check_project_file(path: Path) -> None:
             f"{path}: made by a newer codering (schema {version}, this one reads up to {SCHEMA_VERSION}); "
             "update codering; nothing was changed"
         )
+    if _cut_short(path, header):
+        raise damaged(path, "it is shorter than its own header says")
+    return version
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def writable(path: Path) -> bool:
+    """Can this process change the project: the file, and its folder (SQLite keeps -wal and -shm there)?"""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _cut_short(path: Path, header: bytes) -> bool:
+    """The file is shorter than the page count its header gives (truncated by a copy or sync)."""
+    if len(header) < 100 or Path(f"{path}-wal").exists():  # with a WAL the header may be mid-checkpoint
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]  # the page count is only valid when these agree
+    return bool(valid and pages and path.stat().st_size < pages * page_size)
+
+
+def damaged(path: Path, why: str) -> StoreError:
+    return StoreError(f"{path}: the project file is damaged ({why}); nothing was changed; open your last good "
+                      "copy of it instead (a backup, or where you copied it from)")
+
+
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     try:
-        conn = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
+        if read_only:  # immutable: a read-only folder may hold no -shm file, and nobody can write there
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            if not os.access(path.parent, os.W_OK):
+                uri += "&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open ({exc})") from None
     conn.isolation_level = None  # we issue BEGIN ourselves
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -107,7 +148,9 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if "locked" in message or "busy" in message:
         return ProjectLockedError(f"{path}: the project is busy in another process; try again in a moment")
     if "readonly" in message:
-        return StoreError(f"{path}: the project file is read-only")
+        return StoreError(f"{path}: the project file is read-only; nothing was changed")
+    if "malformed" in message or "not a database" in message:
+        return damaged(path, message)
     if "disk" in message and "full" in message:
         return StoreError(f"{path}: the disk is full; nothing was saved")
     return StoreError(f"{path}: {message}")

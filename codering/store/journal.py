@@ -167,14 +167,7 @@ class Journaled(Connected):
     def _replay(self, undo: bool, coder: str | None) -> str | None:
         """Undo: the coder's newest action not undone, backwards. Redo: the coder's latest undo, forwards."""
         with self.transaction() as conn:
-            if undo:
-                found = conn.execute(
-                    f"SELECT id, description, ops FROM journal WHERE undone = 0 AND {_MINE.format(col='coder')} "
-                    "ORDER BY id DESC LIMIT 1", (coder, coder)).fetchone()
-            else:
-                found = conn.execute(
-                    f"SELECT id, description, ops FROM journal WHERE undone > 0 AND {_MINE.format(col='undone_by')} "
-                    "ORDER BY undone DESC, id ASC LIMIT 1", (coder, coder)).fetchone()
+            found = self._next(undo, coder)
             if found is None:
                 return None
             entry, description, ops = found[0], found[1], json.loads(found[2])
@@ -195,6 +188,16 @@ class Journaled(Connected):
                 description += f" (left as it is: {'; '.join(notes)})"
             return description
 
+    def _next(self, undo: bool, coder: str | None) -> tuple[int, str, str] | None:
+        """The journal row (id, description, ops) the next undo (or redo) of ``coder`` replays."""
+        if undo:
+            return self._conn.execute(
+                f"SELECT id, description, ops FROM journal WHERE undone = 0 AND {_MINE.format(col='coder')} "
+                "ORDER BY id DESC LIMIT 1", (coder, coder)).fetchone()
+        return self._conn.execute(
+            f"SELECT id, description, ops FROM journal WHERE undone > 0 AND {_MINE.format(col='undone_by')} "
+            "ORDER BY undone DESC, id ASC LIMIT 1", (coder, coder)).fetchone()
+
     def _conflict(self, entry: int, op: dict[str, Any], why: str = "") -> str:
         """Name a row left alone by an undo or redo and, if the journal knows, the action that changed it."""
         table = op["table"]
@@ -210,6 +213,17 @@ class Journaled(Connected):
         if by is None:
             return f"{what} was changed since"
         return f"{what} was changed since by {by[1] or 'someone'} ({by[0]})"
+
+    def pending_change(self, redo: bool = False, coder: str | None = None) -> tuple[int, int, int] | None:
+        """Where the next undo (or redo) of ``coder`` (default: ``self.coder``) changes a transcript:
+        (transcript id, start, end) of the first coding, decision or memo it adds or removes; None when it
+        touches no span (a codebook edit)."""
+        found = self._next(undo=not redo, coder=coder if coder is not None else self.coder)
+        for op in json.loads(found[2]) if found else []:
+            row = op.get("row") or {}
+            if row.get("transcript_id") is not None and row.get("start") is not None:
+                return row["transcript_id"], row["start"], row["end"]
+        return None
 
     def history(self, limit: int = 20, coder: str | None = None) -> list[tuple[int, str, bool, str]]:
         """The latest ``limit`` journal entries (of ``coder`` only, if given), newest first."""

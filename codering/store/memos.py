@@ -13,7 +13,8 @@ class MemoTable(Journaled):
     """The ``memos`` table (a part of :class:`codering.store.Project`)."""
 
     def add_memo(self, text: str, coder: str, *, transcript: str | int | None = None,
-                 start: int | None = None, end: int | None = None, code_id: str | None = None) -> int:
+                 start: int | None = None, end: int | None = None, code_id: str | None = None,
+                 created: str | None = None) -> int:
         if not text.strip():
             raise StoreError("a memo needs some text")
         tid = self.transcript_id(transcript) if transcript is not None else None
@@ -32,7 +33,7 @@ class MemoTable(Journaled):
             return self._insert("memos", {
                 "kind": kind, "transcript_id": tid, "start": start if kind == "segment" else None,
                 "end": end if kind == "segment" else None, "code_id": code_id, "text": text.strip(),
-                "coder": coder, "created": now(),
+                "coder": coder, "created": created or now(),
             })
 
     def edit_memo(self, memo_id: int, text: str, coder: str | None = None) -> None:

@@ -17,7 +17,8 @@ from codering.errors import StoreError
 from codering.store.caches import Caches
 from codering.store.codes import CodebookTables
 from codering.store.codings import CodingTables
-from codering.store.connection import check_project_file, connect, migrate, store_error
+from codering.store.connection import check_project_file, connect, migrate, store_error, writable
+from codering.store.migrations import SCHEMA_VERSION
 from codering.store.learning import LearningQueries
 from codering.store.memos import MemoTable
 from codering.store.rows import now
@@ -58,15 +59,29 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         action and of undo and redo (which are per coder); without one, undo and redo act on anyone's
         actions (scripts)."""
         path = Path(path)
-        check_project_file(path)
-        conn = connect(path)
+        version = check_project_file(path)
+        read_only = not writable(path)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            migrate(conn, path)
-        except sqlite3.OperationalError as exc:
+            conn = connect(path, read_only=read_only)
+        except sqlite3.DatabaseError as exc:
+            raise store_error(path, exc) from None
+        try:
+            if read_only:
+                if version < SCHEMA_VERSION:
+                    raise StoreError(f"{path}: made by an older codering and not writable here, so it cannot be "
+                                     "updated; copy it to a folder you can write to; nothing was changed")
+            else:
+                conn.execute("PRAGMA journal_mode=WAL")
+                migrate(conn, path)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a damaged schema fails here
+        except sqlite3.DatabaseError as exc:
             conn.close()
             raise store_error(path, exc) from None
+        except BaseException:
+            conn.close()
+            raise
         project = cls(path, conn)
+        project.read_only = read_only
         project.coder = coder
         return project
 

@@ -60,6 +60,8 @@ class CoderingApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Stoppen", show=False, priority=True, id="app.quit",
                 tooltip="Alles is al bewaard; stoppen kan altijd"),
+        # q quits from every screen; a text field (search, memo) types the q instead
+        Binding("q", "quit", "Stoppen", show=False, id="app.quit_q", tooltip="Alles is al bewaard; stoppen kan altijd"),
     ]
 
     model_state: reactive[ModelState] = reactive(ModelState, always_update=True)
@@ -280,6 +282,18 @@ class CoderingApp(App[None]):
             keys = self.get_key_display(binding)
             help_text = f"{binding.tooltip or binding.description} (toets: {keys})"
             yield SystemCommand(binding.description, help_text, partial(self.run_action, binding.action, active.node))
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The command palette's screenshot goes to the project's exports folder (made if missing),
+        not to ~/Downloads, which may not exist."""
+        if path is None:
+            from codering.paths import exports_dir
+
+            folder = exports_dir(self.project.path if self.project is not None else None)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = str(folder)
+        return super().deliver_screenshot(filename, path, time_format)
 
     def on_unmount(self) -> None:
         if self.project is not None:

@@ -20,11 +20,12 @@ def to_docx(tables: list[Table]) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml import parse_xml
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     document = Document()
     grids = [grid(t) for t in tables]
     section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)  # A4 (python-docx's template is US Letter)
     if any(len(g.flat_header) > 7 for g in grids):
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, Mapping, Sequence, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ def _code_prompt(codebook: Codebook, match: Match, color: str) -> Content:
     for pos in match.label_positions:
         label = label.stylize("bold underline", pos, pos + 1)
     parents = " › ".join(c.label for c in reversed(codebook.ancestors(code.id)))
+    same = codebook.distinct_label(code.id)
+    if same != code.label:  # another code has this label: say which one this is on the first line too
+        label = Content.assemble(label, (same[len(code.label):], "dim"))
     first = Content.assemble(("■ ", color), label, ("  " + code.id, "dim"))
     lines = [first]
     if parents:
@@ -47,9 +50,11 @@ class CodePicker(Dialog[str | None]):
     ]
 
     def __init__(self, codebook: Codebook, colors: dict[str, str], title: str = "Code toepassen",
-                 query: str = "") -> None:
+                 query: str = "", recent: Sequence[str] = (), scores: Mapping[str, float] | None = None) -> None:
         super().__init__()
         self.codebook = codebook
+        self.recent = list(recent)  # the coder's recent codes, newest first: ranked first
+        self.scores = dict(scores or {})  # the engine's probability of each code for the sentence: ranked before
         self.palette = colors
         self.title_text = title
         self.initial = query
@@ -73,7 +78,7 @@ class CodePicker(Dialog[str | None]):
 
     def _fill(self, query: str) -> None:
         options = self.query_one("#codes", OptionList)
-        matches = self.index.search(query, limit=60)
+        matches = self.index.search(query, limit=60, recent=self.recent, scores=self.scores)
         options.set_options(
             Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888")), id=m.code_id)
             for m in matches

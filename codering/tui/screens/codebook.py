@@ -246,7 +246,7 @@ class CodebookScreen(AppScreen[str | None]):
     def action_write_yaml(self) -> None:
         from codering.paths import exports_dir
 
-        default = exports_dir() / f"{self.codebook.id or 'codeboek'}.yaml"
+        default = exports_dir(self.project.path) / f"{self.codebook.id or 'codeboek'}.yaml"
         self.app.push_screen(TextDialog("Codeboek naar YAML", "Naar welk bestand?", value=str(default)),
                              self._yaml_path)
 

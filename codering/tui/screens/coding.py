@@ -43,6 +43,8 @@ def case_line(name: str, attributes: dict[str, str]) -> str:
 class CodingScreen(AppScreen[None]):
     """Code one transcript with the keyboard (or the mouse)."""
 
+    HELP_TITLE = "Toetsen — Coderen"
+
     BINDINGS = [
         Binding("1", "accept_suggestion(0)", "Aanvaard", key_display="1-9", id="coding.accept",
                 tooltip="Aanvaard suggestie 1-9: de code wordt meteen toegepast en bewaard"),
@@ -289,7 +291,9 @@ class CodingScreen(AppScreen[None]):
         self._decided(self.session.decide_all(False))
 
     def action_pick_code(self) -> None:
-        self.app.push_screen(CodePicker(self.session.codebook, self.palette), self._apply_code)
+        self.app.push_screen(CodePicker(self.session.codebook, self.palette, recent=self.session.recent_codes(),
+                                        scores=self.session.code_scores()),
+                             self._apply_code)
 
     @guarded
     def _apply_code(self, code_id: str | None) -> None:
@@ -331,16 +335,22 @@ class CodingScreen(AppScreen[None]):
             base = self.session.span[0]
             self._moved(self.session.narrow_to(base + part[0], base + part[1]))
 
+    def _where_changed(self) -> str:
+        elsewhere = self.session.changed_elsewhere
+        return f" (in {elsewhere})" if elsewhere else f" — segment {self.session.first + 1}"
+
     @guarded
     def action_undo(self) -> None:
         done = self.session.undo()
-        self._say(f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken")
+        self._say(f"ongedaan gemaakt: {done}{self._where_changed()}" if done else "niets om ongedaan te maken")
+        self.highlight = 0
         self._redraw(marks=True)
 
     @guarded
     def action_redo(self) -> None:
         done = self.session.redo()
-        self._say(f"opnieuw gedaan: {done}" if done else "niets om opnieuw te doen")
+        self._say(f"opnieuw gedaan: {done}{self._where_changed()}" if done else "niets om opnieuw te doen")
+        self.highlight = 0
         self._redraw(marks=True)
 
     # -- elsewhere ------------------------------------------------------------------------------

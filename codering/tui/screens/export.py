@@ -1,10 +1,12 @@
-"""Export: choose a table and a format, preview it here, write it to ``exports/`` and say where.
+"""Export: choose a table and a format, preview it here, write it to a folder and say where.
 
 Tables are built by ``codering.export`` (Tabel 5 and 6 of the report, the
 factor detail, cross-tabulations, co-occurrence, the codebook) in a thread
 worker on its own connection, so a slow first pandas import never blocks
-the keyboard. Files are never overwritten: an existing name gets ``-2``,
-``-3``, ...
+the keyboard. The folder is ``exports/`` beside the project file until the
+coder picks another (``o``); the title shows the full path of the file ``w``
+writes. A file is never replaced silently: when the name exists, the coder
+chooses a new name (``-2``, ``-3``, ...), overwriting, or nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class TableChoice:
     key: str
     label: str
     stem: str
-    build: Callable[[Any, str], list]  # (ExportData, format) -> [Table]
+    build: Callable[[Any, str, bool], list]  # (ExportData, format, counts) -> [Table]
 
 
 def _choices() -> list[TableChoice]:
@@ -49,19 +51,19 @@ def _choices() -> list[TableChoice]:
 
     return [
         TableChoice("tabel5", "Tabel 5 — stimulerende factoren", "tabel5-stimulerende-factoren",
-                    lambda d, f: [tables().factor_overview(d, "stimulerend", counts=True)]),
+                    lambda d, f, c: [tables().factor_overview(d, "stimulerend", counts=c)]),
         TableChoice("tabel6", "Tabel 6 — remmende factoren", "tabel6-remmende-factoren",
-                    lambda d, f: [tables().factor_overview(d, "remmend", counts=True)]),
+                    lambda d, f, c: [tables().factor_overview(d, "remmend", counts=c)]),
         TableChoice("detail", "Factoren met citaten", "factoren-detail",
-                    lambda d, f: [tables().factor_detail(d)]),
+                    lambda d, f, c: [tables().factor_detail(d)]),
         TableChoice("fin-locatie", "Finaliteit × locatie", "finaliteit-locatie",
-                    lambda d, f: [tables().crosstab(d, "fin", "locatie")]),
+                    lambda d, f, c: [tables().crosstab(d, "fin", "locatie")]),
         TableChoice("fin-actorgroep", "Finaliteit × actorgroep", "finaliteit-actorgroep",
-                    lambda d, f: [tables().crosstab(d, "fin", "actorgroep")]),
+                    lambda d, f, c: [tables().crosstab(d, "fin", "actorgroep")]),
         TableChoice("cooccurrence", "Samen voorkomende factoren", "samen-voorkomend",
-                    lambda d, f: [tables().cooccurrence(d)[1]]),
-        TableChoice("codebook", "Codeboek", "codeboek", lambda d, f: [tables().codebook_table(d)]),
-        TableChoice("all", "Alle tabellen", "alle-tabellen", lambda d, f: tables().all_tables(d, fmt=f)[0]),
+                    lambda d, f, c: [tables().cooccurrence(d)[1]]),
+        TableChoice("codebook", "Codeboek", "codeboek", lambda d, f, c: [tables().codebook_table(d)]),
+        TableChoice("all", "Alle tabellen", "alle-tabellen", lambda d, f, c: tables().all_tables(d, fmt=f)[0]),
     ]
 
 
@@ -84,6 +86,9 @@ class ExportScreen(AppScreen[None]):
     BINDINGS = [
         Binding("w", "write", "Schrijven", id="export.write"),
         Binding("f", "next_format", "Formaat", id="export.format"),
+        Binding("o", "folder", "Map", id="export.folder", tooltip="Een andere map om naar te schrijven"),
+        Binding("a", "counts", "Aantallen", id="export.counts",
+                tooltip="Tabel 5/6 met of zonder aantallen per factor, zoals --counts (standaard zonder, zoals in het rapport)"),
         Binding("p", "preview", "Voorbeeld", id="export.preview"),
         Binding("question_mark", "help", "Toetsen", key_display="?", id="export.help"),
         Binding("escape", "back", "Terug", id="export.back"),
@@ -94,6 +99,9 @@ class ExportScreen(AppScreen[None]):
 
     choice: reactive[str] = reactive("tabel5")
     """The key of the table being previewed and written."""
+
+    counts: reactive[bool] = reactive(False)
+    """Tabel 5/6 with "(7)" coded segments per factor; off by default, as on the command line (--counts)."""
 
     class Preview(Message):
         def __init__(self, key: str, tables: list, text: str, problem: str = "") -> None:
@@ -109,15 +117,28 @@ class ExportScreen(AppScreen[None]):
             self.path = path
 
     def __init__(self, project: "Project") -> None:
+        from codering.paths import exports_dir
+
         super().__init__()
         self.project = project
         self.choices = {c.key: c for c in _choices()}
         self._tables: dict[str, list] = {}
+        self.folder = exports_dir(project.path)
+        """Where ``w`` writes: ``exports/`` beside the project file, or the folder the coder chose."""
+
+    def target(self) -> Path:
+        """The file ``w`` writes now (full path)."""
+        return self.folder / f"{self.choices[self.choice].stem}.{self.fmt}"
+
+    def _title(self) -> str:
+        return f"Export naar {show_path(self.target())}"
+
+    def _show_target(self) -> None:
+        if self.is_mounted:
+            self.query_one("#export-title", Static).update(self._title())
 
     def compose(self) -> ComposeResult:
-        from codering.paths import exports_dir
-
-        yield Static(f"Export naar {show_path(exports_dir())}/", id="export-title")
+        yield Static(self._title(), id="export-title", markup=False)
         with Horizontal(id="export-body"):
             with Vertical(id="export-side"):
                 yield Label("Tabel", classes="panel-head")
@@ -150,7 +171,11 @@ class ExportScreen(AppScreen[None]):
         if isinstance(event.value, str):
             self.fmt = event.value
 
+    def watch_choice(self) -> None:
+        self._show_target()
+
     def watch_fmt(self, fmt: str) -> None:
+        self._show_target()
         if self.is_mounted:
             self.query_one("#export-format", Select).value = fmt
             if self.choice == "all":
@@ -161,15 +186,40 @@ class ExportScreen(AppScreen[None]):
         keys = [k for k, _ in FORMATS]
         self.fmt = keys[(keys.index(self.fmt) + 1) % len(keys)]
 
+    def action_counts(self) -> None:
+        self.counts = not self.counts
+        for key in ("tabel5", "tabel6"):
+            self._tables.pop(key, None)
+        self.query_one(StatusLine).message = "met aantallen per factor" if self.counts else "zonder aantallen"
+        if self.choice in ("tabel5", "tabel6"):
+            self.action_preview()
+
+    def action_folder(self) -> None:
+        from codering.tui.dialogs.forms import TextDialog
+
+        self.app.push_screen(TextDialog("Exportmap", "Naar welke map? (wordt gemaakt als ze nog niet bestaat)",
+                                        value=str(self.folder)), self._folder_chosen)
+
+    def _folder_chosen(self, value: str | None) -> None:
+        if not value:
+            return
+        folder = Path(value).expanduser()
+        if folder.exists() and not folder.is_dir():
+            self.query_one(StatusLine).message = f"{folder} is een bestand, geen map"
+            return
+        self.folder = folder.resolve()
+        self._show_target()
+        self.query_one(StatusLine).message = f"exportmap: {self.folder}"
+
     # -- preview ---------------------------------------------------------------------------
     def action_preview(self) -> None:
         self.query_one("#export-text", Static).update("voorbeeld wordt opgebouwd…")
         shown = self.query_one("#export-preview").size.width
         width = shown - 2 if shown > 40 else 80
-        self.build_preview(self.choice, self.fmt, width)
+        self.build_preview(self.choice, self.fmt, width, self.counts)
 
     @work(thread=True, exclusive=True, group="export-preview", exit_on_error=False)
-    def build_preview(self, key: str, fmt: str, width: int) -> None:
+    def build_preview(self, key: str, fmt: str, width: int, counts: bool = False) -> None:
         """Build and render the table on a connection of its own; post the text."""
         from codering.errors import ExportError
         from codering.store import Project
@@ -181,7 +231,7 @@ class ExportScreen(AppScreen[None]):
 
             with Project.open(self.project.path) as project:
                 loaded = export_data.load(project)
-                tables = choice.build(loaded, fmt)
+                tables = choice.build(loaded, fmt, counts)
             text = "\n".join(render_text(t, width=width) for t in tables)
         except ExportError as exc:
             self.post_message(self.Preview(key, [], "", problem=str(exc)))
@@ -209,18 +259,31 @@ class ExportScreen(AppScreen[None]):
         if not tables:
             self.query_one(StatusLine).message = "nog geen tabel om te schrijven (wacht op het voorbeeld)"
             return
-        self.query_one(StatusLine).message = "schrijven…"
-        self.write_export(self.choices[self.choice].stem, tables, self.fmt)
+        from codering.export.writers import output_paths
+
+        target, fmt = self.target(), self.fmt
+        if not any(p.exists() for p in output_paths(tables, target, fmt)):
+            self._write(target, tables, fmt, False)
+            return
+        free = free_path(target, tables, fmt)
+        from codering.tui.dialogs.picker import ChoiceDialog
+
+        self.app.push_screen(
+            ChoiceDialog(f"{target} bestaat al.", [(free, f"Nieuwe naam: {free.name}"), (target, "Overschrijven")]),
+            lambda chosen: self._write(chosen, tables, fmt, chosen == target) if chosen else None,
+        )
+
+    def _write(self, target: Path, tables: list, fmt: str, overwrite: bool) -> None:
+        self.query_one(StatusLine).message = f"schrijven naar {target}…"
+        self.write_export(target, tables, fmt, overwrite)
 
     @work(thread=True, exclusive=True, group="export-write", exit_on_error=False)
-    def write_export(self, stem: str, tables: list, fmt: str) -> None:
-        """Write to a free name under ``exports/`` (never over an existing file)."""
+    def write_export(self, target: Path, tables: list, fmt: str, overwrite: bool = False) -> None:
+        """Write ``target``; over an existing file only when the coder chose to overwrite."""
         from codering.export.writers import write_tables
-        from codering.paths import exports_dir
 
         try:
-            target = free_path(exports_dir() / f"{stem}.{fmt}", tables, fmt)
-            written = write_tables(tables, target, fmt=fmt, force=False)
+            written = write_tables(tables, target, fmt=fmt, force=overwrite)
         except Exception as exc:  # noqa: BLE001 - a dialog, never a traceback
             self.post_message(Failed(exc, "export"))
             return

@@ -16,6 +16,13 @@ NOTES = (
 )
 
 
+# Textual's own bindings, in the language of the rest of the screen
+_TEXTUAL_DUTCH = {
+    "screen.copy_text": ("Kopiëren", "De geselecteerde tekst naar het klembord"),
+    "command_palette": ("Opdrachtenpalet", "Alle acties van dit scherm, doorzoekbaar"),
+}
+
+
 @dataclass(frozen=True)
 class KeyRow:
     keys: str
@@ -37,7 +44,8 @@ def key_rows(screen: Screen) -> list[KeyRow]:
             slot[0].append(display)
     rows = []
     for keys, binding in grouped.values():
-        rows.append(KeyRow(" / ".join(keys), binding.description, binding.tooltip))
+        description, tooltip = _TEXTUAL_DUTCH.get(binding.action, (binding.description, binding.tooltip))
+        rows.append(KeyRow(" / ".join(keys), description, tooltip))
     return rows
 
 
@@ -69,10 +77,19 @@ class HelpScreen(ModalScreen[None]):
             yield Static(NOTES, classes="dialog-hint")
 
     def on_mount(self) -> None:
+        """Keys and actions at their own width; the explanation wraps in what is left (never cut off)."""
+        from rich.text import Text
+
         table = self.query_one("#keys", DataTable)
-        table.add_columns("toets", "actie", "uitleg")
+        keys = max([len("toets"), *(len(r.keys) for r in self.rows)])
+        action = max([len("actie"), *(len(r.description) for r in self.rows)])
+        room = max(20, (self.query_one(".help-box").size.width or 100) - keys - action - 10)
+        table.add_column("toets", width=keys)
+        table.add_column("actie", width=action)
+        table.add_column("uitleg", width=room)
         for row in self.rows:
-            table.add_row(row.keys, row.description, row.tooltip)
+            lines = Text(row.tooltip).wrap(self.app.console, room)
+            table.add_row(row.keys, row.description, Text("\n").join(lines), height=max(1, len(lines)))
         table.focus()
 
     def action_close(self) -> None:

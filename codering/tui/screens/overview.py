@@ -26,6 +26,7 @@ class OverviewScreen(ProjectScreen):
     """All transcripts of the project, with how far coding has come."""
 
     FOCUS = "#transcripts"
+    HELP_TITLE = "Toetsen — Overzicht"
 
     BINDINGS = [
         Binding("enter", "open", "Openen", id="overview.open"),

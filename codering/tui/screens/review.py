@@ -30,12 +30,13 @@ CONTEXT = 32
 MIDDLE = 60
 
 
-def kwic(content: str, start: int, end: int, context: int = CONTEXT, middle: int = MIDDLE) -> Text:
-    """'…left context [coded words] right context…' as one line."""
+def kwic(content: str, start: int, end: int, context: int = CONTEXT, middle: int | None = MIDDLE) -> Text:
+    """'…left context [coded words] right context…'; ``middle``: cut a longer coded fragment in its middle
+    (None: the whole fragment, which the review table wraps over as many lines as it needs)."""
     left = flat(content[max(0, start - 3 * context):start])[-context:]
     right = flat(content[end:end + 3 * context])[:context]
     mid = flat(content[start:end])
-    if len(mid) > middle:
+    if middle is not None and len(mid) > middle:
         half = middle // 2 - 1
         mid = f"{mid[:half]} … {mid[-half:]}"
     return Text.assemble((f"{left:>{context}} ", "dim"), (mid, "bold"), (f" {right}", "dim"))
@@ -115,7 +116,14 @@ class ReviewScreen(ProjectScreen):
                 table.add_column(key, key=f"attr:{key}")
             if self.include_subcodes and ids[1:]:
                 table.add_column("code", key="code")
-            table.add_column("fragment", key="kwic")
+            widths = [max([len("interview"), *(len(str(infos[c.transcript_id].attributes.get("interview_id")
+                                                     or infos[c.transcript_id].name)) for c in rows
+                                            if c.transcript_id in infos)])]
+            widths += [max([len(k), *(len(i.attributes.get(k, "")) for i in infos.values())]) for k in attrs]
+            if self.include_subcodes and ids[1:]:
+                widths.append(max(len(book.codes[i].label) for i in ids) + 2)
+            room = max(40, (self.size.width or self.app.size.width or 120) - sum(w + 2 for w in widths) - 4)
+            table.add_column("fragment", key="kwic", width=room)
             for n, coding in enumerate(rows):
                 info = infos.get(coding.transcript_id)
                 attributes = info.attributes if info else {}
@@ -125,8 +133,9 @@ class ReviewScreen(ProjectScreen):
                 if self.include_subcodes and ids[1:]:
                     cells.append(Text.assemble(("■ ", colors.get(coding.code_id, "#888888")),
                                                book.codes[coding.code_id].label if coding.code_id in book else coding.code_id))
-                cells.append(kwic(content, coding.start, coding.end))
-                table.add_row(*cells, key=str(n))
+                lines = kwic(content, coding.start, coding.end, middle=None).wrap(self.app.console, room)
+                cells.append(Text("\n").join(lines))  # the coded fragment whole, never cut
+                table.add_row(*cells, key=str(n), height=max(1, len(lines)))
         self._show_detail()
 
     def _content(self, transcript_id: int) -> str:

@@ -1,0 +1,186 @@
+"""The coding screen's rules: where the cursor goes after a decision, undo shows where, q quits,
+same-named codes say which, the picker puts recent codes first, a crash reopens at the last decision."""
+
+from __future__ import annotations
+
+from test_tui_app import SIZE, open_first, ready, sync
+from test_coding import UnsureSuggester
+from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
+
+from codering.codebook import parse_codebook
+from codering.store import Project
+from codering.suggest.base import KeywordSuggester, Suggestion
+from codering.tui.app import make_app
+from codering.coding.search import CodeIndex
+from codering.coding.session import CodingSession
+
+
+def session_on(project, suggester) -> CodingSession:
+    suggester.prepare(project)
+    return CodingSession(project, project.transcripts()[0].id, suggester, "tester")
+
+
+def test_each_decision_key_moves_the_same_way_and_says_so(sample_project):
+    with Project.open(sample_project) as project:
+        session = session_on(project, UnsureSuggester({}))
+        first = session.first
+        message = session.reject(0)  # x on the likely one: the alternatives are the candidates now
+        assert session.first == first and "blijft: 2 alternatieven hier (j: verder)" in message
+        message = session.decide_all(False)  # X: nothing here, whatever would fill the list next
+        assert session.first > first and f"→ segment {session.first + 1}" in message
+        second = session.first
+        message = session.accept(0)  # the only likely code: on to the next
+        assert session.first > second and "→ segment" in message
+
+
+def test_reject_all_moves_on_even_when_the_list_would_refill(sample_project):
+    class Refill(UnsureSuggester):
+        def suggest(self, project, transcript, start, end, k=3):
+            codes = ["rem.financieel", "fin.doorverwijzen", "stim.praktisch.nabijheid", "stim.praktisch",
+                     "rem.praktisch", "fin.afstemming"]
+            return [Suggestion(c, 0.05, "past bij: …", "codebook", likely=False) for c in codes][:k]
+
+    with Project.open(sample_project) as project:
+        session = session_on(project, Refill({}))
+        first = session.first
+        session.decide_all(False)
+        assert session.first > first  # not held by the next three dimmed alternatives
+
+
+def test_the_position_is_stored_with_each_decision(sample_project):
+    with Project.open(sample_project) as project:
+        session = session_on(project, UnsureSuggester({}))
+        for _ in range(3):
+            session.accept(0)
+        at = session.first
+        # no save_position(), no clean quit: as after a SIGKILL
+    with Project.open(sample_project) as project:
+        assert session_on(project, UnsureSuggester({})).first == at
+
+
+def test_undo_and_redo_go_to_the_segment_they_change(sample_project):
+    with Project.open(sample_project) as project:
+        session = session_on(project, UnsureSuggester({}))
+        coded_at = session.first
+        session.accept(0)
+        for _ in range(5):
+            session.move(1)
+        assert session.first != coded_at
+        assert session.undo() is not None and session.first == coded_at
+        for _ in range(5):
+            session.move(1)
+        assert session.redo() is not None and session.first == coded_at
+
+
+@sync
+async def test_undo_on_screen_shows_the_changed_sentence(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        start, end = s.span
+        s.project.add_coding(s.tid, start, end, "stim.praktisch.nabijheid", "tester")
+        s.reload()
+        await pilot.press("j", "j", "j", "j")
+        assert s.span != (start, end)
+        await pilot.press("u")
+        await pilot.pause()
+        assert s.span == (start, end)
+        view = screen.query_one("#transcript")
+        assert view._selection == (start, end)  # the changed sentence is the highlighted selection
+        assert f"segment {s.first + 1}" in str(screen.query_one("#message").render())
+
+
+@sync
+async def test_q_quits_from_the_coding_screen_but_types_in_the_picker(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen.query_one("#query").value == "q" and app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+def test_codes_with_the_same_label_say_which_they_are():
+    book = parse_codebook("""
+codebook: {id: t, name: T}
+codes:
+  - {id: stim, label: Stimulerende factoren, codable: false}
+  - {id: stim.hist, parent: stim, label: Historische}
+  - {id: stim.hist.verzuiling, parent: stim.hist, label: Verzuiling}
+  - {id: rem, label: Remmende factoren, codable: false}
+  - {id: rem.hist, parent: rem, label: Historische}
+  - {id: rem.hist.verzuiling, parent: rem.hist, label: Verzuiling}
+  - {id: rem.org, parent: rem, label: Organisatorische}
+  - {id: rem.org.concurrentie, parent: rem.org, label: Concurrentie}
+  - {id: rem.pol, parent: rem, label: Politieke}
+  - {id: rem.pol.concurrentie, parent: rem.pol, label: Concurrentie}
+  - {id: rem.pol.nabijheid, parent: rem.pol, label: Nabijheid}
+""")
+    assert book.distinct_label("stim.hist.verzuiling") == "Verzuiling (Stimulerende factoren)"
+    assert book.distinct_label("rem.hist.verzuiling") == "Verzuiling (Remmende factoren)"
+    assert book.distinct_label("rem.org.concurrentie") == "Concurrentie (Organisatorische)"
+    assert book.distinct_label("rem.hist") == "Historische (Remmende factoren)"
+    assert book.distinct_label("rem.pol.nabijheid") == "Nabijheid"
+
+
+def test_the_picker_ranks_exact_label_prefixes_and_recent_codes_first():
+    book = parse_codebook("""
+codebook: {id: t, name: T}
+codes:
+  - {id: kennis, label: Kennis functie en organisatie}
+  - {id: elkaar, label: Elkaar kennen}
+  - {id: kennen, label: Kennen en gekend worden}
+  - {id: ander, label: Netwerk, description: kennismaking}
+""")
+    index = CodeIndex(book)
+    plain = [m.code_id for m in index.search("kenn")]
+    assert plain[:2] == ["kennen", "kennis"] and plain.index("elkaar") > 1  # label prefixes first
+    recent = [m.code_id for m in index.search("kenn", recent=["elkaar", "kennis"])]
+    assert recent == ["kennis", "kennen", "elkaar", "ander"]  # a recent prefix first, then other prefixes
+    assert [m.code_id for m in index.search("", recent=["ander"])][:2] == ["ander", "kennis"]
+
+
+@sync
+async def test_help_is_dutch_and_wraps_its_explanations(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await open_first(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert str(app.screen.query_one(".dialog-title").render()) == "Toetsen — Coderen"
+        table = app.screen.query_one("#keys")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        actions = {r[1] for r in rows}
+        assert "Opdrachtenpalet" in actions and "Kopiëren" in actions
+        assert not {"palette", "Copy selected text"} & actions
+        accept = next(r for r in rows if r[0] == "1 … 9")
+        assert " ".join(accept[2].split()) == "Aanvaard suggestie 1-9: de code wordt meteen toegepast en bewaard"
+
+
+@sync
+async def test_review_shows_the_whole_coded_fragment(sample_project):
+    from codering.tui.screens.review import ReviewScreen, flat
+
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        start, end = segs[0].start, segs[4].end  # five sentences: far longer than one line
+        project.add_coding(info.id, start, end, "stim.praktisch.nabijheid", "tester")
+        fragment = flat(project.content(info.id)[start:end])
+    assert len(fragment) > 120
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await app.push_screen(ReviewScreen(app.project, "stim.praktisch.nabijheid", "tester"))
+        await pilot.pause()
+        table = app.screen.query_one("#review-table")
+        cell = str(table.get_row_at(0)[-1])
+        assert fragment in " ".join(cell.split())
