@@ -237,8 +237,8 @@ def test_u_in_the_app_undoes_only_the_apps_coder(sample_project):
     asyncio.run(run())
 
 
-def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path):
-    path = tmp_path / "oud.codering"
+def old_project(path):
+    """A project file as codering wrote it before undo was per coder (schema 2), with one journaled coding."""
     conn = sqlite3.connect(path, isolation_level=None)
     for number, _name, sql in MIGRATIONS[:2]:  # a project file as codering wrote it before undo was per coder
         conn.executescript(sql)
@@ -254,7 +254,25 @@ def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path)
     conn.execute("INSERT INTO journal (description, ops, coder, created) VALUES (?, ?, NULL, '2026-01-01')",
                  ("code stim on t1 0-12", json.dumps([{"op": "insert", "table": "codings", "row": row}])))
     conn.close()
+    return path
 
+
+OPEN = "import sys\nfrom codering.store import Project\nProject.open(sys.argv[1]).close()"
+
+
+def test_two_processes_opening_an_old_project_at_once_both_upgrade_it_once(tmp_path):
+    path = old_project(tmp_path / "oud.codering")
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN, str(path)], stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with Project.open(path) as p:
+        assert p.stats()["schema_version"] == SCHEMA_VERSION and [c.id for c in p.codings()] == [7]
+
+
+def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path):
+    path = old_project(tmp_path / "oud.codering")
     with Project.open(path, coder="carla") as p:
         assert p.stats()["schema_version"] == SCHEMA_VERSION == 3
         assert [c.id for c in p.codings()] == [7]
