@@ -39,7 +39,8 @@ def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str
     if not found:
         raise CoderingError(f"no codings overlap {start}-{end} in '{transcript}'" + (f" with {', '.join(codes)}" if codes else ""))
     # journaled as the person removing (--coder only picks whose codings), so their undo takes it back
-    with project.action(f"remove {len(found)} codings from {transcript} {start}-{end}", default_coder()):
+    description = f"remove {len(found)} codings from {transcript} {start}-{end}"
+    with project.action(description, default_coder()):
         for coding in found:
             project.remove_coding(coding.id)
     click.echo(f"Removed {len(found)} coding{'s' if len(found) != 1 else ''}: "

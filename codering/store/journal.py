@@ -174,16 +174,19 @@ class Journaled(Connected):
             try:
                 left = self._apply(ops, reverse=undo)
             except sqlite3.IntegrityError as exc:
-                raise StoreError(f"cannot {'undo' if undo else 'redo'} '{description}': {exc}; nothing was changed") from None
+                verb = "undo" if undo else "redo"
+                raise StoreError(f"cannot {verb} '{description}': {exc}; nothing was changed") from None
             notes = [self._conflict(entry, ops[i], left[i]) for i in sorted(left)]
-            marked = [{**{k: v for k, v in op.items() if k != "skipped"}, **({"skipped": True} if undo and i in left else {})}
-                      for i, op in enumerate(ops)]
-            if undo:
-                conn.execute("UPDATE journal SET undone = (SELECT MAX(undone) FROM journal) + 1, undone_by = ?, ops = ? "
-                             "WHERE id = ?", (coder, json.dumps(marked, ensure_ascii=False), entry))
+            # what an undo left alone is marked, so the redo leaves it alone too; a redo clears the marks
+            marked = [{k: v for k, v in op.items() if k != "skipped"} for op in ops]
+            for i in left if undo else ():
+                marked[i]["skipped"] = True
+            text = json.dumps(marked, ensure_ascii=False)
+            if undo:  # ``undone`` counts up: a coder's redo takes their most recent undo first
+                conn.execute("UPDATE journal SET undone = (SELECT MAX(undone) FROM journal) + 1, undone_by = ?, "
+                             "ops = ? WHERE id = ?", (coder, text, entry))
             else:
-                conn.execute("UPDATE journal SET undone = 0, undone_by = NULL, ops = ? WHERE id = ?",
-                             (json.dumps(marked, ensure_ascii=False), entry))
+                conn.execute("UPDATE journal SET undone = 0, undone_by = NULL, ops = ? WHERE id = ?", (text, entry))
             if notes:
                 description += f" (left as it is: {'; '.join(notes)})"
             return description
