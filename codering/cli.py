@@ -455,11 +455,11 @@ def _register_feature_commands() -> None:
     from codering.collab_cli import (agreement_command, disagreements_command, merge_command,
                                      qdpx_export_command, resolve_command)
     from codering.export.cli import export_group
-    from codering.suggest.cli import evaluate_command, model_command, suggest_command
+    from codering.suggest.cli import adapt_command, evaluate_command, model_command, suggest_command
 
     export_group.add_command(qdpx_export_command)
     for command in (export_group, agreement_command, disagreements_command, resolve_command, merge_command,
-                    suggest_command, evaluate_command, model_command):
+                    suggest_command, evaluate_command, model_command, adapt_command):
         cli.add_command(command)
 
 
