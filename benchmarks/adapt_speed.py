@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--min-gain", type=float, default=None)
+    parser.add_argument("--train-layers", type=int, default=None)
+    parser.add_argument("--no-prepare", action="store_true", help="skip the engine's first prepare")
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
 
@@ -60,17 +62,26 @@ def main() -> None:
         if not prefixes or any(gold.name.startswith(p) for p in prefixes):
             sources.append(gold)
     options = {k: v for k, v in {"recipe": args.recipe, "max_pairs": args.max_pairs, "epochs": args.epochs,
-                                 "lr": args.lr, "min_gain": args.min_gain}.items() if v is not None}
+                                 "lr": args.lr, "min_gain": args.min_gain,
+                                 "train_layers": args.train_layers}.items() if v is not None}
     with tempfile.TemporaryDirectory(prefix="codering-adapt-bench-") as tmp:
         with Project.create(Path(tmp) / "bench.codering", load_codebook(default_codebook_path())) as project:
             import_training(project, sources, lambda _m: None)
-            t0 = time.perf_counter()
-            EmbeddingSuggester().prepare(project)
-            print(f"project: {len(sources)} sources, engine prepared with the base model in "
-                  f"{time.perf_counter() - t0:.1f} s", flush=True)
+            if not args.no_prepare:
+                t0 = time.perf_counter()
+                EmbeddingSuggester().prepare(project)
+                print(f"project: {len(sources)} sources, engine prepared with the base model in "
+                      f"{time.perf_counter() - t0:.1f} s", flush=True)
             dry = adapt.adapt(project, dry_run=True, **options)
             print(dry.summary(), flush=True)
-            report = adapt.adapt(project, threads=2, cache_dir=Path(tmp) / "cache",
+            clock = [time.perf_counter(), ""]
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what != clock[1] or done == total or done % 10 == 0:
+                    print(f"  {what} {done}/{total} ({time.perf_counter() - clock[0]:.0f} s)", flush=True)
+                    clock[1] = what
+
+            report = adapt.adapt(project, threads=2, cache_dir=Path(tmp) / "cache", progress=progress,
                                  say=lambda m: print(m, flush=True), **options)
             print(report.summary())
             print(json.dumps({"seconds": report.seconds, "pairs": report.pairs, "steps": report.steps,

@@ -73,6 +73,8 @@ MAX_PAIRS = 1200
 EPOCHS = 1
 LEARNING_RATE = 3e-5
 BATCH_SIZE = 16
+#: Only the top encoder layers are trained (of 12): the backward pass stops below them.
+TRAIN_LAYERS = 6
 #: Tokens per input at most while training (interview sentences are short; long ones are cut).
 MAX_TOKENS = 96
 #: The candidate must beat the base by this much on (top-3 recall + mean kappa) / 2.
@@ -417,7 +419,7 @@ def _prompt(model) -> str:
 
 def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: int = EPOCHS,
                 lr: float = LEARNING_RATE, batch_size: int = BATCH_SIZE, seed: int = 0,
-                progress: ProgressFn | None = None, cancelled: Callable[[], bool] = lambda: False) -> int:
+                train_layers: int | None = TRAIN_LAYERS, progress: ProgressFn | None = None, cancelled: Callable[[], bool] = lambda: False) -> int:
     """Fine-tune ``model`` in place on ``pairs`` with a sentence-transformers loss; return the steps taken.
 
     The loop is written here instead of using ``SentenceTransformerTrainer``:
@@ -448,10 +450,7 @@ def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: i
             raise AdaptError(f"unknown loss {loss!r} (cosine, contrastive or mnrl)")
     if not rows:
         raise AdaptError("no training pairs could be made from the decisions")
-    embeddings = _word_embeddings(model)
-    frozen = [p for p in (embeddings.parameters() if embeddings is not None else ())]
-    for p in frozen:
-        p.requires_grad_(False)
+    frozen = _freeze(model, train_layers)
     old_max = model.max_seq_length
     model.max_seq_length = min(old_max or MAX_TOKENS, MAX_TOKENS)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -493,11 +492,24 @@ def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: i
     return step
 
 
-def _word_embeddings(model):
+def _freeze(model, train_layers: int | None) -> list:
+    """Freeze the word embeddings, and with ``train_layers`` all but the top ``train_layers`` encoder
+    layers (then the backward pass stops there); return the frozen parameters."""
+    frozen = []
     try:
-        return model[0].auto_model.get_input_embeddings()
+        inner = model[0].auto_model
+        frozen += list(inner.get_input_embeddings().parameters())
+        layers = inner.encoder.layer
     except (AttributeError, IndexError, TypeError):
-        return None
+        layers = None
+    if train_layers is not None and layers is not None and train_layers < len(layers):
+        frozen += list(inner.embeddings.parameters())
+        for layer in layers[:len(layers) - train_layers]:
+            frozen += list(layer.parameters())
+    frozen = [p for p in frozen if p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(False)
+    return frozen
 
 
 # --------------------------------------------------------------------------
@@ -559,6 +571,7 @@ def base_model(project: "Project") -> str:
 
 def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPOCHS, max_pairs: int = MAX_PAIRS,
           lr: float = LEARNING_RATE, batch_size: int = BATCH_SIZE, holdout: float = HOLDOUT,
+          train_layers: int | None = TRAIN_LAYERS,
           min_gain: float = MIN_GAIN, min_coded: int = MIN_CODED, dry_run: bool = False, threads: int | None = 2,
           cache_dir: Path | None = None, embed_project: bool = True, seed: int = 0,
           progress: ProgressFn | None = None, say: Callable[[str], None] | None = None,
@@ -604,7 +617,8 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
         report.seconds["base"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
         report.steps = train_model(model, pairs, loss=RECIPES[recipe]["loss"], epochs=epochs, lr=lr,
-                                   batch_size=batch_size, seed=seed, progress=progress, cancelled=cancelled)
+                                   batch_size=batch_size, seed=seed, train_layers=train_layers,
+                                   progress=progress, cancelled=cancelled)
         report.seconds["train"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
         candidate = _Loaded("candidate", model)
