@@ -684,6 +684,7 @@ def _save(model, root: Path, number: int, report: Report) -> Path:
     final = root / f"round-{number}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
         model.save(str(tmp))
+        _keep_without_pooler(model, tmp)
         info = {k: v for k, v in asdict(report).items() if k not in ("model", "seconds")}
         (tmp / _INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
@@ -697,6 +698,21 @@ def _save(model, root: Path, number: int, report: Report) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _keep_without_pooler(model, folder: Path) -> None:
+    """A base model without pooler weights (the offline model: mean pooling needs none) is saved
+    without them; say so in the folder, as the base does, or loading it makes (and reports) a random one."""
+    try:
+        has_pooler = getattr(model[0].auto_model, "pooler", None) is not None
+    except (AttributeError, IndexError, TypeError):
+        return
+    path = folder / "sentence_bert_config.json"
+    if has_pooler or not path.is_file():
+        return
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config.setdefault("model_args", {})["add_pooling_layer"] = False
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 def _remove(folder: Path, root: Path) -> None:
