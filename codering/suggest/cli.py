@@ -254,7 +254,7 @@ def model_use(state, name: str) -> None:
 @click.option("--max-pairs", default=None, type=click.IntRange(8, 100000),
               help="Training pairs at most (default 1200: one round in under 3 minutes on 2 cores).")
 @click.option("--recipe", default=None, metavar="NAME",
-              help="Which pairs and loss: hard (default), setfit, hard-contrastive or mnrl.")
+              help="Which pairs and loss: setfit (default), hard, hard-contrastive or mnrl.")
 @click.option("--lr", default=None, type=click.FloatRange(1e-7, 1e-2), help="Learning rate (default 3e-5).")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64), help="CPU threads for torch.")
 @click.option("--dry-run", is_flag=True, help="Only show what would be trained on (sentences, held-out part, pairs).")
@@ -265,8 +265,9 @@ def adapt_command(state, epochs, max_pairs, recipe, lr, threads, dry_run, rollba
     """Fine-tune the embedding model on this project's own decisions (one round).
 
     Sentences coded with the same code (a factor counts for its category) are
-    pulled together; rejected suggestions, mirror codes (stimulerend against
-    remmend), sentences passed over and other codes are pushed apart. The last
+    pulled together; sentences of other codes and sentences passed over are
+    pushed apart (--recipe hard: also rejected suggestions, mirror codes,
+    stimulerend against remmend, and the codebook's phrases). The last
     20% of the reviewed sentences is held out: the adapted model is used only
     if it separates their codes better than the base model (both figures are
     printed); otherwise it is deleted. The base model is never changed.
