@@ -69,7 +69,7 @@ MIN_CODED = 30
 MIN_HELD_OUT_CODED = 5
 #: The share of reviewed sentences (the last ones in transcript order) held out to judge the candidate.
 HOLDOUT = 0.2
-#: Pairs built per round at most (the time budget: see benchmarks/adapt_speed.py).
+#: Pairs built per round at most (what a round costs: benchmarks/adapt_speed.py).
 MAX_PAIRS = 1200
 EPOCHS = 1
 LEARNING_RATE = 3e-5

@@ -252,7 +252,7 @@ def model_use(state, name: str) -> None:
 @click.command("adapt")
 @click.option("--epochs", default=None, type=click.IntRange(1, 20), help="Passes over the pairs (default 1).")
 @click.option("--max-pairs", default=None, type=click.IntRange(8, 100000),
-              help="Training pairs at most (default 1200: one round in under 3 minutes on 2 cores).")
+              help="Training pairs at most (default 1200; benchmarks/adapt_speed.py measures a round).")
 @click.option("--recipe", default=None, metavar="NAME",
               help="Which pairs and loss: setfit (default), hard, hard-contrastive or mnrl.")
 @click.option("--lr", default=None, type=click.FloatRange(1e-7, 1e-2), help="Learning rate (default 3e-5).")
