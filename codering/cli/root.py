@@ -40,7 +40,7 @@ for _command in (
     codebook.codebook,
     export.export_group,
     collab.agreement_command, collab.disagreements_command, collab.resolve_command, collab.merge_command,
-    suggest.suggest_command, suggest.evaluate_command, suggest.model_command,
+    suggest.suggest_command, suggest.evaluate_command, suggest.model_command, suggest.adapt_command,
 ):
     cli.add_command(_command)
 

@@ -1,4 +1,4 @@
-"""Command-line commands of the suggestion engine: ``suggest``, ``evaluate``, ``model``.
+"""Command-line commands of the suggestion engine: ``suggest``, ``evaluate``, ``model``, ``adapt``.
 
 They are registered in :mod:`codering.cli.root`. Importing this module is cheap:
 numpy, torch, sentence-transformers and the engine are imported inside the
@@ -269,7 +269,63 @@ def model_use(state, name: str | None, precision: str | None) -> None:
     click.echo(f"The project now uses {name}; `codering suggest` embeds its segments with it.")
 
 
-__all__ = ["suggest_command", "evaluate_command", "model_command", "print_report"]
+# -- codering adapt ---------------------------------------------------------------------
+
+@click.command("adapt")
+@click.option("--epochs", default=None, type=click.IntRange(1, 20), help="Passes over the pairs (default 1).")
+@click.option("--max-pairs", default=None, type=click.IntRange(8, 100000),
+              help="Training pairs at most (default 1200; benchmarks/adapt_speed.py measures a round).")
+@click.option("--recipe", default=None, metavar="NAME",
+              help="Which pairs and loss: setfit (default), hard, hard-contrastive or mnrl.")
+@click.option("--lr", default=None, type=click.FloatRange(1e-7, 1e-2), help="Learning rate (default 3e-5).")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64), help="CPU threads for torch.")
+@click.option("--dry-run", is_flag=True, help="Only show what would be trained on (sentences, held-out part, pairs).")
+@click.option("--rollback", is_flag=True, help="Go back to the base model and delete the adapted one.")
+@click.option("--status", "show_status", is_flag=True, help="Show the project's model and its last round.")
+@click.pass_obj
+def adapt_command(state, epochs, max_pairs, recipe, lr, threads, dry_run, rollback, show_status) -> None:
+    """Fine-tune the embedding model on this project's own decisions (one round).
+
+    Sentences coded with the same code (a factor counts for its category) are
+    pulled together; sentences of other codes and sentences passed over are
+    pushed apart (--recipe hard: also rejected suggestions, mirror codes,
+    stimulerend against remmend, and the codebook's phrases). The last
+    20% of the reviewed sentences is held out: the adapted model is used only
+    if it separates their codes better than the base model (both figures are
+    printed); otherwise it is deleted. The base model is never changed.
+    Ctrl-C stops the round and changes nothing.
+    """
+    from codering.suggest import adapt as adaptation
+
+    project = state.project()
+    if show_status:
+        info = adaptation.status(project)
+        click.echo(f"model:      {info['model'] or info['base_model']}")
+        click.echo(f"base model: {info['base_model']}")
+        click.echo(f"adapted:    {info['adapted'] or '-'} (rounds: {info['round']})")
+        click.echo(f"new codings and decisions since the last round: {info['new_events']}")
+        if info["last"]:
+            click.echo(adaptation.Report(**info["last"]).summary())
+        return
+    if rollback:
+        click.echo(adaptation.rollback(project))
+        return
+    options = {k: v for k, v in {"epochs": epochs, "max_pairs": max_pairs, "lr": lr,
+                                 "recipe": recipe}.items() if v is not None}
+    try:
+        with _progress() as progress:
+            bar = _Bar(progress)
+            bar.LABELS = {**bar.LABELS, "training": "Training"}
+            report = adaptation.adapt(project, dry_run=dry_run, threads=threads, progress=bar, say=bar.say,
+                                      **options)
+    except (adaptation.Cancelled, KeyboardInterrupt):
+        click.echo(f"codering: adapt cancelled; nothing changed (the project uses "
+                   f"{project.setting('model') or adaptation.base_model(project)})", err=True)
+        sys.exit(130)
+    click.echo(report.summary())
+
+
+__all__ = ["suggest_command", "evaluate_command", "model_command", "adapt_command", "print_report"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("run these through `codering`")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import traceback
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -35,8 +36,8 @@ from textual.worker import get_current_worker
 
 from codering.errors import CoderingError
 from codering.tui.dialogs import ErrorDialog, describe
-from codering.tui.messages import (Failed, ModelFailed, ModelProgress, ModelReady, OpenAt, ProjectReady,
-                                   TranscriptReady)
+from codering.tui.messages import (AdaptDone, AdaptProgress, Failed, ModelFailed, ModelProgress, ModelReady,
+                                   OpenAt, ProjectReady, TranscriptReady)
 from codering.tui.screens.coding import CodingScreen
 from codering.tui.screens.base import show_path
 from codering.tui.screens.overview import OverviewScreen
@@ -69,7 +70,7 @@ class CoderingApp(App[None]):
 
     def __init__(self, project_path: str | Path | None = None, suggester: "Suggester | None" = None,
                  coder: str | None = None, *, demo_path: str | Path | None = None,
-                 start_model: bool = True) -> None:
+                 start_model: bool = True, adapt_every: int | None = None, adapter=None) -> None:
         super().__init__()
         if coder is None:
             from codering.coding.session import default_coder
@@ -82,6 +83,12 @@ class CoderingApp(App[None]):
         self.start_model = start_model
         self.project: Project | None = None
         self.overview: OverviewScreen | None = None
+        # Adapting the model to the project (codering.suggest.adapt) in the background, every
+        # ``adapt_every`` new codings and decisions; by default only with the real engine.
+        self.adapt_every = adapt_every
+        self.adapter = adapter
+        self._adapt_retry_at = 0  # event count before which a round that found too little is not retried
+        self._adapt_timer = None
 
     # -- start-up --------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -135,6 +142,10 @@ class CoderingApp(App[None]):
             from codering.coding.suggester import default_suggester
 
             self.suggester = default_suggester(self.project)
+            if self.adapt_every is None:
+                from codering.suggest.adapt import ROUND_EVERY
+
+                self.adapt_every = ROUND_EVERY
         self.model_state = ModelState("loading")
         self.prepare_model(self.project.path)
 
@@ -209,6 +220,8 @@ class CoderingApp(App[None]):
 
         gc.collect()
         gc.freeze()
+        if self.adapt_every and self._adapt_timer is None:
+            self._adapt_timer = self.set_interval(15, self.check_adapt)
 
     @on(ModelFailed)
     def _model_failed(self, event: ModelFailed) -> None:
@@ -223,6 +236,120 @@ class CoderingApp(App[None]):
         if self.start_model and self.project is not None and self.suggester is not None:
             self.model_state = ModelState("loading")
             self.prepare_model(self.project.path)
+
+    # -- adapting the model to the project -----------------------------------------------------
+    @property
+    def adapting(self) -> bool:
+        return any(w.group == "adapt" and not w.is_finished for w in self.workers)
+
+    def check_adapt(self) -> None:
+        """Start a round when enough new codings and decisions came in (cheap: two counts)."""
+        if not self.adapt_every or self.project is None or not self.model_state.ready or self.adapting:
+            return
+        if getattr(self.suggester, "fallback", False):  # keyword suggestions: no model to adapt
+            return
+        from codering.suggest.adapt import S_EVENTS, event_count
+
+        events = event_count(self.project)
+        if events >= self._adapt_retry_at and events - int(self.project.setting(S_EVENTS) or 0) >= self.adapt_every:
+            self._adapt_retry_at = events + self.adapt_every
+            self._start_adapt()
+
+    def _start_adapt(self) -> None:
+        if self.project is None or self.adapting:
+            return
+        self.model_state = replace(self.model_state, adapting=0)
+        self.adapt_model(self.project.path)
+
+    def action_adapt_now(self) -> None:
+        if not self.model_state.ready:
+            self.notify("Het model is nog niet klaar.", title="Model aanpassen")
+        elif self.adapting:
+            self.notify("Het model past zich al aan.", title="Model aanpassen")
+        else:
+            self._start_adapt()
+
+    def action_adapt_stop(self) -> None:
+        if self.adapting:
+            self.workers.cancel_group(self, "adapt")
+            self.model_state = replace(self.model_state, adapting=-1)
+            self.notify("Aanpassen gestopt; er is niets veranderd.", title="Model aanpassen")
+
+    #: Share of a round's progress bar per phase (training is most of the time).
+    _ADAPT_PHASES = {"embedding with the base model": (0, 10), "training": (10, 80),
+                     "embedding with the adapted model": (80, 95),
+                     "embedding the project with the adapted model": (95, 100)}
+
+    @work(thread=True, exclusive=True, group="adapt", exit_on_error=False)
+    def adapt_model(self, path: Path) -> None:
+        """One adaptation round on a connection of its own, in a daemon thread this worker watches
+        (torch on one thread, so keys stay fast); only posts messages. Cancelling stops it between two
+        training steps and changes nothing."""
+        worker = get_current_worker()
+        adapter = self.adapter
+        if adapter is None:
+            from codering.suggest.adapt import adapt as adapter
+        last = [-1]
+        outcome: list = []
+
+        def progress(what: str, done: int, total: int) -> None:
+            lo, hi = self._ADAPT_PHASES.get(what, (0, 100))
+            percent = lo + (hi - lo) * done // total if total else lo
+            if percent != last[0] and not worker.is_cancelled:
+                last[0] = percent
+                self.post_message(AdaptProgress(percent))
+
+        def run() -> None:
+            from codering.store import Project
+
+            try:
+                with Project.open(path) as project:
+                    outcome.append(adapter(project, threads=1, progress=progress,
+                                           cancelled=lambda: worker.is_cancelled))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                outcome.append(exc)
+
+        thread = threading.Thread(target=run, name="codering-adapt", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+            if worker.is_cancelled:
+                return
+        if worker.is_cancelled or not outcome:
+            return
+        result = outcome[0]
+        self.post_message(AdaptDone(error=result) if isinstance(result, BaseException) else AdaptDone(result))
+
+    @on(AdaptProgress)
+    def _adapt_progress(self, event: AdaptProgress) -> None:
+        if self.adapting and self.model_state.ready:
+            self.model_state = replace(self.model_state, adapting=event.percent)
+
+    @on(AdaptDone)
+    def _adapt_done(self, event: AdaptDone) -> None:
+        self.model_state = replace(self.model_state, adapting=-1)
+        report, error = event.report, event.error
+        if error is not None:
+            from codering.suggest.adapt import Cancelled
+
+            if not isinstance(error, Cancelled):
+                title, message = describe(error)
+                self._log(error)
+                self.notify(message, title="Model aanpassen", severity="warning", timeout=10)
+            return
+        base, adapted = report.base or {}, report.adapted or {}
+        figures = (f"top-3 {base.get('top3', 0):.2f} → {adapted.get('top3', 0):.2f}, "
+                   f"kappa {base.get('kappa', 0):.2f} → {adapted.get('kappa', 0):.2f} op {report.held_out} "
+                   "achtergehouden zinnen")
+        if report.adopted:
+            self.notify(f"Ronde {report.round}: {figures}. Het aangepaste model wordt geladen.",
+                        title="Model aangepast aan dit project", timeout=10)
+            if self.project is not None and self.suggester is not None:
+                self.model_state = ModelState("loading")
+                self.prepare_model(self.project.path)
+        else:
+            self.notify(f"Ronde {report.round}: {figures}. Niet beter: het basismodel blijft.",
+                        title="Model aanpassen", timeout=10)
 
     # -- navigation ----------------------------------------------------------------------------
     @on(OverviewScreen.OpenTranscript)
@@ -268,6 +395,13 @@ class CoderingApp(App[None]):
     # -- command palette: every binding of the screen is a command -----------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if self.adapting:
+            yield SystemCommand("Aanpassen stoppen", "Stop de ronde die het model aan dit project aanpast",
+                                self.action_adapt_stop)
+        elif self.model_state.ready and self.project is not None:
+            yield SystemCommand("Model aanpassen aan dit project",
+                                "Train het model op de beslissingen van dit project (op de achtergrond)",
+                                self.action_adapt_now)
         seen: set[tuple[int, str]] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding

@@ -96,3 +96,21 @@ class ProjectReady(Message):
         super().__init__()
         self.path = path
         self.created = created
+
+
+class AdaptProgress(Message):
+    """An adaptation round's progress in percent (training and judging)."""
+
+    def __init__(self, percent: int) -> None:
+        super().__init__()
+        self.percent = percent
+
+
+class AdaptDone(Message):
+    """An adaptation round ended: ``report`` (a ``codering.suggest.adapt.Report``) or ``error``; neither
+    when it was cancelled."""
+
+    def __init__(self, report=None, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error

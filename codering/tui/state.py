@@ -15,6 +15,7 @@ class ModelState:
     total: int = 0
     model_id: str = ""
     message: str = ""
+    adapting: int = -1  # percent of a running adaptation round (codering.suggest.adapt); -1: none
 
     @property
     def percent(self) -> int:
@@ -26,8 +27,10 @@ class ModelState:
 
     def describe(self) -> str:
         """One line for the status bar and the suggestions panel."""
+        if self.phase == "ready" and self.adapting >= 0:
+            return f"model past zich aan… ({self.adapting}%)"
         if self.phase == "ready":
-            return f"model klaar ({self.model_id})" if self.model_id else "model klaar"
+            return f"model klaar ({short_model(self.model_id)})" if self.model_id else "model klaar"
         if self.phase == "failed":
             return f"model niet beschikbaar: {self.message}" if self.message else "model niet beschikbaar"
         if self.phase == "off":
@@ -37,3 +40,11 @@ class ModelState:
         if self.total:
             return f"model laadt… ({self.percent}%{', ' + what if what else ''})"
         return f"model laadt…{' (' + what + ')' if what else ''}"
+
+
+def short_model(model_id: str) -> str:
+    """A model id for the status line: an adapted model (folder ``round-N-...``) as "aangepast, ronde N"."""
+    name = model_id.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    if name != model_id and name.startswith("round-"):
+        return f"aangepast, ronde {name.split('-')[1]}"
+    return model_id

@@ -45,6 +45,9 @@ class ModelStatus(Widget):
         if state.phase == "loading" and state.total:
             text = f"model laadt… {state.percent:>3}% "
             return Content.assemble(text, (progress_bar(state.done, state.total), "$accent"))
+        if state.phase == "ready" and state.adapting >= 0:
+            text = f"model past zich aan… {state.adapting:>3}% "
+            return Content.assemble(text, (progress_bar(state.adapting, 100), "$accent"))
         if state.phase == "failed":
             return Content.styled(text, "$warning")
         return Content(text)
