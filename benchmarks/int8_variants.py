@@ -6,12 +6,11 @@ export is made here if missing). For every variant the script prints
 
   * the cosine of its vectors to PyTorch fp32 (mean / min) on respondent
     sentences of a gold folder (default ../shared/data/transcripts, 512),
-  * sentences/s with PyTorch fp32, the adopted int8 model and every variant
-    loaded in ONE process and run on the same sentences in alternating rounds
+  * sentences/s with PyTorch fp32, int8 recipe 1 (the first adopted one, all
+    projections int8; always measured) and every variant loaded in ONE process and run on the same sentences in alternating rounds
     (so a busy machine slows them alike; the best round counts),
   * with ``--quality``: top-3 and mean kappa of ``codering evaluate`` on the
-    gold folder, zero-shot and online, beside PyTorch fp32 and the adopted
-    int8 model, and whether the variant stays within 0.01 top-3 and 0.01
+    gold folder, zero-shot and online, beside PyTorch fp32, and whether the variant stays within 0.01 top-3 and 0.01
     mean kappa of fp32 in both (the adoption rule of the README).
 
 Variants are written to ``--out`` (default: the per-user model cache,
@@ -53,12 +52,13 @@ def _layer(i: int) -> str:
 # "exclude" (regular expressions of MatMul/Gather node names left in fp32) and "only" (regular
 # expressions: quantise only the matching nodes).
 VARIANTS: dict[str, tuple[str, dict]] = {
-    "adopted": ("as adopted: QInt8 per-channel, MatMul + Gather", {}),
+    "recipe-1": ("int8 recipe 1 (adopted first): QInt8 per-channel, MatMul + Gather", {}),
     "matmul-only": ("embeddings (Gather) left fp32", {"op_types_to_quantize": ["MatMul"]}),
     "reduce-range": ("7-bit weights (reduce_range)", {"reduce_range": True}),
     "uint8-weights": ("QUInt8 weights", {"weight_type": "QUInt8"}),
     "keep-first-last": ("layers 0 and 11 left fp32", {"exclude": [_layer(0), _layer(LAYERS - 1)]}),
-    "keep-ffn-out": ("every FFN output projection left fp32", {"exclude": [FFN_OUT]}),
+    "keep-ffn-out": ("every FFN output projection left fp32 (= int8 recipe 2, the default)",
+                     {"exclude": [FFN_OUT]}),
     "keep-attn-out": ("every attention output projection left fp32", {"exclude": [r"/attention/output/dense/"]}),
     "keep-qkv": ("every attention query/key/value projection left fp32",
                  {"exclude": [r"/attention/self/(query|key|value)/"]}),
@@ -157,7 +157,7 @@ def quality(model: str, gold: Path) -> dict[str, tuple[float, float]]:
 
 
 def main() -> None:
-    from codering.suggest.model import DEFAULT_FP32, DEFAULT_INT8, default_cache_dir
+    from codering.suggest.model import DEFAULT_FP32, default_cache_dir
     from codering.suggest.runtime import ensure_export
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -184,7 +184,9 @@ def main() -> None:
     words = sum(len(t.split()) for t in texts)
     print(f"{len(texts)} respondent sentences of {args.gold}, mean {words / len(texts):.1f} words, batch 32")
 
-    embedders: dict[str, object] = {"torch fp32": RuntimeEmbedder("torch"), "int8 (adopted)": RuntimeEmbedder("onnx-int8")}
+    if "recipe-1" not in names:
+        names.insert(0, "recipe-1")
+    embedders: dict[str, object] = {"torch fp32": RuntimeEmbedder("torch")}
     for name in names:
         t0 = time.monotonic()
         folder = build(name, fp32_dir, out_root)
@@ -201,18 +203,18 @@ def main() -> None:
             best[name] = min(best[name], time.perf_counter() - t0)
     ref = vectors["torch fp32"]
     base = best["torch fp32"]
-    print(f"\n{'model':<26}{'sent/s':>8}{'x torch':>8}{'x int8':>8}{'cos mean':>10}{'cos min':>9}{'MB':>6}")
+    print(f"\n{'model':<26}{'sent/s':>8}{'x torch':>8}{'x rec.1':>8}{'cos mean':>10}{'cos min':>9}{'MB':>6}")
     for name, embedder in embedders.items():
         cos = (vectors[name] * ref).sum(1)
         size = getattr(embedder, "size_mb", None)
         print(f"{name:<26}{len(texts) / best[name]:>8.1f}{base / best[name]:>8.2f}"
-              f"{best['int8 (adopted)'] / best[name]:>8.2f}{cos.mean():>10.4f}{cos.min():>9.4f}"
+              f"{best['recipe-1'] / best[name]:>8.2f}{cos.mean():>10.4f}{cos.min():>9.4f}"
               f"{(f'{size:.0f}' if size else '-'):>6}", flush=True)
     if not args.quality:
         return
     print("\nquality (codering evaluate, codes " + CODES + "): top-3 / mean kappa")
     print(f"{'model':<26}{'zero-shot':>14}{'online':>14}  within 0.01 of fp32")
-    models = {"torch fp32": DEFAULT_FP32, "int8 (adopted)": DEFAULT_INT8}
+    models = {"torch fp32": DEFAULT_FP32}
     models.update({n: embedders[n].model_id for n in names})
     ref_q = None
     for name, model in models.items():
