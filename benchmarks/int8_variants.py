@@ -71,6 +71,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
                                   "exclude": [_layer(LAYERS - 1) + "output/dense/MatMul$"]}),
     "keep-ffn-out-0-5": ("the FFN output projections of layers 0-5 left fp32",
                          {"exclude": [r"/layer\.[0-5]/output/dense/MatMul$"]}),
+    "keep-ffn-out-0-2": ("the FFN output projections of layers 0-2 left fp32",
+                         {"exclude": [r"/layer\.[0-2]/output/dense/MatMul$"]}),
     "keep-ffn-out-6-11": ("the FFN output projections of layers 6-11 left fp32",
                           {"exclude": [r"/layer\.([6-9]|1[01])/output/dense/MatMul$"]}),
     "matmul-keep-ffn-out": ("Gather and every FFN output projection left fp32",
