@@ -7,15 +7,18 @@ export is made here if missing). For every variant the script prints
   * the cosine of its vectors to PyTorch fp32 (mean / min) on respondent
     sentences of a gold folder (default ../shared/data/transcripts, 512),
   * sentences/s with PyTorch fp32, int8 recipe 1 (the first adopted one, all
-    projections int8; always measured) and every variant loaded in ONE process and run on the same sentences in alternating rounds
-    (so a busy machine slows them alike; the best round counts),
+    projections int8; always measured) and every variant loaded in ONE
+    process and run on the same sentences in alternating rounds (so a busy
+    machine slows them alike; the best round counts),
   * with ``--quality``: top-3 and mean kappa of ``codering evaluate`` on the
-    gold folder, zero-shot and online, beside PyTorch fp32, and whether the variant stays within 0.01 top-3 and 0.01
-    mean kappa of fp32 in both (the adoption rule of the README).
+    gold folder, zero-shot and online, beside PyTorch fp32, and whether the
+    variant stays within 0.01 top-3 and 0.01 mean kappa of fp32 in both (the
+    adoption rule of the README).
 
 Variants are written to ``--out`` (default: the per-user model cache,
 ``models/int8-variants/``) and reused on a second run; the folder path is the
-variant's model id, so their vectors never mix with the adopted model's.
+variant's model id, so their vectors never mix with the default model's.
+``keep-ffn-out`` is the default's recipe (int8 v2, ``codering/suggest/runtime.py``).
 
 Run: .venv/bin/python benchmarks/int8_variants.py [--variants NAME,...] [--sentences 512] [--rounds 3]
      [--quality] [--gold DIR] [--out DIR] [--list]

@@ -48,8 +48,9 @@ import numpy as np
 
 from codering.errors import SuggestError
 
-__all__ = ["INT8", "INT8_RECIPE", "ONNX_INFO", "split_precision", "check_int8_recipe", "with_precision", "export_onnx", "export_quantized",
-           "is_onnx_dir", "export_dir_for", "int8_dir_for", "ensure_export", "ensure_int8", "OnnxModel"]
+__all__ = ["INT8", "INT8_RECIPE", "ONNX_INFO", "split_precision", "check_int8_recipe", "with_precision",
+           "export_onnx", "export_quantized", "ffn_output_nodes", "is_onnx_dir", "export_dir_for", "int8_dir_for",
+           "ensure_export", "ensure_int8", "OnnxModel"]
 
 #: The version of the int8 quantisation recipe (:func:`_quantize`). Bump it when the recipe
 #: changes: it is part of the model id, so vectors of an older recipe are never reused.
