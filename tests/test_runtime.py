@@ -66,6 +66,16 @@ def test_int8_export_agrees_with_fp32(exported, fp32_embedder):
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
     cosines = (int8 * fp32).sum(1)
     assert cosines.min() >= 0.97, cosines
+    # Recipe 2: every FFN output projection stays fp32 (12 MatMuls), all other projections are int8.
+    import onnx
+
+    graph = onnx.load(str(exported / "model.onnx"), load_external_data=False).graph
+    float_matmuls = [n.name for n in graph.node if n.op_type == "MatMul" and "/encoder/" in n.name
+                     and "/attention/self/MatMul" not in n.name]  # (attention scores: never quantised)
+    assert len(float_matmuls) == 12 and all(n.endswith("/output/dense/MatMul") and "/attention/" not in n
+                                            for n in float_matmuls), float_matmuls
+    assert sum(n.op_type == "MatMulInteger" for n in graph.node) == 12 * 5
+    assert info["recipe"] == runtime.INT8_RECIPE == 2
     # Activations are quantised per batch, so another batch moves a vector a little (measured
     # 0.994-0.998), never away from fp32.
     again = model.encode(SENTENCES[::-1], batch_size=32)[::-1]
@@ -92,10 +102,24 @@ def test_export_is_reused_and_a_changed_source_is_exported_again(exported, tmp_p
 
 
 def test_the_default_is_int8_and_its_model_id_says_so():
-    assert DEFAULT_MODEL == DEFAULT_INT8 == DEFAULT_FP32 + "@int8"
+    assert DEFAULT_MODEL == DEFAULT_INT8 == DEFAULT_FP32 + "@int8v2" == DEFAULT_FP32 + runtime.INT8
     assert runtime.split_precision(DEFAULT_INT8) == (DEFAULT_FP32, "int8")
     assert runtime.with_precision(DEFAULT_INT8, "fp32") == DEFAULT_FP32
-    assert runtime.with_precision("/m/adapted", "int8") == "/m/adapted@int8"
+    assert runtime.with_precision("/m/adapted", "int8") == "/m/adapted@int8v2"
+    # A name of the first int8 recipe (all projections int8) is still read as int8, switches to
+    # today's recipe, and refuses to load: its cached vectors must not mix with the new ones.
+    old = DEFAULT_FP32 + "@int8"
+    assert runtime.split_precision(old) == (DEFAULT_FP32, "int8")
+    assert runtime.with_precision(old, "int8") == DEFAULT_INT8
+    assert runtime.with_precision(old, "fp32") == DEFAULT_FP32
+    runtime.check_int8_recipe(DEFAULT_INT8)
+    runtime.check_int8_recipe(DEFAULT_FP32)
+    from codering.suggest.model import load_model
+
+    with pytest.raises(SuggestError, match=r"older codering.*model use --precision int8"):
+        load_model(old)
+    # Each recipe has its own export folder, so an older codering's export is left alone.
+    assert runtime.int8_dir_for(DEFAULT_FP32).name.endswith("-onnx-int8v2")
     with pytest.raises(SuggestError, match="precision"):
         runtime.with_precision(DEFAULT_FP32, "fp16")
     # Exports of different sources never share a folder.
@@ -153,7 +177,7 @@ def test_model_use_precision_switch(tmp_path, small_codebook):
     folder = tmp_path / "adapted"
     (folder).mkdir()
     result = run("use", str(folder), "--precision", "int8")
-    assert result.exit_code == 0 and setting() == f"{folder}@int8"
+    assert result.exit_code == 0 and setting() == f"{folder}@int8v2"
     result = run("use", "--precision", "fp32")
     assert result.exit_code == 0 and setting() == str(folder)
     result = run("use", "some-hub/model", "--precision", "int8")

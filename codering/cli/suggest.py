@@ -237,7 +237,7 @@ def model_info(state) -> None:
 def model_use(state, name: str | None, precision: str | None) -> None:
     """Make NAME (a sentence-transformers model name or folder) the project's model.
 
-    The model id says the precision (NAME@int8 for int8), so vectors of the
+    The model id says the precision (NAME@int8v2 for int8), so vectors of the
     two precisions are kept apart in the project's embedding cache: switching
     back re-uses what was embedded before.
     """

