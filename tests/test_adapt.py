@@ -166,7 +166,7 @@ def test_adapt_adopts_writes_a_loadable_model_and_rolls_back(tmp_path, small_cod
     from codering.suggest.adapt import adapt, rollback
     from codering.suggest.embed import text_key
     from codering.suggest.model import DEFAULT_MODEL, default_model_dir, load_model
-    from codering.suggest.runtime import export_dir_for
+    from codering.suggest.runtime import export_dir_for, with_precision
 
     cache = tmp_path / "cache"
     base_files = {p.name: p.stat().st_mtime_ns for p in default_model_dir().iterdir()} \
@@ -178,11 +178,11 @@ def test_adapt_adopts_writes_a_loadable_model_and_rolls_back(tmp_path, small_cod
         folder = Path(first.model)
         assert folder.parent == cache / "adapted" / project.project_id and folder.name.startswith("round-1-")
         # the base was the int8 default: the adapted folder is used through its own int8 export
-        assert project.setting("model") == str(folder) + "@int8"
+        assert project.setting("model") == with_precision(str(folder), "int8")
         assert export_dir_for(str(folder), "int8").is_dir()
         assert not list(folder.parent.glob(".adapting-*"))  # written through a temporary folder, renamed
     with Project.open(tmp_path / "adapt.codering") as project:  # found again after a restart
-        assert project.setting("model") == str(folder) + "@int8"
+        assert project.setting("model") == with_precision(str(folder), "int8")
         assert project.setting("adapt.base_model") == DEFAULT_MODEL
         model = load_model(str(folder))  # the fine-tuned PyTorch folder itself loads too
         vectors = model.encode(["query: " + NEAR[0], "query: " + FAR[0]], normalize_embeddings=True)
