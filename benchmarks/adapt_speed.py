@@ -100,6 +100,11 @@ def main() -> None:
                     shutil.rmtree(args.keep, ignore_errors=True)
                     shutil.copytree(report.model, args.keep)
                     print(f"adapted model copied to {args.keep}")
+            if report.adopted:  # its int8 export lives in the user's model cache: not left behind
+                from codering.suggest.runtime import export_dir_for
+
+                for precision in ("int8", "fp32"):
+                    shutil.rmtree(export_dir_for(report.model, precision), ignore_errors=True)
 
 
 def _latency(project, engine) -> None:
