@@ -235,7 +235,7 @@ def build_default_model(cache_dir: Path | None = None, progress: Progress | None
         )
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; the model is not secret
         _fsync_tree(tmp)
-        _install(tmp, final)
+        _install(tmp, final, keep=_is_built)
     except SuggestError:
         raise
     except OSError as exc:
@@ -249,13 +249,14 @@ def build_default_model(cache_dir: Path | None = None, progress: Progress | None
     return final
 
 
-def _install(tmp: Path, final: Path) -> None:
-    """Atomically move the finished build into place (another process may win)."""
+def _install(tmp: Path, final: Path, keep: Callable[[Path], bool] | None = None) -> None:
+    """Atomically move a finished build into place. If ``final`` exists and ``keep(final)`` says it is
+    good (a concurrent build finished first), it stays; otherwise it is swapped out."""
     try:
         os.rename(tmp, final)
         return
     except OSError:
-        if _is_built(final):  # a concurrent build finished first: keep it
+        if keep is not None and keep(final):
             return
         if not final.exists():
             raise

@@ -151,6 +151,8 @@ def export_quantized(st_model_dir: str | Path, out_dir: str | Path, progress: Pr
 
 
 def _export(source: Path, out: Path, precision: str, progress: Progress | None) -> Path:
+    from codering.suggest.model import _install
+
     say = progress or (lambda _msg: None)
     if not (source / "modules.json").is_file():
         raise SuggestError(f"Cannot export {source}: it is not a sentence-transformers model folder.")
@@ -189,7 +191,7 @@ def _export(source: Path, out: Path, precision: str, progress: Progress | None) 
         })
         (tmp / ONNX_INFO).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
-        _replace(tmp, out)
+        _install(tmp, out)  # an older export there is swapped out
     except SuggestError:
         raise
     except OSError as exc:
@@ -204,22 +206,6 @@ def _export(source: Path, out: Path, precision: str, progress: Progress | None) 
         shutil.rmtree(tmp, ignore_errors=True)
     say(f"ONNX model ({precision}) ready in {out}.")
     return out
-
-
-def _replace(tmp: Path, final: Path) -> None:
-    """Move a finished export into place (an older export there is swapped out)."""
-    try:
-        os.rename(tmp, final)
-        return
-    except OSError:
-        if not final.exists():
-            raise
-    old = final.with_name(f"{_TMP_PREFIX}old-{os.getpid()}-{final.name}")
-    os.rename(final, old)
-    try:
-        os.rename(tmp, final)
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _torch_export(source: Path, target: Path) -> dict:
