@@ -139,22 +139,31 @@ def encode_description(code: Code) -> str:
 def decode_description(text: str | None) -> tuple[str, dict[str, list[str]]]:
     """(description, fields): the trailing field block is recognised only when it names an id."""
     text = (text or "").strip()
-    head, sep, block = text.rpartition("\n\n")
-    entries: list[tuple[str, list[str]]] = []
-    for line in block.split("\n"):
-        m = _FIELD_LINE.match(line)
-        if m:
-            entries.append((m.group(1), [m.group(2)]))
-        elif line.startswith("  ") and entries:
-            entries[-1][1].append(line[2:])
-        else:
-            return clean_text(text), {}
+    head, entries = _field_block(text, _FIELD_LINE)
+    if entries is None:
+        return clean_text(text), {}
     fields: dict[str, list[str]] = {}
     for name, lines in entries:
         fields.setdefault(name, []).append("\n".join(lines))
     if "id" not in fields:
         return clean_text(text), {}
-    return clean_text(head if sep else ""), fields
+    return clean_text(head), fields
+
+
+def _field_block(text: str, pattern: "re.Pattern[str]") -> tuple[str, list[tuple[str, list[str]]] | None]:
+    """(text before the last paragraph, that paragraph's ``name: value`` entries) when every line of it is
+    such a field (``pattern``) or an indented continuation of one; (text, None) otherwise."""
+    head, sep, block = text.rpartition("\n\n")
+    entries: list[tuple[str, list[str]]] = []
+    for line in block.split("\n"):
+        m = pattern.match(line)
+        if m:
+            entries.append((m.group(1), [m.group(2)]))
+        elif line.startswith("  ") and entries:
+            entries[-1][1].append(line[2:])
+        else:
+            return text, None
+    return (head if sep else ""), entries
 
 
 _BOOK_LINE = re.compile(r"^codebook-(id|name|language|version|source|description): ?(.*)$")
@@ -172,20 +181,13 @@ def decode_project_description(text: str | None) -> tuple[str, dict[str, str]]:
     """(the project's own description, codebook fields) from a project ``Description``; the fields are
     recognised only as its last paragraph, naming at least the codebook's id."""
     text = (text or "").strip()
-    head, sep, block = text.rpartition("\n\n")
-    entries: list[tuple[str, list[str]]] = []
-    for line in block.split("\n"):
-        m = _BOOK_LINE.match(line)
-        if m:
-            entries.append((m.group(1), [m.group(2)]))
-        elif line.startswith("  ") and entries:
-            entries[-1][1].append(line[2:])
-        else:
-            return clean_text(text), {}
+    head, entries = _field_block(text, _BOOK_LINE)
+    if entries is None:
+        return clean_text(text), {}
     fields = {name: clean_text("\n".join(lines)) for name, lines in entries}
     if not fields.get("id"):
         return clean_text(text), {}
-    return clean_text(head if sep else ""), fields
+    return clean_text(head), fields
 
 
 # -- codes read from a file -------------------------------------------------------------------------
