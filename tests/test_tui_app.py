@@ -285,13 +285,18 @@ async def test_review_lists_codings_in_context_and_recodes_in_place(sample_proje
         assert sorted(c.code_id for c in project.codings()) == ["fin.doorverwijzen", "stim.praktisch.nabijheid"]
 
 
-@sync
-async def test_export_previews_and_writes_without_overwriting(sample_project, tmp_path):
+def _app_with_one_nabijheid(sample_project):
+    """The app on the sample project with one sentence coded Nabijheid (the export screen's material)."""
     with Project.open(sample_project) as project:
         info = project.transcripts()[0]
         segs = [s for s in project.segments(info.id) if s.role == "respondent"]
         project.add_coding(info.id, segs[3].start, segs[3].end, "stim.praktisch.nabijheid", "tester")
-    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    return make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+
+
+@sync
+async def test_export_previews_and_writes_without_overwriting(sample_project, tmp_path):
+    app = _app_with_one_nabijheid(sample_project)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("e")
@@ -470,11 +475,7 @@ async def test_the_screenshot_goes_to_the_exports_folder(sample_project, tmp_pat
 
 @sync
 async def test_export_screen_counts_like_the_command_line(sample_project):
-    with Project.open(sample_project) as project:
-        info = project.transcripts()[0]
-        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
-        project.add_coding(info.id, segs[3].start, segs[3].end, "stim.praktisch.nabijheid", "tester")
-    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    app = _app_with_one_nabijheid(sample_project)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("e")
