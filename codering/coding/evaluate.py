@@ -269,9 +269,9 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
                 likely = len(unit.predicted)
                 unit.shown = unit.shown[:max(likely, engine.fill)]
             units.append(unit)
-            on_screen = [Shown(gold_level(s.code_id, universe, codebook), s.likely) for s in shown]
-            on_screen = [Shown(x.level if x.level in scope_set else None, x.likely) for x in on_screen]
-            picker = engine.code_scores(project, name, seg.start, seg.end)  # the picker's ranking here
+            levels = [gold_level(s.code_id, universe, codebook) for s in shown]
+            on_screen = [Shown(lv if lv in scope_set else None, s.likely) for lv, s in zip(levels, shown)]
+            picker = engine.scores_by_code(scores) if scores is not None else {}  # the picker's ranking here
             cost = unit_keys(on_screen, set(unit.gold), lambda code: search.cost(code, recent, picker))
             keys.append((cost, bool(unit.gold), bool(unit.gold) and unit.gold <= {x.level for x in on_screen}))
             if online:

@@ -201,17 +201,19 @@ class EngineLoader:
 
     def suggest(self, project: "Project", transcript: str | int, start: int, end: int,
                 k: int = 3) -> list[Suggestion]:
-        inner = self._inner
-        if self._available is not None and project.transcript_id(transcript) not in self._available:
-            return []  # not embedded yet: never embed on the UI thread
+        inner = self._engine_for(project, transcript)
         return inner.suggest(project, transcript, start, end, k) if inner is not None else []
+
+    def _engine_for(self, project: "Project", transcript: str | int):
+        """The engine, if it can answer for this transcript (not embedded yet: None; never embed on the UI
+        thread)."""
+        if self._available is not None and project.transcript_id(transcript) not in self._available:
+            return None
+        return self._inner
 
     def code_scores(self, project: "Project", transcript: str | int, start: int, end: int) -> dict[str, float]:
         """Every code's probability for a span (the code picker ranks by it); {} when not available."""
-        inner = self._inner
-        if self._available is not None and project.transcript_id(transcript) not in self._available:
-            return {}
-        scorer = getattr(inner, "code_scores", None)
+        scorer = getattr(self._engine_for(project, transcript), "code_scores", None)
         return scorer(project, transcript, start, end) if scorer is not None else {}
 
     def observe(self, project: "Project") -> None:

@@ -353,14 +353,16 @@ class EmbeddingSuggester:
         ready or the span holds nothing to code.
         """
         scores = self.score_span(project, transcript, start, end)
-        if scores is None:
-            return {}
+        return {} if scores is None else self.scores_by_code(scores)
+
+    def scores_by_code(self, scores: SpanScores, row: int = 0) -> dict[str, float]:
+        """``code_scores`` from a span's scores already at hand (see there)."""
         zs = self.zeroshot
         out: dict[str, float] = {}
         for h, head in enumerate(zs.heads):
-            p = float(scores.prob[0, h])
+            p = float(scores.prob[row, h])
             members = zs.families[head].members
-            fit = {c: float(scores.members[0, zs.code_index[c]]) for c in members}
+            fit = {c: float(scores.members[row, zs.code_index[c]]) for c in members}
             best = max(fit.values())
             for c in members:
                 out[c] = max(0.0, p - 0.01 * (best - fit[c]))
