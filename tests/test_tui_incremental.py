@@ -182,3 +182,96 @@ def test_loader_prepares_in_one_go_when_everything_is_embedded(sample_project):
 def _span(project, tid: int) -> tuple[int, int]:
     seg = next(s for s in project.segments(tid) if s.role != "interviewer")
     return seg.start, seg.end
+
+
+class TwoGateEmbedder(HashingEmbedder):
+    """The hashing fake; sentences held by a gate wait until it is opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gates: dict[str, threading.Event] = {}
+        self.embedded: list[str] = []
+
+    def encode(self, texts):
+        for text in texts:
+            gate = self.gates.get(text)
+            if gate is not None:
+                gate.wait(timeout=60)
+        self.embedded.extend(texts)
+        return super().encode(texts)
+
+
+@sync
+async def test_the_cursors_sentence_gets_suggestions_before_its_transcript_is_embedded(sample_project):
+    from codering.suggest.base import LIKELY
+
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        target = infos[1]
+        segs = project.segments(target.id)
+        half = len(segs) // 2
+        own = {s.text for s in needed(segs)}
+        held = own - {s.text for s in segs[:half]}  # the second half of the open transcript waits
+        others = {s.text for t in infos if t.id != target.id for s in needed(project.segments(t.id))} - own
+    embedder = TwoGateEmbedder()
+    rest_of_transcript, rest_of_corpus = threading.Event(), threading.Event()
+    embedder.gates.update({t: rest_of_transcript for t in held})
+    embedder.gates.update({t: rest_of_corpus for t in others})
+    loader = EngineLoader(build=lambda emb: EmbeddingSuggester(embedder=emb, gate=0.0, use_user_cache=False),
+                          embedder_for=lambda _project: embedder)
+    app = make_app(sample_project, suggester=loader, coder="tester", start_model=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, CodingScreen) and screen.session.tid == target.id
+            panel = screen.query_one("#panel")
+            app.start_suggester()
+            assert await wait_until(pilot, lambda: bool(panel.data.suggestions))
+            # the cursor's sentence has its suggestions while half of its transcript is not embedded
+            assert held and not held & set(embedder.embedded)
+            assert "model laadt" not in panel.data.status and app.model_state.phase == "loading"
+            assert len(panel.data.suggestions) == FILL
+            table = app.overview.query_one("#transcripts")
+            assert table.get_cell(str(target.id), "pending") == "–"  # not done yet
+
+            # to a sentence in the part not embedded: nothing is guessed, the panel says the model loads
+            for _ in range(len(segs)):
+                if screen.session.current.text in held and screen.session.current.role != "interviewer":
+                    break
+                await pilot.press("J")  # next turn
+            assert screen.session.current.text in held
+            await pilot.pause()
+            assert panel.data.suggestions == [] and "model laadt" in panel.data.status
+            rest_of_transcript.set()  # the loader embeds where the cursor is, then the rest of the transcript
+            assert await wait_until(pilot, lambda: bool(panel.data.suggestions))
+            assert "model laadt" not in panel.data.status
+            # the transcript done: its count is in the overview while the others are still being embedded
+            assert await wait_until(pilot, lambda: table.get_cell(str(target.id), "pending") != "–")
+            assert not others & set(embedder.embedded)
+            assert all(table.get_cell(str(t.id), "pending") == "–" for t in infos if t.id != target.id)
+
+            rest_of_corpus.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.model_state.phase == "ready"
+            # what is shown now is what the engine on the whole, fully embedded corpus says
+            whole = EmbeddingSuggester(embedder=HashingEmbedder(), gate=0.0, use_user_cache=False)
+            whole.prepare(app.project)
+            start, end = screen.session.span
+            expected = [(s.code_id, s.score) for s in whole.suggest(app.project, target.id, start, end, k=9)]
+            assert [(s.code_id, s.score) for s in screen.session.suggestions()] == expected
+            assert [line.score for line in panel.data.suggestions] == [score for _, score in expected][
+                :len(panel.data.suggestions)]
+            # the overview's column is filled for every transcript
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, OverviewScreen)
+            pending = app.project.pending_suggestions(min_score=LIKELY)
+            assert set(pending) == {t.id for t in infos}
+            assert [table.get_cell(str(t.id), "pending") for t in infos] == [str(pending[t.id]) for t in infos]
+    finally:
+        rest_of_transcript.set()
+        rest_of_corpus.set()
