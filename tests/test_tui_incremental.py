@@ -4,7 +4,9 @@ The embedder is the hashing fake (the real model is tested in test_runtime.py
 and test_model.py), wrapped so that the test decides when the other
 transcripts may be embedded: until it says so, embedding any of their
 sentences waits. If the open transcript's suggestions needed the whole
-corpus, the test would never see them.
+corpus, the test would never see them. The same holds within the open
+transcript: the part around the cursor is embedded first, and the cursor's
+sentence has its suggestions while half of its transcript still waits.
 """
 
 from __future__ import annotations
