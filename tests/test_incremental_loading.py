@@ -30,6 +30,7 @@ class GatedEmbedder(HashingEmbedder):
         super().__init__(dim=dim, model_id=model_id)
         self.gates: dict[str, threading.Event] = {}
         self.embedded: list[str] = []
+        self.waiting = threading.Event()  # set when a sentence waits at a closed gate
 
     def hold(self, texts, gate: threading.Event) -> None:
         for text in texts:
@@ -38,7 +39,8 @@ class GatedEmbedder(HashingEmbedder):
     def encode(self, texts):
         for text in texts:
             gate = self.gates.get(text)
-            if gate is not None:
+            if gate is not None and not gate.is_set():
+                self.waiting.set()
                 gate.wait(timeout=WAIT)
         self.embedded.extend(texts)
         return super().encode(texts)
@@ -198,6 +200,40 @@ def test_moving_the_cursor_elsewhere_embeds_that_part_next(sample_project):
     # under way when the cursor moved, before the rest of the transcript
     end_at = max(k for k, t in enumerate(after) if t in end_part)
     assert sum(1 for t in after[:end_at] if t in rest) <= loader.STEP
+
+
+def test_opening_another_transcript_while_one_is_embedded_takes_that_one_next(sample_project):
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        first, target = infos[0], infos[2]
+        first_texts = {s.text for s in needed(project.segments(first.id))}
+        segs = project.segments(target.id)
+        rows = respondent_rows(segs)
+        window = {segs[i].text for i in context_rows(segs, rows[:3])} & {s.text for s in needed(segs)}
+    embedder = GatedEmbedder()
+    opened = threading.Event()
+    embedder.hold(first_texts - window, opened)  # the loader starts on the first transcript and waits there
+    loader = EngineLoader(build=engine, embedder_for=lambda _project: embedder)
+    loader.STEP = 8
+    thread = start(loader, sample_project)  # nothing on screen yet: the overview
+    try:
+        assert embedder.waiting.wait(WAIT)  # embedding the first transcript
+        assert not loader.ready
+        loader.focus(target.id, segs[rows[0]].start, segs[rows[2]].end)  # the coder opens a transcript
+        before = len(embedder.embedded)
+        opened.set()
+        assert poll(lambda: loader.ready_for(target.id, segs[rows[0]].start, segs[rows[0]].end))
+        thread.join(WAIT)
+        assert not thread.is_alive() and all(loader.ready_for(t.id) for t in infos)
+    finally:
+        opened.set()
+        thread.join(WAIT)
+    after = embedder.embedded[before:]
+    rest = first_texts - window
+    assert len(rest) > 3 * loader.STEP
+    # at most the step under way when it was opened came before the opened transcript's part on screen
+    window_at = max(k for k, t in enumerate(after) if t in window)
+    assert sum(1 for t in after[:window_at] if t in rest) <= loader.STEP
 
 
 def test_a_new_model_answers_where_its_vectors_exist_and_the_model_before_elsewhere(sample_project):

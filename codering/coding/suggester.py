@@ -166,57 +166,56 @@ class EngineLoader:
                        cancelled: Callable[[], bool]):
         """Embed transcript by transcript, the focused one first, answering for each as it is done.
 
-        The focused transcript goes from the part on screen outwards (see
-        ``_focused``). Returns None (nothing done) when every segment is
-        embedded already: then one plain ``prepare`` is quicker; else the
-        engine prepared on the whole corpus (unusable if cancelled).
+        Each transcript goes in steps (see ``_transcript``); when the coder
+        opens another transcript meanwhile, that one comes next (what was
+        embedded of the other stays in the project's cache). Returns None
+        (nothing done) when every segment is embedded already: then one plain
+        ``prepare`` is quicker; else the engine prepared on the whole corpus
+        (unusable if cancelled).
         """
         from codering.suggest.batch import store_transcript_suggestions
-        from codering.suggest.embed import embed_cached, text_key
+        from codering.suggest.embed import text_key
         from codering.suggest.features import needed
 
         infos = project.transcripts()
-        texts: dict[int, list[str]] = {t.id: [s.text for s in needed(project.segments(t.id))] for t in infos}
+        counts: dict[int, int] = {}
         todo: list[int] = []
         ready: set[int] = set()
         for info in infos:
-            keys = list(dict.fromkeys(text_key(t) for t in texts[info.id]))
+            texts = [s.text for s in needed(project.segments(info.id))]
+            keys = list(dict.fromkeys(text_key(t) for t in texts))
             have = project.cached_vectors(embedder.model_id, keys) if keys else {}
             if len(have) == len(keys):
                 ready.add(info.id)
             else:
                 todo.append(info.id)
+                counts[info.id] = len(texts) - sum(1 for t in texts if text_key(t) in have)
         if not todo:
             return None
-        total = sum(len(texts[t]) for t in todo)
+        total = sum(counts.values())
         done = [0]  # texts embedded before the current call of embed_cached
 
         def each(what: str, n: int, _total: int) -> None:
             if progress:
                 progress("embedding segments", done[0] + n, total)
 
-        first = True
-        engine = None
+        engine = None  # answers for the transcripts in ``ready``
         while todo:
             if cancelled():
-                return engine
+                return engine or self._build(embedder)
             focus = self._focus[0]
             tid = focus if focus in todo else todo[0]
             todo.remove(tid)
-            if first:  # the engine starts answering: the part on screen, then the whole transcript
-                engine = self._focused(project, tid, ready, embedder, each, done, cancelled)
-                if engine is None:
-                    return None if not cancelled() else self._build(embedder)
-                first = False
-            elif embed_cached(embedder, texts[tid], project=project, progress=each, cancelled=cancelled,
-                              what="embedding segments") is None:
-                return engine
-            else:
-                done[0] += len(texts[tid])
+            outcome, engine = self._transcript(project, tid, ready, todo, engine, embedder, each, done, cancelled)
+            if outcome == "cancelled":
+                return engine or self._build(embedder)
+            if outcome == "switched":  # the coder opened another transcript: that one first
+                todo.insert(0, tid)
+                continue
             ready.add(tid)
             self._publish(engine, set(ready))
             self._changed(tid)
-            store_transcript_suggestions(project, engine, tid)  # scores it (late features) for the overview
+            store_transcript_suggestions(project, engine, tid)  # scores it for the overview
             if self.on_transcript is not None:
                 self.on_transcript(tid)
         # The whole corpus: its statistics and every example, in a fresh engine swapped in when ready.
@@ -224,22 +223,25 @@ class EngineLoader:
         final.prepare(project, progress, cancelled)
         return final
 
-    #: Texts embedded between two looks at where the cursor is now.
+    #: Texts embedded between two looks at where the coder is now.
     STEP = 64
 
-    def _focused(self, project: "Project", tid: int, ready: set[int], embedder, progress: ProgressFn,
-                 done: list[int], cancelled: Callable[[], bool]):
-        """Embed the focused transcript from the part on screen outwards; return its engine (prepared on
-        it and the transcripts in ``ready``), or None if cancelled.
+    def _transcript(self, project: "Project", tid: int, ready: set[int], todo: list[int], engine, embedder,
+                    progress: ProgressFn, done: list[int], cancelled: Callable[[], bool]):
+        """Embed one transcript, the part on screen first; return (outcome, the engine answering for it
+        and ``ready``); outcome is "done", "switched" (the coder opened a transcript in ``todo``) or
+        "cancelled".
 
-        First the sentences on screen with the context they need (their turns
-        and the questions before them); an engine prepared on that part answers
-        for them at once. Then onwards from the screen to the end, then the
-        part before it, a step at a time; whenever the coder has moved to a
-        part the engine does not answer for yet, that part comes next and a
-        new engine answers for it. The whole transcript then gets an engine of
-        its own: the suggestions shown for the first part are replaced by those
-        of the whole transcript (its corpus statistics), announced as a change.
+        When this transcript is on screen: first the sentences on screen
+        with the context they need (their turns and the questions before
+        them), and at once an engine answers for them; then onwards from
+        the screen to the end, then the part before it, a step at a time;
+        whenever the coder has moved to a part that is not answered for yet,
+        that part comes next. The first transcript done gets an engine of its
+        own, prepared on it (and on ``ready``): the suggestions shown for the
+        part on screen are replaced by those of the whole transcript (its
+        corpus statistics), announced as a change. Later transcripts join
+        that engine, as far as they are embedded.
         """
         import time
 
@@ -248,42 +250,44 @@ class EngineLoader:
 
         segs = project.segments(tid)
         wanted = {id(s) for s in needed(segs)}
-        need = [i for i, s in enumerate(segs) if id(s) in wanted]
-        keys = {i: text_key(segs[i].text) for i in need}
+        keys = {i: text_key(s.text) for i, s in enumerate(segs) if id(s) in wanted}
         have = set(project.cached_vectors(embedder.model_id, list(set(keys.values())))) if keys else set()
-        missing = [i for i in need if keys[i] not in have]
-        answering = None
+        answering = engine
         tried = None
 
         def embed(rows: list[int]) -> bool:
-            rows = [i for i in rows if i in keys and keys[i] not in have]
+            rows = [i for i in dict.fromkeys(rows) if i in keys and keys[i] not in have]
             if not rows:
                 return True
-            found = embed_cached(embedder, [segs[i].text for i in rows], project=project, progress=progress,
-                                 cancelled=cancelled, what="embedding segments")
-            if found is None:
+            if embed_cached(embedder, [segs[i].text for i in rows], project=project, progress=progress,
+                            cancelled=cancelled, what="embedding segments") is None:
                 return False
             have.update(keys[i] for i in rows)
-            done[0] += len(rows)
+            done[0] += len({keys[i] for i in rows})
             return True
 
         while True:
-            missing = [i for i in missing if keys[i] not in have]
+            missing = [i for i in keys if keys[i] not in have]
             if not missing:
                 break
             if cancelled():
-                return None
+                return "cancelled", engine
             where, span = self._focus
+            if where != tid and where in todo:
+                return "switched", engine
             if where == tid and span is not None and span != tried and (
                     answering is None or not answering.answers(tid, *span)):
                 tried = span
                 shown = [i for i, s in enumerate(segs) if s.start < span[1] and s.end > span[0]]
                 if not embed(context_rows(segs, shown)):
-                    return None
-                answering = self._build(embedder)
-                answering.prepare(project, None, cancelled, transcripts=ready | {tid}, partial={tid})
-                if cancelled() or not answering.ready:
-                    return None
+                    return "cancelled", engine
+                if answering is None:  # the first engine: this part of the transcript and ``ready``
+                    answering = self._build(embedder)
+                    answering.prepare(project, None, cancelled, transcripts=ready | {tid}, partial={tid})
+                    if cancelled() or not answering.ready:
+                        return "cancelled", engine
+                else:
+                    answering.add_transcript(project, tid, partial=True)
                 if self.first_ready_at is None:
                     self.first_ready_at = time.perf_counter()
                 self._publish(answering, ready | {tid})
@@ -292,14 +296,17 @@ class EngineLoader:
             at = span[0] if where == tid and span is not None else 0
             onward = [i for i in missing if segs[i].end > at]
             if not embed((onward or missing)[:self.STEP]):
-                return None
-        whole = self._build(embedder)
-        whole.prepare(project, None, cancelled, transcripts=ready | {tid})
-        if cancelled() or not whole.ready:
-            return None
+                return "cancelled", engine
+        if engine is None:  # the first transcript done: an engine of its own
+            engine = self._build(embedder)
+            engine.prepare(project, None, cancelled, transcripts=ready | {tid})
+            if cancelled() or not engine.ready:
+                return "cancelled", None
+        else:
+            engine.add_transcript(project, tid)
         if self.first_ready_at is None:
             self.first_ready_at = time.perf_counter()
-        return whole
+        return "done", engine
 
     def _changed(self, tid: int) -> None:
         if self.on_change is not None:

@@ -254,9 +254,7 @@ class EmbeddingSuggester:
         segments = {t.id: project.segments(t.id) for t in infos}
         texts = [s.text for tid, segs in segments.items() if tid not in partial for s in needed(segs)]
         if partial:  # what exists of them; the vectors of the others come from embed_cached
-            keys = [text_key(s.text) for tid in partial if tid in segments for s in needed(segments[tid])]
-            keys = [k for k in dict.fromkeys(keys) if k not in self._memory]
-            self._memory.update(project.cached_vectors(self.embedder.model_id, keys) if keys else {})
+            self._cached(project, [s.text for tid in partial if tid in segments for s in needed(segments[tid])])
         if embed_cached(self.embedder, texts, project=project, memory=self._memory, progress=progress,
                         cancelled=cancelled, what="embedding segments", user_cache=self.segment_cache,
                         chunk=self.chunk) is None:
@@ -462,14 +460,27 @@ class EmbeddingSuggester:
             self._complete[tid] = context_complete(segs, [k in self._memory or k not in wanted for k in keys])
         return build_features(tid, segs, vectors)
 
-    def _late_features(self, project: "Project", tid: int) -> SegmentFeatures | None:
+    def add_transcript(self, project: "Project", transcript_id: int, partial: bool = False) -> None:
+        """Take in (again) a transcript left out of ``prepare``, without refitting the corpus statistics;
+        with ``partial``, as far as its vectors exist (see ``prepare``)."""
+        self._late_features(project, transcript_id, partial)
+
+    def _cached(self, project: "Project", texts: list[str]) -> None:
+        """The project's vectors of ``texts`` that exist, into memory (nothing is embedded)."""
+        keys = [k for k in dict.fromkeys(text_key(t) for t in texts) if k not in self._memory]
+        self._memory.update(project.cached_vectors(self.embedder.model_id, keys) if keys else {})
+
+    def _late_features(self, project: "Project", tid: int, partial: bool = False) -> SegmentFeatures | None:
         """A transcript imported after ``prepare``: embed it now (slow path)."""
         segs = project.segments(tid)
-        if embed_cached(self.embedder, [s.text for s in needed(segs)], project=project, memory=self._memory,
-                        user_cache=self.segment_cache) is None:
+        texts = [s.text for s in needed(segs)]
+        if partial:
+            self._cached(project, texts)
+        elif embed_cached(self.embedder, texts, project=project, memory=self._memory,
+                          user_cache=self.segment_cache) is None:
             return None
         with self._lock:
-            self._features[tid] = self._featurise(tid, segs)
+            self._features[tid] = self._featurise(tid, segs, partial=partial)
             self._names[tid] = project.transcript_name(tid)
             self._score_transcript(tid)
             self._builder = None
