@@ -236,6 +236,42 @@ def test_opening_another_transcript_while_one_is_embedded_takes_that_one_next(sa
     assert sum(1 for t in after[:window_at] if t in rest) <= loader.STEP
 
 
+def test_a_transcript_opened_after_the_first_is_done_also_answers_for_its_part_on_screen_first(sample_project):
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        busy, target = infos[1], infos[3]
+        segs = project.segments(target.id)
+        rows = respondent_rows(segs)
+        own = {s.text for s in needed(segs)}
+        window = {segs[i].text for i in context_rows(segs, rows[-3:])} & own  # the end is on screen
+        first = {s.text for s in needed(project.segments(infos[0].id))}
+        busy_texts = {s.text for s in needed(project.segments(busy.id))} - own - first
+    embedder = GatedEmbedder()
+    opened, rest = threading.Event(), threading.Event()
+    embedder.hold(busy_texts, opened)  # the first transcript is done; the loader waits in the second
+    embedder.hold(own - window - first, rest)
+    loader = EngineLoader(build=engine, embedder_for=lambda _project: embedder)
+    thread = start(loader, sample_project)
+    try:
+        assert embedder.waiting.wait(WAIT)
+        assert loader.ready_for(infos[0].id) and not loader.ready_for(target.id)
+        span = (segs[rows[-3]].start, segs[rows[-1]].end)
+        loader.focus(target.id, *span)
+        opened.set()
+        assert poll(lambda: loader.ready_for(target.id, segs[rows[-1]].start, segs[rows[-1]].end))
+        assert not (own - window - first) & set(embedder.embedded)  # before the rest of that transcript
+        assert not loader.ready_for(target.id, segs[rows[0]].start, segs[rows[0]].end)
+        with Project.open(sample_project) as project:
+            assert loader.suggest(project, target.id, segs[rows[-1]].start, segs[rows[-1]].end)
+        rest.set()
+        thread.join(WAIT)
+        assert not thread.is_alive() and all(loader.ready_for(t.id) for t in infos)
+    finally:
+        opened.set()
+        rest.set()
+        thread.join(WAIT)
+
+
 def test_a_new_model_answers_where_its_vectors_exist_and_the_model_before_elsewhere(sample_project):
     old = HashingEmbedder(model_id="fake:old")
     new = GatedEmbedder(dim=256, model_id="fake:new")

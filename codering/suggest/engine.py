@@ -301,13 +301,13 @@ class EmbeddingSuggester:
             return self._score_span(project, transcript, start, end)
 
     def answers(self, transcript_id: int, start: int, end: int) -> bool:
-        """False while the span covers a segment of a partly prepared transcript whose context is not
-        all embedded yet (``prepare(partial=...)``): ``suggest`` then says nothing for it."""
+        """True when the engine has taken in the transcript and the context of every segment the span covers
+        (``prepare(partial=...)`` takes in part of it: ``suggest`` says nothing for the rest)."""
         with self._lock:
             complete = self._complete.get(transcript_id)
             feats = self._features.get(transcript_id)
-            if complete is None or feats is None:
-                return True
+            if feats is None or complete is None:
+                return feats is not None
             rows = [i for i in feats.find(start, end) if not feats.interviewer[i]]
             return bool(complete[rows].all())
 
