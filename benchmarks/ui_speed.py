@@ -130,8 +130,10 @@ async def first_suggestion(path: Path, whole_corpus: bool) -> None:
             await pilot.pause(0.005)
         opened = time.perf_counter()
         screen = app.screen
+        while loader.on_transcript is None:  # set by the app's model worker as it starts
+            await pilot.pause(0.005)
         handler = loader.on_transcript
-        if handler is not None and not getattr(handler, "timed", False):
+        if not getattr(handler, "timed", False):
             def timed(t: int) -> None:
                 done.setdefault(t, time.perf_counter())
                 handler(t)

@@ -223,8 +223,8 @@ class EngineLoader:
         final.prepare(project, progress, cancelled)
         return final
 
-    #: Texts embedded between two looks at where the coder is now.
-    STEP = 64
+    #: Texts embedded between two looks at where the coder is now (~0.15 s on 2 idle cores with int8).
+    STEP = 32
 
     def _transcript(self, project: "Project", tid: int, ready: set[int], todo: list[int], engine, embedder,
                     progress: ProgressFn, done: list[int], cancelled: Callable[[], bool]):
