@@ -277,3 +277,68 @@ async def test_the_cursors_sentence_gets_suggestions_before_its_transcript_is_em
     finally:
         rest_of_transcript.set()
         rest_of_corpus.set()
+
+
+@sync
+async def test_after_an_adapted_model_is_adopted_the_ui_keeps_suggesting_while_it_embeds(sample_project):
+    """The adapted model's vectors are made transcript by transcript, the open one first; meanwhile every
+    transcript keeps its suggestions: from the new model where its vectors exist, else from the model before
+    (each engine on its own model's vectors)."""
+    from codering.suggest.adapt import Report
+
+    with Project.open(sample_project) as project:
+        infos = project.transcripts()
+        target = infos[1]
+        own = {s.text for s in needed(project.segments(target.id))}
+        others = {s.text for t in infos if t.id != target.id for s in needed(project.segments(t.id))} - own
+    base = HashingEmbedder(model_id="fake:base")
+    adapted = TwoGateEmbedder()
+    adapted.model_id = "fake:adapted"
+    rest_of_corpus = threading.Event()
+    adapted.gates.update({t: rest_of_corpus for t in others})
+    loader = EngineLoader(build=lambda emb: EmbeddingSuggester(embedder=emb, gate=0.0, use_user_cache=False),
+                          embedder_for=lambda project: adapted if project.setting("model") == "fake:adapted"
+                          else base)
+
+    def adapter(project, *, threads, progress, cancelled):  # stands in for a round (tested in test_adapt.py)
+        project.set_setting("model", "fake:adapted")
+        return Report(1, "fake:base", "hard", 40, 30, 8, 6, 100, {"positive": 100}, steps=7,
+                      base={"top3": 0.5, "kappa": 0.2, "families": 3},
+                      adapted={"top3": 0.7, "kappa": 0.4, "families": 3}, adopted=True, model="fake:adapted")
+
+    app = make_app(sample_project, suggester=loader, coder="tester", adapter=adapter, adapt_every=1000)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await wait_until(pilot, lambda: app.model_state.phase == "ready")
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, CodingScreen) and screen.session.tid == target.id
+            assert {s.model_id for s in screen.session.suggestions()} == {"fake:base"}
+
+            app.action_adapt_now()  # adopted: the app prepares the suggester again, with the adapted model
+            assert await wait_until(pilot, lambda: loader.model_for(target.id) == "fake:adapted")
+            await pilot.pause()
+            # the open transcript: the adapted model's suggestions, before the rest of the corpus is embedded
+            shown = screen.session.suggestions()
+            assert shown and {s.model_id for s in shown} == {"fake:adapted"}
+            assert len(screen.query_one("#panel").data.suggestions) == len(shown)
+            assert not others & set(adapted.embedded) and app.model_state.phase == "loading"
+            # another transcript meanwhile: still suggested, by the model before, on its own vectors
+            await pilot.press("escape", "down", "down", "enter")
+            await pilot.pause()
+            other = app.screen
+            assert isinstance(other, CodingScreen) and other.session.tid != target.id
+            before = other.session.suggestions()
+            assert before and {s.model_id for s in before} == {"fake:base"}
+            assert all(s.source != "stored" for s in before)  # live: the engine answers, not a stored list
+            assert other.session.ready_here and "model laadt" not in other.query_one("#panel").data.status
+            assert len(other.query_one("#panel").data.suggestions) == len(before)
+
+            rest_of_corpus.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.model_state.phase == "ready" and app.model_state.model_id == "fake:adapted"
+            assert {s.model_id for s in other.session.suggestions()} == {"fake:adapted"}
+    finally:
+        rest_of_corpus.set()
