@@ -342,3 +342,29 @@ async def test_after_an_adapted_model_is_adopted_the_ui_keeps_suggesting_while_i
             assert {s.model_id for s in other.session.suggestions()} == {"fake:adapted"}
     finally:
         rest_of_corpus.set()
+
+
+def test_start_up_and_opening_a_transcript_import_no_model_runtime(sample_project):
+    """The path to a filled overview and an open transcript (what benchmarks/ui_speed.py times) leaves torch,
+    sentence-transformers and onnxruntime to the model worker."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from codering.tui.app import make_app\n"
+        "async def main():\n"
+        "    app = make_app(sys.argv[1], coder='t', start_model=False)\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        while not (app.screen.query('#transcripts') and app.screen.query_one('#transcripts').row_count):\n"
+        "            await pilot.pause(0.01)\n"
+        "        await pilot.press('enter')\n"
+        "        await pilot.pause()\n"
+        "        assert type(app.screen).__name__ == 'CodingScreen'\n"
+        "    print([m for m in ('torch', 'sentence_transformers', 'onnxruntime', 'transformers') if m in sys.modules])\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(sample_project)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
