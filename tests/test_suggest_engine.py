@@ -215,6 +215,48 @@ def test_a_coded_sentence_makes_its_code_likelier_for_the_next_sentence_of_the_t
     assert after > before
 
 
+def test_a_sentence_opening_with_maar_turns_from_the_previous_code_towards_its_opposite(tmp_path):
+    text = ("interview_id: T-2\n\nI: Hoe loopt het?\n\n"
+            "R: We zitten in hetzelfde gebouw als de huisarts. De apotheek is hier om de hoek. "
+            "Maar de dienst is telefonisch bijna niet bereikbaar.\n")
+    with make_project(tmp_path, text, "t2") as project:
+        eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False, gate=0.5)
+        eng.prepare(project)
+        segs = project.segments("t2")
+        first, plain, turning = [s for s in segs if s.role == "respondent"]
+        project.add_coding("t2", first.start, first.end, "stim.praktisch", "tester")
+        project.add_coding("t2", plain.start, plain.end, "stim.praktisch", "tester")
+        eng.observe(project)
+        feats = eng._features[project.transcript_id("t2")]
+        assert feats.contrast.tolist() == [False, False, False, True]  # the question, three sentences
+        heads, state, contrast = eng._previous(project.transcript_id("t2"), [2, 3])
+        assert contrast.tolist() == [0.0, 1.0] and state.tolist() == [1.0, 1.0]
+        # The same evidence without the opening "Maar": the continuation weighs more.
+        from codering.suggest.calibrate import code_features
+
+        stim, rem = eng.heads.index("stim.praktisch"), eng.heads.index("rem.praktisch")
+        z = np.zeros((2, len(eng.heads)))
+        F = code_features(z, None, None, None, heads[[1, 1]], np.array([0.0, 1.0]), eng._opposite)
+        p = eng.calibrator.code_prob(F)
+        assert p[1, stim] < p[0, stim] and p[1, rem] > p[0, rem]
+
+
+def test_opposite_families_pair_the_two_polarities_of_one_category():
+    from codering.suggest.engine import opposites
+
+    assert opposites(["stim.financieel", "rem.financieel", "stim.politiek", "ctx.netwerk"]).tolist() == [1, 0, -1, -1]
+
+
+def test_contrastive_openers_are_found_after_fillers_and_not_inside_words():
+    from codering.suggest.lexicon import opens_with_contrast
+
+    assert opens_with_contrast("Maar dat geld is op.")
+    assert opens_with_contrast("Ja, euh, toch is het gelukt.")
+    assert opens_with_contrast("Jammer genoeg kwam er niemand.")
+    assert not opens_with_contrast("Maarten van het OCMW belde.")
+    assert not opens_with_contrast("We werken goed samen, maar niet altijd.")
+
+
 def test_suggest_and_observe_answer_for_every_segment(engine, project):
     """Speed is measured in benchmarks/suggest_speed.py; here: every call answers sensibly."""
     segs = [s for s in project.segments("t1") if s.role != "interviewer"]

@@ -33,7 +33,7 @@ import numpy as np
 
 from codering.errors import SuggestError
 from codering.suggest.base import LIKELY, ProgressFn, Suggestion
-from codering.suggest.calibrate import Calibrator, code_features, gate_features
+from codering.suggest.calibrate import INTERVIEW_ROWS, Calibrator, code_features, gate_features
 from codering.suggest.embed import (CHUNK, Embedder, SentenceTransformerEmbedder, VectorCache, embed_cached,
                                     user_vector_cache)
 from codering.suggest.features import SegmentFeatures, build_features, needed
@@ -156,6 +156,8 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
         gate = (GATE_PRIOR_ROWS * GATE_THRESHOLD + n * data_gate) / (GATE_PRIOR_ROWS + n)
     gate = float(np.clip(gate, *GATE_RANGE))
     likely = MIN_SCORE
+    if n >= INTERVIEW_ROWS:  # as the code model: interview sentences, once there are enough
+        coded = coded_i
     m = int(coded.sum())
     if m:
         from sklearn.metrics import precision_recall_curve
@@ -171,6 +173,26 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
                 best = float(cuts[inside][int(np.argmax(f1[inside]))])
         likely = (LIKELY_PRIOR_ROWS * MIN_SCORE + m * best) / (LIKELY_PRIOR_ROWS + m)
     return round(gate, 4), round(float(np.clip(likely, *LIKELY_RANGE)), 4)
+
+
+def opposites(heads: list[str]) -> np.ndarray:
+    """(H,) for each family the index of its opposite, -1 where it has none.
+
+    Two families are opposites when their ids differ only in the first part and
+    no third family shares the rest: ``stim.financieel`` and ``rem.financieel``
+    (the helping and the hindering side of one category). Codebooks without
+    such pairs get -1 everywhere.
+    """
+    by_rest: dict[str, list[int]] = {}
+    for h, head in enumerate(heads):
+        first, _, rest = head.partition(".")
+        if rest:
+            by_rest.setdefault(rest, []).append(h)
+    out = np.full(len(heads), -1, dtype=np.int64)
+    for group in by_rest.values():
+        if len(group) == 2:
+            out[group[0]], out[group[1]] = group[1], group[0]
+    return out
 
 
 class EmbeddingSuggester:
@@ -215,6 +237,7 @@ class EmbeddingSuggester:
         self._rejection_key: int | None = None
         self._head_level: set[int] = set()
         self._base_rate: np.ndarray | None = None
+        self._opposite: np.ndarray | None = None  # (H,) each family's opposite (see ``opposites``)
 
     # -- protocol -------------------------------------------------------------------
     @property
@@ -413,6 +436,7 @@ class EmbeddingSuggester:
             self._codebook = codebook
             self._codebook_key = codebook_key(phrases, fams)
             self.learner = Learner(zs.heads, zs.center)
+            self._opposite = opposites(zs.heads)
             self.calibrator = Calibrator()
             self._training_key = None
             self._builder = None
@@ -506,14 +530,15 @@ class EmbeddingSuggester:
         idx = [e.key[1] for e in examples]
         prev_heads = np.zeros((len(rows), H))
         prev_state = np.zeros(len(rows))
+        contrast = np.zeros(len(rows))
         for r, e in enumerate(examples):
-            ph, ps = self._previous(e.key[0], [e.key[1]])
-            prev_heads[r], prev_state[r] = ph[0], ps[0]
-        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads)
+            ph, ps, pc = self._previous(e.key[0], [e.key[1]])
+            prev_heads[r], prev_state[r], contrast[r] = ph[0], ps[0], pc[0]
+        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads, contrast, self._opposite)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
         G = gate_features(z, self.zeroshot.relevance(ctx), np.array([f.content[i] for f, i in zip(feats, idx)]),
                           ridge[:, H], knn[:, H],
-                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state)
+                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state, contrast)
         self.calibrator.fit(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
         self.calibrator.fitted_on = data.n
         self._fit_thresholds(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
@@ -531,8 +556,9 @@ class EmbeddingSuggester:
             self.min_score = likely
 
     # -- scoring ------------------------------------------------------------------------------
-    def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Families coded on the previous sentence of the same turn, and whether it was reviewed.
+    def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Families coded on the previous sentence of the same turn, whether it was reviewed, and
+        whether each row opens with a contrastive connective (see ``code_features``).
 
         Transcripts without interviewer turns (collections of labelled
         segments) say nothing about how codes run on, so they give zeros.
@@ -540,9 +566,12 @@ class EmbeddingSuggester:
         H = len(self.zeroshot.heads)
         heads = np.zeros((len(rows), H))
         state = np.zeros(len(rows))
+        contrast = np.zeros(len(rows))
         f = self._features.get(tid)
         if f is None or not self._reviewed or not f.interviewer.any():
-            return heads, state
+            return heads, state, contrast
+        if f.contrast is not None:
+            contrast[:] = f.contrast[rows]
         for r, i in enumerate(rows):
             j = i - 1
             if j < 0 or f.turns[j] != f.turns[i] or f.interviewer[j]:
@@ -553,7 +582,7 @@ class EmbeddingSuggester:
                 state[r] = 1.0
             elif (tid, j) in self._reviewed:
                 state[r] = -1.0
-        return heads, state
+        return heads, state, contrast
 
     def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None) -> SpanScores:
         H = len(self.zeroshot.heads)
@@ -562,11 +591,11 @@ class EmbeddingSuggester:
         if self.learn and learner is not None and learner.trained:
             X = design_matrix(ctx, val, tval, content)
             ridge, knn, sims = learner.predict(X, ctx)
-        prev_heads, prev_state = previous if previous is not None else (None, None)
+        prev_heads, prev_state, contrast = previous if previous is not None else (None, None, None)
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
-                          self._base_rate if ridge is not None else None, prev_heads)
+                          self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite)
         G = gate_features(z, self.zeroshot.relevance(ctx), content, None if ridge is None else ridge[:, H],
-                          None if knn is None else knn[:, H], position, prev_state)
+                          None if knn is None else knn[:, H], position, prev_state, contrast)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)
         return SpanScores([], p_any, p_code, members, ridge, knn, sims)

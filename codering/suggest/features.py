@@ -8,7 +8,9 @@ are embedded anyway, so context costs no extra model calls.
 
 Next to the vector, each segment gets a few hand-made numbers: the valence of
 the sentence and of its turn (from :mod:`codering.suggest.lexicon`), how many
-content words it has, and whether an interviewer said it.
+content words it has, whether an interviewer said it, and whether it opens
+with a contrastive connective ("maar", "toch": a turn away from the sentence
+before, see :func:`codering.suggest.lexicon.opens_with_contrast`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class SegmentFeatures:
     turn_valence: np.ndarray  # (n,) mean valence of the turn
     content: np.ndarray  # (n,) content-word counts
     position: np.ndarray  # (n,) relative position in the interview, 0..1
+    contrast: np.ndarray | None = None  # (n,) bool: opens with a contrastive connective ("maar", "toch")
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -112,6 +115,7 @@ def build_features(transcript_id: int, segments, vectors: np.ndarray) -> Segment
         turns=turns, interviewer=interviewer, texts=texts, vectors=vectors,
         context=context.astype(np.float32), valence=valence, turn_valence=turn_valence,
         content=content, position=position,
+        contrast=np.array([lexicon.opens_with_contrast(t) for t in texts], dtype=bool),
     )
 
 
