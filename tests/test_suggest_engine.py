@@ -104,8 +104,9 @@ def project(tmp_path):
 
 @pytest.fixture
 def engine(project):
-    # The hashing fake is not the model the default gate was chosen for: test the mechanics at 0.5.
-    eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False, gate=0.5)
+    # The hashing fake is not the model the default gate was chosen for, and the test turns are
+    # two or three sentences (the prior gate holds short turns back): test the mechanics at 0.4.
+    eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False, gate=0.4)
     eng.prepare(project)
     return eng
 
@@ -360,8 +361,8 @@ def test_batch_suggest_command_stores_suggestions_and_resumes(tmp_path, monkeypa
         rows = project.stored_suggestions("t1")
         assert rows and {r[6] for r in rows} == {"fake:hashing"}
         assert "Stored suggestions for" in result.output
-        wachtlijst = segment(project, "De wachtlijsten bij de psycholoog zijn maanden lang.")
-        assert any(r[0] == wachtlijst.start and r[2] == "rem.organisatorisch" and r[3] == 0 for r in rows)
+        gebouw = segment(project, "We zitten in hetzelfde gebouw als de huisarts.")
+        assert any(r[0] == gebouw.start and r[2] == "stim.praktisch.nabijheid" and r[3] == 0 for r in rows)
 
         result = CliRunner().invoke(suggest_command, ["nope"], obj=State(project))
         assert result.exit_code == 2 and "no transcript named 'nope'" in result.output

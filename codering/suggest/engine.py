@@ -341,7 +341,8 @@ class EmbeddingSuggester:
         val = np.array([feats.valence[rows].mean()])
         tval = np.array([feats.turn_valence[rows].mean()])
         previous = self._previous(tid, [rows[0]])
-        out = self._probabilities(z, members, ctx, val, tval, content, position, previous)
+        out = self._probabilities(z, members, ctx, val, tval, content, position, previous,
+                                  np.array([feats.turn_size[rows].max()]))
         out.rows = rows
         out.vectors = vectors
         return out
@@ -362,7 +363,7 @@ class EmbeddingSuggester:
         z, members = (a[rows] for a in self._zscores[tid])
         out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
                                   feats.turn_valence[rows], feats.content[rows], feats.position[rows],
-                                  self._previous(tid, rows.tolist()))
+                                  self._previous(tid, rows.tolist()), feats.turn_size[rows])
         out.rows = rows.tolist()
         out.vectors = feats.vectors[rows]
         return feats, out
@@ -538,7 +539,8 @@ class EmbeddingSuggester:
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
         G = gate_features(z, self.zeroshot.relevance(ctx), np.array([f.content[i] for f, i in zip(feats, idx)]),
                           ridge[:, H], knn[:, H],
-                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state, contrast)
+                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state, contrast,
+                          np.array([f.turn_size[i] for f, i in zip(feats, idx)]))
         self.calibrator.fit(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
         self.calibrator.fitted_on = data.n
         self._fit_thresholds(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
@@ -584,7 +586,8 @@ class EmbeddingSuggester:
                 state[r] = -1.0
         return heads, state, contrast
 
-    def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None) -> SpanScores:
+    def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None,
+                       turn_size=None) -> SpanScores:
         H = len(self.zeroshot.heads)
         ridge = knn = sims = None
         learner = self.learner
@@ -595,7 +598,7 @@ class EmbeddingSuggester:
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
                           self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite)
         G = gate_features(z, self.zeroshot.relevance(ctx), content, None if ridge is None else ridge[:, H],
-                          None if knn is None else knn[:, H], position, prev_state, contrast)
+                          None if knn is None else knn[:, H], position, prev_state, contrast, turn_size)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)
         return SpanScores([], p_any, p_code, members, ridge, knn, sims)

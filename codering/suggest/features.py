@@ -43,6 +43,7 @@ class SegmentFeatures:
     turn_valence: np.ndarray  # (n,) mean valence of the turn
     content: np.ndarray  # (n,) content-word counts
     position: np.ndarray  # (n,) relative position in the interview, 0..1
+    turn_size: np.ndarray | None = None  # (n,) sentences in the segment's turn
     contrast: np.ndarray | None = None  # (n,) bool: opens with a contrastive connective ("maar", "toch")
 
     def __len__(self) -> int:
@@ -116,7 +117,17 @@ def build_features(transcript_id: int, segments, vectors: np.ndarray) -> Segment
         context=context.astype(np.float32), valence=valence, turn_valence=turn_valence,
         content=content, position=position,
         contrast=np.array([lexicon.opens_with_contrast(t) for t in texts], dtype=bool),
+        turn_size=turn_sizes(turns),
     )
+
+
+def turn_sizes(turns: np.ndarray) -> np.ndarray:
+    """(n,) for each segment the number of segments in its turn (long answers carry content, one-line
+    turns are mostly confirmations: a gate feature)."""
+    if not len(turns):
+        return np.zeros(0, np.float32)
+    _, which, counts = np.unique(turns, return_inverse=True, return_counts=True)
+    return counts[which].astype(np.float32)
 
 
 def needed(segments) -> list:
