@@ -238,6 +238,7 @@ class EmbeddingSuggester:
         self._head_level: set[int] = set()
         self._base_rate: np.ndarray | None = None
         self._opposite: np.ndarray | None = None  # (H,) each family's opposite (see ``opposites``)
+        self._interview_examples = False  # some reviewed example comes from an interview
 
     # -- protocol -------------------------------------------------------------------
     @property
@@ -510,6 +511,9 @@ class EmbeddingSuggester:
             return
         self._training_key = built.signature
         self.learner.fit(data, built.context)
+        # Collections of labelled segments say nothing about how often interview sentences carry a code:
+        # until the coder has reviewed interview sentences, the learned "any code" outputs stay out of the gate.
+        self._interview_examples = bool(data.n and data.interview.any())
         H = len(self.zeroshot.heads)
         pos = data.Y[:, :H].sum(0) if data.n else np.zeros(H)
         coded_n = data.coded.sum() if data.n else 0.0
@@ -597,8 +601,9 @@ class EmbeddingSuggester:
         prev_heads, prev_state, contrast = previous if previous is not None else (None, None, None)
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
                           self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite)
-        G = gate_features(z, self.zeroshot.relevance(ctx), content, None if ridge is None else ridge[:, H],
-                          None if knn is None else knn[:, H], position, prev_state, contrast, turn_size)
+        learned_any = ridge is not None and self._interview_examples
+        G = gate_features(z, self.zeroshot.relevance(ctx), content, ridge[:, H] if learned_any else None,
+                          knn[:, H] if learned_any else None, position, prev_state, contrast, turn_size)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)
         return SpanScores([], p_any, p_code, members, ridge, knn, sims)

@@ -25,6 +25,8 @@ from codering.suggest import lexicon
 TURN_WEIGHT = 0.3
 NEIGHBOUR_WEIGHT = 0.3
 QUESTION_WEIGHT = 0.3
+#: The turn length given to segments of a text without interviewer turns (the gate's typical length).
+TURN_NEUTRAL = 3.0
 
 
 @dataclass
@@ -117,7 +119,7 @@ def build_features(transcript_id: int, segments, vectors: np.ndarray) -> Segment
         context=context.astype(np.float32), valence=valence, turn_valence=turn_valence,
         content=content, position=position,
         contrast=np.array([lexicon.opens_with_contrast(t) for t in texts], dtype=bool),
-        turn_size=turn_sizes(turns),
+        turn_size=turn_sizes(turns) if interviewer.any() else np.full(n, TURN_NEUTRAL, np.float32),
     )
 
 
