@@ -80,7 +80,8 @@ De kosten van de zaal delen we met de bibliotheek en de school.
 
 I: Nog iets?
 
-R: Ja, dat klopt. We delen ook de kosten van de koffie met de bibliotheek.
+R: Ja, dat klopt. We delen ook de kosten van de koffie met de bibliotheek. \
+De kosten van de drank delen we ook met de bibliotheek.
 """
 
 

@@ -21,9 +21,12 @@ import numpy as np
 
 from codering.suggest import lexicon
 
-#: Weights of the context parts, relative to the sentence itself (weight 1).
-TURN_WEIGHT = 0.3
-NEIGHBOUR_WEIGHT = 0.3
+#: Weights of the context parts, relative to the sentence itself (weight 1). Researchers code passages,
+#: not sentences (on the development set 42 % of respondent sentences share a gold span with the
+#: sentence before), so the turn and the neighbours weigh a good deal: 0.6 each against 0.3 lifted
+#: zero-shot top-3 from 0.586 to 0.631 and online mean kappa from 0.569 to 0.585 (0.3-1.0 was tried).
+TURN_WEIGHT = 0.6
+NEIGHBOUR_WEIGHT = 0.6
 QUESTION_WEIGHT = 0.3
 #: The turn length given to segments of a text without interviewer turns (the gate's typical length).
 TURN_NEUTRAL = 3.0
