@@ -243,6 +243,33 @@ def test_a_sentence_opening_with_maar_turns_from_the_previous_code_towards_its_o
         assert p[1, stim] < p[0, stim] and p[1, rem] > p[0, rem]
 
 
+def test_the_next_sentence_of_the_turn_is_scored_with_it_and_never_with_its_own_label(engine, project):
+    tid = project.transcript_id("t1")
+    segs = project.segments("t1")
+    feats = engine._features[tid]
+    rows = [i for i, s in enumerate(segs) if s.role == "respondent"]
+    nxt = engine._next_rows(tid, rows).tolist()
+    for i, j in zip(rows, nxt):  # the next respondent sentence of the same turn, -1 at a turn's end
+        assert j == (i + 1 if i + 1 < len(segs) and feats.turns[i + 1] == feats.turns[i] else -1)
+    assert -1 in nxt and any(j >= 0 for j in nxt)
+    first = segment(project, "We delen de huur van de zaal met de bibliotheek.")
+    second = segment(project, "We delen de kosten van het lokaal met de bibliotheek.")
+    for seg in (first, second):
+        project.record_decision("t1", seg.start, seg.end, "stim.financieel", True, "tester")
+    engine.observe(project)
+    data = engine.learner.data
+    keys = [e.key for e in data.examples]
+    row_first = keys.index((tid, segs.index(first)))
+    row_second = keys.index((tid, segs.index(second)))
+    # for calibration, the first sentence's "next" is the second's leave-one-out output, not its fitted one
+    gap, ridge, knn = engine._following_examples([data.examples[row_first]])
+    loo_ridge, loo_knn = engine.learner.training_predictions(np.array([row_second]))
+    H = len(engine.heads)
+    assert np.allclose(ridge[0], loo_ridge[0, :H]) and np.allclose(knn[0], loo_knn[0, :H])
+    live_gap, live_ridge, _ = engine._following(tid, [segs.index(first)])
+    assert not np.allclose(live_ridge[0], ridge[0])  # the fitted model has seen the second's label
+
+
 def test_opposite_families_pair_the_two_polarities_of_one_category():
     from codering.suggest.engine import opposites
 

@@ -40,8 +40,8 @@ import numpy as np
 # of uncoded ones. Texts without interviewer turns (collections of labelled
 # segments, monologues) say nothing by their turns: the feature is 0 there.
 CODE_FEATURES = ("bias", "z", "z_gap", "ridge", "knn", "base_rate", "previous", "previous_contrast",
-                 "opposite_contrast")
-CODE_PRIOR = np.array([-2.0, 0.9, 1.2, 0.5, 3.0, 0.0, 1.5, -1.0, 0.5])
+                 "opposite_contrast", "next_z_gap", "next_ridge", "next_knn")
+CODE_PRIOR = np.array([-2.0, 0.9, 1.2, 0.5, 3.0, 0.0, 1.5, -1.0, 0.5, 0.3, 0.5, 2.0])
 GATE_FEATURES = ("bias", "relevance", "content", "max_z", "ridge_any", "knn_any", "position", "previous",
                  "previous_contrast", "turn_size")
 GATE_PRIOR = np.array([-1.6, 1.5, 0.8, 0.0, 0.5, 1.5, 0.0, 1.5, 0.0, 1.2])
@@ -88,7 +88,8 @@ def fit_map_logistic(F: np.ndarray, y: np.ndarray, prior: np.ndarray, strength: 
 
 def code_features(z: np.ndarray, ridge: np.ndarray | None, knn: np.ndarray | None,
                   base_rate: np.ndarray | None, previous: np.ndarray | None = None,
-                  contrast: np.ndarray | None = None, opposite: np.ndarray | None = None) -> np.ndarray:
+                  contrast: np.ndarray | None = None, opposite: np.ndarray | None = None,
+                  following: "tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None" = None) -> np.ndarray:
     """(m, H, f) features of every family for m segments.
 
     ``previous`` (m, H): 1 where the previous sentence of the same turn is coded
@@ -97,6 +98,9 @@ def code_features(z: np.ndarray, ridge: np.ndarray | None, knn: np.ndarray | Non
     ("maar", "toch"), which turns away from the previous sentence's code and
     often to its opposite: ``opposite`` (H,) is the index of each family's
     opposite (the same category with the other polarity), -1 where none.
+    ``following``: the next sentence of the same turn as (z gap, ridge, k-NN),
+    each (m, H), zeros where there is none: a coded passage runs on, so what
+    the next sentence is about says something about this one.
     """
     m, h = z.shape
     out = np.zeros((m, h, len(CODE_FEATURES)))
@@ -116,6 +120,10 @@ def code_features(z: np.ndarray, ridge: np.ndarray | None, knn: np.ndarray | Non
             if opposite is not None:
                 flipped = np.where(opposite[None, :] >= 0, previous[:, np.maximum(opposite, 0)], 0.0)
                 out[..., 8] = flipped * contrast[:, None]
+    if following is not None:
+        for col, part in zip((9, 10, 11), following):
+            if part is not None:
+                out[..., col] = part
     return out
 
 

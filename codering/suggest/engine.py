@@ -116,6 +116,8 @@ class SpanScores:
         return self.p_any[:, None] * self.p_code
 
 
+#: The next sentence's zero-shot gap counts down to this much: it may lift what it is about, not bury the rest.
+NEXT_GAP_FLOOR = 2.0
 #: Sentence vectors at least this similar are near copies: a code rejected on one is not suggested for the other.
 NEAR_DUPLICATE = 0.95
 #: Share of coded sentences the gate may leave without a suggestion (the target is at most 10 %).
@@ -343,7 +345,7 @@ class EmbeddingSuggester:
         tval = np.array([feats.turn_valence[rows].mean()])
         previous = self._previous(tid, [rows[0]])
         out = self._probabilities(z, members, ctx, val, tval, content, position, previous,
-                                  np.array([feats.turn_size[rows].max()]))
+                                  np.array([feats.turn_size[rows].max()]), self._following(tid, [rows[-1]]))
         out.rows = rows
         out.vectors = vectors
         return out
@@ -364,7 +366,8 @@ class EmbeddingSuggester:
         z, members = (a[rows] for a in self._zscores[tid])
         out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
                                   feats.turn_valence[rows], feats.content[rows], feats.position[rows],
-                                  self._previous(tid, rows.tolist()), feats.turn_size[rows])
+                                  self._previous(tid, rows.tolist()), feats.turn_size[rows],
+                                  self._following(tid, rows.tolist()))
         out.rows = rows.tolist()
         out.vectors = feats.vectors[rows]
         return feats, out
@@ -539,7 +542,9 @@ class EmbeddingSuggester:
         for r, e in enumerate(examples):
             ph, ps, pc = self._previous(e.key[0], [e.key[1]])
             prev_heads[r], prev_state[r], contrast[r] = ph[0], ps[0], pc[0]
-        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads, contrast, self._opposite)
+        following = self._following_examples(examples)
+        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads, contrast, self._opposite,
+                          following)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
         G = gate_features(z, self.zeroshot.relevance(ctx), np.array([f.content[i] for f, i in zip(feats, idx)]),
                           ridge[:, H], knn[:, H],
@@ -590,8 +595,70 @@ class EmbeddingSuggester:
                 state[r] = -1.0
         return heads, state, contrast
 
+    def _next_rows(self, tid: int, rows: list[int]) -> np.ndarray:
+        """(m,) the next sentence of the same respondent turn after each row, -1 where there is none."""
+        f = self._features.get(tid)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        if f is None or not f.interviewer.any():  # a collection of segments: no passages
+            return out
+        for r, i in enumerate(rows):
+            j = i + 1
+            if j < len(f) and f.turns[j] == f.turns[i] and not f.interviewer[j]:
+                out[r] = j
+        return out
+
+    def _following(self, tid: int, rows: list[int], loo: dict | None = None):
+        """(z gap, ridge, k-NN) of the next sentence of the turn after each row (see ``code_features``).
+
+        ``loo`` maps the key of a training example to its leave-one-out
+        (ridge, k-NN) row, used instead of the fitted model's output for it
+        (the calibrator must not see a next sentence's own label).
+        """
+        H = len(self.zeroshot.heads)
+        nxt = self._next_rows(tid, rows)
+        gap = np.zeros((len(rows), H))
+        has = nxt >= 0
+        learned = self.learn and self.learner is not None and self.learner.trained
+        ridge = np.zeros((len(rows), H)) if learned else None
+        knn = np.zeros((len(rows), H)) if learned else None
+        if not has.any():
+            return gap, ridge, knn
+        idx = nxt[has]
+        z = self._zscores[tid][0][idx]
+        gap[has] = np.maximum(z - z.max(1, keepdims=True), -NEXT_GAP_FLOOR)
+        if learned:
+            f = self._features[tid]
+            X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx])
+            r, k, _ = self.learner.predict(X, f.context[idx])
+            if loo:
+                for pos, i in enumerate(idx):
+                    known = loo.get((tid, int(i)))
+                    if known is not None:
+                        r[pos], k[pos] = known
+            ridge[has], knn[has] = r[:, :H], k[:, :H]
+        return gap, ridge, knn
+
+    def _following_examples(self, examples) -> tuple:
+        """``_following`` for calibration rows (examples of the training set), leave-one-out where the
+        next sentence is an example too."""
+        data = self.learner.data
+        H = len(self.zeroshot.heads)
+        index = {e.key: r for r, e in enumerate(data.examples)}
+        wanted = sorted({index[(e.key[0], e.key[1] + 1)] for e in examples if (e.key[0], e.key[1] + 1) in index})
+        loo = {}
+        if wanted:
+            ridge, knn = self.learner.training_predictions(np.array(wanted))
+            loo = {data.examples[r].key: (ridge[p], knn[p]) for p, r in enumerate(wanted)}
+        parts = [self._following(e.key[0], [e.key[1]], loo) for e in examples]
+        if not parts:
+            return None
+        gap = np.concatenate([p[0] for p in parts])
+        ridge = np.concatenate([p[1] for p in parts]) if parts[0][1] is not None else None
+        knn = np.concatenate([p[2] for p in parts]) if parts[0][2] is not None else None
+        return gap, ridge, knn
+
     def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None,
-                       turn_size=None) -> SpanScores:
+                       turn_size=None, following=None) -> SpanScores:
         H = len(self.zeroshot.heads)
         ridge = knn = sims = None
         learner = self.learner
@@ -600,7 +667,8 @@ class EmbeddingSuggester:
             ridge, knn, sims = learner.predict(X, ctx)
         prev_heads, prev_state, contrast = previous if previous is not None else (None, None, None)
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
-                          self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite)
+                          self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite,
+                          following)
         learned_any = ridge is not None and self._interview_examples
         G = gate_features(z, self.zeroshot.relevance(ctx), content, ridge[:, H] if learned_any else None,
                           knn[:, H] if learned_any else None, position, prev_state, contrast, turn_size)
