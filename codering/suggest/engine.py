@@ -642,19 +642,25 @@ class EmbeddingSuggester:
         """``_following`` for calibration rows (examples of the training set), leave-one-out where the
         next sentence is an example too."""
         data = self.learner.data
-        H = len(self.zeroshot.heads)
         index = {e.key: r for r, e in enumerate(data.examples)}
         wanted = sorted({index[(e.key[0], e.key[1] + 1)] for e in examples if (e.key[0], e.key[1] + 1) in index})
         loo = {}
         if wanted:
             ridge, knn = self.learner.training_predictions(np.array(wanted))
             loo = {data.examples[r].key: (ridge[p], knn[p]) for p, r in enumerate(wanted)}
-        parts = [self._following(e.key[0], [e.key[1]], loo) for e in examples]
-        if not parts:
-            return None
-        gap = np.concatenate([p[0] for p in parts])
-        ridge = np.concatenate([p[1] for p in parts]) if parts[0][1] is not None else None
-        knn = np.concatenate([p[2] for p in parts]) if parts[0][2] is not None else None
+        H = len(self.zeroshot.heads)
+        learned = self.learn and self.learner is not None and self.learner.trained
+        gap = np.zeros((len(examples), H))
+        ridge = np.zeros((len(examples), H)) if learned else None
+        knn = np.zeros((len(examples), H)) if learned else None
+        by_transcript: dict[int, list[int]] = {}
+        for r, e in enumerate(examples):
+            by_transcript.setdefault(e.key[0], []).append(r)
+        for tid, where in by_transcript.items():  # one model call per transcript
+            g, rg, kn = self._following(tid, [examples[r].key[1] for r in where], loo)
+            gap[where] = g
+            if learned:
+                ridge[where], knn[where] = rg, kn
         return gap, ridge, knn
 
     def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None,
