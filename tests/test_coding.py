@@ -131,3 +131,15 @@ def test_the_picker_ranks_the_engines_likely_code_first_among_equal_matches():
     assert index.search("", limit=1, scores=hinder)[0].code_id == "rem.praktisch"
     # a likely code does not beat a better match: "nabij" finds Nabijheid whatever the engine thinks
     assert index.search("nabij", limit=1, scores=hinder)[0].code_id == "stim.praktisch.nabijheid"
+
+
+def test_a_second_word_that_starts_a_parents_label_picks_that_branch():
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.coding.search import CodeIndex
+
+    index = CodeIndex(load_codebook(default_codebook_path()))
+    # "r" starts "Remmende factoren", and is only a letter inside "Praktisch": the remmend one first
+    assert index.search("pr r", limit=1)[0].code_id == "rem.praktisch"
+    assert index.search("pr s", limit=1)[0].code_id == "stim.praktisch"
+    # even when the engine leans the other way a little
+    assert index.search("fin r", limit=1, scores={"stim.financieel": 0.2})[0].code_id == "rem.financieel"

@@ -58,7 +58,7 @@ class SearchCosts:
 
     Candidate queries are the empty query, prefixes of the code's label words
     and of its id's last part, alone or followed by a prefix of another word
-    of its label, path or id (``prak rem`` finds *Praktisch* under *Remmende
+    of its label, path or id (``pr r`` finds *Praktisch* under *Remmende
     factoren*); the shortest one whose first hit is the code wins. The picker
     ranks by the engine's probabilities for the sentence and the coder's
     recent codes too (:mod:`codering.coding.search`), so the answer depends

@@ -7,8 +7,12 @@ labels), description or examples, as a substring or, in the label only, as a
 subsequence ("smnw" finds "samenwerking"). Codes rank by where their words
 matched:
 
-    label starts with the word  >  a label word starts with it  >  in the label
-    >  in the id  >  in the path  >  label subsequence  >  description/examples
+    label starts with the word  >  a label word starts with it  >  a path word
+    starts with it  >  in the label  >  in the id  >  in the path  >  label
+    subsequence  >  description/examples
+
+so "pr r" finds *Praktisch* under *Remmende factoren* before the one under
+*Stimulerende factoren*, whose label merely contains an "r".
 
 Before those points come two tiers: codes whose label starts with the whole
 query ("kenn" -> "Kennen", "Kennis ...") first. Within a tier, the coder's
@@ -37,6 +41,7 @@ _LIKELY = 15.0
 # points per word, by where it matched (best first)
 _LABEL_PREFIX = 100
 _LABEL_WORD = 80
+_PATH_WORD = 65
 _LABEL_SUB = 60
 _ID_SUB = 45
 _PATH_SUB = 35
@@ -158,6 +163,8 @@ def _score_word(entry: _Entry, word: str) -> tuple[int, Iterable[int]]:
     at = _word_start(label, word)
     if at >= 0:
         return _LABEL_WORD, range(at, at + len(word))
+    if entry.path_folded.startswith(word) or _word_start(entry.path_folded, word) >= 0:
+        return _PATH_WORD, ()
     at = label.find(word)
     if at >= 0:
         return _LABEL_SUB, range(at, at + len(word))

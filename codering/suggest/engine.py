@@ -33,7 +33,7 @@ import numpy as np
 
 from codering.errors import SuggestError
 from codering.suggest.base import LIKELY, ProgressFn, Suggestion
-from codering.suggest.calibrate import Calibrator, code_features, gate_features
+from codering.suggest.calibrate import INTERVIEW_ROWS, Calibrator, code_features, gate_features
 from codering.suggest.embed import (CHUNK, Embedder, SentenceTransformerEmbedder, VectorCache, embed_cached,
                                     text_key, user_vector_cache)
 from codering.suggest.features import SegmentFeatures, build_features, context_complete, needed
@@ -116,6 +116,8 @@ class SpanScores:
         return self.p_any[:, None] * self.p_code
 
 
+#: The next sentence's zero-shot gap counts down to this much: it may lift what it is about, not bury the rest.
+NEXT_GAP_FLOOR = 2.0
 #: Sentence vectors at least this similar are near copies: a code rejected on one is not suggested for the other.
 NEAR_DUPLICATE = 0.95
 #: Share of coded sentences the gate may leave without a suggestion (the target is at most 10 %).
@@ -156,6 +158,8 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
         gate = (GATE_PRIOR_ROWS * GATE_THRESHOLD + n * data_gate) / (GATE_PRIOR_ROWS + n)
     gate = float(np.clip(gate, *GATE_RANGE))
     likely = MIN_SCORE
+    if n >= INTERVIEW_ROWS:  # as the code model: interview sentences, once there are enough
+        coded = coded_i
     m = int(coded.sum())
     if m:
         from sklearn.metrics import precision_recall_curve
@@ -171,6 +175,26 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
                 best = float(cuts[inside][int(np.argmax(f1[inside]))])
         likely = (LIKELY_PRIOR_ROWS * MIN_SCORE + m * best) / (LIKELY_PRIOR_ROWS + m)
     return round(gate, 4), round(float(np.clip(likely, *LIKELY_RANGE)), 4)
+
+
+def opposites(heads: list[str]) -> np.ndarray:
+    """(H,) for each family the index of its opposite, -1 where it has none.
+
+    Two families are opposites when their ids differ only in the first part and
+    no third family shares the rest: ``stim.financieel`` and ``rem.financieel``
+    (the helping and the hindering side of one category). Codebooks without
+    such pairs get -1 everywhere.
+    """
+    by_rest: dict[str, list[int]] = {}
+    for h, head in enumerate(heads):
+        first, _, rest = head.partition(".")
+        if rest:
+            by_rest.setdefault(rest, []).append(h)
+    out = np.full(len(heads), -1, dtype=np.int64)
+    for group in by_rest.values():
+        if len(group) == 2:
+            out[group[0]], out[group[1]] = group[1], group[0]
+    return out
 
 
 class EmbeddingSuggester:
@@ -216,6 +240,8 @@ class EmbeddingSuggester:
         self._rejection_key: int | None = None
         self._head_level: set[int] = set()
         self._base_rate: np.ndarray | None = None
+        self._opposite: np.ndarray | None = None  # (H,) each family's opposite (see ``opposites``)
+        self._interview_examples = False  # some reviewed example comes from an interview
 
     # -- protocol -------------------------------------------------------------------
     @property
@@ -339,7 +365,8 @@ class EmbeddingSuggester:
         val = np.array([feats.valence[rows].mean()])
         tval = np.array([feats.turn_valence[rows].mean()])
         previous = self._previous(tid, [rows[0]])
-        out = self._probabilities(z, members, ctx, val, tval, content, position, previous)
+        out = self._probabilities(z, members, ctx, val, tval, content, position, previous,
+                                  np.array([feats.turn_size[rows].max()]), self._following(tid, [rows[-1]]))
         out.rows = rows
         out.vectors = vectors
         return out
@@ -360,7 +387,8 @@ class EmbeddingSuggester:
         z, members = (a[rows] for a in self._zscores[tid])
         out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
                                   feats.turn_valence[rows], feats.content[rows], feats.position[rows],
-                                  self._previous(tid, rows.tolist()))
+                                  self._previous(tid, rows.tolist()), feats.turn_size[rows],
+                                  self._following(tid, rows.tolist()))
         out.rows = rows.tolist()
         out.vectors = feats.vectors[rows]
         return feats, out
@@ -434,6 +462,7 @@ class EmbeddingSuggester:
             self._codebook = codebook
             self._codebook_key = codebook_key(phrases, fams)
             self.learner = Learner(zs.heads, zs.center)
+            self._opposite = opposites(zs.heads)
             self.calibrator = Calibrator()
             self._training_key = None
             self._builder = None
@@ -525,6 +554,9 @@ class EmbeddingSuggester:
             return
         self._training_key = built.signature
         self.learner.fit(data, built.context)
+        # Collections of labelled segments say nothing about how often interview sentences carry a code:
+        # until the coder has reviewed interview sentences, the learned "any code" outputs stay out of the gate.
+        self._interview_examples = bool(data.n and data.interview.any())
         H = len(self.zeroshot.heads)
         pos = data.Y[:, :H].sum(0) if data.n else np.zeros(H)
         coded_n = data.coded.sum() if data.n else 0.0
@@ -546,14 +578,18 @@ class EmbeddingSuggester:
         idx = [e.key[1] for e in examples]
         prev_heads = np.zeros((len(rows), H))
         prev_state = np.zeros(len(rows))
+        contrast = np.zeros(len(rows))
         for r, e in enumerate(examples):
-            ph, ps = self._previous(e.key[0], [e.key[1]])
-            prev_heads[r], prev_state[r] = ph[0], ps[0]
-        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads)
+            ph, ps, pc = self._previous(e.key[0], [e.key[1]])
+            prev_heads[r], prev_state[r], contrast[r] = ph[0], ps[0], pc[0]
+        following = self._following_examples(examples)
+        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads, contrast, self._opposite,
+                          following)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
         G = gate_features(z, self.zeroshot.relevance(ctx), np.array([f.content[i] for f, i in zip(feats, idx)]),
                           ridge[:, H], knn[:, H],
-                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state)
+                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state, contrast,
+                          np.array([f.turn_size[i] for f, i in zip(feats, idx)]))
         self.calibrator.fit(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
         self.calibrator.fitted_on = data.n
         self._fit_thresholds(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
@@ -571,8 +607,9 @@ class EmbeddingSuggester:
             self.min_score = likely
 
     # -- scoring ------------------------------------------------------------------------------
-    def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Families coded on the previous sentence of the same turn, and whether it was reviewed.
+    def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Families coded on the previous sentence of the same turn, whether it was reviewed, and
+        whether each row opens with a contrastive connective (see ``code_features``).
 
         Transcripts without interviewer turns (collections of labelled
         segments) say nothing about how codes run on, so they give zeros.
@@ -580,9 +617,12 @@ class EmbeddingSuggester:
         H = len(self.zeroshot.heads)
         heads = np.zeros((len(rows), H))
         state = np.zeros(len(rows))
+        contrast = np.zeros(len(rows))
         f = self._features.get(tid)
         if f is None or not self._reviewed or not f.interviewer.any():
-            return heads, state
+            return heads, state, contrast
+        if f.contrast is not None:
+            contrast[:] = f.contrast[rows]
         for r, i in enumerate(rows):
             j = i - 1
             if j < 0 or f.turns[j] != f.turns[i] or f.interviewer[j]:
@@ -593,20 +633,91 @@ class EmbeddingSuggester:
                 state[r] = 1.0
             elif (tid, j) in self._reviewed:
                 state[r] = -1.0
-        return heads, state
+        return heads, state, contrast
 
-    def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None) -> SpanScores:
+    def _next_rows(self, tid: int, rows: list[int]) -> np.ndarray:
+        """(m,) the next sentence of the same respondent turn after each row, -1 where there is none."""
+        f = self._features.get(tid)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        if f is None or not f.interviewer.any():  # a collection of segments: no passages
+            return out
+        for r, i in enumerate(rows):
+            j = i + 1
+            if j < len(f) and f.turns[j] == f.turns[i] and not f.interviewer[j]:
+                out[r] = j
+        return out
+
+    def _following(self, tid: int, rows: list[int], loo: dict | None = None):
+        """(z gap, ridge, k-NN) of the next sentence of the turn after each row (see ``code_features``).
+
+        ``loo`` maps the key of a training example to its leave-one-out
+        (ridge, k-NN) row, used instead of the fitted model's output for it
+        (the calibrator must not see a next sentence's own label).
+        """
+        H = len(self.zeroshot.heads)
+        nxt = self._next_rows(tid, rows)
+        gap = np.zeros((len(rows), H))
+        has = nxt >= 0
+        learned = self.learn and self.learner is not None and self.learner.trained
+        ridge = np.zeros((len(rows), H)) if learned else None
+        knn = np.zeros((len(rows), H)) if learned else None
+        if not has.any():
+            return gap, ridge, knn
+        idx = nxt[has]
+        z = self._zscores[tid][0][idx]
+        gap[has] = np.maximum(z - z.max(1, keepdims=True), -NEXT_GAP_FLOOR)
+        if learned:
+            f = self._features[tid]
+            X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx])
+            r, k, _ = self.learner.predict(X, f.context[idx])
+            if loo:
+                for pos, i in enumerate(idx):
+                    known = loo.get((tid, int(i)))
+                    if known is not None:
+                        r[pos], k[pos] = known
+            ridge[has], knn[has] = r[:, :H], k[:, :H]
+        return gap, ridge, knn
+
+    def _following_examples(self, examples) -> tuple:
+        """``_following`` for calibration rows (examples of the training set), leave-one-out where the
+        next sentence is an example too."""
+        data = self.learner.data
+        index = {e.key: r for r, e in enumerate(data.examples)}
+        wanted = sorted({index[(e.key[0], e.key[1] + 1)] for e in examples if (e.key[0], e.key[1] + 1) in index})
+        loo = {}
+        if wanted:
+            ridge, knn = self.learner.training_predictions(np.array(wanted))
+            loo = {data.examples[r].key: (ridge[p], knn[p]) for p, r in enumerate(wanted)}
+        H = len(self.zeroshot.heads)
+        learned = self.learn and self.learner is not None and self.learner.trained
+        gap = np.zeros((len(examples), H))
+        ridge = np.zeros((len(examples), H)) if learned else None
+        knn = np.zeros((len(examples), H)) if learned else None
+        by_transcript: dict[int, list[int]] = {}
+        for r, e in enumerate(examples):
+            by_transcript.setdefault(e.key[0], []).append(r)
+        for tid, where in by_transcript.items():  # one model call per transcript
+            g, rg, kn = self._following(tid, [examples[r].key[1] for r in where], loo)
+            gap[where] = g
+            if learned:
+                ridge[where], knn[where] = rg, kn
+        return gap, ridge, knn
+
+    def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None,
+                       turn_size=None, following=None) -> SpanScores:
         H = len(self.zeroshot.heads)
         ridge = knn = sims = None
         learner = self.learner
         if self.learn and learner is not None and learner.trained:
             X = design_matrix(ctx, val, tval, content)
             ridge, knn, sims = learner.predict(X, ctx)
-        prev_heads, prev_state = previous if previous is not None else (None, None)
+        prev_heads, prev_state, contrast = previous if previous is not None else (None, None, None)
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
-                          self._base_rate if ridge is not None else None, prev_heads)
-        G = gate_features(z, self.zeroshot.relevance(ctx), content, None if ridge is None else ridge[:, H],
-                          None if knn is None else knn[:, H], position, prev_state)
+                          self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite,
+                          following)
+        learned_any = ridge is not None and self._interview_examples
+        G = gate_features(z, self.zeroshot.relevance(ctx), content, ridge[:, H] if learned_any else None,
+                          knn[:, H] if learned_any else None, position, prev_state, contrast, turn_size)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)
         return SpanScores([], p_any, p_code, members, ridge, knn, sims)

@@ -129,3 +129,23 @@ NEGATIVE_ANCHORS = (
     "Dat remt de samenwerking enorm af.",
     "Het ontbreekt ons aan middelen en mensen om dat te doen.",
 )
+
+
+# Connectives that open a sentence turning against what came before ("but", "still", "only", "on the
+# other hand", "unfortunately"): general Dutch usage. A sentence opening with one seldom continues the
+# code of the sentence before it; it often states the opposite (a hindrance after a help).
+CONTRAST_OPENERS = (
+    "maar", "toch", "echter", "alleen", "anderzijds", "daarentegen", "helaas", "jammer genoeg",
+    "spijtig genoeg", "nochtans", "integendeel", "behalve", "ondanks", "al is het", "wel is",
+)
+# Words a speaker may say before the connective ("Ja, maar ...", "En euh toch ...").
+_LEAD_IN = frozenset(fold(w) for w in ("ja", "nee", "neen", "en", "euh", "eh", "allee", "awel", "bon", "ok", "oké"))
+_CONTRAST = tuple(fold(c).split() for c in CONTRAST_OPENERS)
+
+
+def opens_with_contrast(text: str) -> bool:
+    """Whether a sentence opens with a contrastive connective (after fillers such as "ja", "en", "euh")."""
+    words = re.findall(r"[\w']+", fold(text))
+    while words and words[0] in _LEAD_IN:
+        words = words[1:]
+    return any(words[:len(c)] == c for c in _CONTRAST)
