@@ -129,10 +129,11 @@ class CodingScreen(AppScreen[None]):
             pass
 
     def _focus_model(self) -> None:
-        """Tell a suggester that is still embedding which part of this transcript is on screen (the
-        cursor's sentence with it): it embeds that part first."""
+        """Tell a suggester that embeds transcripts which part of this one is on screen (the cursor's
+        sentence with it): it embeds that part first, whenever it embeds (at start-up, after an import,
+        for an adapted model)."""
         focus = getattr(self.session.suggester, "focus", None)
-        if focus is None or self.model_state.ready:
+        if focus is None:
             return
         start, end = self.session.span
         shown = self.query_one(TranscriptView).visible_span()
