@@ -178,10 +178,17 @@ async def first_suggestion(path: Path, whole_corpus: bool) -> None:
         first = await first_shown(pilot, screen)
         print(f"another unembedded transcript ({screen.session.name}) opened while the loader embedded a third: "
               f"first suggestion {first - opened:.2f} s after opening")
+        table = app.overview.query_one("#transcripts")
+        filled = sum(1 for info in infos if table.get_cell(str(info.id), "pending") != "–")
+        print(f"overview's suggestion column: {filled} of {len(infos)} transcripts show a count so far")
         if whole_corpus:
             while app.model_state.phase != "ready":
                 await pilot.pause(0.2)
             print(f"whole corpus ready: {time.perf_counter() - loaded:.1f} s after the model was loaded")
+            app.pop_screen()
+            await pilot.pause(0.2)
+            filled = sum(1 for info in infos if table.get_cell(str(info.id), "pending") != "–")
+            print(f"overview's suggestion column: {filled} of {len(infos)} transcripts show a count")
         app.exit()
 
 
