@@ -321,3 +321,42 @@ def test_a_new_model_answers_where_its_vectors_exist_and_the_model_before_elsewh
     finally:
         gate.set()
         thread.join(WAIT)
+
+
+def test_a_transcript_imported_later_joins_the_engine_at_hand_from_its_part_on_screen(sample_project):
+    from codering.ingest import parse_text
+
+    from test_tui_support import ROOT
+
+    built: list[object] = []
+
+    def build(embedder):
+        built.append(embedder)
+        return engine(embedder)
+
+    embedder = GatedEmbedder()
+    loader = EngineLoader(build=build, embedder_for=lambda _project: embedder)
+    with Project.open(sample_project) as project:
+        loader.prepare(project)
+        source = sorted((ROOT / "transcripts").glob("*.txt"))[0].read_text(encoding="utf-8")
+        project.import_transcript(parse_text(source.replace(".", " nu."), "later"), None)  # every sentence new
+        tid = project.transcript_id("later")
+        segs = project.segments(tid)
+        rows = respondent_rows(segs)
+        own = {s.text for s in needed(segs)} - set(embedder.embedded)  # its sentences not embedded before
+        window = {segs[i].text for i in context_rows(segs, rows[:2])} & own
+    rest = threading.Event()
+    embedder.hold(own - window, rest)
+    builds = len(built)
+    loader.focus(tid, segs[rows[0]].start, segs[rows[1]].end)
+    thread = start(loader, sample_project)  # what the app does after an import
+    try:
+        assert poll(lambda: loader.ready_for(tid, segs[rows[0]].start, segs[rows[0]].end))
+        assert not (own - window) & set(embedder.embedded)
+        assert len(built) == builds + 1  # the loader's own (unused) one: no engine was prepared for the part
+        rest.set()
+        thread.join(WAIT)
+        assert not thread.is_alive() and all(loader.ready_for(t) for t in [tid])
+    finally:
+        rest.set()
+        thread.join(WAIT)

@@ -200,6 +200,11 @@ class EngineLoader:
                 progress("embedding segments", done[0] + n, total)
 
         engine = None  # answers for the transcripts in ``ready``
+        with self._lock:
+            current, whole = self._inner, self._available is None
+        if (whole and current is not None and not self.fallback and current.ready
+                and current.model_id == embedder.model_id and hasattr(current, "add_transcript")):
+            engine = current  # prepared again after an import: the new transcripts join the engine at hand
         while todo:
             if cancelled():
                 return engine or self._build(embedder)
