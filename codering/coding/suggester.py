@@ -22,7 +22,9 @@ prepared on the whole corpus and swapped in.
 
 While a new model's vectors are made (an adapted model was adopted), the
 engine of the model before keeps answering for the transcripts the new one
-has not done yet, each engine with its own model's vectors only.
+has not done yet, each engine with its own model's vectors only. After an
+import (same model), the new transcripts join the engine in use the same
+way, and a fresh engine on the whole corpus replaces it at the end.
 """
 
 from __future__ import annotations
