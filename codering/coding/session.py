@@ -30,9 +30,11 @@ Decisions (in one place):
   reopens at the last decision, not at the last clean quit.
 - Undo and redo move the cursor to the segment they changed.
 - Accept-all and reject-all are one undoable action.
-- Until the suggester is ready (for this transcript: an incremental
-  loader answers transcript by transcript), the suggestions stored by
-  ``codering suggest`` (if any) are shown instead.
+- Until the suggester is ready (for this selection: an incremental
+  loader answers part of a transcript, then the transcript, then the next),
+  the suggestions stored by ``codering suggest`` (if any) are shown instead.
+  Suggestions are kept per selection until the suggester's ``generation``
+  changes (it then answers for more, or from more of the corpus).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class CodingSession:
         self.narrow: tuple[int, int] | None = None
         self._cache: dict[tuple[int, int], list[Shown]] = {}
         self._cache_ready = False
+        self._generation = None
         self._stored: dict[tuple[int, int], list[Shown]] = {}
         self.reload()
         self._load_stored()
@@ -286,16 +289,31 @@ class CodingSession:
         ready_for = getattr(suggester, "ready_for", None)
         return bool(ready_for(self.tid)) if ready_for is not None else True
 
+    @property
+    def ready_here(self) -> bool:
+        """True when the suggester answers for the selection (an incremental one answers for the part of a
+        transcript whose sentences and their context are embedded)."""
+        return self._ready_at(*self.span)
+
+    def _ready_at(self, start: int, end: int) -> bool:
+        if not self.suggester_ready:
+            return False
+        ready_for = getattr(self.suggester, "ready_for", None)
+        return bool(ready_for(self.tid, start, end)) if ready_for is not None else True
+
     def _raw(self, start: int, end: int) -> list[Shown]:
         ready = self.suggester_ready
-        if ready != self._cache_ready:
+        generation = getattr(self.suggester, "generation", None)  # grows when what it answers changes
+        if ready != self._cache_ready or generation != self._generation:
             self._cache.clear()
             self._cache_ready = ready
+            self._generation = generation
         found = self._cache.get((start, end))
         if found is None:
-            if ready:
+            if ready and self._ready_at(start, end):
                 assert self.suggester is not None
-                model = self.suggester.model_id
+                model_for = getattr(self.suggester, "model_for", None)
+                model = model_for(self.tid) if model_for is not None else self.suggester.model_id
                 found = [Shown(s.code_id, float(s.score), s.reason, s.source, model, getattr(s, "likely", True))
                          for s in self.suggester.suggest(self.project, self.tid, start, end, k=MAX_SHOWN)
                          if s.code_id in self.codebook]

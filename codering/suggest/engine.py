@@ -35,8 +35,8 @@ from codering.errors import SuggestError
 from codering.suggest.base import LIKELY, ProgressFn, Suggestion
 from codering.suggest.calibrate import INTERVIEW_ROWS, Calibrator, code_features, gate_features
 from codering.suggest.embed import (CHUNK, Embedder, SentenceTransformerEmbedder, VectorCache, embed_cached,
-                                    user_vector_cache)
-from codering.suggest.features import SegmentFeatures, build_features, needed
+                                    text_key, user_vector_cache)
+from codering.suggest.features import SegmentFeatures, build_features, context_complete, needed
 from codering.suggest.learn import Learner
 from codering.suggest.lexicon import NEGATIVE_ANCHORS, POSITIVE_ANCHORS
 from codering.suggest.phrases import code_phrases, codebook_key, families
@@ -223,6 +223,7 @@ class EmbeddingSuggester:
         self._ready = False
         self._memory: dict[str, np.ndarray] = {}
         self._features: dict[int, SegmentFeatures] = {}
+        self._complete: dict[int, np.ndarray] = {}  # partly prepared transcripts: the segments answered
         self._zscores: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._names: dict[int, str] = {}
         self.zeroshot: ZeroShot | None = None
@@ -248,11 +249,17 @@ class EmbeddingSuggester:
         return self._ready
 
     def prepare(self, project: "Project", progress: ProgressFn | None = None,
-                cancelled: Callable[[], bool] = lambda: False, transcripts: "Collection[int] | None" = None) -> None:
+                cancelled: Callable[[], bool] = lambda: False, transcripts: "Collection[int] | None" = None,
+                partial: "Collection[int]" = ()) -> None:
         """Load the model, embed and score; with ``transcripts`` (ids) only those (the UI's first step).
 
         Transcripts left out are embedded when first scored (``_late_features``);
         a later ``prepare`` without ``transcripts`` takes in the whole corpus.
+        Transcripts in ``partial`` are not embedded: they have the vectors the
+        project's cache holds so far, and the engine answers only for their
+        segments whose whole context is among them (``answers``), with the
+        scores the fully embedded transcript would give them (up to the corpus
+        statistics and the examples, which leave partial transcripts out).
         """
         if not self._explicit_model:
             from codering.suggest.model import DEFAULT_MODEL
@@ -271,7 +278,9 @@ class EmbeddingSuggester:
         if transcripts is not None:  # incremental preparation: the transcript on screen first
             infos = [t for t in infos if t.id in transcripts]
         segments = {t.id: project.segments(t.id) for t in infos}
-        texts = [s.text for segs in segments.values() for s in needed(segs)]
+        texts = [s.text for tid, segs in segments.items() if tid not in partial for s in needed(segs)]
+        if partial:  # what exists of them; the vectors of the others come from embed_cached
+            self._cached(project, [s.text for tid in partial if tid in segments for s in needed(segments[tid])])
         if embed_cached(self.embedder, texts, project=project, memory=self._memory, progress=progress,
                         cancelled=cancelled, what="embedding segments", user_cache=self.segment_cache,
                         chunk=self.chunk) is None:
@@ -279,9 +288,10 @@ class EmbeddingSuggester:
         with self._lock:
             self._names = {t.id: t.name for t in infos}
             self._features = {}
+            self._complete = {}
             self._builder = None
             for tid, segs in segments.items():
-                self._features[tid] = self._featurise(tid, segs)
+                self._features[tid] = self._featurise(tid, segs, partial=tid in partial)
             self._fit_corpus()
             self._ready = True
         self.observe(project)
@@ -316,6 +326,17 @@ class EmbeddingSuggester:
         with self._lock, one_blas_thread():  # never half-way through an observe() on another thread
             return self._score_span(project, transcript, start, end)
 
+    def answers(self, transcript_id: int, start: int, end: int) -> bool:
+        """True when the engine has taken in the transcript and the context of every segment the span covers
+        (``prepare(partial=...)`` takes in part of it: ``suggest`` says nothing for the rest)."""
+        with self._lock:
+            complete = self._complete.get(transcript_id)
+            feats = self._features.get(transcript_id)
+            if feats is None or complete is None:
+                return feats is not None
+            rows = [i for i in feats.find(start, end) if not feats.interviewer[i]]
+            return bool(complete[rows].all())
+
     def _features_of(self, project: "Project", tid: int) -> SegmentFeatures | None:
         """The transcript's features; one imported after ``prepare`` is embedded now."""
         feats = self._features.get(tid)
@@ -327,7 +348,7 @@ class EmbeddingSuggester:
         if feats is None:
             return None
         rows = [i for i in feats.find(start, end) if not feats.interviewer[i]]
-        if not rows:
+        if not rows or (tid in self._complete and not self._complete[tid][rows].all()):
             return None
         vectors = feats.vectors[rows].mean(0, keepdims=True)
         if len(rows) == 1:
@@ -362,7 +383,7 @@ class EmbeddingSuggester:
         feats = self._features_of(project, tid)
         if feats is None:
             return None
-        rows = np.flatnonzero(~feats.interviewer)
+        rows = np.flatnonzero(~feats.interviewer & self._complete.get(tid, True))
         z, members = (a[rows] for a in self._zscores[tid])
         out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
                                   feats.turn_valence[rows], feats.content[rows], feats.position[rows],
@@ -455,24 +476,40 @@ class EmbeddingSuggester:
         self._codebook = codebook
         return key != self._codebook_key
 
-    def _featurise(self, tid: int, segs) -> SegmentFeatures:
-        from codering.suggest.embed import text_key
-
+    def _featurise(self, tid: int, segs, partial: bool = False) -> SegmentFeatures:
+        self._complete.pop(tid, None)
         if not segs:
             return build_features(tid, segs, np.zeros((0, 1), np.float32))
         dim = len(next(iter(self._memory.values())))
         blank = np.zeros(dim, np.float32)
-        vectors = np.stack([self._memory.get(text_key(s.text), blank) for s in segs])
+        keys = [text_key(s.text) for s in segs]
+        vectors = np.stack([self._memory.get(k, blank) for k in keys])
+        if partial:  # which segments have their final context (a text not needed is blank either way)
+            wanted = {text_key(s.text) for s in needed(segs)}
+            self._complete[tid] = context_complete(segs, [k in self._memory or k not in wanted for k in keys])
         return build_features(tid, segs, vectors)
 
-    def _late_features(self, project: "Project", tid: int) -> SegmentFeatures | None:
+    def add_transcript(self, project: "Project", transcript_id: int, partial: bool = False) -> None:
+        """Take in (again) a transcript left out of ``prepare``, without refitting the corpus statistics;
+        with ``partial``, as far as its vectors exist (see ``prepare``)."""
+        self._late_features(project, transcript_id, partial)
+
+    def _cached(self, project: "Project", texts: list[str]) -> None:
+        """The project's vectors of ``texts`` that exist, into memory (nothing is embedded)."""
+        keys = [k for k in dict.fromkeys(text_key(t) for t in texts) if k not in self._memory]
+        self._memory.update(project.cached_vectors(self.embedder.model_id, keys) if keys else {})
+
+    def _late_features(self, project: "Project", tid: int, partial: bool = False) -> SegmentFeatures | None:
         """A transcript imported after ``prepare``: embed it now (slow path)."""
         segs = project.segments(tid)
-        if embed_cached(self.embedder, [s.text for s in needed(segs)], project=project, memory=self._memory,
-                        user_cache=self.segment_cache) is None:
+        texts = [s.text for s in needed(segs)]
+        if partial:
+            self._cached(project, texts)
+        elif embed_cached(self.embedder, texts, project=project, memory=self._memory,
+                          user_cache=self.segment_cache) is None:
             return None
         with self._lock:
-            self._features[tid] = self._featurise(tid, segs)
+            self._features[tid] = self._featurise(tid, segs, partial=partial)
             self._names[tid] = project.transcript_name(tid)
             self._score_transcript(tid)
             self._builder = None
@@ -481,7 +518,7 @@ class EmbeddingSuggester:
     def _fit_corpus(self) -> None:
         resp = [f for f in self._features.values() if len(f)]
         if resp:
-            mask = [~f.interviewer for f in resp]
+            mask = [~f.interviewer & self._complete.get(f.transcript_id, True) for f in resp]
             self.zeroshot.fit_corpus(np.concatenate([f.context[m] for f, m in zip(resp, mask)]),
                                      np.concatenate([f.valence[m] for f, m in zip(resp, mask)]),
                                      np.concatenate([f.turn_valence[m] for f, m in zip(resp, mask)]))
@@ -502,7 +539,10 @@ class EmbeddingSuggester:
         if not self.learn:
             return
         if self._builder is None:
-            self._builder = TrainingBuilder(self._features, self._names, self.zeroshot)
+            # partly prepared transcripts give examples once they are whole
+            features = {t: f for t, f in self._features.items() if t not in self._complete} if self._complete \
+                else self._features
+            self._builder = TrainingBuilder(features, self._names, self.zeroshot)
         built = self._builder.build(project)
         data = built.data
         if built.signature != self._rejection_key:

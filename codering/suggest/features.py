@@ -135,6 +135,52 @@ def turn_sizes(turns: np.ndarray) -> np.ndarray:
     return counts[which].astype(np.float32)
 
 
+def context_complete(segments, present) -> np.ndarray:
+    """(n,) bool: which segments ``build_features`` gives their final features when only the vectors
+    marked ``present`` exist (the others blank): those whose whole turn and question are present.
+
+    This is the context rule of ``build_features`` read backwards (the turn mean and neighbours come
+    from the turn; the question is the last sentence of an interviewer turn just before a turn that
+    does not start with the interviewer), so a partly embedded transcript can answer for these
+    segments exactly as the whole transcript would.
+    """
+    n = len(segments)
+    present = np.asarray(present, dtype=bool).reshape(n)
+    if not n:
+        return present
+    interviewer = [s.role == "interviewer" for s in segments]
+    by_turn: dict[int, list[int]] = {}
+    for i, s in enumerate(segments):
+        by_turn.setdefault(int(s.turn), []).append(i)
+    turn_order = sorted(by_turn)
+    out = np.zeros(n, dtype=bool)
+    for k, t in enumerate(turn_order):
+        idx = by_turn[t]
+        ok = bool(present[idx].all())
+        if ok and k:
+            last = by_turn[turn_order[k - 1]][-1]
+            if interviewer[last] and not interviewer[idx[0]]:
+                ok = bool(present[last])
+        out[idx] = ok
+    return out
+
+
+def context_rows(segments, rows) -> list[int]:
+    """The segments whose vectors make the features of ``rows``: their whole turns and the last
+    sentence of the turn before each (the question); what ``context_complete`` asks for."""
+    by_turn: dict[int, list[int]] = {}
+    for i, s in enumerate(segments):
+        by_turn.setdefault(int(s.turn), []).append(i)
+    turn_order = sorted(by_turn)
+    place = {t: k for k, t in enumerate(turn_order)}
+    out: set[int] = set()
+    for t in {int(segments[i].turn) for i in rows}:
+        out.update(by_turn[t])
+        if place[t]:
+            out.add(by_turn[turn_order[place[t] - 1]][-1])
+    return sorted(out)
+
+
 def needed(segments) -> list:
     """The segments whose vectors the engine uses: every sentence not said by the
     interviewer, and the last sentence of each interviewer turn (the question)."""

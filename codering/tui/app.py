@@ -172,6 +172,9 @@ class CoderingApp(App[None]):
         if hasattr(suggester, "on_transcript"):  # an incremental loader: each transcript as it is done
             suggester.on_transcript = lambda tid: None if worker.is_cancelled else self.post_message(
                 TranscriptReady(tid))
+        if hasattr(suggester, "on_change"):  # ... and each part of one it answers for, or answers anew
+            suggester.on_change = lambda tid: None if worker.is_cancelled else self.post_message(
+                TranscriptReady(tid, done=False))
 
         def run() -> None:
             from codering.store import Project
@@ -208,7 +211,7 @@ class CoderingApp(App[None]):
         screen = self.screen
         if isinstance(screen, CodingScreen):
             screen.suggestions_changed()
-        if self.overview is not None and self.overview.is_mounted:
+        if event.done and self.overview is not None and self.overview.is_mounted:
             self.overview.reload()  # its suggestion column fills in as transcripts are done
 
     @on(ModelReady)
@@ -369,8 +372,8 @@ class CoderingApp(App[None]):
             self.post_message(Failed(exc, "open transcript"))
             return
         focus = getattr(self.suggester, "focus", None)
-        if focus is not None:  # a model still embedding the corpus does this transcript next
-            focus(transcript_id)
+        if focus is not None:  # a model still embedding the corpus does this transcript next, at the cursor
+            focus(screen.session.tid, *screen.session.span)
         self.push_screen(screen)
 
     # -- errors ----------------------------------------------------------------------------------

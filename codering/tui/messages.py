@@ -74,11 +74,16 @@ class ModelReady(Message):
 
 
 class TranscriptReady(Message):
-    """The model worker embedded (and scored) one more transcript; its suggestions are real now."""
+    """The model worker embedded (and scored) one more transcript; its suggestions are real now.
 
-    def __init__(self, transcript_id: int) -> None:
+    With ``done`` False: only what the suggester answers for the transcript changed (a part of it
+    is embedded, or the whole of it replaces that part's answers).
+    """
+
+    def __init__(self, transcript_id: int, done: bool = True) -> None:
         super().__init__()
         self.transcript_id = transcript_id
+        self.done = done
 
 
 class ModelFailed(Message):

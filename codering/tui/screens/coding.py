@@ -110,6 +110,7 @@ class CodingScreen(AppScreen[None]):
         self._redraw(marks=True)
         view.focus()
         self.watch(self.app, "model_state", self._model_changed, init=True)
+        self.call_after_refresh(self._focus_model)  # the viewport is laid out by then
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 120, "-wide")
@@ -126,6 +127,18 @@ class CodingScreen(AppScreen[None]):
             self.session.save_position()
         except Exception:  # noqa: BLE001 - closing must never fail; the position is a convenience
             pass
+
+    def _focus_model(self) -> None:
+        """Tell a suggester that is still embedding which part of this transcript is on screen (the
+        cursor's sentence with it): it embeds that part first."""
+        focus = getattr(self.session.suggester, "focus", None)
+        if focus is None or self.model_state.ready:
+            return
+        start, end = self.session.span
+        shown = self.query_one(TranscriptView).visible_span()
+        if shown is not None:
+            start, end = min(start, shown[0]), max(end, shown[1])
+        focus(self.session.tid, start, end)
 
     def suggestions_changed(self) -> None:
         """The suggester now answers for more transcripts (maybe this one): show what it says."""
@@ -147,6 +160,7 @@ class CodingScreen(AppScreen[None]):
                 [(m.start, m.end) for m in s.memos if m.start is not None and m.end is not None],
             )
         view.set_selection(*s.span, scroll=scroll)
+        self._focus_model()
         self._redraw_panel()
         coded, total = s.progress()
         share = f"{coded}/{total} gecodeerd" if total else ""
@@ -163,7 +177,7 @@ class CodingScreen(AppScreen[None]):
             self.highlight = max(0, len(suggestions) - 1)
         book = s.codebook
         status = ""
-        if not s.suggester_ready:
+        if not s.ready_here:
             status = self.model_state.describe() if self.model_state.phase != "ready" else ""
             if suggestions:
                 status = f"{status} · opgeslagen suggesties" if status else "opgeslagen suggesties"
@@ -230,6 +244,7 @@ class CodingScreen(AppScreen[None]):
 
     def action_page(self, step: int) -> None:
         self.query_one(TranscriptView).page(step)
+        self.call_after_refresh(self._focus_model)
 
     def action_toggle_interviewer(self) -> None:
         s = self.session

@@ -129,6 +129,15 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
         target = max(0, rows.start - height // 3)
         self.scroll_to(y=target, animate=False, immediate=True)
 
+    def visible_span(self) -> tuple[int, int] | None:
+        """``content[start:end]`` shown in the viewport now (None before the first layout)."""
+        layout = self._layout
+        if layout is None or not self.size.height:
+            return None
+        top = max(0, round(self.scroll_y))
+        lines = [line for line in layout.lines[top:top + self.size.height] if not line.blank]
+        return (lines[0].start, lines[-1].end) if lines else None
+
     # -- layout -----------------------------------------------------------------------------
     def _text_width(self) -> int:
         return max(self.scrollable_content_region.width, 20)
