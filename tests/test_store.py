@@ -16,6 +16,8 @@ from codering.store import Project
 from codering.ingest import parse_text, read_transcript
 from tests.conftest import SMALL_TRANSCRIPT
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 
 def test_create_and_reopen_keeps_codebook(tmp_path, small_codebook):
     path = tmp_path / "study.codering"
@@ -314,11 +316,27 @@ def test_learning_changes_name_the_transcripts_touched_since_a_token(loaded_proj
     p.remove_transcript("t02")  # its decision goes with it
     token, changed = p.learning_changes(token)
     assert changed == {t2}
+    before = p.change_token()
     with Project.open(p.path) as other:  # another connection (process) writes: everything may have changed
         other.add_coding("t01_huisarts", 30, 40, "stim.praktisch", "bob")
-    token, changed = p.learning_changes(token)
-    assert changed is None
+    if p.on_server:  # the server's notes name what another coder changed, once they have arrived
+        wait_for(lambda: p.change_token() != before)
+        token, changed = p.learning_changes(token)
+        assert changed == {t1}
+    else:
+        token, changed = p.learning_changes(token)
+        assert changed is None
     assert p.learning_changes(token)[1] == set()
+
+
+def wait_for(condition, seconds: float = 10.0) -> None:
+    """Poll ``condition`` (another process's commit reaching this one) for up to ``seconds``."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def test_a_change_token_is_only_good_for_the_project_object_that_gave_it(loaded_project):

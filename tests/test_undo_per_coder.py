@@ -23,6 +23,8 @@ from codering.store import Project
 from codering.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 T = "t01_huisarts"
 
 CLI_LOOP = textwrap.dedent("""

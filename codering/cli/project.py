@@ -15,7 +15,12 @@ from codering.errors import CoderingError
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
               help="Codebook to use: YAML or REFI-QDA .qdc (default: the shipped samenwerking-zorg-welzijn codebook).")
 def init(project_path: str, codebook_path: str | None) -> None:
-    """Create a new project file with a codebook."""
+    """Create a new project file with a codebook.
+
+    PROJECT is a file (study.codering) or a project on a PostgreSQL server:
+    postgresql://HOST[:PORT]/DB?project=NAME (the password from PGPASSWORD,
+    ~/.pgpass or PGSERVICE, never in the address).
+    """
     from codering.codebook import default_codebook_path
     from codering.refi import load_codebook_file as load_codebook
     from codering.store import Project

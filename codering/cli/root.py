@@ -19,7 +19,8 @@ from codering.errors import CoderingError
 
 @click.group(context_settings=CONTEXT)
 @click.option("-p", "--project", envvar="CODERING_PROJECT", metavar="PROJECT",
-              help="The project file to work on (or set CODERING_PROJECT).")
+              help="The project file to work on, or postgresql://HOST[:PORT]/DB?project=NAME for a project on a "
+                   "PostgreSQL server (or set CODERING_PROJECT).")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.version_option(package_name="codering")
 @click.pass_context

@@ -32,8 +32,10 @@ class Caches(Connected):
                 conn.execute("DELETE FROM suggestions WHERE transcript_id = ? AND start = ? AND end = ?",
                              (tid, start, end))
             conn.executemany(
-                "INSERT OR REPLACE INTO suggestions (transcript_id, start, end, code_id, rank, score, reason,"
-                " model_id, created) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO suggestions (transcript_id, start, end, code_id, rank, score, reason,"
+                " model_id, created) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (transcript_id, start, end, code_id)"
+                " DO UPDATE SET rank = excluded.rank, score = excluded.score, reason = excluded.reason,"
+                " model_id = excluded.model_id, created = excluded.created",
                 [(tid, r[0], r[1], r[2], r[3], r[4], r[5], model_id, now()) for r in rows],
             )
 
@@ -77,6 +79,7 @@ class Caches(Connected):
 
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (model_id, text_hash, dim, vector) VALUES (?,?,?,?)",
+                "INSERT INTO embeddings (model_id, text_hash, dim, vector) VALUES (?,?,?,?)"
+                " ON CONFLICT (model_id, text_hash) DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
                 [(model_id, h, int(v.shape[-1]), np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()],
             )

@@ -27,7 +27,7 @@ class LearningQueries(Connected):
                 return {}
             where, args = f" AND transcript_id IN ({', '.join('?' for _ in ids)})", tuple(ids)
         sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{where}"
-               f" UNION ALL SELECT transcript_id, CASE WHEN accepted THEN 'a' ELSE 'r' END, start, end, code_id"
+               f" UNION ALL SELECT transcript_id, CASE WHEN accepted = 1 THEN 'a' ELSE 'r' END, start, end, code_id"
                f" FROM decisions WHERE 1=1{where}")
         out: dict[int, list[tuple[str, int, int, str]]] = {}
         for tid, *event in self._conn.execute(sql, args + args):
@@ -44,9 +44,21 @@ class LearningQueries(Connected):
         connection - actions, undo, redo, re-anchoring, removed transcripts -
         are counted by temporary triggers (they live only as long as the
         connection and are not part of the project file); another process's
-        commits show in ``data_version``.
+        commits show in ``data_version``. On a PostgreSQL server the token is the
+        count of commits seen (:meth:`codering.store.pg.PgConnection.changes`),
+        and the ids are those of every coder's changes (the server's triggers
+        note them), not only this connection's.
         """
         conn = self._conn
+        if self.on_server:  # the server's triggers name the transcripts (codering.store.pg)
+            if self._tracking is None:
+                self._tracking = next(_trackers)
+            if conn.in_transaction:
+                return None, None
+            token = (self._tracking, conn.changes(), 0)
+            if since is None or since[0] != token[0] or since[1] > token[1]:
+                return token, None
+            return token, conn.touched_since(since[1])
         if self._tracking is None:
             for statement in _CHANGE_TRIGGERS:
                 conn.execute(statement)

@@ -31,11 +31,11 @@ class TranscriptTables(Journaled):
                 position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM transcripts").fetchone()[0]
                 cur = conn.execute(
                     "INSERT INTO transcripts (name, content, content_hash, source_path, source_format, encoding,"
-                    " imported_at, position) VALUES (?,?,?,?,?,?,?,?)",
+                    " imported_at, position) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                     (parsed.name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
                      parsed.encoding, now(), position),
                 )
-                transcript_id = cur.lastrowid
+                transcript_id = cur.fetchone()[0]
             else:
                 transcript_id, old_content = row[0], row[1]
                 report.status = "updated"

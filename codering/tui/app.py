@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from codering.errors import CoderingError
+from codering.store.location import locate
 from codering.tui.dialogs import ErrorDialog, describe
 from codering.tui.messages import (AdaptDone, AdaptProgress, Failed, ModelFailed, ModelProgress, ModelReady,
                                    OpenAt, ProjectReady, TranscriptReady)
@@ -76,7 +77,7 @@ class CoderingApp(App[None]):
             from codering.coding.session import default_coder
 
             coder = default_coder()
-        self.project_path = Path(project_path) if project_path is not None else None
+        self.project_path = locate(project_path) if project_path is not None else None  # a file or a server
         self.demo_path = demo_path
         self.suggester = suggester
         self.coder = coder
