@@ -121,15 +121,28 @@ def pg_server():
 
 
 @pytest.fixture
-def pg_url(pg_server):
-    """A fresh server project's address (not created yet); the project is dropped afterwards."""
+def pg_project(pg_server):
+    """``pg_project(name)``: a server project's address (not created yet), dropped after the test."""
     from codering.store.location import locate
     from codering.store.pg import drop_project
 
-    base = pg_server[0]
-    url = f"{base}{'&' if '?' in base else '?'}project=test_{os.getpid()}_{next(_pg_projects)}"
-    yield url
-    drop_project(locate(url))
+    made: list[str] = []
+
+    def address(name: str) -> str:
+        base = pg_server[0]
+        made.append(f"{base}{'&' if '?' in base else '?'}project={name}")
+        drop_project(locate(made[-1]))  # left over from an interrupted run
+        return made[-1]
+
+    yield address
+    for url in made:
+        drop_project(locate(url))
+
+
+@pytest.fixture
+def pg_url(pg_project):
+    """A fresh server project's address (not created yet); the project is dropped afterwards."""
+    return pg_project(f"test_{os.getpid()}_{next(_pg_projects)}")
 
 
 @pytest.fixture
@@ -141,7 +154,8 @@ def backend() -> str:
 def project_location(request, backend, tmp_path):
     """Where the test's project lives: a file in tmp_path, or (backend postgresql) a server project."""
     if backend == "postgresql":
-        return request.getfixturevalue("pg_url")
+        request.getfixturevalue("monkeypatch").chdir(tmp_path)  # its exports go to ./exports, here tmp_path's
+        return request.getfixturevalue("pg_project")("p")  # named as the file would be
     return tmp_path / "p.codering"
 
 

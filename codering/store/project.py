@@ -92,6 +92,32 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         project.coder = coder
         return project
 
+    @staticmethod
+    def exists(where: "str | Path | ServerAddress") -> bool:
+        """Is there a project (or any file) there?"""
+        where = locate(where)
+        if isinstance(where, ServerAddress):
+            from codering.store import pg
+
+            conn = pg.connect(where)
+            try:
+                return pg.project_version(conn) is not None
+            finally:
+                conn.close()
+        return where.exists()
+
+    @staticmethod
+    def remove(where: "str | Path | ServerAddress") -> None:
+        """Delete a project whole (one just created that could not be filled)."""
+        where = locate(where)
+        if isinstance(where, ServerAddress):
+            from codering.store import pg
+
+            pg.drop_project(where)
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{where}{suffix}").unlink(missing_ok=True)
+
     @classmethod
     def _create_on_server(cls, address: ServerAddress, codebook: Codebook, coder: str | None) -> "Project":
         """All of it in one transaction (PostgreSQL's DDL is transactional): a half-created project is
