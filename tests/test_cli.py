@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import DEFAULT_CODEBOOK, ROOT, SHARED, run_cli
 
-SUBCOMMANDS = ["init", "import", "transcripts", "code", "uncode", "memo", "undo", "redo", "stats", "codings",
+SUBCOMMANDS = ["init", "push", "pull", "import", "transcripts", "code", "uncode", "memo", "undo", "redo", "stats", "codings",
                "demo", "codebook", "codebook validate", "codebook show", "codebook export"]
 
 

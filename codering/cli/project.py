@@ -189,3 +189,39 @@ def demo(state: State, fresh: bool) -> None:
     print_overview(project)
     print_stats(project, project.stats())
     click.echo(f"Next: codering -p {path} transcripts | stats | code ... (see codering --help)")
+
+
+@click.command()
+@click.argument("source", metavar="FILE")
+@click.argument("target", metavar="SERVER_PROJECT")
+def push(source: str, target: str) -> None:
+    """Copy the project FILE whole to a new project on a PostgreSQL server.
+
+    SERVER_PROJECT: postgresql://HOST[:PORT]/DB?project=NAME. Everything is
+    copied (transcripts, codebook, codings with coders, origins and times,
+    decisions, memos, the undo journal, embeddings); FILE is left as it is.
+    """
+    _copy(source, target, "Pushed")
+
+
+@click.command()
+@click.argument("source", metavar="SERVER_PROJECT")
+@click.argument("target", metavar="FILE")
+def pull(source: str, target: str) -> None:
+    """Copy a project on a PostgreSQL server whole into a new project FILE.
+
+    SERVER_PROJECT: postgresql://HOST[:PORT]/DB?project=NAME; the server
+    project is left as it is.
+    """
+    _copy(source, target, "Pulled")
+
+
+def _copy(source: str, target: str, verb: str) -> None:
+    from codering.store import Project
+    from codering.store.transfer import copy_project
+
+    with Project.open(source) as project:
+        counts = copy_project(project, target)
+    click.echo(f"{verb} {source} to {target}: {counts['transcripts']} transcripts, {counts['codings']} codings, "
+               f"{counts['decisions']} decisions, {counts['memos']} memos, {counts['journal']} journal entries, "
+               f"{counts['embeddings']} embeddings.")

@@ -61,6 +61,16 @@ class SqliteDialect:
     def journal_key(self, key: Any) -> Any:
         return key
 
+    def continue_ids(self, conn: Any, highest: dict[str, int]) -> None:
+        """After rows were copied in with their ids: new ids continue after ``highest`` (AUTOINCREMENT
+        tables; the others take MAX(id) + 1 anyway)."""
+        for table, high in highest.items():
+            if conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone():
+                conn.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (high, table))
+            elif high and "AUTOINCREMENT" in (conn.execute("SELECT sql FROM sqlite_master WHERE name = ?",
+                                                           (table,)).fetchone() or ("",))[0]:
+                conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, high))
+
 
 class PostgresDialect:
     """PostgreSQL; one schema per project (see :mod:`codering.store.pg`)."""
@@ -105,6 +115,10 @@ class PostgresDialect:
 
     def journal_key(self, key: Any) -> Any:
         return str(key)  # ->> gives text
+
+    def continue_ids(self, conn: Any, highest: dict[str, int]) -> None:
+        for table, high in highest.items():
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ?, ?)", (max(high, 1), high > 0))
 
 
 _END = re.compile(r'(?<![\w"])end(?![\w"])')  # the column; the keyword is written END

@@ -261,13 +261,6 @@ def drop_project(address: ServerAddress) -> None:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(address.project)))
 
 
-def reset_ids(conn: PgConnection, tables: Iterable[str]) -> None:
-    """After rows were copied in with their ids: let the identity columns continue after the highest."""
-    for table in tables:
-        conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                     f"GREATEST((SELECT MAX(id) FROM {table}), 1), (SELECT MAX(id) FROM {table}) IS NOT NULL)")
-
-
 def connect_error(address: ServerAddress, exc: Exception) -> StoreError:
     """One line: the host and what failed (unreachable, authentication, no such database)."""
     message = " ".join(str(exc).split())

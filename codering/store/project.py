@@ -31,9 +31,11 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
     """An open project file. Use ``Project.create`` or ``Project.open``."""
 
     @classmethod
-    def create(cls, path: "str | Path | ServerAddress", codebook: Codebook, coder: str | None = None) -> "Project":
+    def create(cls, path: "str | Path | ServerAddress", codebook: Codebook | None,
+               coder: str | None = None) -> "Project":
         """Make a new project file (or server project: ``postgresql://HOST/DB?project=NAME``) and open it
-        (``coder``: see :meth:`open`)."""
+        (``coder``: see :meth:`open`). ``codebook`` None: the tables only, to be filled by
+        :func:`codering.store.transfer.copy_project`."""
         path = locate(path)
         if isinstance(path, ServerAddress):
             return cls._create_on_server(path, codebook, coder)
@@ -46,9 +48,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         try:
             migrate(conn, tmp)
             project = cls(tmp, conn)
-            project._write_codebook(codebook)
-            conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
-            conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
+            if codebook is not None:
+                project._write_identity(codebook)
             conn.execute("PRAGMA journal_mode=DELETE")
             conn.close()
             tmp.rename(path)  # a half-created project is never left under the real name
@@ -119,7 +120,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             Path(f"{where}{suffix}").unlink(missing_ok=True)
 
     @classmethod
-    def _create_on_server(cls, address: ServerAddress, codebook: Codebook, coder: str | None) -> "Project":
+    def _create_on_server(cls, address: ServerAddress, codebook: Codebook | None, coder: str | None) -> "Project":
         """All of it in one transaction (PostgreSQL's DDL is transactional): a half-created project is
         never left, and of two coders creating one project at once the second is told it exists."""
         from codering.store import pg
@@ -131,9 +132,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
                 pg.create_schema(conn)
                 migrate(conn, address, conn.dialect, in_transaction=True)
                 pg.install_change_notes(conn)
-                project._write_codebook(codebook)
-                conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
-                conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
+                if codebook is not None:
+                    project._write_identity(codebook)
         except BaseException:
             conn.close()
             raise
@@ -161,6 +161,13 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         project = cls(address, conn, conn.dialect)
         project.coder = coder
         return project
+
+    def _write_identity(self, codebook: Codebook) -> None:
+        """A new project's codebook, id and date of creation."""
+        self._write_codebook(codebook)
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
 
     def close(self) -> None:
         self._conn.close()
