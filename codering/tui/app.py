@@ -54,6 +54,8 @@ def log_path() -> Path:
     return base / "codering" / "tui.log"
 
 
+LIVE_EVERY = 1.0  # seconds between checks for changes by others (cheap: no query on a server)
+
 class CoderingApp(App[None]):
     """Code interview transcripts against a codebook, one key per decision."""
 
@@ -112,6 +114,8 @@ class CoderingApp(App[None]):
         self.sub_title = show_path(self.project.path)
         assert self.overview is not None
         self.overview.load(self.project, note)
+        self._live_token = self.project.change_token()
+        self.set_interval(LIVE_EVERY, self._live_check)
         if self.start_model:
             self.call_after_refresh(self.start_suggester)
         else:
@@ -134,6 +138,23 @@ class CoderingApp(App[None]):
         note = "demoproject, net aangemaakt" if event.created else "demoproject"
         self.project_path = Path(event.path)
         self._open(Path(event.path), note)
+
+    # -- live view: other coders' work shows up ------------------------------------------------------
+    def _live_check(self) -> None:
+        """When the project changed (another coder, a worker), a screen that shows the whole project
+        (overview, agreement, export preview: ``live_refresh``) fills itself again, its cursor kept."""
+        if self.project is None:
+            return
+        try:
+            token = self.project.change_token()
+        except CoderingError:
+            return
+        if token == self._live_token:
+            return
+        self._live_token = token
+        refresh = getattr(self.screen, "live_refresh", None)
+        if refresh is not None:
+            refresh()
 
     # -- the model -----------------------------------------------------------------------------
     def start_suggester(self) -> None:
