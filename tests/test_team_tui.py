@@ -66,3 +66,63 @@ async def test_the_overview_shows_another_coders_codings_as_they_arrive(team_pro
                 other.add_coding(name, segment.start, segment.end, "stim.praktisch", "bob")
         assert await until(pilot, lambda: table.get_row_at(0)[column] != "0%")
         assert table.cursor_row == 2  # the cursor stayed where the researcher left it
+
+
+class AlwaysSuggester:
+    """Suggests one code everywhere (the engine is tested elsewhere; here the server goes away)."""
+
+    model_id = "always"
+    ready = True
+
+    def prepare(self, project, progress=None, cancelled=lambda: False) -> None:
+        pass
+
+    def suggest(self, project, transcript, start, end, k=3):
+        from codering.suggest.base import Suggestion
+
+        return [Suggestion("stim.praktisch.nabijheid", 0.9, "lijkt op: altijd", "example")]
+
+    def observe(self, project) -> None:
+        pass
+
+
+@sync
+async def test_a_decision_made_while_the_server_restarts_is_kept_and_saved_after_reconnecting(
+        sample_project, pg_server, pg_project):
+    from codering.store.transfer import copy_project
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.widgets.status import StatusLine
+
+    cluster = pg_server[1]
+    if cluster is None:
+        pytest.skip("CODERING_TEST_PG points at a server these tests cannot restart")
+    url = pg_project("herstart")
+    with Project.open(sample_project) as source:
+        copy_project(source, url)
+    app = make_app(url, suggester=AlwaysSuggester(), coder="ann", start_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        session = screen.session
+        await pilot.press("N")
+        span, tid = session.span, session.tid
+        status = screen.query_one(StatusLine)
+        cluster.stop()  # the server goes away mid-session
+        try:
+            await pilot.press("1")  # accept: the server does not get it
+            await pilot.pause()
+            assert "verbroken" in status.message and "nog niet bewaard" in status.message
+            assert session.span == span  # the cursor waits with the decision
+            await pilot.press("j")  # other keys wait too: the retry must find the screen as it was
+            assert session.span == span
+        finally:
+            cluster.start()
+        assert await until(pilot, lambda: "bewaard" in status.message and "nog niet" not in status.message, 90)
+    with Project.open(url) as project:
+        decisions = [(d.transcript_id, d.start, d.end, d.code_id, d.accepted, d.coder) for d in project.decisions()]
+        assert decisions == [(tid, *span, "stim.praktisch.nabijheid", True, "ann")]
+        assert [(c.start, c.end) for c in project.codings(tid, coder="ann")] == [span]

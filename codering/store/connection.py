@@ -69,6 +69,15 @@ class Connected:
                 self._conn.rollback()
                 raise
 
+    @property
+    def connection_lost(self) -> bool:
+        """On a server: the connection went (server restart, network) and is not back yet."""
+        return bool(getattr(self._conn, "lost", False))
+
+    def reconnect(self) -> bool:
+        """On a server: try (briefly) to connect again; is the connection there now?"""
+        return self._conn.reconnect() if self.on_server else True
+
     def change_token(self) -> Any:
         """Cheaply: a value that differs from an earlier one when the project may have changed since (by any
         connection, this one included). SQLite: ``PRAGMA data_version`` (other connections' commits) and

@@ -34,7 +34,7 @@ from codering.errors import ConnectionLostError, StoreError
 from codering.store.dialect import PostgresDialect, _pg_sql
 from codering.store.location import ServerAddress
 
-WAIT = 5.0  # seconds to wait for a connection before saying the server does not answer
+WAIT = 2.0  # seconds to wait for a connection before saying the server does not answer
 
 
 class PgConnection:
@@ -50,6 +50,8 @@ class PgConnection:
         self._touched: list[tuple[int, int]] = []  # (seq, transcript id) of codings/decisions changed
         self._unknown_until = 0  # notes before this seq may have been missed (a lost connection)
         self._handler = lambda note: self._note(note.payload)
+        self.lost = False
+        """The connection went and no new one was made since (cleared by the next that works)."""
 
     # -- the sqlite3.Connection face ----------------------------------------------------
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
@@ -127,6 +129,7 @@ class PgConnection:
                     while (note := conn.pgconn.notifies()) is not None:
                         self._note(note.extra.decode())
             except Exception:  # noqa: BLE001 - the connection went: some notes may be lost
+                self.lost = True
                 self._drop()
             return self._seq
 
@@ -147,21 +150,33 @@ class PgConnection:
                 del self._touched[:50_000]
 
     # -- the pooled connections ---------------------------------------------------------
-    def _raw(self) -> Any:
+    def reconnect(self, wait: float = 0.3) -> bool:
+        """Try to get a working connection within ``wait`` seconds (the pool keeps trying meanwhile)."""
+        with self._lock:
+            try:
+                self._raw(wait).execute("SELECT 1")
+            except Exception:  # noqa: BLE001 - not yet
+                self._drop()
+                return False
+            return True
+
+    def _raw(self, wait: float | None = None) -> Any:
         if self._conn is None:
-            conn = self._get()
+            conn = self._get(wait)
             conn.add_notify_handler(self._handler)
+            self.lost = False
             self._conn = conn
             self._seq += 1  # what happened while no connection listened is not known
             self._unknown_until = self._seq
         return self._conn
 
-    def _get(self) -> Any:
+    def _get(self, wait: float | None = None) -> Any:
         from psycopg_pool import PoolTimeout
 
         try:
-            return self._pool.getconn(timeout=WAIT)
+            return self._pool.getconn(timeout=WAIT if wait is None else wait)
         except PoolTimeout:
+            self.lost = True
             raise ConnectionLostError(f"{self.address.where}: the PostgreSQL server does not answer; "
                                       "nothing was changed; codering keeps trying to reconnect") from None
 
@@ -169,6 +184,7 @@ class PgConnection:
         """Give a lost connection back (the pool throws it away and makes a new one)."""
         conn, self._conn = self._conn, None
         if conn is not None:
+            self.lost = self.lost or conn.broken
             try:
                 conn.remove_notify_handler(self._handler)
                 self._pool.putconn(conn)
@@ -188,7 +204,7 @@ def connect(address: ServerAddress) -> PgConnection:
     import psycopg
 
     try:
-        psycopg.connect(address.conninfo, autocommit=True, connect_timeout=int(WAIT),
+        psycopg.connect(address.conninfo, autocommit=True, connect_timeout=5,
                         application_name="codering").close()
     except psycopg.OperationalError as exc:
         raise connect_error(address, exc) from None
@@ -207,7 +223,7 @@ def _pool(address: ServerAddress, channel: str) -> Any:
 
     pool = ConnectionPool(address.conninfo, min_size=1, max_size=4, open=False, configure=configure,
                           check=ConnectionPool.check_connection, name=f"codering-{address.project}",
-                          kwargs={"autocommit": True, "connect_timeout": int(WAIT), "application_name": "codering"},
+                          kwargs={"autocommit": True, "connect_timeout": 5, "application_name": "codering"},
                           reconnect_timeout=24 * 3600.0)
     pool.open(wait=False)
     return pool
