@@ -385,3 +385,32 @@ def test_stored_suggestions_are_replaced_per_span_and_cleared_when_a_span_has_no
     project.replace_suggestions("t01_huisarts", "m", [(a.start, a.end, "rem.praktisch", 0, 0.7, "r4")],
                                 spans=[(a.start, a.end), (b.start, b.end)])
     assert [(r[0], r[2]) for r in project.stored_suggestions("t01_huisarts")] == [(a.start, "rem.praktisch")]
+
+
+def test_suggestions_learn_from_the_coders_own_work_unless_told_otherwise(loaded_project):
+    p = loaded_project
+    t = p.transcript_id("t01_huisarts")
+    p.add_coding(t, 10, 20, "stim.praktisch", "ann")
+    p.record_decision(t, 30, 40, "rem.praktisch", False, "ann")
+    p.add_coding(t, 50, 60, "fin.doorverwijzen", "bob")
+    p.record_decision(t, 70, 80, "stim.praktisch", True, "bob")
+    p.add_coding(t, 90, 99, "rem.praktisch", "ann", origin="consensus")
+    p.add_coding(t, 100, 110, "stim.praktisch", "carla", origin="consensus")
+    ann = {("c", 10, 20, "stim.praktisch"), ("r", 30, 40, "rem.praktisch"), ("c", 90, 99, "rem.praktisch")}
+    bob = {("c", 50, 60, "fin.doorverwijzen"), ("a", 70, 80, "stim.praktisch"), ("c", 70, 80, "stim.praktisch")}
+    agreed = {("c", 100, 110, "stim.praktisch")}
+
+    def events():
+        return set(p.learning_events()[t]) | set(p.learning_events([t])[t])
+
+    assert p.learning_scope() == ("everyone", None)  # no coder: a script learns from all
+    assert events() == ann | bob | agreed
+    p.coder = "ann"
+    assert p.learning_scope() == ("coder", "ann")
+    assert events() == ann  # bob's codes do not train ann's suggestions
+    p.coder = "bob"
+    assert events() == bob
+    p.set_setting("learn_from", "consensus")
+    assert events() == bob | agreed | {("c", 90, 99, "rem.praktisch")}
+    p.set_setting("learn_from", "everyone")
+    assert events() == ann | bob | agreed

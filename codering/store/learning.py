@@ -14,11 +14,13 @@ class LearningQueries(Connected):
     _tracking: int | None = None  # learning_changes(): this connection's tracker, once set up
 
     def learning_events(self, transcripts: Iterable[int] | None = None) -> dict[int, list[tuple[str, int, int, str]]]:
-        """Codings (not detached) and decisions of every coder as ``(kind, start, end, code_id)``
-        per transcript id; kind ``"c"`` a coding, ``"a"``/``"r"`` an accepted/rejected decision.
+        """Codings (not detached) and decisions as ``(kind, start, end, code_id)`` per transcript id;
+        kind ``"c"`` a coding, ``"a"``/``"r"`` an accepted/rejected decision.
 
         Only what the engine learns from (no texts, no row objects), for all
-        transcripts or only for the given transcript ids.
+        transcripts or only for the given transcript ids. Whose: see
+        :meth:`learning_scope` (a coder's suggestions learn from that coder's
+        own work, so that agreement between coders means something).
         """
         where, args = "", ()
         if transcripts is not None:
@@ -26,13 +28,36 @@ class LearningQueries(Connected):
             if not ids:
                 return {}
             where, args = f" AND transcript_id IN ({', '.join('?' for _ in ids)})", tuple(ids)
-        sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{where}"
+        scope, coder = self.learning_scope()
+        codings_where = decisions_where = where
+        codings_args = decisions_args = args
+        if scope != "everyone":
+            agreed = " OR origin = 'consensus'" if scope == "consensus" else ""
+            codings_where, codings_args = f" AND (coder = ?{agreed}){where}", (coder, *args)
+            decisions_where, decisions_args = f" AND coder = ?{where}", (coder, *args)
+        sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{codings_where}"
                f" UNION ALL SELECT transcript_id, CASE WHEN accepted = 1 THEN 'a' ELSE 'r' END, start, end, code_id"
-               f" FROM decisions WHERE 1=1{where}")
+               f" FROM decisions WHERE 1=1{decisions_where}")
         out: dict[int, list[tuple[str, int, int, str]]] = {}
-        for tid, *event in self._conn.execute(sql, args + args):
+        for tid, *event in self._conn.execute(sql, codings_args + decisions_args):
             out.setdefault(tid, []).append(tuple(event))
         return out
+
+    def learning_scope(self) -> tuple[str, str | None]:
+        """Whose codings and decisions the suggestions learn from: ``(scope, coder)``.
+
+        The project setting ``learn_from``: ``coder`` (the default) - only the
+        coder working through this Project (``Project.coder``); ``consensus`` -
+        that coder's plus the agreed codings (origin ``consensus``, from the
+        agreement view); ``everyone`` - every coder's. A Project without a
+        coder (scripts, evaluation) learns from everyone.
+        """
+        scope = self.setting("learn_from", "coder")  # type: ignore[attr-defined]
+        if scope not in LEARN_FROM:
+            scope = "coder"
+        if self.coder is None:  # type: ignore[attr-defined]
+            return "everyone", None
+        return scope, self.coder  # type: ignore[attr-defined]
 
     def learning_changes(self, since: tuple | None) -> tuple[tuple | None, set[int] | None]:
         """Which transcripts' codings or decisions changed after ``since``, a token from an earlier call.
@@ -89,4 +114,5 @@ def _change_triggers() -> list[str]:
 
 
 _CHANGE_TRIGGERS = _change_triggers()
+LEARN_FROM = ("coder", "consensus", "everyone")
 _trackers = itertools.count(1)  # tells the change tokens of different Project objects apart

@@ -268,7 +268,7 @@ class CoderingApp(App[None]):
             from codering.store import Project
 
             try:
-                with Project.open(path) as project:
+                with Project.open(path, self.coder) as project:  # learns from this coder's work
                     suggester.prepare(project, progress, lambda: worker.is_cancelled)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 outcome.append(exc)
