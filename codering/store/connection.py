@@ -36,9 +36,10 @@ class Connected:
         return self.dialect.name != "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self, coder: str | None = None) -> Iterator[Any]:
         """One write transaction; other processes wait (SQLite: up to the busy timeout; PostgreSQL: for the
-        project's advisory lock). On a server, commit tells the other coders' live views (NOTIFY)."""
+        advisory locks, per coder for a coder's action: see ``PostgresDialect.begin``). On a server,
+        commit tells the other coders' live views (NOTIFY)."""
         if self._conn.in_transaction:
             yield self._conn
             return
@@ -46,7 +47,7 @@ class Connected:
             raise StoreError(f"{self.path}: opened read-only (the file or its folder is not writable); "
                              "nothing was changed; copy it to a folder you can write to")
         try:
-            self.dialect.begin(self._conn)
+            self.dialect.begin(self._conn, coder)
         except sqlite3.OperationalError as exc:
             raise store_error(self.path, exc) from None
         except BaseException:
@@ -54,14 +55,14 @@ class Connected:
             raise
         try:
             yield self._conn
-            if self.on_server:
-                self._conn.notify()
         except BaseException:
             self._conn.rollback()
+            if self.on_server:
+                raise self._conn.translate_error() from None
             raise
         else:
             try:
-                self._conn.commit()
+                self._conn.commit()  # on a server with the NOTIFY for the live views
             except sqlite3.OperationalError as exc:
                 self._conn.rollback()
                 raise store_error(self.path, exc) from None

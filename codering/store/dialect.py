@@ -14,8 +14,8 @@ cannot be common is here:
   does) whatever the server's locale, ``WITHOUT ROWID`` goes:
   :meth:`PostgresDialect.ddl`;
 * the schema version (``PRAGMA user_version`` / a one-row table), how a write
-  transaction starts (``BEGIN IMMEDIATE`` / ``BEGIN`` plus a per-project
-  advisory lock, so writers queue exactly as they do on SQLite), the JSON
+  transaction starts (``BEGIN IMMEDIATE`` / ``BEGIN`` plus advisory locks:
+  see :meth:`PostgresDialect.begin`), rows read ``FOR UPDATE``, the JSON
   functions the journal's conflict lookup needs, and the integrity error class.
 """
 
@@ -41,8 +41,10 @@ class SqliteDialect:
     def ddl(self, statement: str) -> str:
         return statement
 
-    def begin(self, conn: Any) -> None:
+    def begin(self, conn: Any, coder: str | None = None) -> None:
         conn.execute("BEGIN IMMEDIATE")
+
+    for_update = ""
 
     def user_version(self, conn: Any) -> int:
         return conn.execute("PRAGMA user_version").fetchone()[0]
@@ -95,9 +97,19 @@ class PostgresDialect:
     def ddl(self, statement: str) -> str:
         return _pg_ddl(statement)
 
-    def begin(self, conn: Any) -> None:
-        conn.execute("BEGIN")
-        conn.execute("SELECT pg_advisory_xact_lock(?)", (self.lock_key,))
+    def begin(self, conn: Any, coder: str | None = None) -> None:
+        """A coder's action takes the project's lock shared and that coder's own lock: coders work at
+        the same time, each coder's actions (and undo and redo) queue; rows an action changes or an undo
+        checks are read ``FOR UPDATE``, so the journal's conflict rule sees the latest row. Anything
+        else (imports, the codebook, caches, scripts without a coder) takes the project's lock alone."""
+        if coder is None:
+            locks = f"SELECT pg_advisory_xact_lock({self.lock_key})"
+        else:
+            locks = (f"SELECT pg_advisory_xact_lock_shared({self.lock_key}); "
+                     f"SELECT pg_advisory_xact_lock({self.lock_key >> 1}, {zlib.crc32(coder.encode()) - 2**31})")
+        conn.script(f"BEGIN; {locks}")
+
+    for_update = " FOR UPDATE"
 
     def user_version(self, conn: Any) -> int:
         row = conn.execute("SELECT version FROM codering_schema").fetchone()

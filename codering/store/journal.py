@@ -56,7 +56,7 @@ class Journaled(Connected):
             yield self
             return
         who = coder if coder is not None else self.coder
-        with self.transaction() as conn:
+        with self.transaction(who) as conn:
             self._ops = []
             try:
                 yield self
@@ -101,7 +101,8 @@ class Journaled(Connected):
             self._ops.append({"op": "update", "table": table, "key": key, "old": old, "new": dict(changes)})
 
     def _row(self, table: str, key: Any) -> dict[str, Any] | None:
-        cur = self._conn.execute(f"SELECT * FROM {table} WHERE id = ?", (key,))
+        lock = self.dialect.for_update if self._conn.in_transaction else ""  # the latest row, held till commit
+        cur = self._conn.execute(f"SELECT * FROM {table} WHERE id = ?{lock}", (key,))
         found = cur.fetchone()
         if found is None:
             return None
@@ -169,7 +170,7 @@ class Journaled(Connected):
 
     def _replay(self, undo: bool, coder: str | None) -> str | None:
         """Undo: the coder's newest action not undone, backwards. Redo: the coder's latest undo, forwards."""
-        with self.transaction() as conn:
+        with self.transaction(coder) as conn:
             found = self._next(undo, coder)
             if found is None:
                 return None

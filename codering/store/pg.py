@@ -92,7 +92,42 @@ class PgConnection:
         return self._conn is not None and not self._conn.broken and self._busy(self._conn)
 
     def commit(self) -> None:
-        self.execute("COMMIT")  # this connection's own notes arrive with the COMMIT's answer
+        """NOTIFY the project's channel and commit, in one round trip (this connection's own notes arrive
+        with the COMMIT's answer)."""
+        self.script(f"SELECT pg_notify('{self.dialect.channel}', ''); COMMIT")
+
+    def script(self, sql: str) -> None:
+        """Statements without parameters, in one round trip (BEGIN with its locks; NOTIFY with COMMIT)."""
+        import psycopg
+
+        with self._lock:
+            for attempt in (0, 1):
+                conn = self._raw()
+                in_tx = self._busy(conn)
+                try:
+                    conn.execute(sql)
+                    return
+                except psycopg.OperationalError as exc:
+                    if not conn.broken:
+                        raise
+                    self._drop()
+                    if in_tx or attempt or sql.startswith("SELECT pg_notify"):
+                        raise lost(self.address, exc) from None
+
+    def translate_error(self) -> BaseException:
+        """The exception being handled, as a one-line error where it is a known condition (two coders'
+        undo waiting on each other's rows: PostgreSQL ends one of them)."""
+        import sys
+
+        import psycopg.errors as e
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (e.DeadlockDetected, e.SerializationFailure, e.LockNotAvailable)):
+            from codering.errors import ProjectLockedError
+
+            return ProjectLockedError(f"{self.address.where}: another coder was changing the same rows at the same "
+                                      "moment; nothing was changed; try again")
+        return exc
 
     def rollback(self) -> None:
         with self._lock:
@@ -110,10 +145,6 @@ class PgConnection:
             self._pool.close()
 
     # -- changes by every coder ---------------------------------------------------------
-    def notify(self) -> None:
-        """Tell the project's listeners that this transaction changed something (sent at commit)."""
-        self.execute("SELECT pg_notify(?, '')", (self.dialect.channel,))
-
     def changes(self) -> int:
         """A count that grows with every commit to the project seen here: this connection's own at once,
         other connections' as soon as their NOTIFY has arrived. Cheap: no round trip to the server."""
