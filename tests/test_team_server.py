@@ -150,3 +150,38 @@ def test_push_to_a_server_and_pull_back_gives_the_same_project(tmp_path, small_c
             new = p.add_coding(T, 5, 9, "stim.praktisch", "bob")
             assert new > max(r[0] for r in before["codings"][1])
             assert p.undo("ann") == "add code rem.praktisch.wachtlijst"  # ann's latest, not bob's
+
+
+def test_server_errors_are_one_line_naming_the_host_and_what_failed(pg_url, tmp_path):
+    import os
+
+    from tests.conftest import ROOT, run_cli
+    from tests.pgcluster import free_port
+
+    base = pg_url.split("?")[0]
+    host = base.split("@")[1].split("/")[0]
+    missing = run_cli("-p", pg_url, "stats")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (f"codering: error: {host}/codering: no such project '{pg_url.split('=')[-1]}'; "
+                                      f"create it with `codering init {pg_url}`")
+    nobody = pg_url.replace("codering@", "niemand@")
+    refused = run_cli("-p", nobody, "stats")
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert refused.stderr.startswith(f"codering: error: {host}: authentication failed")
+    assert "PGPASSWORD, ~/.pgpass or PGSERVICE" in refused.stderr
+    secret = pg_url.replace("codering@", "codering:geheim@")
+    told = run_cli("init", secret)
+    assert told.returncode == 1 and "geheim" not in told.stderr + told.stdout
+    assert "leave it out and use PGPASSWORD, ~/.pgpass or PGSERVICE" in told.stderr
+    away = f"postgresql://codering@127.0.0.1:{free_port()}/codering?project=x"
+    unreachable = run_cli("-p", away, "stats")
+    assert unreachable.returncode == 1 and len(unreachable.stderr.strip().splitlines()) == 1
+    assert unreachable.stderr.startswith("codering: error: 127.0.0.1:") and "cannot be reached" in unreachable.stderr
+    no_database = run_cli("-p", base.rsplit("/", 1)[0] + "/geen_db?project=x", "stats")
+    assert no_database.returncode == 1 and "no database 'geen_db' on this server" in no_database.stderr
+    import subprocess
+    import sys
+
+    ui = subprocess.run([sys.executable, str(ROOT / "tui.py"), away], capture_output=True, text=True, timeout=60,
+                        env={**os.environ})
+    assert ui.returncode == 1 and ui.stderr.strip() == unreachable.stderr.strip().replace("error: ", "", 1)
