@@ -185,3 +185,26 @@ def test_server_errors_are_one_line_naming_the_host_and_what_failed(pg_url, tmp_
     ui = subprocess.run([sys.executable, str(ROOT / "tui.py"), away], capture_output=True, text=True, timeout=60,
                         env={**os.environ})
     assert ui.returncode == 1 and ui.stderr.strip() == unreachable.stderr.strip().replace("error: ", "", 1)
+
+
+def test_each_coder_comes_back_to_their_own_place(loaded_project):
+    from codering.coding.session import CodingSession
+
+    where = loaded_project.path
+    with Project.open(where, "ann") as p:
+        ann = CodingSession(p, T, None, "ann")
+        ann.move(1)
+        ann.move(1)
+        ann.save_position()
+        ann_at = ann.first
+    with Project.open(where, "bob") as p:
+        bob = CodingSession(p, T, None, "bob")
+        bob_at = bob.first
+        assert bob_at != ann_at  # ann's place is not bob's
+        bob.move(1)
+        bob.save_position()
+        bob_at = bob.first
+    with Project.open(where, "ann") as p:
+        assert CodingSession(p, T, None, "ann").first == ann_at
+    with Project.open(where, "bob") as p:
+        assert CodingSession(p, T, None, "bob").first == bob_at

@@ -190,7 +190,9 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
+        """One key, written at once; on a server beside other coders' actions (a row upsert needs no
+        project-wide lock), not queued behind them."""
+        with self.transaction(self.coder) as conn:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                          (f"setting.{key}", value))
 
