@@ -126,3 +126,37 @@ async def test_a_decision_made_while_the_server_restarts_is_kept_and_saved_after
         decisions = [(d.transcript_id, d.start, d.end, d.code_id, d.accepted, d.coder) for d in project.decisions()]
         assert decisions == [(tid, *span, "stim.praktisch.nabijheid", True, "ann")]
         assert [(c.start, c.end) for c in project.codings(tid, coder="ann")] == [span]
+
+
+@sync
+async def test_the_export_preview_and_the_agreement_view_follow_another_coder(team_project):
+    app = make_app(team_project, suggester=KeywordSuggester(), coder="ann", start_model=False)
+    with Project.open(team_project, "ann") as mine:  # ann has coded a few sentences already
+        name = mine.transcripts()[0].name
+        sentences = [s for s in mine.segments(name) if s.role != "interviewer"][:6]
+        for s in sentences[:3]:
+            mine.add_coding(name, s.start, s.end, "stim.praktisch.nabijheid", "ann")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("e")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+
+        def preview() -> str:
+            return str(app.screen.query_one("#export-text").render())
+
+        assert "Nabijheid" in preview() and "Gemeenschappelijk doel" not in preview()
+        with Project.open(team_project, "bob") as other:
+            other.add_coding(name, sentences[4].start, sentences[4].end, "stim.inhoud.gemeenschappelijk_doel", "bob")
+        assert await until(pilot, lambda: "Gemeenschappelijk doel" in preview())
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("a")  # the agreement view: ann and bob
+        await pilot.pause()
+        title = app.screen.query_one("#agreement-title")
+        before = str(title.render())
+        with Project.open(team_project, "bob") as other:
+            for s in sentences[:3]:
+                other.add_coding(name, s.start, s.end, "stim.praktisch.nabijheid", "bob")
+        assert await until(pilot, lambda: str(title.render()) != before)
