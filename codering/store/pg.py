@@ -127,6 +127,9 @@ class PgConnection:
 
             return ProjectLockedError(f"{self.address.where}: another coder was changing the same rows at the same "
                                       "moment; nothing was changed; try again")
+        if isinstance(exc, e.InsufficientPrivilege):
+            return StoreError(f"{self.address}: the server does not let this user change the project "
+                              f"({_reason(str(exc))}); nothing was changed")
         return exc
 
     def rollback(self) -> None:
