@@ -123,6 +123,15 @@ class TranscriptTables(Journaled):
 
     def content(self, transcript: str | int) -> str:
         tid = self.transcript_id(transcript)
+        if self.on_server:  # a transcript is ~50 kB: over the network only when its hash changed
+            contents = self.__dict__.setdefault("_contents", {})
+            found = self._conn.execute("SELECT content_hash FROM transcripts WHERE id = ?", (tid,)).fetchone()
+            if found is not None and tid in contents and contents[tid][0] == found[0]:
+                return contents[tid][1]
+            found = self._conn.execute("SELECT content_hash, content FROM transcripts WHERE id = ?", (tid,)).fetchone()
+            if found is not None:
+                contents[tid] = found
+                return found[1]
         return self._conn.execute("SELECT content FROM transcripts WHERE id = ?", (tid,)).fetchone()[0]
 
     def attributes(self, transcript: str | int) -> dict[str, str]:
