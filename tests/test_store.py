@@ -414,3 +414,29 @@ def test_suggestions_learn_from_the_coders_own_work_unless_told_otherwise(loaded
     assert events() == bob | agreed | {("c", 90, 99, "rem.praktisch")}
     p.set_setting("learn_from", "everyone")
     assert events() == ann | bob | agreed
+
+
+def test_stored_suggestions_are_each_coders_own(loaded_project):
+    p = loaded_project
+    t = p.transcript_id("t01_huisarts")
+
+    def seen(coder):
+        p.coder = coder
+        return [(r[0], r[1], r[2], r[5]) for r in p.stored_suggestions(t)], p.pending_suggestions()
+
+    p.replace_suggestions(t, "m", [(10, 20, "stim.praktisch", 1, 0.9, "iedereen"),
+                                   (30, 40, "rem.praktisch", 1, 0.8, "iedereen")])  # no coder: project-wide
+    shared = [(10, 20, "stim.praktisch", "iedereen"), (30, 40, "rem.praktisch", "iedereen")]
+    assert seen("ann") == seen("bob") == (shared, {t: 2})
+    p.coder = "ann"  # ann's engine scores the first span: her own set there, the shared one is stale
+    p.replace_suggestions(t, "m", [(10, 20, "fin.doorverwijzen", 1, 0.7, "van ann")])
+    assert seen("ann") == ([(10, 20, "fin.doorverwijzen", "van ann"), shared[1]], {t: 2})
+    assert seen("bob") == ([shared[1]], {t: 1})  # not ann's
+    p.coder = "bob"  # bob's engine: nothing likely on the second span
+    p.replace_suggestions(t, "m", [], spans=[(30, 40)])
+    assert seen("bob") == ([], {})
+    assert seen("ann") == ([(10, 20, "fin.doorverwijzen", "van ann")], {t: 1})
+    p.coder = None  # a script scores the first span again: the shared set; ann keeps hers there
+    p.replace_suggestions(t, "m", [(10, 20, "stim.praktisch", 1, 0.9, "weer iedereen")])
+    assert seen("ann")[0] == [(10, 20, "fin.doorverwijzen", "van ann")]
+    assert seen("bob")[0] == [(10, 20, "stim.praktisch", "weer iedereen")]

@@ -276,7 +276,7 @@ def test_two_processes_opening_an_old_project_at_once_both_upgrade_it_once(tmp_p
 def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path):
     path = old_project(tmp_path / "oud.codering")
     with Project.open(path, coder="carla") as p:
-        assert p.stats()["schema_version"] == SCHEMA_VERSION == 3
+        assert p.stats()["schema_version"] == SCHEMA_VERSION == 4
         assert [c.id for c in p.codings()] == [7]
         assert p.undo() == "code stim on t1 0-12"  # no coder recorded: whoever asks may undo it
         assert p.codings() == []

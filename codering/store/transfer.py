@@ -30,7 +30,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("memos", "id"),
     ("journal", "id"),
     ("embeddings", "model_id, text_hash"),
-    ("suggestions", "transcript_id, start, end, code_id"),
+    ("suggestions", "transcript_id, start, end, code_id, coder"),
 )
 IDENTITY_TABLES = ("transcripts", "segments", "codings", "decisions", "memos", "journal")
 CHUNK = 2000
