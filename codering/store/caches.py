@@ -91,7 +91,7 @@ class Caches(Connected):
     def store_vectors(self, model_id: str, vectors: dict[str, "np.ndarray"]) -> None:
         import numpy as np
 
-        with self.transaction() as conn:
+        with self.transaction(self.coder) as conn:  # row upserts: beside the coders' actions on a server
             conn.executemany(
                 "INSERT INTO embeddings (model_id, text_hash, dim, vector) VALUES (?,?,?,?)"
                 " ON CONFLICT (model_id, text_hash) DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
