@@ -113,6 +113,8 @@ async def test_a_decision_made_while_the_server_restarts_is_kept_and_saved_after
         status = screen.query_one(StatusLine)
         cluster.stop()  # the server goes away mid-session
         try:
+            # idle, the status line notices by itself
+            assert await until(pilot, lambda: "verbinding met de server verbroken" in status.message, 20)
             await pilot.press("1")  # accept: the server does not get it
             await pilot.pause()
             assert "verbroken" in status.message and "nog niet bewaard" in status.message
