@@ -208,3 +208,45 @@ def test_each_coder_comes_back_to_their_own_place(loaded_project):
         assert CodingSession(p, T, None, "ann").first == ann_at
     with Project.open(where, "bob") as p:
         assert CodingSession(p, T, None, "bob").first == bob_at
+
+
+def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_shown(pg_server, pg_project, tmp_path):
+    """A server that asks for a password (scram): refused without one, one line; let in through
+    PostgreSQL's own PGPASSWORD or ~/.pgpass; the password shows nowhere."""
+    import os
+
+    from tests.conftest import run_cli
+
+    cluster = pg_server[1]
+    if cluster is None:
+        pytest.skip("CODERING_TEST_PG points at a server whose authentication these tests cannot change")
+    cluster.sql("DROP ROLE IF EXISTS onderzoeker")
+    cluster.sql("CREATE ROLE onderzoeker LOGIN PASSWORD 'zeer-geheim-42'")
+    cluster.sql("GRANT ALL ON DATABASE codering TO onderzoeker", database="codering")
+    cluster.sql("GRANT CREATE ON SCHEMA public TO onderzoeker", database="codering")
+    hba = cluster.data / "pg_hba.conf"
+    original = hba.read_text()
+    hba.write_text("host all onderzoeker 127.0.0.1/32 scram-sha-256\n" + original)
+    cluster.sql("SELECT pg_reload_conf()")
+    try:
+        url = pg_project("met_wachtwoord").replace("codering@", "onderzoeker@")
+        home = tmp_path / "home"
+        home.mkdir()
+        clean = {"HOME": str(home), "PGPASSWORD": "", "PGPASSFILE": str(home / ".pgpass")}
+        refused = run_cli("init", url, env=clean)
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+        assert "authentication failed" in refused.stderr and "PGPASSWORD, ~/.pgpass or PGSERVICE" in refused.stderr
+        made = run_cli("init", url, env={**clean, "PGPASSWORD": "zeer-geheim-42"})
+        assert made.returncode == 0, made.stderr
+        (home / ".pgpass").write_text(f"127.0.0.1:{cluster.port}:codering:onderzoeker:zeer-geheim-42\n")
+        os.chmod(home / ".pgpass", 0o600)
+        shown = run_cli("-p", url, "stats", env=clean)
+        assert shown.returncode == 0, shown.stderr
+        for result in (refused, made, shown):
+            assert "zeer-geheim-42" not in result.stdout + result.stderr
+        with Project.open(url.replace("onderzoeker@", "codering@")) as p:  # nothing of it in the project
+            meta = p._conn.execute("SELECT key, value FROM meta").fetchall()
+            assert meta and not any("zeer-geheim" in value for _, value in meta)
+    finally:
+        hba.write_text(original)
+        cluster.sql("SELECT pg_reload_conf()")
