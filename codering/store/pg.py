@@ -308,6 +308,7 @@ def drop_project(address: ServerAddress) -> None:
     from psycopg import sql
 
     with psycopg.connect(address.conninfo, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '20s'")  # a coder still in a transaction there: an error, not a hang
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(address.project)))
 
 
