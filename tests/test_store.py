@@ -440,3 +440,14 @@ def test_stored_suggestions_are_each_coders_own(loaded_project):
     p.replace_suggestions(t, "m", [(10, 20, "stim.praktisch", 1, 0.9, "weer iedereen")])
     assert seen("ann")[0] == [(10, 20, "fin.doorverwijzen", "van ann")]
     assert seen("bob")[0] == [(10, 20, "stim.praktisch", "weer iedereen")]
+
+
+def test_changing_whose_work_is_learned_from_makes_the_engine_read_everything_again(loaded_project):
+    p = loaded_project
+    p.coder = "ann"
+    token, _ = p.learning_changes(None)
+    assert p.learning_changes(token)[1] == set()
+    p.set_setting("learn_from", "consensus")
+    token, changed = p.learning_changes(token)
+    assert changed is None
+    assert p.learning_changes(token)[1] == set()

@@ -72,16 +72,18 @@ class LearningQueries(Connected):
         commits show in ``data_version``. On a PostgreSQL server the token is the
         count of commits seen (:meth:`codering.store.pg.PgConnection.changes`),
         and the ids are those of every coder's changes (the server's triggers
-        note them), not only this connection's.
+        note them), not only this connection's. A change of whose work is learned
+        from (:meth:`learning_scope`) makes the ids ``None`` too.
         """
         conn = self._conn
+        scope = self.learning_scope()
         if self.on_server:  # the server's triggers name the transcripts (codering.store.pg)
             if self._tracking is None:
                 self._tracking = next(_trackers)
             if conn.in_transaction:
                 return None, None
-            token = (self._tracking, conn.changes(), 0)
-            if since is None or since[0] != token[0] or since[1] > token[1]:
+            token = (self._tracking, conn.changes(), 0, scope)
+            if since is None or since[0] != token[0] or since[1] > token[1] or since[3:] != token[3:]:
                 return token, None
             return token, conn.touched_since(since[1])
         if self._tracking is None:
@@ -92,8 +94,8 @@ class LearningQueries(Connected):
             return None, None
         version = conn.execute("PRAGMA data_version").fetchone()[0]
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM temp.learning_changes").fetchone()[0]
-        token = (self._tracking, version, seq)
-        if since is None or since[:2] != token[:2] or since[2] > seq:
+        token = (self._tracking, version, seq, scope)
+        if since is None or since[:2] != token[:2] or since[2] > seq or since[3:] != token[3:]:
             return token, None
         changed = {r[0] for r in conn.execute("SELECT transcript_id FROM temp.learning_changes WHERE seq > ?",
                                               (since[2],))}
