@@ -1,8 +1,9 @@
 """Start the codering terminal UI: ``python tui.py [PROJECT]``.
 
-With PROJECT, open that project file; a project that cannot be opened (no
-such file, not a codering project, made by a newer codering, busy) ends with
-one line on stderr and exit code 1. Without it, open the demo project (made
+With PROJECT, open that project file (or a project on a PostgreSQL server:
+``postgresql://HOST[:PORT]/DB?project=NAME``); a project that cannot be opened
+(no such file or project, not a codering project, made by a newer codering,
+busy, server unreachable) ends with one line on stderr and exit code 1. Without it, open the demo project (made
 once from ``transcripts/`` and the default codebook) and say where it lives.
 """
 
@@ -22,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     project_path: Path | None = None
     if args:
         from codering.store import Project
+        from codering.store.location import locate
 
-        project_path = Path(args[0]).expanduser()
+        project_path = locate(args[0])
+        project_path = project_path.expanduser()
         try:
             Project.open(project_path).close()
         except CoderingError as exc:

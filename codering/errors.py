@@ -8,7 +8,8 @@ The hierarchy (every error codering raises on purpose is here)::
     ├── ImportProblems          several files of an import are bad (one line each)
     ├── RefiError               a REFI-QDA exchange file (QDPX, QDC) cannot be read
     ├── StoreError              the project file cannot be opened or written
-    │   └── ProjectLockedError  another process holds the project
+    │   ├── ProjectLockedError  another process holds the project
+    │   └── ConnectionLostError the PostgreSQL server went away mid-action (nothing saved; retry)
     ├── SuggestError            the suggestion engine or its model failed
     ├── EvaluationError         a gold-standard evaluation cannot run
     ├── ExportError             an export cannot be written
@@ -83,6 +84,13 @@ class ProjectLockedError(StoreError):
     """Another process is writing the project right now."""
 
     title = "Project in use"
+
+
+class ConnectionLostError(StoreError):
+    """The connection to a server project was lost (server restart, network): the action was not saved
+    and can be retried; the store reconnects by itself."""
+
+    title = "Server connection lost"
 
 
 class SuggestError(CoderingError):

@@ -39,7 +39,8 @@ def sample_transcripts_dir() -> Path:
 
 
 def exports_dir(project_path: str | Path | None = None) -> Path:
-    """Where a project's exports go when no file is named: ``exports/`` beside its project file.
+    """Where a project's exports go when no file is named: ``exports/`` beside its project file (for a
+    project on a server, ``exports/`` in the current folder).
 
     The demo project's is the checkout's ``exports/`` (when codering runs from a
     checkout, or ``$CODERING_HOME`` names one); without a project, the checkout's.
@@ -47,6 +48,8 @@ def exports_dir(project_path: str | Path | None = None) -> Path:
     checkout = repo_root() / "exports"
     if project_path is None:
         return checkout
+    if getattr(project_path, "is_server", False):  # a project on a PostgreSQL server: ./exports
+        return Path.cwd() / "exports"
     project = Path(project_path).expanduser().resolve()
     if project == demo_project_path().expanduser().resolve() and checkout.is_dir():
         return checkout

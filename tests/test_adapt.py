@@ -80,9 +80,21 @@ def test_collect_reads_families_rejections_and_passed_over(tmp_path, small_codeb
     assert not by_text[CHAT[1]].coded
     assert decisions.mirror == {"stim.praktisch": "rem.praktisch", "rem.praktisch": "stim.praktisch"}
     assert [s.transcript for s in decisions.sentences][0] == "a_wijkwerker"
+    # two interviews: the last one is held out whole (7 of 18 sentences), not the last sentences of each
     train, test = split(decisions, 0.25)
-    assert train + test == decisions.sentences and len(test) == 4
-    assert test == decisions.sentences[-4:]
+    assert train + test == decisions.sentences
+    assert {s.transcript for s in test} == {"b_huisarts"} and {s.transcript for s in train} == {"a_wijkwerker"}
+    # one interview: its last quarter
+    from dataclasses import replace
+
+    one = replace(decisions, sentences=[s for s in decisions.sentences if s.transcript == "a_wijkwerker"])
+    train, test = split(one, 0.25)
+    assert train + test == one.sentences and test == one.sentences[-round(len(one.sentences) * 0.25):]
+    # a collection of labelled segments is never held out as an "interview"
+    mixed = replace(decisions, sentences=[replace(s, interview=s.transcript == "a_wijkwerker")
+                                          for s in decisions.sentences])
+    train, test = split(mixed, 0.25)
+    assert test == mixed.sentences[-round(len(mixed.sentences) * 0.25):]
 
 
 def test_sentences_after_the_last_decision_are_not_reviewed(tmp_path, small_codebook):

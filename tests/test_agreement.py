@@ -20,6 +20,8 @@ from codering.collab.agreement import (
     unit_matrix,
 )
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 # Ten respondent sentences (segments) in two turns; interviewer turns are not units.
 TWO_TURNS = """\
 interview_id: K-01

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import DEFAULT_CODEBOOK, ROOT, SHARED, run_cli
 
-SUBCOMMANDS = ["init", "import", "transcripts", "code", "uncode", "memo", "undo", "redo", "stats", "codings",
+SUBCOMMANDS = ["init", "push", "pull", "import", "transcripts", "code", "uncode", "memo", "undo", "redo", "stats", "codings",
                "demo", "codebook", "codebook validate", "codebook show", "codebook export"]
 
 
@@ -18,9 +18,12 @@ def stats(project) -> dict:
     return json.loads(result.stdout)
 
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # cli_project: a file, and a server project
+
+
 @pytest.fixture
-def cli_project(tmp_path):
-    path = tmp_path / "study.codering"
+def cli_project(tmp_path, backend, project_location):
+    path = tmp_path / "study.codering" if backend == "sqlite" else project_location
     result = run_cli("init", str(path))
     assert result.returncode == 0, result.stderr
     assert "Created" in result.stdout

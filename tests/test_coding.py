@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from test_tui_support import DEFAULT_CODEBOOK, GoldSuggester, sample_project, sample_template  # noqa: F401 - fixtures
 
 from codering.suggest.base import Suggestion
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
 
 
 def test_fuzzy_ignores_diacritics_and_ranks_labels_first():

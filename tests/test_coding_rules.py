@@ -3,6 +3,8 @@ same-named codes say which, the picker puts recent codes first, a crash reopens 
 
 from __future__ import annotations
 
+import pytest
+
 from test_tui_app import SIZE, open_first, ready, sync
 from test_coding import UnsureSuggester
 from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
@@ -13,6 +15,8 @@ from codering.suggest.base import KeywordSuggester, Suggestion
 from codering.tui.app import make_app
 from codering.coding.search import CodeIndex
 from codering.coding.session import CodingSession
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
 
 
 def session_on(project, suggester) -> CodingSession:

@@ -15,6 +15,8 @@ from codering.refi import export_qdpx, import_qdpx, load_codebook_file, write_qd
 from codering.store import Project
 from tests.conftest import DEFAULT_CODEBOOK, run_cli
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 SHARED_REFI = Path(__file__).resolve().parent.parent.parent / "shared" / "refi"
 
 

@@ -36,11 +36,14 @@ def root(ctx: click.Context, project: str | None) -> None:
 root.add_command(export_group)
 
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # study: a file, and a server project
+
+
 @pytest.fixture
-def study(tmp_path, monkeypatch):
+def study(request, tmp_path, monkeypatch, backend, project_location):
     monkeypatch.setenv("CODERING_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COLUMNS", "200")
-    path = tmp_path / "mini.codering"
+    path = tmp_path / "mini.codering" if backend == "sqlite" else request.getfixturevalue("pg_project")("mini")
     build_project(path).close()
     return path
 

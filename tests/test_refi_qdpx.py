@@ -10,6 +10,8 @@ import pytest
 from codering.refi import RefiError, export_qdpx, import_qdpx
 from codering.store import Project
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 SHARED_REFI = Path(__file__).resolve().parent.parent.parent / "shared" / "refi"
 SAMPLES = Path(__file__).resolve().parent.parent / "transcripts"
 NS = "urn:QDA-XML:project:1.0"

@@ -16,6 +16,8 @@ from codering.store import Project
 from codering.ingest import parse_text, read_transcript
 from tests.conftest import SMALL_TRANSCRIPT
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 
 def test_create_and_reopen_keeps_codebook(tmp_path, small_codebook):
     path = tmp_path / "study.codering"
@@ -314,11 +316,27 @@ def test_learning_changes_name_the_transcripts_touched_since_a_token(loaded_proj
     p.remove_transcript("t02")  # its decision goes with it
     token, changed = p.learning_changes(token)
     assert changed == {t2}
+    before = p.change_token()
     with Project.open(p.path) as other:  # another connection (process) writes: everything may have changed
         other.add_coding("t01_huisarts", 30, 40, "stim.praktisch", "bob")
-    token, changed = p.learning_changes(token)
-    assert changed is None
+    if p.on_server:  # the server's notes name what another coder changed, once they have arrived
+        wait_for(lambda: p.change_token() != before)
+        token, changed = p.learning_changes(token)
+        assert changed == {t1}
+    else:
+        token, changed = p.learning_changes(token)
+        assert changed is None
     assert p.learning_changes(token)[1] == set()
+
+
+def wait_for(condition, seconds: float = 10.0) -> None:
+    """Poll ``condition`` (another process's commit reaching this one) for up to ``seconds``."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def test_a_change_token_is_only_good_for_the_project_object_that_gave_it(loaded_project):
@@ -367,3 +385,69 @@ def test_stored_suggestions_are_replaced_per_span_and_cleared_when_a_span_has_no
     project.replace_suggestions("t01_huisarts", "m", [(a.start, a.end, "rem.praktisch", 0, 0.7, "r4")],
                                 spans=[(a.start, a.end), (b.start, b.end)])
     assert [(r[0], r[2]) for r in project.stored_suggestions("t01_huisarts")] == [(a.start, "rem.praktisch")]
+
+
+def test_suggestions_learn_from_the_coders_own_work_unless_told_otherwise(loaded_project):
+    p = loaded_project
+    t = p.transcript_id("t01_huisarts")
+    p.add_coding(t, 10, 20, "stim.praktisch", "ann")
+    p.record_decision(t, 30, 40, "rem.praktisch", False, "ann")
+    p.add_coding(t, 50, 60, "fin.doorverwijzen", "bob")
+    p.record_decision(t, 70, 80, "stim.praktisch", True, "bob")
+    p.add_coding(t, 90, 99, "rem.praktisch", "ann", origin="consensus")
+    p.add_coding(t, 100, 110, "stim.praktisch", "carla", origin="consensus")
+    ann = {("c", 10, 20, "stim.praktisch"), ("r", 30, 40, "rem.praktisch"), ("c", 90, 99, "rem.praktisch")}
+    bob = {("c", 50, 60, "fin.doorverwijzen"), ("a", 70, 80, "stim.praktisch"), ("c", 70, 80, "stim.praktisch")}
+    agreed = {("c", 100, 110, "stim.praktisch")}
+
+    def events():
+        return set(p.learning_events()[t]) | set(p.learning_events([t])[t])
+
+    assert p.learning_scope() == ("everyone", None)  # no coder: a script learns from all
+    assert events() == ann | bob | agreed
+    p.coder = "ann"
+    assert p.learning_scope() == ("coder", "ann")
+    assert events() == ann  # bob's codes do not train ann's suggestions
+    p.coder = "bob"
+    assert events() == bob
+    p.set_setting("learn_from", "consensus")
+    assert events() == bob | agreed | {("c", 90, 99, "rem.praktisch")}
+    p.set_setting("learn_from", "everyone")
+    assert events() == ann | bob | agreed
+
+
+def test_stored_suggestions_are_each_coders_own(loaded_project):
+    p = loaded_project
+    t = p.transcript_id("t01_huisarts")
+
+    def seen(coder):
+        p.coder = coder
+        return [(r[0], r[1], r[2], r[5]) for r in p.stored_suggestions(t)], p.pending_suggestions()
+
+    p.replace_suggestions(t, "m", [(10, 20, "stim.praktisch", 1, 0.9, "iedereen"),
+                                   (30, 40, "rem.praktisch", 1, 0.8, "iedereen")])  # no coder: project-wide
+    shared = [(10, 20, "stim.praktisch", "iedereen"), (30, 40, "rem.praktisch", "iedereen")]
+    assert seen("ann") == seen("bob") == (shared, {t: 2})
+    p.coder = "ann"  # ann's engine scores the first span: her own set there, the shared one is stale
+    p.replace_suggestions(t, "m", [(10, 20, "fin.doorverwijzen", 1, 0.7, "van ann")])
+    assert seen("ann") == ([(10, 20, "fin.doorverwijzen", "van ann"), shared[1]], {t: 2})
+    assert seen("bob") == ([shared[1]], {t: 1})  # not ann's
+    p.coder = "bob"  # bob's engine: nothing likely on the second span
+    p.replace_suggestions(t, "m", [], spans=[(30, 40)])
+    assert seen("bob") == ([], {})
+    assert seen("ann") == ([(10, 20, "fin.doorverwijzen", "van ann")], {t: 1})
+    p.coder = None  # a script scores the first span again: the shared set; ann keeps hers there
+    p.replace_suggestions(t, "m", [(10, 20, "stim.praktisch", 1, 0.9, "weer iedereen")])
+    assert seen("ann")[0] == [(10, 20, "fin.doorverwijzen", "van ann")]
+    assert seen("bob")[0] == [(10, 20, "stim.praktisch", "weer iedereen")]
+
+
+def test_changing_whose_work_is_learned_from_makes_the_engine_read_everything_again(loaded_project):
+    p = loaded_project
+    p.coder = "ann"
+    token, _ = p.learning_changes(None)
+    assert p.learning_changes(token)[1] == set()
+    p.set_setting("learn_from", "consensus")
+    token, changed = p.learning_changes(token)
+    assert changed is None
+    assert p.learning_changes(token)[1] == set()

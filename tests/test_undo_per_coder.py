@@ -23,6 +23,8 @@ from codering.store import Project
 from codering.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
 T = "t01_huisarts"
 
 CLI_LOOP = textwrap.dedent("""
@@ -251,6 +253,8 @@ def old_project(path):
            "text": "Ik werk graa", "created": "2026-01-01", "id": 7}
     conn.execute("INSERT INTO codings (id, transcript_id, start, end, code_id, coder, origin, text, created) "
                  "VALUES (7, 1, 0, 12, 'stim', 'ann', 'manual', 'Ik werk graa', '2026-01-01')")
+    conn.execute("INSERT INTO suggestions (transcript_id, start, end, code_id, rank, score, reason, model_id, created)"
+                 " VALUES (1, 13, 20, 'stim', 0, 0.9, 'lijkt op', 'm', '2026-01-01')")
     conn.execute("INSERT INTO journal (description, ops, coder, created) VALUES (?, ?, NULL, '2026-01-01')",
                  ("code stim on t1 0-12", json.dumps([{"op": "insert", "table": "codings", "row": row}])))
     conn.close()
@@ -274,8 +278,10 @@ def test_two_processes_opening_an_old_project_at_once_both_upgrade_it_once(tmp_p
 def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path):
     path = old_project(tmp_path / "oud.codering")
     with Project.open(path, coder="carla") as p:
-        assert p.stats()["schema_version"] == SCHEMA_VERSION == 3
+        assert p.stats()["schema_version"] == SCHEMA_VERSION == 4
         assert [c.id for c in p.codings()] == [7]
+        # stored suggestions from before they were per coder: the project-wide set, seen by every coder
+        assert p.stored_suggestions("t1") == [(13, 20, "stim", 0, 0.9, "lijkt op", "m")]
         assert p.undo() == "code stim on t1 0-12"  # no coder recorded: whoever asks may undo it
         assert p.codings() == []
         new = p.add_coding("t1", 13, 20, "stim", "carla")

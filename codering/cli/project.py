@@ -15,7 +15,12 @@ from codering.errors import CoderingError
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
               help="Codebook to use: YAML or REFI-QDA .qdc (default: the shipped samenwerking-zorg-welzijn codebook).")
 def init(project_path: str, codebook_path: str | None) -> None:
-    """Create a new project file with a codebook."""
+    """Create a new project file with a codebook.
+
+    PROJECT is a file (study.codering) or a project on a PostgreSQL server:
+    postgresql://HOST[:PORT]/DB?project=NAME (the password from PGPASSWORD,
+    ~/.pgpass or PGSERVICE, never in the address).
+    """
     from codering.codebook import default_codebook_path
     from codering.refi import load_codebook_file as load_codebook
     from codering.store import Project
@@ -184,3 +189,39 @@ def demo(state: State, fresh: bool) -> None:
     print_overview(project)
     print_stats(project, project.stats())
     click.echo(f"Next: codering -p {path} transcripts | stats | code ... (see codering --help)")
+
+
+@click.command()
+@click.argument("source", metavar="FILE")
+@click.argument("target", metavar="SERVER_PROJECT")
+def push(source: str, target: str) -> None:
+    """Copy the project FILE whole to a new project on a PostgreSQL server.
+
+    SERVER_PROJECT: postgresql://HOST[:PORT]/DB?project=NAME. Everything is
+    copied (transcripts, codebook, codings with coders, origins and times,
+    decisions, memos, the undo journal, embeddings); FILE is left as it is.
+    """
+    _copy(source, target, "Pushed")
+
+
+@click.command()
+@click.argument("source", metavar="SERVER_PROJECT")
+@click.argument("target", metavar="FILE")
+def pull(source: str, target: str) -> None:
+    """Copy a project on a PostgreSQL server whole into a new project FILE.
+
+    SERVER_PROJECT: postgresql://HOST[:PORT]/DB?project=NAME; the server
+    project is left as it is.
+    """
+    _copy(source, target, "Pulled")
+
+
+def _copy(source: str, target: str, verb: str) -> None:
+    from codering.store import Project
+    from codering.store.transfer import copy_project
+
+    with Project.open(source) as project:
+        counts = copy_project(project, target)
+    click.echo(f"{verb} {source} to {target}: {counts['transcripts']} transcripts, {counts['codings']} codings, "
+               f"{counts['decisions']} decisions, {counts['memos']} memos, {counts['journal']} journal entries, "
+               f"{counts['embeddings']} embeddings.")

@@ -19,7 +19,8 @@ from codering.errors import CoderingError
 
 @click.group(context_settings=CONTEXT)
 @click.option("-p", "--project", envvar="CODERING_PROJECT", metavar="PROJECT",
-              help="The project file to work on (or set CODERING_PROJECT).")
+              help="The project file to work on, or postgresql://HOST[:PORT]/DB?project=NAME for a project on a "
+                   "PostgreSQL server (or set CODERING_PROJECT).")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.version_option(package_name="codering")
 @click.pass_context
@@ -35,7 +36,7 @@ def cli(ctx: click.Context, project: str | None, debug: bool) -> None:
 
 export.export_group.add_command(collab.qdpx_export_command)
 for _command in (
-    project.init, project.import_cmd, project.transcripts, project.stats, project.demo,
+    project.init, project.import_cmd, project.transcripts, project.stats, project.demo, project.push, project.pull,
     coding.code, coding.uncode, coding.memo, coding.undo, coding.redo, coding.codings,
     codebook.codebook,
     export.export_group,

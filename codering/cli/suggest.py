@@ -269,6 +269,23 @@ def model_use(state, name: str | None, precision: str | None) -> None:
     click.echo(f"The project now uses {name}; `codering suggest` embeds its segments with it.")
 
 
+@model_command.command("learn-from")
+@click.argument("scope", type=click.Choice(["coder", "consensus", "everyone"]))
+@click.pass_obj
+def model_learn_from(state, scope: str) -> None:
+    """Whose work each coder's suggestions learn from.
+
+    coder (the default): only that coder's own codings and decisions, so a
+    second coder's suggestions are not trained on the first coder's codes and
+    agreement figures mean something; consensus: also the agreed codings of
+    the agreement view; everyone: every coder's work.
+    """
+    if state is None or not getattr(state, "project_path", None):
+        raise click.UsageError("no project given: use -p PROJECT")
+    state.project().set_setting("learn_from", scope)
+    click.echo(f"Suggestions now learn from: {scope}.")
+
+
 # -- codering adapt ---------------------------------------------------------------------
 
 @click.command("adapt")

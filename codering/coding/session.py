@@ -137,14 +137,16 @@ class CodingSession:
         self._stored = stored
 
     def _restored_position(self) -> int:
-        saved = self.project.setting(f"tui.cursor.{self.tid}")
+        saved = self.project.setting(f"tui.cursor.{self.coder}.{self.tid}")  # each coder's own place
+        if saved is None:
+            saved = self.project.setting(f"tui.cursor.{self.tid}")  # saved before it was per coder
         if saved is not None and saved.isdigit() and int(saved) < len(self.segments):
             return int(saved)
         return self._next_visitable(-1, 1) if self.segments else 0
 
     def save_position(self) -> None:
         if self.segments:
-            self.project.set_setting(f"tui.cursor.{self.tid}", str(self.first))
+            self.project.set_setting(f"tui.cursor.{self.coder}.{self.tid}", str(self.first))
 
     # -- the selection ------------------------------------------------------------------
     @property

@@ -86,9 +86,10 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
                   rename: dict[str, str] | None = None, dry_run: bool = False) -> MergeReport:
     """Bring the codings (and memos) of ``other_path``'s matching transcripts into ``project``."""
     from codering.store import Project
+    from codering.store.location import locate
 
-    other_path = Path(other_path)
-    if other_path.resolve() == Path(project.path).resolve():
+    other_path = locate(other_path)  # a file, or a project on a server
+    if str(other_path.resolve()) == str(project.path.resolve()):
         raise MergeError(f"{other_path}: that is this project; name the other coder's project file")
     rename = rename or {}
     report = MergeReport(str(other_path), dry_run)

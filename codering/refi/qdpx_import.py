@@ -64,11 +64,12 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
     (``auto`` from its origin, ``codepoints``, ``utf16``, ``crlf1``).
     """
     from codering.store import Project
+    from codering.store.location import locate
 
     plan = read_qdpx(path, positions=positions, default_coder=coder)
     own = not isinstance(target, Project)
-    project_path = Path(target) if own else Path(target.path)
-    created = own and not project_path.exists()
+    project_path = locate(target) if own else target.path  # a file, or a project on a server
+    created = own and not Project.exists(project_path)
     report = QdpxImport(str(path), str(project_path), created, notices=list(plan.notices), coders=plan.coders)
     meta = ({f: plan.book.get(f, "") for f in BOOK_FIELDS} if plan.book  # as codering wrote it
             else codebook_meta(Path(plan.name), plan.origin))
@@ -95,8 +96,7 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
         if own:
             project.close()
         if created:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{project_path}{suffix}").unlink(missing_ok=True)
+            Project.remove(project_path)
         raise
     if own:
         project.close()

@@ -1,12 +1,18 @@
-"""The project store: one SQLite file per project; the only package that speaks SQL.
+"""The project store: one SQLite file per project, or a project on a PostgreSQL server; the only package
+that speaks SQL.
 
-Every user action is one transaction (``BEGIN IMMEDIATE`` so two processes
-queue instead of corrupting each other). :class:`Project` is the one object
-the rest of codering uses; it is put together from one part per responsibility::
+Every user action is one transaction (SQLite: ``BEGIN IMMEDIATE`` so two
+processes queue instead of corrupting each other; PostgreSQL: advisory locks,
+see :mod:`codering.store.dialect`). :class:`Project` is the one object the rest
+of codering uses; it is put together from one part per responsibility::
 
     project.py      Project: create, open, close, settings, stats (the facade)
     connection.py   the SQLite connection, file checks, transactions
-    migrations.py   the schema as named, ordered migrations
+    migrations.py   the schema as named, ordered migrations (both engines)
+    dialect.py      what differs between SQLite and PostgreSQL, in one place
+    location.py     where a project lives: a file or postgresql://HOST/DB?project=NAME
+    pg.py           the pooled psycopg connection of a server project; LISTEN/NOTIFY
+    transfer.py     push/pull: a whole project copied between the engines
     journal.py      journaled actions, undo, redo (per coder), history
     codes.py        the project's codebook
     transcripts.py  transcripts, turns, segments, attributes; re-import

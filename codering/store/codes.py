@@ -16,7 +16,8 @@ class CodebookTables(Journaled):
         with self.transaction() as conn:
             conn.execute("DELETE FROM codes")
             for key, value in codebook.meta().items():
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"codebook.{key}", value))
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                             "excluded.value", (f"codebook.{key}", value))
             for position, (_, code) in enumerate(codebook.walk()):
                 conn.execute(
                     "INSERT INTO codes (id, parent, label, short, description, include, exclude, examples,"
@@ -32,7 +33,7 @@ class CodebookTables(Journaled):
             codes: dict[str, Code] = {}
             for row in self._conn.execute(
                 "SELECT id, parent, label, short, description, include, exclude, examples, key, color, codable"
-                " FROM codes ORDER BY position, rowid"
+                " FROM codes ORDER BY position, id"
             ):
                 codes[row[0]] = Code(
                     id=row[0], parent=row[1], label=row[2], short=row[3], description=row[4],

@@ -1,4 +1,9 @@
-"""Opening the SQLite file: connection settings, the file checks, migrations and transactions."""
+"""Opening the SQLite file: connection settings, the file checks, migrations and transactions.
+
+A project on a PostgreSQL server stands on the same :class:`Connected` with a
+:class:`codering.store.pg.PgConnection` as its connection and
+:class:`codering.store.dialect.PostgresDialect` as its dialect.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,35 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from codering.errors import ProjectLockedError, StoreError
+from codering.store.dialect import SqliteDialect
 from codering.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Connected:
-    """What every part of the store stands on: the project file's path and its one connection."""
+    """What every part of the store stands on: where the project lives, its one connection and its dialect."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Any, conn: Any, dialect: Any = None) -> None:
         self.path = path
+        """The project file's Path, or the ServerAddress of a project on a PostgreSQL server."""
         self._conn = conn
+        self.dialect = dialect or SqliteDialect()
         self.read_only = False
         """Opened read-only (the file or its folder is not writable): reading works, writing raises StoreError."""
 
+    @property
+    def on_server(self) -> bool:
+        return self.dialect.name != "sqlite"
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; other processes wait (up to the busy timeout)."""
+    def transaction(self, coder: str | None = None) -> Iterator[Any]:
+        """One write transaction; other processes wait (SQLite: up to the busy timeout; PostgreSQL: for the
+        advisory locks, per coder for a coder's action: see ``PostgresDialect.begin``). On a server,
+        commit tells the other coders' live views (NOTIFY)."""
         if self._conn.in_transaction:
             yield self._conn
             return
@@ -33,20 +47,46 @@ class Connected:
             raise StoreError(f"{self.path}: opened read-only (the file or its folder is not writable); "
                              "nothing was changed; copy it to a folder you can write to")
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self.dialect.begin(self._conn, coder)
         except sqlite3.OperationalError as exc:
             raise store_error(self.path, exc) from None
+        except BaseException:
+            self._conn.rollback()
+            raise
         try:
             yield self._conn
         except BaseException:
             self._conn.rollback()
+            if self.on_server:
+                raise self._conn.translate_error() from None
             raise
         else:
             try:
-                self._conn.commit()
+                self._conn.commit()  # on a server with the NOTIFY for the live views
             except sqlite3.OperationalError as exc:
                 self._conn.rollback()
                 raise store_error(self.path, exc) from None
+            except BaseException:
+                self._conn.rollback()
+                raise
+
+    @property
+    def connection_lost(self) -> bool:
+        """On a server: the connection went (server restart, network) and is not back yet."""
+        return bool(getattr(self._conn, "lost", False))
+
+    def reconnect(self) -> bool:
+        """On a server: try (briefly) to connect again; is the connection there now?"""
+        return self._conn.reconnect() if self.on_server else True
+
+    def change_token(self) -> Any:
+        """Cheaply: a value that differs from an earlier one when the project may have changed since (by any
+        connection, this one included). SQLite: ``PRAGMA data_version`` (other connections' commits) and
+        this connection's change count; PostgreSQL: the NOTIFYs that arrived (LISTEN) and this connection's
+        commits, without a round trip."""
+        if self.on_server:
+            return self._conn.changes()
+        return self._conn.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes
 
 
 def check_project_file(path: Path) -> int:
@@ -117,26 +157,34 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def migrate(conn: Any, path: Any, dialect: Any = None, in_transaction: bool = False) -> None:
+    """Apply the migrations the project lacks, each in its own transaction (``in_transaction``: all in the
+    caller's, a project being created). The same migrations run on both engines (``dialect.ddl``)."""
+    dialect = dialect or SqliteDialect()
+    version = dialect.user_version(conn)
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: made by a newer codering (schema {version}); update codering")
     for number, name, sql in MIGRATIONS:
         if number <= version:
             continue
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:  # another process was first
-                conn.execute("COMMIT")
+            if not in_transaction:
+                dialect.begin(conn)
+            if dialect.user_version(conn) >= number:  # another process was first
+                if not in_transaction:
+                    conn.execute("COMMIT")
                 continue
             for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StoreError(f"{path}: migration {number} ({name}) failed: {exc}") from None
+                conn.execute(dialect.ddl(statement))
+            dialect.set_user_version(conn, number)
+            if not in_transaction:
+                conn.execute("COMMIT")
+        except StoreError:
+            raise
+        except Exception as exc:  # sqlite3.Error or psycopg.Error
+            if not in_transaction:
+                conn.rollback()
+            raise StoreError(f"{path}: migration {number} ({name}) failed: {' '.join(str(exc).split())}") from None
 
 
 def _statements(sql: str) -> list[str]:

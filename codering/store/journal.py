@@ -28,7 +28,6 @@ a redo never brings back what another coder removed.
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
@@ -57,7 +56,7 @@ class Journaled(Connected):
             yield self
             return
         who = coder if coder is not None else self.coder
-        with self.transaction() as conn:
+        with self.transaction(who) as conn:
             self._ops = []
             try:
                 yield self
@@ -75,8 +74,9 @@ class Journaled(Connected):
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        cur = self._conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
-        key = row.get("id", cur.lastrowid)
+        returning = "" if "id" in row else " RETURNING id"
+        cur = self._conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks}){returning}", tuple(row.values()))
+        key = row["id"] if "id" in row else cur.fetchone()[0]
         if self._ops is not None and table in _JOURNALED:
             self._ops.append({"op": "insert", "table": table, "row": {**row, "id": key}})
         return key
@@ -101,7 +101,8 @@ class Journaled(Connected):
             self._ops.append({"op": "update", "table": table, "key": key, "old": old, "new": dict(changes)})
 
     def _row(self, table: str, key: Any) -> dict[str, Any] | None:
-        cur = self._conn.execute(f"SELECT * FROM {table} WHERE id = ?", (key,))
+        lock = self.dialect.for_update if self._conn.in_transaction else ""  # the latest row, held till commit
+        cur = self._conn.execute(f"SELECT * FROM {table} WHERE id = ?{lock}", (key,))
         found = cur.fetchone()
         if found is None:
             return None
@@ -141,13 +142,16 @@ class Journaled(Connected):
                     left[i] = ""
                     continue
                 row = op["row"]
-                try:  # one statement: a failure undoes only itself
+                self._conn.execute("SAVEPOINT put_back")  # a failure undoes only this statement (PostgreSQL
+                try:                                      # would otherwise abort the whole transaction)
                     self._conn.execute(
                         f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
                         tuple(row.values()),
                     )
-                except sqlite3.IntegrityError:  # e.g. its transcript was removed since
+                except self.dialect.integrity_error:  # e.g. its transcript was removed since
+                    self._conn.execute("ROLLBACK TO SAVEPOINT put_back")
                     left[i] = "cannot be put back: what it belongs to is gone"
+                self._conn.execute("RELEASE SAVEPOINT put_back")
         if table_touched(ops, "codes"):
             self._codebook = None
         return left
@@ -166,14 +170,14 @@ class Journaled(Connected):
 
     def _replay(self, undo: bool, coder: str | None) -> str | None:
         """Undo: the coder's newest action not undone, backwards. Redo: the coder's latest undo, forwards."""
-        with self.transaction() as conn:
+        with self.transaction(coder) as conn:
             found = self._next(undo, coder)
             if found is None:
                 return None
             entry, description, ops = found[0], found[1], json.loads(found[2])
             try:
                 left = self._apply(ops, reverse=undo)
-            except sqlite3.IntegrityError as exc:
+            except self.dialect.integrity_error as exc:
                 verb = "undo" if undo else "redo"
                 raise StoreError(f"cannot {verb} '{description}': {exc}; nothing was changed") from None
             notes = [self._conflict(entry, ops[i], left[i]) for i in sorted(left)]
@@ -208,11 +212,7 @@ class Journaled(Connected):
         what = f"{_NOUN[table]} {key}"
         if why:
             return f"{what} {why}"
-        by = self._conn.execute(
-            "SELECT description, coder FROM journal WHERE id > ? AND undone = 0 AND EXISTS ("
-            " SELECT 1 FROM json_each(journal.ops) AS o WHERE json_extract(o.value, '$.table') = ?"
-            " AND COALESCE(json_extract(o.value, '$.row.id'), json_extract(o.value, '$.key')) = ?)"
-            " ORDER BY id DESC LIMIT 1", (entry, table, key)).fetchone()
+        by = self._conn.execute(self.dialect.touching(), (entry, table, self.dialect.journal_key(key))).fetchone()
         if by is None:
             return f"{what} was changed since"
         return f"{what} was changed since by {by[1] or 'someone'} ({by[0]})"
@@ -237,5 +237,5 @@ class Journaled(Connected):
         return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
 
-_MINE = "(? IS NULL OR {col} IS NULL OR {col} = ?)"  # a coder's rows (and everyone's); no coder: all rows
+_MINE = "(CAST(? AS TEXT) IS NULL OR {col} IS NULL OR {col} = ?)"  # a coder's rows (and everyone's); no coder: all rows
 _NOUN = {"codings": "coding", "decisions": "decision", "memos": "memo", "codes": "code"}

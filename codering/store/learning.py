@@ -14,11 +14,13 @@ class LearningQueries(Connected):
     _tracking: int | None = None  # learning_changes(): this connection's tracker, once set up
 
     def learning_events(self, transcripts: Iterable[int] | None = None) -> dict[int, list[tuple[str, int, int, str]]]:
-        """Codings (not detached) and decisions of every coder as ``(kind, start, end, code_id)``
-        per transcript id; kind ``"c"`` a coding, ``"a"``/``"r"`` an accepted/rejected decision.
+        """Codings (not detached) and decisions as ``(kind, start, end, code_id)`` per transcript id;
+        kind ``"c"`` a coding, ``"a"``/``"r"`` an accepted/rejected decision.
 
         Only what the engine learns from (no texts, no row objects), for all
-        transcripts or only for the given transcript ids.
+        transcripts or only for the given transcript ids. Whose: see
+        :meth:`learning_scope` (a coder's suggestions learn from that coder's
+        own work, so that agreement between coders means something).
         """
         where, args = "", ()
         if transcripts is not None:
@@ -26,13 +28,36 @@ class LearningQueries(Connected):
             if not ids:
                 return {}
             where, args = f" AND transcript_id IN ({', '.join('?' for _ in ids)})", tuple(ids)
-        sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{where}"
-               f" UNION ALL SELECT transcript_id, CASE WHEN accepted THEN 'a' ELSE 'r' END, start, end, code_id"
-               f" FROM decisions WHERE 1=1{where}")
+        scope, coder = self.learning_scope()
+        codings_where = decisions_where = where
+        codings_args = decisions_args = args
+        if scope != "everyone":
+            agreed = " OR origin = 'consensus'" if scope == "consensus" else ""
+            codings_where, codings_args = f" AND (coder = ?{agreed}){where}", (coder, *args)
+            decisions_where, decisions_args = f" AND coder = ?{where}", (coder, *args)
+        sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{codings_where}"
+               f" UNION ALL SELECT transcript_id, CASE WHEN accepted = 1 THEN 'a' ELSE 'r' END, start, end, code_id"
+               f" FROM decisions WHERE 1=1{decisions_where}")
         out: dict[int, list[tuple[str, int, int, str]]] = {}
-        for tid, *event in self._conn.execute(sql, args + args):
+        for tid, *event in self._conn.execute(sql, codings_args + decisions_args):
             out.setdefault(tid, []).append(tuple(event))
         return out
+
+    def learning_scope(self) -> tuple[str, str | None]:
+        """Whose codings and decisions the suggestions learn from: ``(scope, coder)``.
+
+        The project setting ``learn_from``: ``coder`` (the default) - only the
+        coder working through this Project (``Project.coder``); ``consensus`` -
+        that coder's plus the agreed codings (origin ``consensus``, from the
+        agreement view); ``everyone`` - every coder's. A Project without a
+        coder (scripts, evaluation) learns from everyone.
+        """
+        scope = self.setting("learn_from", "coder")  # type: ignore[attr-defined]
+        if scope not in LEARN_FROM:
+            scope = "coder"
+        if self.coder is None:  # type: ignore[attr-defined]
+            return "everyone", None
+        return scope, self.coder  # type: ignore[attr-defined]
 
     def learning_changes(self, since: tuple | None) -> tuple[tuple | None, set[int] | None]:
         """Which transcripts' codings or decisions changed after ``since``, a token from an earlier call.
@@ -44,9 +69,23 @@ class LearningQueries(Connected):
         connection - actions, undo, redo, re-anchoring, removed transcripts -
         are counted by temporary triggers (they live only as long as the
         connection and are not part of the project file); another process's
-        commits show in ``data_version``.
+        commits show in ``data_version``. On a PostgreSQL server the token is the
+        count of commits seen (:meth:`codering.store.pg.PgConnection.changes`),
+        and the ids are those of every coder's changes (the server's triggers
+        note them), not only this connection's. A change of whose work is learned
+        from (:meth:`learning_scope`) makes the ids ``None`` too.
         """
         conn = self._conn
+        scope = self.learning_scope()
+        if self.on_server:  # the server's triggers name the transcripts (codering.store.pg)
+            if self._tracking is None:
+                self._tracking = next(_trackers)
+            if conn.in_transaction:
+                return None, None
+            token = (self._tracking, conn.changes(), 0, scope)
+            if since is None or since[0] != token[0] or since[1] > token[1] or since[3:] != token[3:]:
+                return token, None
+            return token, conn.touched_since(since[1])
         if self._tracking is None:
             for statement in _CHANGE_TRIGGERS:
                 conn.execute(statement)
@@ -55,8 +94,8 @@ class LearningQueries(Connected):
             return None, None
         version = conn.execute("PRAGMA data_version").fetchone()[0]
         seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM temp.learning_changes").fetchone()[0]
-        token = (self._tracking, version, seq)
-        if since is None or since[:2] != token[:2] or since[2] > seq:
+        token = (self._tracking, version, seq, scope)
+        if since is None or since[:2] != token[:2] or since[2] > seq or since[3:] != token[3:]:
             return token, None
         changed = {r[0] for r in conn.execute("SELECT transcript_id FROM temp.learning_changes WHERE seq > ?",
                                               (since[2],))}
@@ -77,4 +116,5 @@ def _change_triggers() -> list[str]:
 
 
 _CHANGE_TRIGGERS = _change_triggers()
+LEARN_FROM = ("coder", "consensus", "everyone")
 _trackers = itertools.count(1)  # tells the change tokens of different Project objects apart

@@ -8,6 +8,13 @@ Migration 3 makes undo per coder: the journal notes who undid an action
 (``undone_by``), and codings, decisions and memos get ``AUTOINCREMENT`` ids,
 so an id freed by one coder's undo is never given to another coder's new row
 (a later redo puts the row back under its own id).
+
+Migration 4 keeps the stored suggestions per coder (each coder's suggestions
+learn from that coder's own work: :meth:`codering.store.Project.learning_scope`);
+``''`` is a project-wide set (written by a script without a coder, or before
+this migration), shown to every coder where they have none of their own.
+
+The same migrations run on SQLite and PostgreSQL (:mod:`codering.store.dialect`).
 """
 
 from __future__ import annotations
@@ -200,6 +207,26 @@ CREATE TABLE memos_3 (
 INSERT INTO memos_3 SELECT id, kind, transcript_id, start, end, code_id, text, coder, created, updated FROM memos;
 DROP TABLE memos;
 ALTER TABLE memos_3 RENAME TO memos
+"""),
+    (4, "stored suggestions per coder", """
+CREATE TABLE suggestions_4 (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL DEFAULT '',
+    rank INTEGER NOT NULL,
+    score REAL NOT NULL,
+    reason TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (transcript_id, start, end, code_id, coder)
+);
+INSERT INTO suggestions_4 (transcript_id, start, end, code_id, coder, rank, score, reason, model_id, created)
+    SELECT transcript_id, start, end, code_id, '', rank, score, reason, model_id, created FROM suggestions;
+DROP TABLE suggestions;
+ALTER TABLE suggestions_4 RENAME TO suggestions;
+CREATE INDEX suggestions_by_transcript ON suggestions(transcript_id, start)
 """),
 ]
 

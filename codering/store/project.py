@@ -1,4 +1,5 @@
-"""``Project``: one open project file, the facade the rest of codering talks to.
+"""``Project``: one open project (a file, or a project on a PostgreSQL server), the facade the rest of
+codering talks to.
 
 It holds no logic of its own beyond opening, closing, settings and the
 overview figures: each group of methods lives in the part that owns its
@@ -18,6 +19,7 @@ from codering.store.caches import Caches
 from codering.store.codes import CodebookTables
 from codering.store.codings import CodingTables
 from codering.store.connection import check_project_file, connect, migrate, store_error, writable
+from codering.store.location import ServerAddress, locate
 from codering.store.migrations import SCHEMA_VERSION
 from codering.store.learning import LearningQueries
 from codering.store.memos import MemoTable
@@ -29,9 +31,14 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
     """An open project file. Use ``Project.create`` or ``Project.open``."""
 
     @classmethod
-    def create(cls, path: str | Path, codebook: Codebook, coder: str | None = None) -> "Project":
-        """Make a new project file and open it (``coder``: see :meth:`open`)."""
-        path = Path(path)
+    def create(cls, path: "str | Path | ServerAddress", codebook: Codebook | None,
+               coder: str | None = None) -> "Project":
+        """Make a new project file (or server project: ``postgresql://HOST/DB?project=NAME``) and open it
+        (``coder``: see :meth:`open`). ``codebook`` None: the tables only, to be filled by
+        :func:`codering.store.transfer.copy_project`."""
+        path = locate(path)
+        if isinstance(path, ServerAddress):
+            return cls._create_on_server(path, codebook, coder)
         if path.exists():
             raise StoreError(f"{path}: already exists; open it with -p {path} or choose another name")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,9 +48,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         try:
             migrate(conn, tmp)
             project = cls(tmp, conn)
-            project._write_codebook(codebook)
-            conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
-            conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
+            if codebook is not None:
+                project._write_identity(codebook)
             conn.execute("PRAGMA journal_mode=DELETE")
             conn.close()
             tmp.rename(path)  # a half-created project is never left under the real name
@@ -54,11 +60,13 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         return cls.open(path, coder)
 
     @classmethod
-    def open(cls, path: str | Path, coder: str | None = None) -> "Project":
-        """Open a project file. ``coder``: who works through it, the default coder of every journaled
-        action and of undo and redo (which are per coder); without one, undo and redo act on anyone's
-        actions (scripts)."""
-        path = Path(path)
+    def open(cls, path: "str | Path | ServerAddress", coder: str | None = None) -> "Project":
+        """Open a project file (or server project). ``coder``: who works through it, the default coder of
+        every journaled action and of undo and redo (which are per coder); without one, undo and redo act
+        on anyone's actions (scripts)."""
+        path = locate(path)
+        if isinstance(path, ServerAddress):
+            return cls._open_on_server(path, coder)
         version = check_project_file(path)
         read_only = not writable(path)
         try:
@@ -85,6 +93,82 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         project.coder = coder
         return project
 
+    @staticmethod
+    def exists(where: "str | Path | ServerAddress") -> bool:
+        """Is there a project (or any file) there?"""
+        where = locate(where)
+        if isinstance(where, ServerAddress):
+            from codering.store import pg
+
+            conn = pg.connect(where)
+            try:
+                return pg.project_version(conn) is not None
+            finally:
+                conn.close()
+        return where.exists()
+
+    @staticmethod
+    def remove(where: "str | Path | ServerAddress") -> None:
+        """Delete a project whole (one just created that could not be filled)."""
+        where = locate(where)
+        if isinstance(where, ServerAddress):
+            from codering.store import pg
+
+            pg.drop_project(where)
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{where}{suffix}").unlink(missing_ok=True)
+
+    @classmethod
+    def _create_on_server(cls, address: ServerAddress, codebook: Codebook | None, coder: str | None) -> "Project":
+        """All of it in one transaction (PostgreSQL's DDL is transactional): a half-created project is
+        never left, and of two coders creating one project at once the second is told it exists."""
+        from codering.store import pg
+
+        conn = pg.connect(address)
+        try:
+            project = cls(address, conn, conn.dialect)
+            with project.transaction():
+                pg.create_schema(conn)
+                migrate(conn, address, conn.dialect, in_transaction=True)
+                pg.install_change_notes(conn)
+                if codebook is not None:
+                    project._write_identity(codebook)
+        except BaseException:
+            conn.close()
+            raise
+        project._codebook = None
+        project.coder = coder
+        return project
+
+    @classmethod
+    def _open_on_server(cls, address: ServerAddress, coder: str | None) -> "Project":
+        from codering.store import pg
+
+        conn = pg.connect(address)
+        try:
+            version = pg.project_version(conn)
+            if version is None:
+                raise StoreError(f"{address.where}: no such project '{address.project}'; "
+                                 f"create it with `codering init {address}`")
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{address}: made by a newer codering (schema {version}, this one reads up to "
+                                 f"{SCHEMA_VERSION}); update codering; nothing was changed")
+            migrate(conn, address, conn.dialect)
+        except BaseException:
+            conn.close()
+            raise
+        project = cls(address, conn, conn.dialect)
+        project.coder = coder
+        return project
+
+    def _write_identity(self, codebook: Codebook) -> None:
+        """A new project's codebook, id and date of creation."""
+        self._write_codebook(codebook)
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.id', ?)", (str(uuid.uuid4()),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('project.created', ?)", (now(),))
+
     def close(self) -> None:
         self._conn.close()
 
@@ -106,8 +190,11 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"setting.{key}", value))
+        """One key, written at once; on a server beside other coders' actions (a row upsert needs no
+        project-wide lock), not queued behind them."""
+        with self.transaction(self.coder) as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         (f"setting.{key}", value))
 
     # -- overview ----------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -126,8 +213,10 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             "coders": self.coders(),
             "codes": len(self.codebook()),
             "per_code": per_code,
-            "schema_version": q("PRAGMA user_version"),
+            "schema_version": self.dialect.user_version(self._conn),
         }
 
     def integrity_ok(self) -> bool:
+        if self.on_server:  # the server checks its pages itself; here: the schema is there and answers
+            return self.dialect.user_version(self._conn) == SCHEMA_VERSION
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -31,11 +31,11 @@ class TranscriptTables(Journaled):
                 position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM transcripts").fetchone()[0]
                 cur = conn.execute(
                     "INSERT INTO transcripts (name, content, content_hash, source_path, source_format, encoding,"
-                    " imported_at, position) VALUES (?,?,?,?,?,?,?,?)",
+                    " imported_at, position) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                     (parsed.name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
                      parsed.encoding, now(), position),
                 )
-                transcript_id = cur.lastrowid
+                transcript_id = cur.fetchone()[0]
             else:
                 transcript_id, old_content = row[0], row[1]
                 report.status = "updated"
@@ -123,6 +123,15 @@ class TranscriptTables(Journaled):
 
     def content(self, transcript: str | int) -> str:
         tid = self.transcript_id(transcript)
+        if self.on_server:  # a transcript is ~50 kB: over the network only when its hash changed
+            contents = self.__dict__.setdefault("_contents", {})
+            found = self._conn.execute("SELECT content_hash FROM transcripts WHERE id = ?", (tid,)).fetchone()
+            if found is not None and tid in contents and contents[tid][0] == found[0]:
+                return contents[tid][1]
+            found = self._conn.execute("SELECT content_hash, content FROM transcripts WHERE id = ?", (tid,)).fetchone()
+            if found is not None:
+                contents[tid] = found
+                return found[1]
         return self._conn.execute("SELECT content FROM transcripts WHERE id = ?", (tid,)).fetchone()[0]
 
     def attributes(self, transcript: str | int) -> dict[str, str]:

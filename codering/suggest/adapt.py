@@ -9,8 +9,9 @@ One *round* (``codering adapt``, or the UI after enough new decisions):
    (reviewed but left uncoded). What counts as reviewed is the rule of
    :mod:`codering.suggest.training`: every respondent sentence of a transcript
    up to the last one touched.
-2. The reviewed sentences, in transcript order, are split: the last
-   ``holdout`` share is held out, the rest builds training pairs
+2. The reviewed sentences, in transcript order, are split: whole
+   interviews at the end (or, with one interview, the last ``holdout``
+   share) are held out, the rest builds training pairs
    (:func:`build_pairs`, SetFit-style). The default recipe ("setfit") pairs
    two sentences of one family (positive) and a sentence with one of another
    family or one passed over (negative). The "hard" recipe adds the coder's
@@ -117,6 +118,7 @@ class Sentence:
     text: str
     families: frozenset[str]  # family heads it carries
     rejected: frozenset[str]  # family heads rejected on it (and not carried)
+    interview: bool = True  # from an interview (not a collection of labelled segments)
 
     @property
     def coded(self) -> bool:
@@ -179,18 +181,44 @@ def collect(project: "Project") -> Decisions:
         if not touched:
             continue
         last = max(touched)
+        interview = len(respondent) < len(project.segments(info.id))  # it has interviewer turns
         for i, seg in enumerate(respondent[:last + 1]):
             pos = frozenset(carried.get(i, ()))
             sentences.append(Sentence((info.id, seg.index), info.name, seg.text, pos,
-                                      frozenset(rejected.get(i, ())) - pos))
+                                      frozenset(rejected.get(i, ())) - pos, interview))
     heads = list(fams)
     mirror = {f.head: f.mirror for f in fams.values() if f.mirror}
     return Decisions(sentences, heads, mirror, phrases, event_count(project))
 
 
 def split(decisions: Decisions, holdout: float = HOLDOUT) -> tuple[list[Sentence], list[Sentence]]:
-    """(training, held-out): the last ``holdout`` share of the reviewed sentences is held out."""
+    """(training, held-out).
+
+    With two or more coded interviews, whole interviews are held out: the
+    last ones (in the project's order), as many as make about ``holdout`` of
+    the reviewed sentences, never the first and never more than half. The
+    candidate is then judged on interviews whose passages, speakers and
+    wording no training pair has seen, as it will be used. (Holding out the
+    last sentences of interviews it trained on, the judge adopted a model
+    that was no better on unseen interviews: see the README.) Otherwise the
+    last ``holdout`` share of the reviewed sentences is held out.
+    """
     sentences = decisions.sentences
+    interviews = list(dict.fromkeys(s.key[0] for s in sentences if s.interview))
+    if len(interviews) >= 2:
+        size = {tid: 0 for tid in interviews}
+        for s in sentences:
+            if s.key[0] in size:
+                size[s.key[0]] += 1
+        held: set[int] = set()
+        for tid in reversed(interviews[1:]):
+            if held and sum(size[t] for t in held) + size[tid] > len(sentences) / 2:
+                break
+            held.add(tid)
+            if sum(size[t] for t in held) >= holdout * len(sentences):
+                break
+        if sum(size[t] for t in held) <= len(sentences) / 2:
+            return ([s for s in sentences if s.key[0] not in held], [s for s in sentences if s.key[0] in held])
     n_test = int(round(len(sentences) * holdout))
     return sentences[:len(sentences) - n_test], sentences[len(sentences) - n_test:]
 
@@ -204,8 +232,9 @@ def check_enough(decisions: Decisions, train: list[Sentence], test: list[Sentenc
                          f"{coded}: code {min_coded - coded} more first")
     held = sum(s.coded for s in test)
     if held < MIN_HELD_OUT_CODED:
-        raise AdaptError(f"adapting the model needs at least {MIN_HELD_OUT_CODED} coded sentences among the last "
-                         f"{int(HOLDOUT * 100)}% reviewed (held out to judge it); there are {held}: code on first")
+        raise AdaptError(f"adapting the model needs at least {MIN_HELD_OUT_CODED} coded sentences among those held "
+                         f"out to judge it (the last interview, or the last {int(HOLDOUT * 100)}% reviewed); "
+                         f"there are {held}: code on first")
     per_family: dict[str, int] = {}
     for s in train:
         for h in s.families:

@@ -34,10 +34,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from codering.errors import CoderingError
+from codering.errors import CoderingError, ConnectionLostError
+from codering.store.location import locate
 from codering.tui.dialogs import ErrorDialog, describe
 from codering.tui.messages import (AdaptDone, AdaptProgress, Failed, ModelFailed, ModelProgress, ModelReady,
-                                   OpenAt, ProjectReady, TranscriptReady)
+                                   OpenAt, ProjectReady, TranscriptReady, WriteWaiting)
+from codering.tui.widgets.status import StatusLine
 from codering.tui.screens.coding import CodingScreen
 from codering.tui.screens.base import show_path
 from codering.tui.screens.overview import OverviewScreen
@@ -52,6 +54,9 @@ def log_path() -> Path:
     base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
     return base / "codering" / "tui.log"
 
+
+LIVE_EVERY = 1.0  # seconds between checks for changes by others (cheap: no query on a server)
+RETRY_EVERY = 1.0  # seconds between attempts to save a decision the server did not get
 
 class CoderingApp(App[None]):
     """Code interview transcripts against a codebook, one key per decision."""
@@ -76,7 +81,7 @@ class CoderingApp(App[None]):
             from codering.coding.session import default_coder
 
             coder = default_coder()
-        self.project_path = Path(project_path) if project_path is not None else None
+        self.project_path = locate(project_path) if project_path is not None else None  # a file or a server
         self.demo_path = demo_path
         self.suggester = suggester
         self.coder = coder
@@ -89,6 +94,9 @@ class CoderingApp(App[None]):
         self.adapter = adapter
         self._adapt_retry_at = 0  # event count before which a round that found too little is not retried
         self._adapt_timer = None
+        self.waiting_write = None  # an action the server did not get, retried until it is saved
+        self._retry_timer = None
+        self._server_up = True
 
     # -- start-up --------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -111,6 +119,8 @@ class CoderingApp(App[None]):
         self.sub_title = show_path(self.project.path)
         assert self.overview is not None
         self.overview.load(self.project, note)
+        self._live_token = self.project.change_token()
+        self.set_interval(LIVE_EVERY, self._live_check)
         if self.start_model:
             self.call_after_refresh(self.start_suggester)
         else:
@@ -133,6 +143,87 @@ class CoderingApp(App[None]):
         note = "demoproject, net aangemaakt" if event.created else "demoproject"
         self.project_path = Path(event.path)
         self._open(Path(event.path), note)
+
+    # -- live view: other coders' work shows up ------------------------------------------------------
+    def _live_check(self) -> None:
+        """When the project changed (another coder, a worker), a screen that shows the whole project
+        (overview, agreement, export preview: ``live_refresh``) fills itself again, its cursor kept.
+        On a server: a lost connection is said in the status line and tried again here."""
+        if self.project is None:
+            return
+        try:
+            if self.project.on_server and not self._server_state():
+                return
+            token = self.project.change_token()
+            if token == self._live_token:
+                return
+            self._live_token = token
+            refresh = getattr(self.screen, "live_refresh", None)
+            if refresh is not None and self.waiting_write is None:
+                refresh()
+        except CoderingError:
+            return
+
+    def _server_state(self) -> bool:
+        """Is the server connection there? Says in the status line when it went and when it is back."""
+        up = self.project.reconnect() if self.project.connection_lost else True
+        if up != self._server_up:
+            self._server_up = up
+            if self.waiting_write is None:
+                self._say("verbinding met de server hersteld" if up else
+                          "⚠ verbinding met de server verbroken; opnieuw verbinden…")
+        return up
+
+    # -- a decision the server did not get: kept and retried until it is saved ------------------------
+    @on(WriteWaiting)
+    def _write_waiting(self, event: WriteWaiting) -> None:
+        self.waiting_write = event.retry
+        self._server_up = False
+        self.say_waiting()
+        if self._retry_timer is None:
+            self._retry_timer = self.set_interval(RETRY_EVERY, self._retry_write)
+
+    def say_waiting(self) -> None:
+        self._say("⚠ verbinding met de server verbroken: je laatste beslissing is nog niet bewaard en wordt "
+                  "opnieuw geprobeerd tot de server terug is (niets gaat verloren)")
+
+    def _retry_write(self) -> None:
+        retry = self.waiting_write
+        if retry is None:
+            self._stop_retrying()
+            return
+        if self.project is not None and self.project.connection_lost and not self.project.reconnect():
+            return  # still down: next time
+        self.waiting_write = None  # the action itself runs now, past the guard's wait
+        try:
+            retry()
+        except ConnectionLostError:
+            self.waiting_write = retry
+            return
+        except Exception as exc:  # noqa: BLE001 - any other error: a dialog, as for any action
+            self._stop_retrying()
+            self.post_message(Failed(exc, "retry"))
+            return
+        self._stop_retrying()
+        self._server_up = True
+        self._say("verbinding hersteld, beslissing bewaard · " + self._said())
+
+    def _stop_retrying(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+
+    def _say(self, message: str) -> None:
+        try:
+            self.screen.query_one(StatusLine).message = message
+        except Exception:  # noqa: BLE001 - a dialog on top: say it as a notification
+            self.notify(message, title="Server")
+
+    def _said(self) -> str:
+        try:
+            return self.screen.query_one(StatusLine).message
+        except Exception:  # noqa: BLE001
+            return ""
 
     # -- the model -----------------------------------------------------------------------------
     def start_suggester(self) -> None:
@@ -180,7 +271,7 @@ class CoderingApp(App[None]):
             from codering.store import Project
 
             try:
-                with Project.open(path) as project:
+                with Project.open(path, self.coder) as project:  # learns from this coder's work
                     suggester.prepare(project, progress, lambda: worker.is_cancelled)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 outcome.append(exc)

@@ -19,13 +19,34 @@ class Failed(Message):
         self.context = context
 
 
+class WriteWaiting(Message):
+    """A write could not reach the server (:class:`codering.errors.ConnectionLostError`): nothing of it
+    was saved; ``retry`` runs the same action again, and the app retries it until it is committed."""
+
+    def __init__(self, error: BaseException, retry: Callable[[], Any]) -> None:
+        super().__init__()
+        self.error = error
+        self.retry = retry
+
+
 def guarded(method: F) -> F:
-    """Run an action or handler; any exception becomes a ``Failed`` message instead of a crash."""
+    """Run an action or handler; any exception becomes a ``Failed`` message instead of a crash. A lost
+    server connection becomes ``WriteWaiting``; while a write waits, other actions wait too (so the retry
+    finds the screen as the action left it)."""
 
     @functools.wraps(method)
     def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        from codering.errors import ConnectionLostError
+
+        app = getattr(self, "app", None)
+        if getattr(app, "waiting_write", None) is not None:
+            app.say_waiting()
+            return None
         try:
             return method(self, *args, **kwargs)
+        except ConnectionLostError as exc:
+            self.post_message(WriteWaiting(exc, functools.partial(method, self, *args, **kwargs)))
+            return None
         except Exception as exc:  # noqa: BLE001 - every error becomes UI
             self.post_message(Failed(exc, getattr(method, "__name__", "")))
             return None

@@ -85,6 +85,10 @@ class AgreementScreen(ProjectScreen):
     def watch_show_resolved(self) -> None:
         self.reload_if_mounted()
 
+    def live_refresh(self) -> None:
+        """Other coders' codings arrived (see ``CoderingApp._live_check``): figures and list again."""
+        self.reload_if_mounted()
+
     def watch_unit(self) -> None:
         self.reload_if_mounted()
 

@@ -83,7 +83,10 @@ def flat(text: str) -> str:
 
 
 def show_path(path: Path) -> str:
-    """A path as short as it can be said: relative to here, or from ~, or absolute."""
+    """A path as short as it can be said: relative to here, or from ~, or absolute (a server project: its
+    address)."""
+    if getattr(path, "is_server", False):
+        return str(path)
     path = Path(path).resolve()
     try:
         return str(path.relative_to(Path.cwd().resolve()))

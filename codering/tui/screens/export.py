@@ -212,6 +212,10 @@ class ExportScreen(AppScreen[None]):
         self.query_one(StatusLine).message = f"exportmap: {self.folder}"
 
     # -- preview ---------------------------------------------------------------------------
+    def live_refresh(self) -> None:
+        """Other coders' codings arrived (see ``CoderingApp._live_check``): the preview again."""
+        self.action_preview()
+
     def action_preview(self) -> None:
         self.query_one("#export-text", Static).update("voorbeeld wordt opgebouwd…")
         shown = self.query_one("#export-preview").size.width

@@ -75,6 +75,10 @@ class OverviewScreen(ProjectScreen):
     def on_screen_resume(self) -> None:
         self.reload_if_mounted()
 
+    def live_refresh(self) -> None:
+        """Other coders' codings arrived (see ``CoderingApp._live_check``)."""
+        self.reload_if_mounted()
+
     def load(self, project: "Project", note: str = "") -> None:
         """Show ``project`` (used when the demo project was still being made)."""
         self.project = project
