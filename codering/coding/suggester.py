@@ -232,6 +232,9 @@ class EngineLoader:
 
     #: Texts embedded between two looks at where the coder is now (~0.15 s on 2 idle cores with int8).
     STEP = 32
+    #: Steps are taken longest first from blocks of this many texts (onwards from the cursor): batches of
+    #: similar lengths pad little (a transcript in contiguous steps of 32 took 23 % longer, in blocks 2 %).
+    BLOCK = 256
 
     def _transcript(self, project: "Project", tid: int, ready: set[int], todo: list[int], engine, embedder,
                     progress: ProgressFn, done: list[int], cancelled: Callable[[], bool]):
@@ -242,7 +245,8 @@ class EngineLoader:
         When this transcript is on screen: first the sentences on screen
         with the context they need (their turns and the questions before
         them), and at once an engine answers for them; then onwards from
-        the screen to the end, then the part before it, a step at a time;
+        the screen to the end, then the part before it, a step at a time
+        (the longest texts of the next ``BLOCK`` first);
         whenever the coder has moved to a part that is not answered for yet,
         that part comes next. The first transcript done gets an engine of its
         own, prepared on it (and on ``ready``): the suggestions shown for the
@@ -261,6 +265,7 @@ class EngineLoader:
         have = set(project.cached_vectors(embedder.model_id, list(set(keys.values())))) if keys else set()
         answering = engine
         tried = None
+        block: list[int] = []
 
         def embed(rows: list[int]) -> bool:
             rows = [i for i in dict.fromkeys(rows) if i in keys and keys[i] not in have]
@@ -300,9 +305,12 @@ class EngineLoader:
                 self._publish(answering, ready | {tid})
                 self._changed(tid)
                 continue
-            at = span[0] if where == tid and span is not None else 0
-            onward = [i for i in missing if segs[i].end > at]
-            if not embed((onward or missing)[:self.STEP]):
+            block = [i for i in block if keys[i] not in have]
+            if not block:
+                at = span[0] if where == tid and span is not None else 0
+                onward = [i for i in missing if segs[i].end > at]
+                block = sorted((onward or missing)[:self.BLOCK], key=lambda i: -len(segs[i].text))
+            if not embed(block[:self.STEP]):
                 return "cancelled", engine
         if engine is None:  # the first transcript done: an engine of its own
             engine = self._build(embedder)
