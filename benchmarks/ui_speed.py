@@ -161,7 +161,7 @@ async def first_suggestion(path: Path, whole_corpus: bool) -> None:
         if not loads:
             raise SystemExit("the model was never loaded (were the sentences embedded already?)")
         start, loaded = loads[0]
-        print(f"model load ({loader.model_id}): {loaded - start:.2f} s")
+        print(f"model load ({loader.model_id}): {loaded - start:.2f} s, started {start - opened:.2f} s after opening")
         print(f"first suggestion on screen: {first - loaded:.2f} s after the model was loaded, "
               f"{first - opened:.2f} s after opening the transcript")
         tid = screen.session.tid
