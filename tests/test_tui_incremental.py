@@ -368,3 +368,31 @@ def test_start_up_and_opening_a_transcript_import_no_model_runtime(sample_projec
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_quitting_while_the_real_model_embeds_exits_cleanly(sample_project):
+    """Quitting while the model thread is inside ONNX Runtime used to abort the process at interpreter
+    shutdown ("terminate called without an active exception", status 134); the app now lets the thread
+    stop between two steps."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from codering.tui.app import make_app\n"
+        "async def main():\n"
+        "    app = make_app(sys.argv[1], coder='t')\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        for _ in range(3000):\n"
+        "            state = app.model_state\n"
+        "            if state.phase == 'loading' and state.what.startswith('embedding') and state.done:\n"
+        "                break\n"
+        "            await asyncio.sleep(0.01)\n"
+        "        print('quit at', state.phase, state.what, state.done, state.total, flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(sample_project)], capture_output=True, text=True,
+                            timeout=300)
+    assert "terminate called" not in result.stderr
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "quit at loading embedding" in result.stdout, result.stdout  # it did quit mid-embedding

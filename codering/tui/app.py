@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import traceback
 from dataclasses import replace
 from datetime import datetime
@@ -58,6 +59,11 @@ def log_path() -> Path:
 LIVE_EVERY = 1.0  # seconds between checks for changes by others (cheap: no query on a server)
 RETRY_EVERY = 1.0  # seconds between attempts to save a decision the server did not get
 
+#: Seconds quitting waits for the model's threads to stop between two steps (one step is well under a
+#: second; a thread still running when Python shuts down would abort the process).
+QUIT_WAIT = 5.0
+
+
 class CoderingApp(App[None]):
     """Code interview transcripts against a codebook, one key per decision."""
 
@@ -85,6 +91,7 @@ class CoderingApp(App[None]):
         self.demo_path = demo_path
         self.suggester = suggester
         self.coder = coder
+        self._model_threads: list[threading.Thread] = []  # the model's and adaptation's threads (see on_unmount)
         self.start_model = start_model
         self.project: Project | None = None
         self.overview: OverviewScreen | None = None
@@ -279,6 +286,7 @@ class CoderingApp(App[None]):
                 outcome.append(None)
 
         thread = threading.Thread(target=run, name="codering-model", daemon=True)
+        self._model_threads.append(thread)
         thread.start()
         while thread.is_alive():
             thread.join(0.1)
@@ -404,6 +412,7 @@ class CoderingApp(App[None]):
                 outcome.append(exc)
 
         thread = threading.Thread(target=run, name="codering-adapt", daemon=True)
+        self._model_threads.append(thread)
         thread.start()
         while thread.is_alive():
             thread.join(0.1)
@@ -524,6 +533,13 @@ class CoderingApp(App[None]):
         return super().deliver_screenshot(filename, path, time_format)
 
     def on_unmount(self) -> None:
+        # A model thread stops between two embedding steps once its worker is cancelled. Let it: a
+        # thread still inside ONNX Runtime when the interpreter shuts down aborts the process
+        # ("terminate called without an active exception", exit status 134).
+        self.workers.cancel_all()
+        deadline = time.monotonic() + QUIT_WAIT
+        for thread in self._model_threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         if self.project is not None:
             self.project.close()
 
