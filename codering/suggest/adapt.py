@@ -732,7 +732,10 @@ def _save(model, root: Path, number: int, report: Report) -> Path:
         raise AdaptError(f"cannot write the adapted model under {root}: {exc.strerror or exc}") from exc
     final = root / f"round-{number}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
-        model.save(str(tmp))
+        from codering.suggest.model import _quiet_loading
+
+        with _quiet_loading(True):  # no "Writing model shards" bar on the coder's terminal
+            model.save(str(tmp))
         _keep_without_pooler(model, tmp)
         info = {k: v for k, v in asdict(report).items() if k not in ("model", "seconds")}
         (tmp / _INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
