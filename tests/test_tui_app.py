@@ -572,3 +572,41 @@ async def test_the_model_adapts_in_the_background_while_coding_goes_on(sample_pr
             await pilot.pause(0.1)
         assert not app.adapting and app.model_state.adapting == -1
         assert any("Aanpassen gestopt" in n.message for n in app._notifications)
+
+
+class ServerGoneOnceSuggester(SlowSuggester):
+    """Loses the project's server on its first preparation, as a server restart mid-load does."""
+
+    model_id = "server-gone-once"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempts = 0
+        self.release.set()
+
+    def prepare(self, project, progress=None, cancelled=lambda: False) -> None:
+        from codering.errors import ConnectionLostError
+
+        self.attempts += 1
+        if self.attempts == 1:
+            raise ConnectionLostError("127.0.0.1:5432: the PostgreSQL server does not answer")
+        super().prepare(project, progress, cancelled)
+
+
+@sync
+async def test_the_model_loads_again_when_the_server_went_away_while_it_loaded(sample_project, monkeypatch):
+    import codering.tui.app as app_mod
+
+    monkeypatch.setattr(app_mod, "MODEL_RETRY", 0.05)
+    suggester = ServerGoneOnceSuggester()
+    app = make_app(sample_project, suggester=suggester, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        seen = set()
+        for _ in range(400):
+            seen.add(app.model_state.describe())
+            if app.model_state.ready:
+                break
+            await pilot.pause(0.01)
+        assert app.model_state.ready and suggester.attempts == 2
+        assert "model laadt… (server weg, opnieuw proberen)" in seen
+        assert not any("not answer" in n.message for n in app._notifications)  # no failure dialog

@@ -62,6 +62,8 @@ RETRY_EVERY = 1.0  # seconds between attempts to save a decision the server did 
 #: Seconds quitting waits for the model's threads to stop between two steps (one step is well under a
 #: second; a thread still running when Python shuts down would abort the process).
 QUIT_WAIT = 5.0
+#: Seconds between attempts to load the model again when the project's server went away meanwhile.
+MODEL_RETRY = 5.0
 
 
 class CoderingApp(App[None]):
@@ -327,11 +329,21 @@ class CoderingApp(App[None]):
 
     @on(ModelFailed)
     def _model_failed(self, event: ModelFailed) -> None:
+        if isinstance(event.error, ConnectionLostError) and self.project is not None:
+            # The server went away while the model was loading (its vectors live on the server): try
+            # again until it is back; coding by hand meanwhile keeps its own retry.
+            self.model_state = ModelState("loading", what="server weg, opnieuw proberen")
+            self.set_timer(MODEL_RETRY, self._retry_model)
+            return
         title, message = describe(event.error)
         self._log(event.error)
         short = message if len(message) < 90 else message[:87] + "…"
         self.model_state = ModelState("failed", message=short)
         self.notify(f"{message}\nCoderen met de hand werkt gewoon.", title=title, severity="warning", timeout=15)
+
+    def _retry_model(self) -> None:
+        if self.project is not None and self.suggester is not None and self.model_state.phase == "loading":
+            self.prepare_model(self.project.path)
 
     @on(OverviewScreen.CorpusChanged)
     def _corpus_changed(self) -> None:
