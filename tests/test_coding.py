@@ -147,3 +147,46 @@ def test_a_second_word_that_starts_a_parents_label_picks_that_branch():
     assert index.search("pr s", limit=1)[0].code_id == "stim.praktisch"
     # even when the engine leans the other way a little
     assert index.search("fin r", limit=1, scores={"stim.financieel": 0.2})[0].code_id == "rem.financieel"
+
+
+def test_the_picker_gives_the_engines_next_guess_first_not_what_the_list_offers():
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.coding.search import CodeIndex, family_head, without_offered
+
+    book = load_codebook(default_codebook_path())
+    index = CodeIndex(book)
+    assert family_head(book, "stim.praktisch.nabijheid") == "stim.praktisch"
+    assert family_head(book, "rem.financieel") == "rem.financieel"
+    engine = {"stim.praktisch.nabijheid": 0.6, "stim.praktisch": 0.58, "rem.praktisch": 0.3, "stim.inhoud": 0.1}
+    # the list shows Nabijheid: its family drops out of the ranking help, the next guess comes first
+    scores = without_offered(book, engine, ["stim.praktisch.nabijheid"])
+    assert scores["stim.praktisch"] == 0.0 and scores["stim.praktisch.nabijheid"] == 0.0
+    assert scores["rem.praktisch"] == 0.3 and scores["stim.inhoud"] == 0.1
+    assert index.search("", limit=1, scores=scores)[0].code_id == "rem.praktisch"
+    assert index.search("pr", limit=1, scores=scores)[0].code_id == "rem.praktisch"
+    # a typed match still wins over the ranking help: "nabij" finds Nabijheid although it is on the list
+    assert index.search("nabij", limit=1, scores=scores)[0].code_id == "stim.praktisch.nabijheid"
+    assert without_offered(book, engine, []) == engine
+
+
+def test_the_sessions_picker_scores_leave_out_the_families_on_the_list(sample_project):
+    from codering.store import Project
+    from codering.coding.session import CodingSession
+
+    class Scoring(UnsureSuggester):
+        def code_scores(self, project, transcript, start, end):
+            return {"stim.praktisch.nabijheid": 0.6, "stim.praktisch": 0.55, "rem.praktisch": 0.4,
+                    "rem.financieel": 0.05, "stim.inhoud": 0.2}
+
+    with Project.open(sample_project) as project:
+        tid = project.transcripts()[0].id
+        engine = Scoring({})
+        engine.prepare(project)
+        session = CodingSession(project, tid, engine, "tester")
+        assert [s.code_id for s in session.suggestions()] == ["stim.praktisch.nabijheid", "rem.financieel",
+                                                              "fin.doorverwijzen"]
+        scores = session.code_scores()
+        assert scores["stim.praktisch"] == scores["stim.praktisch.nabijheid"] == scores["rem.financieel"] == 0.0
+        assert scores["rem.praktisch"] == 0.4 and scores["stim.inhoud"] == 0.2
+        session.reject(0)  # rejected: no longer on the list, and not what the coder is looking for either
+        assert session.code_scores()["stim.praktisch"] == 0.0

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from codering.coding.keystrokes import SearchCosts, Shown, summarise, unit_keys
+from codering.coding.search import without_offered
 from codering.errors import EvaluationError
 from codering.suggest.features import overlaps
 from codering.suggest.metrics import Unit, score_units
@@ -271,7 +272,8 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
             units.append(unit)
             levels = [gold_level(s.code_id, universe, codebook) for s in shown]
             on_screen = [Shown(lv if lv in scope_set else None, s.likely) for lv, s in zip(levels, shown)]
-            picker = engine.scores_by_code(scores) if scores is not None else {}  # the picker's ranking here
+            picker = without_offered(codebook, engine.scores_by_code(scores), [s.code_id for s in shown]) \
+                if scores is not None else {}  # the picker's ranking here, as the coding screen gives it
             cost = unit_keys(on_screen, set(unit.gold), lambda code: search.cost(code, recent, picker))
             keys.append((cost, bool(unit.gold), bool(unit.gold) and unit.gold <= {x.level for x in on_screen}))
             if online:

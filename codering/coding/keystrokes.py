@@ -14,8 +14,8 @@ screen (the keys of ``codering/tui/screens/coding.py``):
 * a code the list does not offer is applied by search: ``/``, the keys of
   the *shortest* query that puts the code first in the picker
   (:class:`SearchCosts`; the picker ranks by the engine's probabilities for
-  the sentence and the coder's recent codes, as on the screen), Enter:
-  **2 + len(query)** keys;
+  the sentence, less the families the list already offers, and the coder's
+  recent codes, as on the screen), Enter: **2 + len(query)** keys;
 * moving on costs **1 key** (``j``, or ``X`` rejecting what is left), except
   after an accept that leaves no likely suggestion open: the screen moves on
   by itself (``CodingSession._after_decision``). A search does not move on,

@@ -488,16 +488,21 @@ class CodingSession:
         return self.codebook.distinct_label(code_id) if code_id in self.codebook else code_id
 
     def code_scores(self) -> dict[str, float]:
-        """The engine's probability of every code for the selection (the picker ranks by it); empty while
-        the engine is not ready or when the suggester has no such scores."""
+        """The engine's probability of every code for the selection (the picker ranks by it), with the
+        families the suggestion list offers or offered at 0 (``search.without_offered``); empty while the
+        engine is not ready or when the suggester has no such scores."""
         scorer = getattr(self.suggester, "code_scores", None)
         if scorer is None or not getattr(self.suggester, "ready", False):
             return {}
         start, end = self.span
         try:
-            return scorer(self.project, self.tid, start, end)
+            scores = scorer(self.project, self.tid, start, end)
         except Exception:  # noqa: BLE001 - ranking help only: the picker works without it
             return {}
+        from codering.coding.search import without_offered
+
+        # what the list offers or offered (taken or rejected since) is a digit away or already answered
+        return without_offered(self.codebook, scores, [s.code_id for s in self._raw(start, end)])
 
     def recent_codes(self, limit: int = 12) -> list[str]:
         """The codes this coder applied most recently, newest first (the picker ranks them first)."""
