@@ -22,7 +22,9 @@ picker is opened on a sentence) get a few points more, fewer than separate
 two kinds of match: they win among equal matches ("pr": *Praktisch* under
 stimulerend or under remmend, whichever the sentence is about). An empty
 query lists the codes by those points, then in codebook order: with a
-sentence's scores, ``/`` and Enter apply the engine's best guess.
+sentence's scores, ``/`` and Enter apply the engine's best guess. The
+coding screen leaves the families its suggestion list offers out of those
+scores (:func:`without_offered`): they are a digit away.
 """
 
 from __future__ import annotations
