@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -249,6 +249,18 @@ class CoderingApp(App[None]):
         self.model_state = ModelState("loading")
         self.prepare_model(self.project.path)
 
+    def _run_watched(self, run: Callable[[], None], name: str, worker) -> bool:
+        """Run ``run`` in a daemon thread and wait for it while ``worker`` is not cancelled; True when it
+        finished and the worker was not cancelled. The thread is kept for ``on_unmount`` to wait for."""
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._model_threads = [t for t in self._model_threads if t.is_alive()] + [thread]
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+            if worker.is_cancelled:
+                return False
+        return not worker.is_cancelled
+
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def prepare_model(self, path: Path) -> None:
         """Prepare the suggester on a connection of its own; only post messages.
@@ -287,16 +299,9 @@ class CoderingApp(App[None]):
             else:
                 outcome.append(None)
 
-        thread = threading.Thread(target=run, name="codering-model", daemon=True)
-        self._model_threads.append(thread)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
-            if worker.is_cancelled:
-                return
-        error = outcome[0] if outcome else None
-        if worker.is_cancelled:
+        if not self._run_watched(run, "codering-model", worker):
             return
+        error = outcome[0] if outcome else None
         if error is not None:
             self.post_message(ModelFailed(error))
         else:
@@ -423,14 +428,7 @@ class CoderingApp(App[None]):
             except BaseException as exc:  # noqa: BLE001 - reported below
                 outcome.append(exc)
 
-        thread = threading.Thread(target=run, name="codering-adapt", daemon=True)
-        self._model_threads.append(thread)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
-            if worker.is_cancelled:
-                return
-        if worker.is_cancelled or not outcome:
+        if not self._run_watched(run, "codering-adapt", worker) or not outcome:
             return
         result = outcome[0]
         self.post_message(AdaptDone(error=result) if isinstance(result, BaseException) else AdaptDone(result))
