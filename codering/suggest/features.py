@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from codering.suggest import lexicon
+from codering.suggest.calibrate import TURN_TYPICAL  # a text without interviewer turns: neutral
 
 #: Weights of the context parts, relative to the sentence itself (weight 1). Researchers code passages,
 #: not sentences (on the development set 42 % of respondent sentences share a gold span with the
@@ -28,8 +29,6 @@ from codering.suggest import lexicon
 TURN_WEIGHT = 0.6
 NEIGHBOUR_WEIGHT = 0.6
 QUESTION_WEIGHT = 0.3
-#: The turn length given to segments of a text without interviewer turns (the gate's typical length).
-TURN_NEUTRAL = 3.0
 
 
 @dataclass
@@ -122,7 +121,7 @@ def build_features(transcript_id: int, segments, vectors: np.ndarray) -> Segment
         context=context.astype(np.float32), valence=valence, turn_valence=turn_valence,
         content=content, position=position,
         contrast=np.array([lexicon.opens_with_contrast(t) for t in texts], dtype=bool),
-        turn_size=turn_sizes(turns) if interviewer.any() else np.full(n, TURN_NEUTRAL, np.float32),
+        turn_size=turn_sizes(turns) if interviewer.any() else np.full(n, TURN_TYPICAL, np.float32),
     )
 
 
