@@ -151,6 +151,15 @@ class Codebook:
         """The code and every ancestor: coding a child counts for its parents."""
         return {code_id, *(c.id for c in self.ancestors(code_id))}
 
+    def family_head(self, code_id: str) -> str:
+        """The topmost codable code among ``code_id`` and its ancestors: a factor's category, a category
+        itself (the head of the family the suggestion engine scores it in)."""
+        head = code_id
+        for ancestor in self.ancestors(code_id):
+            if ancestor.codable:
+                head = ancestor.id
+        return head
+
     # -- serialisation --------------------------------------------------------
     def meta(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in META_FIELDS}

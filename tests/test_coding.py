@@ -151,12 +151,12 @@ def test_a_second_word_that_starts_a_parents_label_picks_that_branch():
 
 def test_the_picker_gives_the_engines_next_guess_first_not_what_the_list_offers():
     from codering.codebook import default_codebook_path, load_codebook
-    from codering.coding.search import CodeIndex, family_head, without_offered
+    from codering.coding.search import CodeIndex, without_offered
 
     book = load_codebook(default_codebook_path())
     index = CodeIndex(book)
-    assert family_head(book, "stim.praktisch.nabijheid") == "stim.praktisch"
-    assert family_head(book, "rem.financieel") == "rem.financieel"
+    assert book.family_head("stim.praktisch.nabijheid") == "stim.praktisch"
+    assert book.family_head("rem.financieel") == "rem.financieel"
     engine = {"stim.praktisch.nabijheid": 0.6, "stim.praktisch": 0.58, "rem.praktisch": 0.3, "stim.inhoud": 0.1}
     # the list shows Nabijheid: its family drops out of the ranking help, the next guess comes first
     scores = without_offered(book, engine, ["stim.praktisch.nabijheid"])

@@ -142,16 +142,6 @@ def _bonus(recent: Sequence[str], scores: Mapping[str, float] | None) -> dict[st
     return out
 
 
-def family_head(codebook: "Codebook", code_id: str) -> str:
-    """The topmost codable code among ``code_id`` and its ancestors: a factor's category, a category
-    itself (the families the engine suggests)."""
-    head = code_id
-    for ancestor in codebook.ancestors(code_id):
-        if ancestor.codable:
-            head = ancestor.id
-    return head
-
-
 def without_offered(codebook: "Codebook", scores: Mapping[str, float], offered: Iterable[str]) -> dict[str, float]:
     """``scores`` with the families of the ``offered`` codes (the suggestion list) at 0.
 
@@ -160,10 +150,10 @@ def without_offered(codebook: "Codebook", scores: Mapping[str, float], offered: 
     something else, so the likely bonus goes to the engine's next guesses.
     ``/`` and Enter then apply the best code the list does not offer.
     """
-    heads = {family_head(codebook, c) for c in offered if c in codebook}
+    heads = {codebook.family_head(c) for c in offered if c in codebook}
     if not heads:
         return dict(scores)
-    return {c: (0.0 if c in codebook and family_head(codebook, c) in heads else p) for c, p in scores.items()}
+    return {c: (0.0 if c in codebook and codebook.family_head(c) in heads else p) for c, p in scores.items()}
 
 
 def search_codes(codebook: "Codebook", query: str, limit: int = 50, recent: Sequence[str] = (),

@@ -99,16 +99,10 @@ def root_valence(codebook: Codebook, root_id: str) -> int:
 def families(codebook: Codebook) -> dict[str, Family]:
     """Families keyed by head: the top codable code of each branch, with all codable codes below it."""
     out: dict[str, Family] = {}
-
-    def head_of(code_id: str) -> str:
-        chain = [code_id, *(c.id for c in codebook.ancestors(code_id))]
-        codable = [c for c in chain if codebook.codes[c].codable]
-        return codable[-1]
-
     for _, code in codebook.walk():
         if not code.codable:
             continue
-        head = head_of(code.id)
+        head = codebook.family_head(code.id)
         fam = out.setdefault(head, Family(head))
         fam.members.append(code.id)
     for fam in out.values():
