@@ -6,11 +6,9 @@ Pilot drives the real app; the other coder is a second connection (another
 
 from __future__ import annotations
 
-import asyncio
-import functools
 
 import pytest
-from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
+from test_tui_support import sample_project, sample_template, sync  # noqa: F401 - fixtures
 
 from codering.store import Project
 from codering.suggest.base import KeywordSuggester
@@ -20,13 +18,6 @@ pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 SIZE = (110, 30)
 
-
-def sync(test):
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import shutil
 
 from test_tui_support import (  # noqa: F401 - fixtures
@@ -13,6 +11,7 @@ from test_tui_support import (  # noqa: F401 - fixtures
     gold_template,
     sample_project,
     sample_template,
+    sync,
 )
 
 from codering.store import Project
@@ -24,15 +23,6 @@ from codering.tui.screens.overview import OverviewScreen
 
 SIZE = (100, 30)
 
-
-def sync(test):
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 async def ready(app, pilot) -> None:

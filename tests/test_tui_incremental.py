@@ -12,10 +12,9 @@ sentence has its suggestions while half of its transcript still waits.
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 
-from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
+from test_tui_support import sample_project, sample_template, sync  # noqa: F401 - fixtures
 
 from codering.store import Project
 from codering.suggest.embed import HashingEmbedder
@@ -28,13 +27,6 @@ from codering.coding.suggester import EngineLoader
 
 SIZE = (100, 30)
 
-
-def sync(test):
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        return asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 class GatedEmbedder(HashingEmbedder):

@@ -9,6 +9,8 @@ package would.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import shutil
 import threading
@@ -102,6 +104,16 @@ class BrokenSuggester:
 
     def observe(self, project) -> None:
         pass
+
+
+def sync(test):
+    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
 
 
 # -- projects --------------------------------------------------------------------------------------
