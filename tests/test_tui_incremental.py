@@ -11,7 +11,6 @@ sentence has its suggestions while half of its transcript still waits.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 from test_tui_support import sample_project, sample_template, sync  # noqa: F401 - fixtures
