@@ -169,6 +169,25 @@ def test_the_picker_gives_the_engines_next_guess_first_not_what_the_list_offers(
     assert without_offered(book, engine, []) == engine
 
 
+def test_an_empty_query_continues_the_suggestion_list_one_code_per_family():
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.coding.search import CodeIndex
+
+    book = load_codebook(default_codebook_path())
+    index = CodeIndex(book)
+    engine = {"stim.praktisch.nabijheid": 0.6, "stim.praktisch": 0.59, "stim.praktisch.aanspreekbaarheid": 0.58,
+              "rem.praktisch": 0.3, "rem.financieel.projectfinanciering": 0.2, "rem.financieel": 0.19,
+              "stim.inhoud": 0.1}
+    listed = [m.code_id for m in index.search("", limit=6, scores=engine)]
+    # the family's best code only, families best first; then the other codes by their scores
+    assert listed[:4] == ["stim.praktisch.nabijheid", "rem.praktisch", "rem.financieel.projectfinanciering",
+                          "stim.inhoud"]
+    assert listed[4:] == ["stim.praktisch", "stim.praktisch.aanspreekbaarheid"]
+    assert index.next_guesses(engine) == listed[:4]
+    # without scores: the codebook in order, as before
+    assert [m.code_id for m in index.search("", limit=3)] == [c.id for _, c in book.walk() if c.codable][:3]
+
+
 def test_the_sessions_picker_scores_leave_out_the_families_on_the_list(sample_project):
     from codering.store import Project
     from codering.coding.session import CodingSession

@@ -15,6 +15,7 @@ from codering.suggest.base import KeywordSuggester, Suggestion
 from codering.tui.app import make_app
 from codering.coding.search import CodeIndex
 from codering.coding.session import CodingSession
+from codering.tui.dialogs import CodePicker
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
 
@@ -110,6 +111,44 @@ async def test_q_quits_from_the_coding_screen_but_types_in_the_picker(sample_pro
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+class ScoringSuggester(UnsureSuggester):
+    """Also ranks every code for the picker (as the real engine's ``code_scores``)."""
+
+    def code_scores(self, project, transcript, start, end):
+        return {"stim.praktisch.nabijheid": 0.6, "stim.praktisch": 0.55, "rem.praktisch": 0.4,
+                "rem.financieel": 0.05, "stim.inhoud": 0.2, "stim.inhoud.zelfde_doelgroep": 0.19}
+
+
+@sync
+async def test_a_digit_in_the_picker_applies_the_engines_next_guess(sample_project):
+    app = make_app(sample_project, suggester=ScoringSuggester({}), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        first = s.span
+        await pilot.press("slash")
+        await pilot.pause()
+        listed = [o.id for o in app.screen.query_one("#codes").options][:3]
+        # the list offers Nabijheid and Financieel: the picker goes on with the engine's next guesses
+        assert listed == ["rem.praktisch", "stim.inhoud", "stim.inhoud.zelfde_doelgroep"]
+        await pilot.press("2")
+        await pilot.pause()
+        assert s.span == first  # a manual code does not move on
+        assert [c.code_id for c in s.codings_here()] == ["stim.inhoud"]
+        # after a query the digits number the matches, and never go into the query
+        await pilot.press("slash", "p", "r")
+        await pilot.pause()
+        matches = [o.id for o in app.screen.query_one("#codes").options]
+        await pilot.press("2")
+        await pilot.pause()
+        assert sorted(c.code_id for c in s.codings_here()) == sorted(["stim.inhoud", matches[1]])
+        # a digit beyond the list does nothing
+        await pilot.press("slash", *"nabijh", "9")
+        await pilot.pause()
+        assert app.screen.query_one("#query").value == "nabijh"
+        await pilot.press("escape")
 
 
 def test_codes_with_the_same_label_say_which_they_are():

@@ -58,19 +58,30 @@ def test_summary_counts_keys_on_coded_units_and_shown_recall():
     assert (out["codes_from_list"], out["codes_by_search"]) == (1, 1)
 
 
-def test_shortest_query_puts_the_code_first_in_the_picker():
-    from codering.coding.search import CodeIndex
+def test_shortest_query_puts_the_code_among_the_pickers_numbered_entries():
+    from codering.coding.search import PICK_KEYS, CodeIndex
 
     book = load_codebook(default_codebook_path())
     costs = SearchCosts(book)
     index = CodeIndex(book)
+
+    def numbered(query):
+        return [m.code_id for m in index.search(query, limit=PICK_KEYS)]
+
     for code in ("stim.praktisch", "rem.praktisch", "rem.organisatorisch", "stim.praktisch.nabijheid"):
         query = costs.query(code)
-        assert index.search(query, limit=1)[0].code_id == code
+        assert query and code in numbered(query)  # "/", the query, then its digit (or Enter when first)
         assert costs.cost(code) == len(query) + 2
         # no shorter prefix of it does the job
-        assert all(not index.search(query[:n], limit=1) or index.search(query[:n], limit=1)[0].code_id != code
-                   for n in range(1, len(query)) if query[:n].strip() == query[:n])
+        assert all(code not in numbered(query[:n]) for n in range(1, len(query)) if query[:n].strip() == query[:n])
+    # with the engine's scores, the empty query lists its next guesses: "/" and a digit
+    scores = {"rem.praktisch": 0.4, "stim.inhoud": 0.3, "rem.financieel": 0.2}
+    assert costs.query("rem.financieel", scores=scores) == ""
+    assert costs.cost("rem.financieel", scores=scores) == 2
+    # a guess beyond the numbered entries needs letters
+    many = {code: 0.9 - 0.01 * n for n, code in enumerate(c for c in book.codes if book.family_head(c) == c)}
+    tenth = sorted(many, key=many.get, reverse=True)[PICK_KEYS]
+    assert costs.query(tenth, scores=many) != ""
 
 
 def test_thresholds_start_at_the_priors_and_follow_the_project():

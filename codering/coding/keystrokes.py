@@ -33,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
+from codering.coding.search import PICK_KEYS
+
 if TYPE_CHECKING:
     from codering.codebook import Codebook
 
@@ -105,8 +107,8 @@ class SearchCosts:
         for q in self.candidates(code_id):
             if not q and not (recent or scores):
                 continue  # an empty query lists the codebook in order: no search at all
-            hits = self.index.search(q, limit=1, recent=recent, scores=scores)
-            if hits and hits[0].code_id == code_id:
+            hits = self.index.search(q, limit=PICK_KEYS, recent=recent, scores=scores)
+            if any(hit.code_id == code_id for hit in hits):
                 return q
         return fold(self.codebook.get(code_id).label)
 

@@ -21,10 +21,13 @@ for the sentence at hand (``scores``, each code's probability, when the
 picker is opened on a sentence) get a few points more, fewer than separate
 two kinds of match: they win among equal matches ("pr": *Praktisch* under
 stimulerend or under remmend, whichever the sentence is about). An empty
-query lists the codes by those points, then in codebook order: with a
-sentence's scores, ``/`` and Enter apply the engine's best guess. The
-coding screen leaves the families its suggestion list offers out of those
-scores (:func:`without_offered`): they are a digit away.
+query with a sentence's scores lists the engine's *next guesses* first: one
+code per family (the family's best-scoring code), families best first, so
+the picker continues the suggestion list; the coding screen leaves the
+families its list offers out of those scores (:func:`without_offered`): they
+are a digit away already. Then come the other codes by their points, then
+codebook order. The picker numbers the first ``PICK_KEYS`` entries of any
+list: ``/`` and a digit apply the engine's second, third... next guess.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from codering.suggest.base import fold
 if TYPE_CHECKING:
     from codering.codebook import Code, Codebook
 
+#: The picker's first entries are numbered: a digit applies one (``/``, then 1-9).
+PICK_KEYS = 9
 #: Most points a recent code and a likely code (probability 1) get on top of their match (see ``_bonus``).
 _RECENT = 8.0
 _LIKELY = 15.0
@@ -97,6 +102,7 @@ class CodeIndex:
                 continue
             entries.append(_entry(codebook, code, order))
         self._entries = entries
+        self._family = {e.code_id: codebook.family_head(e.code_id) for e in entries}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -106,7 +112,10 @@ class CodeIndex:
         bonus = _bonus(recent, scores)
         words = fold(query).split()
         if not words:
-            ordered = sorted(self._entries, key=lambda e: (-bonus.get(e.code_id, 0.0), e.order))
+            guesses = self.next_guesses(scores or {})
+            first = {code_id: rank for rank, code_id in enumerate(guesses)}
+            ordered = sorted(self._entries, key=lambda e: (first.get(e.code_id, len(first)),
+                                                           -bonus.get(e.code_id, 0.0), e.order))
             return [Match(e.code_id, 0.0) for e in ordered[:limit]]
         whole = " ".join(words)
         found: list[tuple[tuple[int, float], int, Match]] = []
@@ -128,6 +137,20 @@ class CodeIndex:
                               Match(entry.code_id, round(total, 3), label_positions)))
         found.sort(key=lambda item: (item[0], item[1]))
         return [m for _, _, m in found[:limit]]
+
+
+    def next_guesses(self, scores: Mapping[str, float]) -> list[str]:
+        """One code per family with a score above 0, the family's best (codebook order breaks ties),
+        families best first: what the suggestion list would show next."""
+        best: dict[str, tuple[float, int, str]] = {}
+        for e in self._entries:
+            p = float(scores.get(e.code_id, 0.0))
+            if p <= 0.0:
+                continue
+            head = self._family[e.code_id]
+            if head not in best or (p, -e.order) > (best[head][0], -best[head][1]):
+                best[head] = (p, e.order, e.code_id)
+        return [code_id for _, _, code_id in sorted(best.values(), key=lambda v: (-v[0], v[1]))]
 
 
 def _bonus(recent: Sequence[str], scores: Mapping[str, float] | None) -> dict[str, float]:

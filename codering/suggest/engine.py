@@ -396,9 +396,11 @@ class EmbeddingSuggester:
     def code_scores(self, project: "Project", transcript: str | int, start: int, end: int) -> dict[str, float]:
         """Every codable code's probability for a span, for ranking a code search (no threshold).
 
-        A factor gets its family's probability less a little for fitting the
-        span worse than the family's best member, so that within a family the
-        code the engine would show comes first. Empty when the engine is not
+        The code the engine would show for a family (``choose_code``: a
+        factor, or the head where the coder codes that family at its head)
+        gets the family's probability; its other codes a little less, the
+        less the worse they fit the span, so that within a family the code
+        the engine would show comes first. Empty when the engine is not
         ready or the span holds nothing to code.
         """
         scores = self.score_span(project, transcript, start, end)
@@ -406,6 +408,8 @@ class EmbeddingSuggester:
 
     def scores_by_code(self, scores: SpanScores, row: int = 0) -> dict[str, float]:
         """``code_scores`` from a span's scores already at hand (see there)."""
+        from codering.suggest.explain import choose_code
+
         zs = self.zeroshot
         out: dict[str, float] = {}
         for h, head in enumerate(zs.heads):
@@ -414,7 +418,11 @@ class EmbeddingSuggester:
             fit = {c: float(scores.members[row, zs.code_index[c]]) for c in members}
             best = max(fit.values())
             for c in members:
-                out[c] = max(0.0, p - 0.01 * (best - fit[c]))
+                out[c] = max(0.0, p - 0.01 * (1.0 + best - fit[c]))
+            if len(members) > 1:  # the code the list would show for the family (see ``choose_code``) leads
+                out[choose_code(self, scores, row, h)] = p
+            else:
+                out[head] = p
         return out
 
     def ranked(self, scores: SpanScores, row: int = 0, threshold: bool = True,

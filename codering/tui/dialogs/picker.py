@@ -13,13 +13,13 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from codering.codebook import Codebook
-from codering.coding.search import CodeIndex, Match
+from codering.coding.search import PICK_KEYS, CodeIndex, Match
 from codering.tui.dialogs.base import Dialog
 
 T = TypeVar("T")
 
 
-def _code_prompt(codebook: Codebook, match: Match, color: str) -> Content:
+def _code_prompt(codebook: Codebook, match: Match, color: str, number: int | None = None) -> Content:
     code = codebook.codes[match.code_id]
     label = Content(code.label)
     for pos in match.label_positions:
@@ -28,7 +28,8 @@ def _code_prompt(codebook: Codebook, match: Match, color: str) -> Content:
     same = codebook.distinct_label(code.id)
     if same != code.label:  # another code has this label: say which one this is on the first line too
         label = Content.assemble(label, (same[len(code.label):], "dim"))
-    first = Content.assemble(("■ ", color), label, ("  " + code.id, "dim"))
+    first = Content.assemble((f"{number} " if number else "  ", "bold"), ("■ ", color), label,
+                             ("  " + code.id, "dim"))
     lines = [first]
     if parents:
         lines.append(Content.assemble(("  " + parents, "dim")))
@@ -38,10 +39,27 @@ def _code_prompt(codebook: Codebook, match: Match, color: str) -> Content:
     return Content("\n").join(lines)
 
 
+class QueryInput(Input):
+    """The picker's query: it leaves the digits 1-9 to the picker, which applies the numbered entries."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character is not None and character in _DIGITS:
+            return False
+        return super().check_consume_key(key, character)
+
+
+_DIGITS = frozenset(str(n) for n in range(1, PICK_KEYS + 1))
+
+
 class CodePicker(Dialog[str | None]):
-    """Type to find a code (labels, ids, descriptions; accents ignored); Enter applies it."""
+    """Type to find a code (labels, ids, descriptions; accents ignored); Enter applies the highlighted
+    one, a digit the numbered one. Opened on a sentence with an empty query, the list starts with the
+    engine's next guesses (see :mod:`codering.coding.search`)."""
 
     BINDINGS = [
+        # digits choose, even while the query has the focus (code labels are found by their words)
+        *(Binding(str(n), f"choose({n - 1})", show=False, priority=True, id=f"picker.choose{n}")
+          for n in range(1, PICK_KEYS + 1)),
         Binding("escape", "cancel", "Annuleren", id="picker.cancel"),
         Binding("down", "move(1)", "Volgende", show=False, id="picker.down"),
         Binding("up", "move(-1)", "Vorige", show=False, id="picker.up"),
@@ -63,10 +81,10 @@ class CodePicker(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box picker-box"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Input(value=self.initial, placeholder="typ een deel van een label, id of omschrijving…",
+            yield QueryInput(value=self.initial, placeholder="typ een deel van een label, id of omschrijving…",
                         id="query")
             yield OptionList(id="codes")
-            yield Label("↑↓ kiezen · Enter toepassen · Esc annuleren", classes="dialog-hint")
+            yield Label(f"1-{PICK_KEYS} of ↑↓ en Enter: toepassen · Esc annuleren", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._fill(self.initial)
@@ -80,8 +98,9 @@ class CodePicker(Dialog[str | None]):
         options = self.query_one("#codes", OptionList)
         matches = self.index.search(query, limit=60, recent=self.recent, scores=self.scores)
         options.set_options(
-            Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888")), id=m.code_id)
-            for m in matches
+            Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888"),
+                                n + 1 if n < PICK_KEYS else None), id=m.code_id)
+            for n, m in enumerate(matches)
         )
         if matches:
             options.highlighted = 0
@@ -95,6 +114,12 @@ class CodePicker(Dialog[str | None]):
     @on(OptionList.OptionSelected, "#codes")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_choose(self, position: int) -> None:
+        """Apply the entry with this number (counted from 0); nothing if the list is shorter."""
+        options = self.query_one("#codes", OptionList)
+        if position < options.option_count:
+            self.dismiss(options.get_option_at_index(position).id)
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#codes", OptionList)
