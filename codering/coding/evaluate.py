@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from codering.coding.keystrokes import SearchCosts, Shown, summarise, unit_keys
+from codering.coding.combine import CodeCombinations
 from codering.coding.search import without_offered
 from codering.errors import EvaluationError
 from codering.suggest.features import overlaps
@@ -244,6 +245,7 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
     observe_ms: list[float] = []
     search = SearchCosts(codebook)
     recent: list[str] = []  # the simulated coder's recent codes, newest first (the picker ranks them early)
+    combinations = CodeCombinations(codebook, project.codings(coder=SIM_CODER))  # which codes go together
     all_keys = []
     for name, spans in golds.items():
         units = []
@@ -271,13 +273,17 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
                 unit.shown = unit.shown[:max(likely, engine.fill)]
             units.append(unit)
             levels = [gold_level(s.code_id, universe, codebook) for s in shown]
-            on_screen = [Shown(lv if lv in scope_set else None, s.likely) for lv, s in zip(levels, shown)]
+            elsewhere = {gold_level(c, universe, codebook) for c in gold_all} - scope_set
+            on_screen = [Shown(lv if lv in scope_set else None, s.likely, s.code_id, s.score,
+                               right_elsewhere=lv is not None and lv in elsewhere) for lv, s in zip(levels, shown)]
             picker = without_offered(codebook, engine.scores_by_code(scores), [s.code_id for s in shown]) \
                 if scores is not None else {}  # the picker's ranking here, as the coding screen gives it
-            cost = unit_keys(on_screen, set(unit.gold), lambda code: search.cost(code, recent, picker))
+            cost = unit_keys(on_screen, set(unit.gold), lambda code: search.cost(code, recent, picker),
+                             still_likely(combinations, engine.min_score))
             keys.append((cost, bool(unit.gold), bool(unit.gold) and unit.gold <= {x.level for x in on_screen}))
             if online:
                 applied = _decide(project, engine, unit, shown, universe, codebook)
+                combinations.add(applied)
                 recent = list(dict.fromkeys([*applied, *recent]))[:RECENT]
                 t0 = time.perf_counter()
                 engine.observe(project)
@@ -296,6 +302,14 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
         "observe_ms_median": _median(observe_ms), "observe_ms_max": round(max(observe_ms), 2) if observe_ms else None,
     }
     return report
+
+
+def still_likely(combinations: CodeCombinations, likely: float):
+    """The coding screen's rule for what holds it after an accept (``CodingSession._still_likely``)."""
+    def holds(taken, s) -> bool:
+        return s.likely and combinations.still_likely([t.code for t in taken if t.code], s.code, s.score,
+                                                      min(likely, s.score))
+    return holds
 
 
 def _decide(project, engine, unit: Unit, shown, universe, codebook) -> list[str]:

@@ -30,6 +30,7 @@ never makes the model rank the next code of the same sentence higher.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
@@ -45,6 +46,12 @@ class Shown:
 
     level: str | None  # the code at the level of the gold ids (None: outside the scored codes)
     likely: bool = True
+    code: str | None = None  # the code shown (a factor, or the level itself), for ``still_likely``
+    score: float = 1.0
+    right_elsewhere: bool = False  # a right code outside the scored ones: "a" may take it, no repair
+
+
+StillLikely = Callable[[Sequence[Shown], Shown], bool]
 
 
 @dataclass
@@ -129,8 +136,14 @@ def _unique(items: Iterable[str]) -> list[str]:
     return out
 
 
-def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str], int]) -> UnitKeys:
-    """Keys to code one sentence whose codes (at gold level, in scope) are ``gold``."""
+def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str], int],
+              still_likely: "StillLikely | None" = None) -> UnitKeys:
+    """Keys to code one sentence whose codes (at gold level, in scope) are ``gold``.
+
+    ``still_likely(taken, s)``: whether suggestion ``s`` still holds the screen
+    once the codes ``taken`` are on the sentence (``CodingSession`` asks
+    :mod:`codering.coding.combine`); without it, a likely suggestion always does.
+    """
     right: list[int] = []
     seen: set[str] = set()
     for i, s in enumerate(shown):
@@ -142,18 +155,38 @@ def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str
     if not gold:
         return UnitKeys(1, 0, 0, 0)
     right_set = set(right)
-    # searches first (a search does not move on), then one digit per right code; the last accept moves on
-    # by itself unless a likely wrong suggestion is still open (then j or X)
-    wrong_likely = [i for i, s in enumerate(shown) if s.likely and i not in right_set]
-    digits = search + len(right) + (0 if right and not wrong_likely else 1)
+    holds = still_likely or (lambda taken, s: s.likely)
+    # searches first (a search does not move on), then one digit per right code, in the best order: an
+    # accept moves on when nothing open still holds the screen (a later right code then costs a step
+    # back, k, as well); after the last one a wrong code that holds costs j
+    digits = search + len(right) + 1
+    if right:
+        searched = [Shown(code, code=code) for code in missing]
+        best_extra = None
+        for order in itertools.permutations(right):
+            taken = list(searched)
+            extra = 0
+            for n, i in enumerate(order):
+                taken.append(shown[i])
+                open_here = [shown[j] for j in order[n + 1:]] + [shown[j] for j in range(len(shown))
+                                                                  if j not in right_set]
+                stays = any(holds(taken, s) for s in open_here)
+                last = n == len(order) - 1
+                extra += (1 if stays else 0) if last else (0 if stays else 1)
+            best_extra = extra if best_extra is None else min(best_extra, extra)
+        digits = search + len(right) + best_extra
+    wrong_likely = [i for i, s in enumerate(shown) if s.likely and i not in right_set and not s.right_elsewhere]
     best = UnitKeys(digits, len(right), len(missing), 0)
     # "a" takes every likely suggestion and moves on; wrong ones are removed after stepping back (k, then
     # d and the coding's number each, then j); right alternatives (not likely) are taken by digit first
     likely_right = [i for i in right if shown[i].likely]
     if likely_right:
-        unlikely_right = len(right) - len(likely_right)
+        unlikely = [shown[i] for i in right if not shown[i].likely]
         repair = 2 + 2 * len(wrong_likely) if wrong_likely else 0
-        keys = search + unlikely_right + 1 + repair
+        # taking the unlikely right codes first can move the screen on (then k comes back to it)
+        taken = [Shown(code, code=code) for code in missing] + unlikely
+        back = 1 if unlikely and not any(holds(taken, s) for s in shown if s.likely) else 0
+        keys = search + len(unlikely) + back + 1 + repair
         if keys < best.keys:
             best = UnitKeys(keys, len(right), len(missing), len(wrong_likely))
     return best

@@ -466,16 +466,30 @@ class CodingSession:
         self._reload_codings()
         self._observe()
         left = self.suggestions()
-        holding = left if alternatives_hold else [s for s in left if s.likely]
+        holding = left if alternatives_hold else [s for s in left if s.likely and self._still_likely(s)]
         if finished or not holding:
             message += f"  → segment {self.first + 1}" if self.move(1) else "  · einde van het transcript"
         elif alternatives_hold and not any(s.likely for s in left):
             message += f"  · blijft: {len(left)} {'alternatieven' if len(left) > 1 else 'alternatief'} hier (j: verder)"
         else:
-            likely = sum(1 for s in left if s.likely)
+            likely = len(holding)
             message += f"  · blijft: nog {likely} waarschijnlijke code{'s' if likely > 1 else ''} hier (j: verder)"
         self.save_position()
         return message
+
+    def _still_likely(self, s: Shown) -> bool:
+        """Whether a likely suggestion still is once the codes on the selection are taken: this coder's
+        second codes are counted (:mod:`codering.coding.combine`)."""
+        from codering.coding.combine import CodeCombinations
+
+        start, end = self.span
+        taken = [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
+        if not taken:
+            return True
+        combinations = CodeCombinations(self.codebook, self.project.codings(coder=self.coder))
+        # the likely threshold the suggestion passed (no evidence either way leaves it likely)
+        threshold = min(float(getattr(self.suggester, "min_score", LIKELY)), s.score)
+        return combinations.still_likely(taken, s.code_id, s.score, threshold)
 
     def _observe(self) -> None:
         if self.suggester is not None and self.suggester_ready:
