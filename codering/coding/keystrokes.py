@@ -9,17 +9,24 @@ screen (the keys of ``codering/tui/screens/coding.py``):
   sentence carries) is accepted with its digit: **1 key** each;
 * ``a`` accepts every *likely* suggestion at once (**1 key**) and moves on;
   a wrong code taken that way costs a step back (``k``), ``d`` and its number
-  (**2 keys** each) and ``j``. The coder takes whichever of "digits" and
+  (**2 keys** each) and ``j``. A right code outside the scored ones (a
+  context code beside the factor codes an evaluation scores) is no wrong
+  code: the coder keeps it. The coder takes whichever of "digits" and
   "``a``" is cheaper;
 * a code the list does not offer is applied by search: ``/``, the keys of
-  the *shortest* query that puts the code first in the picker
-  (:class:`SearchCosts`; the picker ranks by the engine's probabilities for
-  the sentence, less the families the list already offers, and the coder's
-  recent codes, as on the screen), Enter: **2 + len(query)** keys;
+  the *shortest* query that puts the code among the picker's numbered
+  entries (:class:`SearchCosts`; the picker ranks by the engine's
+  probabilities for the sentence, less the families the list already
+  offers, and the coder's recent codes, as on the screen; with an empty
+  query it lists the engine's next guesses), then its digit (or Enter):
+  **2 + len(query)** keys, so 2 for one of the engine's next nine guesses;
 * moving on costs **1 key** (``j``, or ``X`` rejecting what is left), except
-  after an accept that leaves no likely suggestion open: the screen moves on
-  by itself (``CodingSession._after_decision``). A search does not move on,
-  so the coder searches first and accepts last.
+  after an accept that leaves nothing open that still holds the screen: a
+  likely suggestion that is still likely given the codes taken
+  (``CodingSession._after_decision``, :mod:`codering.coding.combine`). The
+  coder accepts the right codes in the cheapest order; one that moves the
+  screen on before the last right code costs a step back (``k``). A search
+  does not move on, so the coder searches first and accepts last.
 
 So a sentence whose one code is the only likely suggestion costs 1 key; a
 sentence without a code costs 1 key whatever is shown; the worst case is a
