@@ -20,7 +20,10 @@ Decisions (in one place):
   13", "blijft: nog 1 waarschijnlijke code hier"):
 
   * accept (a digit, Enter, ``a``): moves on when no *likely* suggestion is
-    left open here (dimmed alternatives never hold the cursor);
+    left open here that is still likely given the codes now on the
+    selection (:mod:`codering.coding.combine`: a coder who rarely puts two
+    factors on a sentence is not kept for a second one; dimmed alternatives
+    never hold the cursor);
   * reject one (``x``): stays while any suggestion is left, since after "not
     this one" the alternatives are the candidates; moves on when none is;
   * reject all (``X``): "nothing here", always moves on, whatever would fill
