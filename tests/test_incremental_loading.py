@@ -154,6 +154,7 @@ def test_the_part_on_screen_answers_first_and_the_whole_transcript_replaces_it(s
             whole = engine(HashingEmbedder())
             whole.prepare(project)
             assert loader.suggest(project, target.id, *at) == whole.suggest(project, target.id, *at)
+            assert loader.min_score == whole.min_score  # what holds the screen after an accept compares with
             assert [(s.code_id, s.score) for s in session.suggestions()] == [
                 (s.code_id, s.score) for s in whole.suggest(project, target.id, *at, k=9)]
         # nothing was embedded twice

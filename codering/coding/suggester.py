@@ -33,7 +33,7 @@ import threading
 from typing import TYPE_CHECKING, Callable
 
 from codering.errors import SuggestError
-from codering.suggest.base import KeywordSuggester, ProgressFn, Suggestion
+from codering.suggest.base import LIKELY, KeywordSuggester, ProgressFn, Suggestion
 
 if TYPE_CHECKING:
     from codering.store import Project
@@ -355,6 +355,13 @@ class EngineLoader:
         if before is not None and transcript_id in before[1]:
             return before[0]  # the model before, on its own vectors, until the new one has this transcript
         return None
+
+    @property
+    def min_score(self) -> float:
+        """The likely threshold of the engine in use (what holds the screen after an accept compares with)."""
+        with self._lock:
+            inner = self._inner
+        return float(getattr(inner, "min_score", LIKELY))
 
     def code_scores(self, project: "Project", transcript: str | int, start: int, end: int) -> dict[str, float]:
         """Every code's probability for a span (the code picker ranks by it); {} when not available."""
