@@ -129,3 +129,24 @@ def test_a_code_rejected_on_a_sentence_is_not_suggested_for_its_near_copy_elsewh
     # a sentence that is not a near copy keeps its own suggestions
     other = _segment(project, "int_b", "dezelfde gang")
     assert np.isfinite(_family_prob(engine, project, "int_b", other, NEARBY))
+
+
+def test_a_transcript_scored_at_once_matches_its_sentences_scored_one_by_one(tmp_path, embedder):
+    """The batch path (``transcript_scores``, used by ``codering suggest`` and the overview) reuses the
+    learner's answers for each row's next sentence instead of asking twice: same numbers."""
+    project = _project(tmp_path)
+    engine = EmbeddingSuggester(embedder=embedder)
+    engine.prepare(project)
+    for words in ("hetzelfde gebouw", "naast het onze", "vlak om de hoek"):
+        seg = _segment(project, "int_a", words)
+        project.add_coding("int_a", seg.start, seg.end, "stim.praktisch.nabijheid", "tester")
+    seg = _segment(project, "int_a", "niet betaald")
+    project.add_coding("int_a", seg.start, seg.end, "rem.financieel", "tester")
+    engine.observe(project)
+    for name in ("int_a", "int_b"):
+        feats, whole = engine.transcript_scores(project, name)
+        assert whole.knn is not None  # the learner answered
+        for n, row in enumerate(whole.rows):
+            one = engine.score_span(project, name, int(feats.starts[row]), int(feats.ends[row]))
+            np.testing.assert_allclose(whole.prob[n], one.prob[0], rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(whole.p_any[n], one.p_any[0], rtol=1e-5, atol=1e-6)

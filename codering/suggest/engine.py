@@ -385,10 +385,14 @@ class EmbeddingSuggester:
             return None
         rows = np.flatnonzero(~feats.interviewer & self._complete.get(tid, True))
         z, members = (a[rows] for a in self._zscores[tid])
+        learned = self._learned(feats.context[rows], feats.valence[rows], feats.turn_valence[rows],
+                                feats.content[rows])
+        # the next sentence of a row is mostly a row too: its learned answer is reused, not asked again
+        at_hand = {(tid, int(i)): (learned[0][n], learned[1][n]) for n, i in enumerate(rows)} if learned else None
         out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
                                   feats.turn_valence[rows], feats.content[rows], feats.position[rows],
                                   self._previous(tid, rows.tolist()), feats.turn_size[rows],
-                                  self._following(tid, rows.tolist()))
+                                  self._following(tid, rows.tolist(), at_hand), learned=learned)
         out.rows = rows.tolist()
         out.vectors = feats.vectors[rows]
         return feats, out
@@ -658,9 +662,10 @@ class EmbeddingSuggester:
     def _following(self, tid: int, rows: list[int], loo: dict | None = None):
         """(z gap, ridge, k-NN) of the next sentence of the turn after each row (see ``code_features``).
 
-        ``loo`` maps the key of a training example to its leave-one-out
-        (ridge, k-NN) row, used instead of the fitted model's output for it
-        (the calibrator must not see a next sentence's own label).
+        ``loo`` maps the key of a sentence to a (ridge, k-NN) row to use
+        instead of asking the fitted model: a training example's leave-one-out
+        row (the calibrator must not see a next sentence's own label), or the
+        model's answer already at hand (a whole transcript scored at once).
         """
         H = len(self.zeroshot.heads)
         nxt = self._next_rows(tid, rows)
@@ -676,14 +681,19 @@ class EmbeddingSuggester:
         gap[has] = np.maximum(z - z.max(1, keepdims=True), -NEXT_GAP_FLOOR)
         if learned:
             f = self._features[tid]
-            X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx])
-            r, k, _ = self.learner.predict(X, f.context[idx])
-            if loo:
-                for pos, i in enumerate(idx):
-                    known = loo.get((tid, int(i)))
-                    if known is not None:
-                        r[pos], k[pos] = known
-            ridge[has], knn[has] = r[:, :H], k[:, :H]
+            known = [(loo or {}).get((tid, int(i))) for i in idx]
+            ask = np.array([pos for pos, row in enumerate(known) if row is None], dtype=np.int64)
+            r = np.zeros((len(idx), H))
+            k = np.zeros((len(idx), H))
+            if len(ask):  # only the sentences whose answer is not at hand
+                where = idx[ask]
+                X = design_matrix(f.context[where], f.valence[where], f.turn_valence[where], f.content[where])
+                pr, pk, _ = self.learner.predict(X, f.context[where])
+                r[ask], k[ask] = pr[:, :H], pk[:, :H]
+            for pos, row in enumerate(known):
+                if row is not None:
+                    r[pos], k[pos] = row[0][:H], row[1][:H]
+            ridge[has], knn[has] = r, k
         return gap, ridge, knn
 
     def _following_examples(self, examples) -> tuple:
@@ -711,14 +721,21 @@ class EmbeddingSuggester:
                 ridge[where], knn[where] = rg, kn
         return gap, ridge, knn
 
+    def _learned(self, ctx, val, tval, content):
+        """The learner's (ridge, k-NN, similarities) for these segments; None before it has learned."""
+        learner = self.learner
+        if not (self.learn and learner is not None and learner.trained):
+            return None
+        return learner.predict(design_matrix(ctx, val, tval, content), ctx)
+
     def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None,
-                       turn_size=None, following=None) -> SpanScores:
+                       turn_size=None, following=None, learned=None) -> SpanScores:
         H = len(self.zeroshot.heads)
         ridge = knn = sims = None
-        learner = self.learner
-        if self.learn and learner is not None and learner.trained:
-            X = design_matrix(ctx, val, tval, content)
-            ridge, knn, sims = learner.predict(X, ctx)
+        if learned is None:
+            learned = self._learned(ctx, val, tval, content)
+        if learned is not None:
+            ridge, knn, sims = learned
         prev_heads, prev_state, contrast = previous if previous is not None else (None, None, None)
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
                           self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite,
