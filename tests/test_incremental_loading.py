@@ -155,6 +155,15 @@ def test_the_part_on_screen_answers_first_and_the_whole_transcript_replaces_it(s
             whole.prepare(project)
             assert loader.suggest(project, target.id, *at) == whole.suggest(project, target.id, *at)
             assert loader.min_score == whole.min_score  # what holds the screen after an accept compares with
+            # what is stored (the overview's counts, shown before the model loads next time) is the whole
+            # corpus engine's too, not that of the engine that knew one transcript
+            feats, scores = whole.transcript_scores(project, target.id)
+            expected = [(int(feats.starts[i]), int(feats.ends[i]), s.code_id, rank, round(s.score, 6))
+                        for r, i in enumerate(scores.rows)
+                        for rank, s in enumerate(whole.suggestions_for_row(scores, r, 3, exclude_key=(target.id, i)))]
+            stored = [(a, b, code, rank, round(score, 6)) for a, b, code, rank, score, _, _ in
+                      project.stored_suggestions(target.id)]
+            assert stored == sorted(expected, key=lambda row: (row[0], row[3]))
             assert [(s.code_id, s.score) for s in session.suggestions()] == [
                 (s.code_id, s.score) for s in whole.suggest(project, target.id, *at, k=9)]
         # nothing was embedded twice

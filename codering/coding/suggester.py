@@ -135,6 +135,7 @@ class EngineLoader:
                                title="Model niet beschikbaar") from None
         try:
             final = self._incrementally(project, embedder, progress, cancelled) if embedder is not None else None
+            stored_early = final is not None  # transcript by transcript, by engines that knew part of the corpus
             if final is None:
                 engine.prepare(project, progress, cancelled)
                 final = engine
@@ -149,6 +150,22 @@ class EngineLoader:
         if cancelled():
             return
         self._publish(final, None, whole=frozenset(t.id for t in project.transcripts()))
+        if stored_early:
+            self._store_again(project, final, cancelled)
+
+    def _store_again(self, project: "Project", engine, cancelled: Callable[[], bool]) -> None:
+        """Store every transcript's suggestions again from the engine of the whole corpus: the ones stored
+        while embedding came from engines that knew part of it (what the overview counts, and what is
+        shown before the model is loaded next time)."""
+        from codering.suggest.batch import store_transcript_suggestions
+
+        if not hasattr(engine, "transcript_scores"):
+            return
+        for info in project.transcripts():
+            if cancelled():
+                return
+            store_transcript_suggestions(project, engine, info.id)
+            self._changed(info.id)
 
     def _publish(self, engine, available: set[int] | None, whole: frozenset[int] = frozenset()) -> None:
         """Answer with ``engine`` for ``available`` (None: the whole corpus, the transcripts ``whole``)."""
