@@ -150,3 +150,35 @@ def test_a_transcript_scored_at_once_matches_its_sentences_scored_one_by_one(tmp
             one = engine.score_span(project, name, int(feats.starts[row]), int(feats.ends[row]))
             np.testing.assert_allclose(whole.prob[n], one.prob[0], rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(whole.p_any[n], one.p_any[0], rtol=1e-5, atol=1e-6)
+
+
+QUOTES = """\
+interview_id: fragmenten
+
+R: Omdat we de lokalen van het dienstencentrum gratis mogen gebruiken, kunnen we samen iets organiseren.
+
+R: Door de privacyregels mogen we de namen van cliënten niet meer aan elkaar doorgeven.
+
+R: Iedereen kent iedereen hier, dus je belt gewoon even.
+"""
+
+
+def test_a_fragment_is_gated_like_fragments_whatever_interviews_sit_beside_it(tmp_path, embedder):
+    """A text without interviewer turns (quotes, labelled segments) is standardised among its own kind: an
+    interview sentence's context mixes in its turn and neighbours and looks more on topic, so measured
+    against interviews a standalone fragment looked off topic and the list stayed empty."""
+    alone = Project.create(tmp_path / "alone.codering", load_codebook(default_codebook_path()))
+    alone.import_transcript(parse_text(QUOTES, "fragmenten"), "fragmenten.txt")
+    mixed = _project(tmp_path)
+    for n in range(6):  # enough interview sentences to outweigh the codebook phrases in the corpus statistics
+        mixed.import_transcript(parse_text(INT_A.replace("interview_id: A", f"interview_id: A{n}"), f"a{n}"),
+                                f"a{n}.txt")
+    mixed.import_transcript(parse_text(QUOTES, "fragmenten"), "fragmenten.txt")
+    gates = []
+    for project in (alone, mixed):
+        engine = EmbeddingSuggester(embedder=embedder)
+        engine.prepare(project)
+        gates.append([float(engine.score_span(project, "fragmenten", s.start, s.end).p_any[0])
+                      for s in project.segments("fragmenten")])
+    # the same up to the model's own noise (a sentence embedded in another batch moves by ~1e-3)
+    np.testing.assert_allclose(gates[0], gates[1], atol=0.08)

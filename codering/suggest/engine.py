@@ -366,7 +366,8 @@ class EmbeddingSuggester:
         tval = np.array([feats.turn_valence[rows].mean()])
         previous = self._previous(tid, [rows[0]])
         out = self._probabilities(z, members, ctx, val, tval, content, position, previous,
-                                  np.array([feats.turn_size[rows].max()]), self._following(tid, [rows[-1]]))
+                                  np.array([feats.turn_size[rows].max()]), self._following(tid, [rows[-1]]),
+                                  collection=feats.collection)
         out.rows = rows
         out.vectors = vectors
         return out
@@ -392,7 +393,8 @@ class EmbeddingSuggester:
         out = self._probabilities(z, members, feats.context[rows], feats.valence[rows],
                                   feats.turn_valence[rows], feats.content[rows], feats.position[rows],
                                   self._previous(tid, rows.tolist()), feats.turn_size[rows],
-                                  self._following(tid, rows.tolist(), at_hand), learned=learned)
+                                  self._following(tid, rows.tolist(), at_hand), learned=learned,
+                                  collection=feats.collection)
         out.rows = rows.tolist()
         out.vectors = feats.vectors[rows]
         return feats, out
@@ -533,7 +535,8 @@ class EmbeddingSuggester:
             mask = [~f.interviewer & self._complete.get(f.transcript_id, True) for f in resp]
             self.zeroshot.fit_corpus(np.concatenate([f.context[m] for f, m in zip(resp, mask)]),
                                      np.concatenate([f.valence[m] for f, m in zip(resp, mask)]),
-                                     np.concatenate([f.turn_valence[m] for f, m in zip(resp, mask)]))
+                                     np.concatenate([f.turn_valence[m] for f, m in zip(resp, mask)]),
+                                     np.concatenate([np.full(int(m.sum()), f.collection) for f, m in zip(resp, mask)]))
         self._zscores = {}
         for tid in self._features:
             self._score_transcript(tid)
@@ -598,7 +601,9 @@ class EmbeddingSuggester:
         F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads, contrast, self._opposite,
                           following)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
-        G = gate_features(z, self.zeroshot.relevance(ctx), np.array([f.content[i] for f, i in zip(feats, idx)]),
+        collection = np.array([f.collection for f in feats])
+        G = gate_features(z, self.zeroshot.relevance(ctx, collection),
+                          np.array([f.content[i] for f, i in zip(feats, idx)]),
                           ridge[:, H], knn[:, H],
                           np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state, contrast,
                           np.array([f.turn_size[i] for f, i in zip(feats, idx)]))
@@ -729,7 +734,7 @@ class EmbeddingSuggester:
         return learner.predict(design_matrix(ctx, val, tval, content), ctx)
 
     def _probabilities(self, z, members, ctx, val, tval, content, position, previous=None,
-                       turn_size=None, following=None, learned=None) -> SpanScores:
+                       turn_size=None, following=None, learned=None, collection: bool = False) -> SpanScores:
         H = len(self.zeroshot.heads)
         ridge = knn = sims = None
         if learned is None:
@@ -741,7 +746,8 @@ class EmbeddingSuggester:
                           self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite,
                           following)
         learned_any = ridge is not None and self._interview_examples
-        G = gate_features(z, self.zeroshot.relevance(ctx), content, ridge[:, H] if learned_any else None,
+        G = gate_features(z, self.zeroshot.relevance(ctx, collection), content,
+                          ridge[:, H] if learned_any else None,
                           knn[:, H] if learned_any else None, position, prev_state, contrast, turn_size)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)

@@ -53,6 +53,11 @@ class SegmentFeatures:
     def __len__(self) -> int:
         return len(self.texts)
 
+    @property
+    def collection(self) -> bool:
+        """A text without interviewer turns (labelled segments, quotes), not an interview."""
+        return not bool(self.interviewer.any())
+
     def find(self, start: int, end: int) -> list[int]:
         """Indices of the segments a span covers (the overlap rule of :func:`overlaps`)."""
         if not len(self.starts):

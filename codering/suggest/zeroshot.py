@@ -40,6 +40,14 @@ TURN_VALENCE_WEIGHT = 0.5
 SHRINK = 100.0
 
 
+def _shrunk(values: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """(mean, std) of ``values``, shrunk towards the ``reference``'s by ``SHRINK`` pseudo-rows."""
+    w = len(values) / (len(values) + SHRINK)
+    mean = float(w * values.mean() + (1 - w) * reference.mean()) if len(values) else float(reference.mean())
+    var = float(w * values.var() + (1 - w) * reference.var()) if len(values) else float(reference.var())
+    return mean, (float(np.sqrt(var)) or 1.0)
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(norms, 1e-9)
@@ -81,6 +89,7 @@ class ZeroShot:
         self.anchor_mean, self.anchor_std = 0.0, 1.0
         self.topic_axis = _unit(self.center).astype(np.float32)  # "about collaboration at all"
         self.relevance_mean, self.relevance_std = 0.0, 1.0
+        self.collection_relevance = (0.0, 1.0)  # (mean, std) for texts without interviewer turns
         self.groups: dict[str, list[int]] = {}
         for i, h in enumerate(self.heads):
             self.groups.setdefault(self.families[h].group or h, []).append(i)
@@ -94,8 +103,18 @@ class ZeroShot:
         raise KeyError(code_id)
 
     # -- corpus statistics ------------------------------------------------------
-    def fit_corpus(self, context: np.ndarray, valence: np.ndarray, turn_valence: np.ndarray) -> None:
-        """Centre and standardise on the project's respondent segments (rows of ``context``)."""
+    def fit_corpus(self, context: np.ndarray, valence: np.ndarray, turn_valence: np.ndarray,
+                   collection: np.ndarray | None = None) -> None:
+        """Centre and standardise on the project's respondent segments (rows of ``context``).
+
+        ``collection`` marks rows from texts without interviewer turns (labelled
+        segments, quotes): their relevance is standardised among themselves. An
+        interview sentence's context vector mixes in its turn, neighbours and
+        question, which pulls it towards the topic (report quotes: raw
+        relevance 0.937 alone, interview sentences 0.960), so measured against
+        interview sentences a standalone quote looked off-topic and the gate
+        closed on it.
+        """
         n = len(context)
         if n:
             w = n / (n + SHRINK)
@@ -104,8 +123,9 @@ class ZeroShot:
             # small projects lean on the codebook's own phrases as the reference
             rel = context @ self.topic_axis
             ref = self.phrase_vectors @ self.topic_axis if len(self.phrase_vectors) else rel
-            self.relevance_mean = float(w * rel.mean() + (1 - w) * ref.mean())
-            self.relevance_std = float(np.sqrt(w * rel.var() + (1 - w) * ref.var())) or 1.0
+            alone = np.zeros(n, bool) if collection is None else np.asarray(collection, bool)
+            self.relevance_mean, self.relevance_std = _shrunk(rel[~alone], ref)
+            self.collection_relevance = _shrunk(rel[alone], ref)
             anchor = self._anchor_raw(context)
             self.anchor_mean = float(anchor.mean())
             self.anchor_std = float(anchor.std()) or 1.0
@@ -127,13 +147,19 @@ class ZeroShot:
         centred = _unit(context - self.center)
         return centred @ self.prototypes.T
 
-    def relevance(self, context: np.ndarray) -> np.ndarray:
+    def relevance(self, context: np.ndarray, collection: "bool | np.ndarray" = False) -> np.ndarray:
         """How much a segment is about what the codebook is about (z-score over the corpus).
 
         The cosine with the mean phrase vector of the codebook, *before*
         centring: small talk and introductions score low. The gate uses it.
+        ``collection`` (per row, or for all): the segment comes from a text
+        without interviewer turns, standardised among those (see ``fit_corpus``).
         """
-        return (context @ self.topic_axis - self.relevance_mean) / self.relevance_std
+        raw = context @ self.topic_axis
+        alone = np.broadcast_to(np.asarray(collection, bool), raw.shape)
+        mean = np.where(alone, self.collection_relevance[0], self.relevance_mean)
+        std = np.where(alone, self.collection_relevance[1], self.relevance_std)
+        return (raw - mean) / std
 
     def polarity(self, context: np.ndarray, valence: np.ndarray, turn_valence: np.ndarray) -> np.ndarray:
         anchor = (self._anchor_raw(context) - self.anchor_mean) / self.anchor_std
