@@ -107,3 +107,14 @@ def test_after_an_accept_the_cursor_waits_only_for_a_code_still_likely(sample_pr
         message = session.accept(0)
         assert (session.current == here) == stays, message
         assert ("blijft" in message) == stays
+
+
+def test_accept_all_after_an_alternative_that_moves_the_screen_on_costs_a_step_back():
+    def still(taken, s):  # a likely code no longer holds once an alternative is taken
+        return s.likely and not taken
+
+    shown = [Shown("a", code="a"), Shown("b", code="b"), Shown("c", likely=False, code="c")]
+    # c (an alternative) by digit moves on; k back; "a" takes a and b: 3 keys (digits: 3 accepts, the
+    # first two moving on early: 1 + 2 + 2)
+    assert unit_keys(shown, {"a", "b", "c"}, lambda c: 5, still).keys == 3
+    assert unit_keys(shown, {"a", "b", "c"}, lambda c: 5).keys == 2  # everything likely holds: no step back
