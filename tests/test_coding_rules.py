@@ -133,6 +133,8 @@ async def test_a_digit_in_the_picker_applies_the_engines_next_guess(sample_proje
         listed = [o.id for o in app.screen.query_one("#codes").options][:3]
         # the list offers Nabijheid and Financieel: the picker goes on with the engine's next guesses
         assert listed == ["rem.praktisch", "stim.inhoud", "stim.inhoud.zelfde_doelgroep"]
+        top = str(app.screen.query_one("#codes").get_option_at_index(0).prompt)
+        assert top.startswith("1 ") and "40%" in top  # numbered, with how likely the engine finds it
         await pilot.press("2")
         await pilot.pause()
         assert s.span == first  # a manual code does not move on

@@ -19,7 +19,8 @@ from codering.tui.dialogs.base import Dialog
 T = TypeVar("T")
 
 
-def _code_prompt(codebook: Codebook, match: Match, color: str, number: int | None = None) -> Content:
+def _code_prompt(codebook: Codebook, match: Match, color: str, number: int | None = None,
+                 guess: float | None = None) -> Content:
     code = codebook.codes[match.code_id]
     label = Content(code.label)
     for pos in match.label_positions:
@@ -30,6 +31,8 @@ def _code_prompt(codebook: Codebook, match: Match, color: str, number: int | Non
         label = Content.assemble(label, (same[len(code.label):], "dim"))
     first = Content.assemble((f"{number} " if number else "  ", "bold"), ("■ ", color), label,
                              ("  " + code.id, "dim"))
+    if guess is not None:  # one of the engine's next guesses: how likely it finds the code here
+        first = Content.assemble(first, (f"  {guess:.0%}", "bold"))
     lines = [first]
     if parents:
         lines.append(Content.assemble(("  " + parents, "dim")))
@@ -97,9 +100,11 @@ class CodePicker(Dialog[str | None]):
     def _fill(self, query: str) -> None:
         options = self.query_one("#codes", OptionList)
         matches = self.index.search(query, limit=60, recent=self.recent, scores=self.scores)
+        guesses = set() if query.strip() else set(self.index.next_guesses(self.scores))
         options.set_options(
             Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888"),
-                                n + 1 if n < PICK_KEYS else None), id=m.code_id)
+                                n + 1 if n < PICK_KEYS else None,
+                                self.scores[m.code_id] if m.code_id in guesses else None), id=m.code_id)
             for n, m in enumerate(matches)
         )
         if matches:
