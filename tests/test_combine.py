@@ -107,6 +107,7 @@ def test_after_an_accept_the_cursor_waits_only_for_a_code_still_likely(sample_pr
         message = session.accept(0)
         assert (session.current == here) == stays, message
         assert ("blijft" in message) == stays
+        assert ("k: terug" in message) == (not stays)  # moved on past a likely code: says how to go back
 
 
 def test_accept_all_after_an_alternative_that_moves_the_screen_on_costs_a_step_back():

@@ -478,7 +478,11 @@ class CodingSession:
         left = self.suggestions()
         holding = left if alternatives_hold else [s for s in left if s.likely and self._still_likely(s)]
         if finished or not holding:
+            # likely codes left behind because this coder seldom combines them with the one taken: say so
+            passed = not finished and not alternatives_hold and any(s.likely for s in left)
             message += f"  → segment {self.first + 1}" if self.move(1) else "  · einde van het transcript"
+            if passed:
+                message += " (k: terug voor een tweede code)"
         elif alternatives_hold and not any(s.likely for s in left):
             message += f"  · blijft: {len(left)} {'alternatieven' if len(left) > 1 else 'alternatief'} hier (j: verder)"
         else:
