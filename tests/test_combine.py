@@ -119,3 +119,11 @@ def test_accept_all_after_an_alternative_that_moves_the_screen_on_costs_a_step_b
     # first two moving on early: 1 + 2 + 2)
     assert unit_keys(shown, {"a", "b", "c"}, lambda c: 5, still).keys == 3
     assert unit_keys(shown, {"a", "b", "c"}, lambda c: 5).keys == 2  # everything likely holds: no step back
+
+
+def test_many_right_codes_on_one_sentence_are_counted_without_trying_every_order():
+    shown = [Shown(f"c{n}", code=f"c{n}") for n in range(9)]
+    keys = unit_keys(shown, {f"c{n}" for n in range(9)}, lambda c: 5, lambda taken, s: s.likely)
+    assert keys.keys == 1 and keys.accepted == 9  # "a" takes all nine; the digits path stays cheap to count
+    few = unit_keys(shown[:3], {"c0", "c1", "c2"}, lambda c: 5, lambda taken, s: s.likely and not taken)
+    assert few.keys == 1

@@ -59,6 +59,8 @@ class Shown:
 
 
 StillLikely = Callable[[Sequence[Shown], Shown], bool]
+#: Up to this many right codes on a sentence, every accept order is tried (4! = 24).
+MAX_ORDERS = 4
 
 
 @dataclass
@@ -170,7 +172,10 @@ def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str
     if right:
         searched = [Shown(code, code=code) for code in missing]
         best_extra = None
-        for order in itertools.permutations(right):
+        # every order for a few codes; beyond that, the codes that hold the screen themselves come last
+        orders = itertools.permutations(right) if len(right) <= MAX_ORDERS else [
+            sorted(right, key=lambda i: holds([], shown[i]))]
+        for order in orders:
             taken = list(searched)
             extra = 0
             for n, i in enumerate(order):
