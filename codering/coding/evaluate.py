@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from codering.coding.keystrokes import SearchCosts, Shown, summarise, unit_keys
 from codering.coding.combine import CodeCombinations
+from codering.coding.keystrokes import SearchCosts, Shown, summarise, unit_keys
 from codering.coding.search import without_offered
 from codering.errors import EvaluationError
 from codering.suggest.features import overlaps

@@ -138,7 +138,6 @@ class CodeIndex:
         found.sort(key=lambda item: (item[0], item[1]))
         return [m for _, _, m in found[:limit]]
 
-
     def next_guesses(self, scores: Mapping[str, float]) -> list[str]:
         """One code per family with a score above 0, the family's best (codebook order breaks ties),
         families best first: what the suggestion list would show next."""
