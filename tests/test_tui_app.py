@@ -600,3 +600,20 @@ async def test_the_model_loads_again_when_the_server_went_away_while_it_loaded(s
         assert app.model_state.ready and suggester.attempts == 2
         assert "model laadt… (server weg, opnieuw proberen)" in seen
         assert not any("not answer" in n.message for n in app._notifications)  # no failure dialog
+
+
+@sync
+async def test_a_live_refresh_on_a_screen_being_taken_down_does_nothing(sample_project):
+    """The live view's timer can fire while a screen is being taken down and its widgets are already gone
+    (seen once in CI at the end of an agreement test): the refresh then does nothing instead of failing."""
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "AgreementScreen"
+        await screen.query("#agreement-title").remove()
+        screen.live_refresh()  # no NoMatches
+        await pilot.press("escape")
+        await pilot.pause()

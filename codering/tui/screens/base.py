@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, TypeVar
 
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable
 
@@ -57,8 +58,14 @@ class ProjectScreen(AppScreen[None]):
         raise NotImplementedError
 
     def reload_if_mounted(self) -> None:
-        if self.is_mounted:
+        if not self.is_mounted:
+            return
+        try:
             self.reload()
+        except NoMatches:
+            # a refresh (live view, a watcher) can land while the screen is taken down and its widgets are
+            # gone; a wrong selector still fails where it matters, in on_mount's own reload
+            return
 
     def say(self, message: str) -> None:
         self.query_one(StatusLine).message = message
