@@ -80,3 +80,29 @@ def test_export_preview_snapshot(snap_compare, sample_project):
 
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+class GuessingSuggester(KeywordSuggester):
+    """The keyword suggester with fixed probabilities for the picker's ranking (as the engine's code_scores)."""
+
+    def code_scores(self, project, transcript, start, end):
+        return {"rem.praktisch.contactmogelijkheden": 0.41, "stim.persoonlijk.klik": 0.22,
+                "rem.financieel.projectfinanciering": 0.12, "stim.inhoud": 0.05}
+
+
+def test_picker_snapshot(snap_compare, sample_project):
+    """The picker opened on a sentence: the engine's next guesses first, numbered, with their probability."""
+    coded(sample_project)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        pilot.app.screen.session.goto(0)
+        await pilot.press("j", "j")
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+
+    app = make_app(sample_project, suggester=GuessingSuggester(), coder="tester")
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
