@@ -192,7 +192,7 @@ def topic_cosines(engine) -> dict[str, np.ndarray]:
     out = {"interviews": [], "collections": []}
     for f in engine._features.values():
         if len(f):
-            kind = "interviews" if f.interviewer.any() else "collections"
+            kind = "collections" if f.collection else "interviews"
             out[kind].append(f.context[~f.interviewer] @ engine.zeroshot.topic_axis)
     return {k: np.concatenate(v) for k, v in out.items() if v}
 

@@ -425,10 +425,7 @@ class EmbeddingSuggester:
             best = max(fit.values())
             for c in members:
                 out[c] = max(0.0, p - 0.01 * (1.0 + best - fit[c]))
-            if len(members) > 1:  # the code the list would show for the family (see ``choose_code``) leads
-                out[choose_code(self, scores, row, h)] = p
-            else:
-                out[head] = p
+            out[choose_code(self, scores, row, h)] = p  # the code the list would show for the family leads
         return out
 
     def ranked(self, scores: SpanScores, row: int = 0, threshold: bool = True,
@@ -636,7 +633,7 @@ class EmbeddingSuggester:
         state = np.zeros(len(rows))
         contrast = np.zeros(len(rows))
         f = self._features.get(tid)
-        if f is None or not self._reviewed or not f.interviewer.any():
+        if f is None or not self._reviewed or f.collection:
             return heads, state, contrast
         if f.contrast is not None:
             contrast[:] = f.contrast[rows]
@@ -656,7 +653,7 @@ class EmbeddingSuggester:
         """(m,) the next sentence of the same respondent turn after each row, -1 where there is none."""
         f = self._features.get(tid)
         out = np.full(len(rows), -1, dtype=np.int64)
-        if f is None or not f.interviewer.any():  # a collection of segments: no passages
+        if f is None or f.collection:  # a collection of segments: no passages
             return out
         for r, i in enumerate(rows):
             j = i + 1
@@ -692,8 +689,8 @@ class EmbeddingSuggester:
             k = np.zeros((len(idx), H))
             if len(ask):  # only the sentences whose answer is not at hand
                 where = idx[ask]
-                X = design_matrix(f.context[where], f.valence[where], f.turn_valence[where], f.content[where])
-                pr, pk, _ = self.learner.predict(X, f.context[where])
+                pr, pk, _ = self._learned(f.context[where], f.valence[where], f.turn_valence[where],
+                                          f.content[where])
                 r[ask], k[ask] = pr[:, :H], pk[:, :H]
             for pos, row in enumerate(known):
                 if row is not None:

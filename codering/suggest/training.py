@@ -230,7 +230,7 @@ class TrainingBuilder:
         X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx]) if n else self.empty_x
         ctx = centred(f.context[idx], self.zeroshot.center) if n else self.empty_ctx  # for the neighbour search
         return Block(keys, examples, Y, rej, local, X, ctx,
-                     bool(f.interviewer.any()), positives, rejections, direct, factor, events=events, tid=tid)
+                     not f.collection, positives, rejections, direct, factor, events=events, tid=tid)
 
     def _assemble(self, blocks: list[Block], signature: int) -> Built:
         H = self.H
