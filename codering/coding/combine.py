@@ -89,7 +89,10 @@ class CodeCombinations:
         return rate / base
 
     def still_likely(self, taken: Iterable[str], code_id: str, score: float, likely: float) -> bool:
-        """Whether a suggestion of ``score`` is still likely once the ``taken`` codes are on the span."""
+        """Whether a suggestion shown as likely, of ``score``, still is once the ``taken`` codes are on the
+        span. The threshold it passed is at most its own score (a stored suggestion, or another
+        suggester's, may have passed a lower one than ``likely``): no evidence either way keeps it."""
+        likely = min(likely, score)
         taken = list(taken)
         if not taken:
             return score >= likely

@@ -307,8 +307,7 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
 def still_likely(combinations: CodeCombinations, likely: float):
     """The coding screen's rule for what holds it after an accept (``CodingSession._still_likely``)."""
     def holds(taken, s) -> bool:
-        return s.likely and combinations.still_likely([t.code for t in taken if t.code], s.code, s.score,
-                                                      min(likely, s.score))
+        return s.likely and combinations.still_likely([t.code for t in taken if t.code], s.code, s.score, likely)
     return holds
 
 

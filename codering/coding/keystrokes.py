@@ -168,9 +168,9 @@ def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str
     # searches first (a search does not move on), then one digit per right code, in the best order: an
     # accept moves on when nothing open still holds the screen (a later right code then costs a step
     # back, k, as well); after the last one a wrong code that holds costs j
+    searched = [Shown(code, code=code) for code in missing]  # on the sentence before the first accept
     digits = search + len(right) + 1
     if right:
-        searched = [Shown(code, code=code) for code in missing]
         best_extra = None
         # every order for a few codes; beyond that, the codes that hold the screen themselves come last
         orders = itertools.permutations(right) if len(right) <= MAX_ORDERS else [
@@ -196,8 +196,7 @@ def unit_keys(shown: Sequence[Shown], gold: set[str], search_cost: Callable[[str
         unlikely = [shown[i] for i in right if not shown[i].likely]
         repair = 2 + 2 * len(wrong_likely) if wrong_likely else 0
         # taking the unlikely right codes first can move the screen on (then k comes back to it)
-        taken = [Shown(code, code=code) for code in missing] + unlikely
-        back = 1 if unlikely and not any(holds(taken, s) for s in shown if s.likely) else 0
+        back = 1 if unlikely and not any(holds(searched + unlikely, s) for s in shown if s.likely) else 0
         keys = search + len(unlikely) + back + 1 + repair
         if keys < best.keys:
             best = UnitKeys(keys, len(right), len(missing), len(wrong_likely))

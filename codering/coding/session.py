@@ -504,10 +504,8 @@ class CodingSession:
         if self._combinations is None or self._accepts_since >= RECOUNT_EVERY:
             self._combinations = CodeCombinations(self.codebook, self.project.codings(coder=self.coder))
             self._accepts_since = 0
-        combinations = self._combinations
-        # the likely threshold the suggestion passed (no evidence either way leaves it likely)
-        threshold = min(float(getattr(self.suggester, "min_score", LIKELY)), s.score)
-        return combinations.still_likely(taken, s.code_id, s.score, threshold)
+        return self._combinations.still_likely(taken, s.code_id, s.score,
+                                               float(getattr(self.suggester, "min_score", LIKELY)))
 
     def _observe(self) -> None:
         if self.suggester is not None and self.suggester_ready:
