@@ -29,13 +29,12 @@ def _code_prompt(codebook: Codebook, match: Match, color: str, number: int | Non
     same = codebook.distinct_label(code.id)
     if same != code.label:  # another code has this label: say which one this is on the first line too
         label = Content.assemble(label, (same[len(code.label):], "dim"))
+    head = Content.assemble((f"{number} " if number else "  ", "bold"), ("■ ", color), label)
     if guess is not None:
         # one of the engine's next guesses: one line each (label, how likely, where in the codebook), so
         # the nine numbered ones fit on the screen together
-        return Content.assemble((f"{number} " if number else "  ", "bold"), ("■ ", color), label,
-                                (f"  {guess:.0%}", "bold"), ("  " + parents, "dim"))
-    first = Content.assemble((f"{number} " if number else "  ", "bold"), ("■ ", color), label,
-                             ("  " + code.id, "dim"))
+        return Content.assemble(head, (f"  {guess:.0%}", "bold"), ("  " + parents, "dim"))
+    first = Content.assemble(head, ("  " + code.id, "dim"))
     lines = [first]
     if parents:
         lines.append(Content.assemble(("  " + parents, "dim")))
