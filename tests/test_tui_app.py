@@ -32,6 +32,15 @@ async def ready(app, pilot) -> None:
     await pilot.pause()
 
 
+async def open_agreement(app, pilot):
+    """From the overview, once start-up work is done, to the agreement view (``a``)."""
+    await ready(app, pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    assert type(app.screen).__name__ == "AgreementScreen"
+    return app.screen
+
+
 async def open_first(app, pilot) -> CodingScreen:
     await ready(app, pilot)
     assert isinstance(app.screen, OverviewScreen)
@@ -402,11 +411,7 @@ async def test_agreement_view_steps_through_disagreements_and_settles_them(sampl
         disputed = [segs[6], segs[7], segs[8]]
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        screen = app.screen
-        assert type(screen).__name__ == "AgreementScreen"
+        screen = await open_agreement(app, pilot)
         report = screen.query_one("#agreement-table")
         assert report.row_count == 4  # three codes and the total
         assert "κ" in str(screen.query_one("#agreement-title").render())
@@ -440,9 +445,7 @@ async def test_agreement_view_steps_through_disagreements_and_settles_them(sampl
 async def test_agreement_view_with_one_coder_says_what_is_needed(sample_project):
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await open_agreement(app, pilot)
         assert "twee codeurs" in str(app.screen.query_one("#disagreement-detail").render())
         await pilot.press("1", "escape")
         await pilot.pause()
@@ -608,11 +611,7 @@ async def test_a_live_refresh_on_a_screen_being_taken_down_does_nothing(sample_p
     (seen once in CI at the end of an agreement test): the refresh then does nothing instead of failing."""
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        screen = app.screen
-        assert type(screen).__name__ == "AgreementScreen"
+        screen = await open_agreement(app, pilot)
         await screen.query("#agreement-title").remove()
         screen.live_refresh()  # no NoMatches
         await pilot.press("escape")

@@ -24,6 +24,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def on_sentence(pilot, *keys: str) -> None:
+    """Open the first transcript on its first segment, then press ``keys`` (each step settled)."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.screen.session.goto(0)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
 def coded(path) -> None:
     """A few codings, so tables and highlights have something to show."""
     with Project.open(path) as project:
@@ -44,12 +54,7 @@ def test_coding_screen_snapshot(snap_compare, sample_project):
     coded(sample_project)
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        pilot.app.screen.session.goto(0)
-        await pilot.press("j", "j", "j", "shift+down")
-        await settle(pilot)
+        await on_sentence(pilot, "j", "j", "j", "shift+down")
 
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -59,12 +64,7 @@ def test_coding_screen_small_terminal_snapshot(snap_compare, sample_project):
     coded(sample_project)
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        pilot.app.screen.session.goto(0)
-        await pilot.press("j", "j")
-        await settle(pilot)
+        await on_sentence(pilot, "j", "j")
 
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -95,14 +95,7 @@ def test_picker_snapshot(snap_compare, sample_project):
     coded(sample_project)
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        pilot.app.screen.session.goto(0)
-        await pilot.press("j", "j")
-        await settle(pilot)
-        await pilot.press("slash")
-        await settle(pilot)
+        await on_sentence(pilot, "j", "j", "slash")
 
     app = make_app(sample_project, suggester=GuessingSuggester(), coder="tester")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
