@@ -69,6 +69,14 @@ def start(loader: EngineLoader, path) -> threading.Thread:
     return thread
 
 
+def at_most_a_step_before(loader: EngineLoader, after: list[str], wanted: set[str], rest: set[str]) -> None:
+    """In the texts embedded ``after`` the coder moved, at most the step under way (``loader.STEP`` texts)
+    of ``rest`` came before the last of the ``wanted`` ones (``rest`` is several steps long)."""
+    assert len(rest) > 3 * loader.STEP
+    wanted_at = max(k for k, t in enumerate(after) if t in wanted)
+    assert sum(1 for t in after[:wanted_at] if t in rest) <= loader.STEP
+
+
 def respondent_rows(segs) -> list[int]:
     return [i for i, s in enumerate(segs) if s.role != "interviewer"]
 
@@ -203,13 +211,9 @@ def test_moving_the_cursor_elsewhere_embeds_that_part_next(sample_project):
         moved.set()
         thread.join(WAIT)
     end_part = {segs[i].text for i in context_rows(segs, [last])} & own
-    after = embedder.embedded[before:]
-    rest = own - start_part - end_part
-    assert len(rest) > 3 * loader.STEP
     # between two steps the loader looked at the cursor again: the end's context came right after the step
     # under way when the cursor moved, before the rest of the transcript
-    end_at = max(k for k, t in enumerate(after) if t in end_part)
-    assert sum(1 for t in after[:end_at] if t in rest) <= loader.STEP
+    at_most_a_step_before(loader, embedder.embedded[before:], end_part, own - start_part - end_part)
 
 
 def test_opening_another_transcript_while_one_is_embedded_takes_that_one_next(sample_project):
@@ -238,12 +242,8 @@ def test_opening_another_transcript_while_one_is_embedded_takes_that_one_next(sa
     finally:
         opened.set()
         thread.join(WAIT)
-    after = embedder.embedded[before:]
-    rest = first_texts - window
-    assert len(rest) > 3 * loader.STEP
     # at most the step under way when it was opened came before the opened transcript's part on screen
-    window_at = max(k for k, t in enumerate(after) if t in window)
-    assert sum(1 for t in after[:window_at] if t in rest) <= loader.STEP
+    at_most_a_step_before(loader, embedder.embedded[before:], window, first_texts - window)
 
 
 def test_a_transcript_opened_after_the_first_is_done_also_answers_for_its_part_on_screen_first(sample_project):

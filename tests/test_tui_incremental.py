@@ -335,16 +335,22 @@ async def test_after_an_adapted_model_is_adopted_the_ui_keeps_suggesting_while_i
         rest_of_corpus.set()
 
 
-def test_start_up_and_opening_a_transcript_import_no_model_runtime(sample_project):
-    """The path to a filled overview and an open transcript (what benchmarks/ui_speed.py times) leaves torch,
-    sentence-transformers and onnxruntime to the model worker."""
+def run_app_in_fresh_process(main: str, project, timeout: float) -> "subprocess.CompletedProcess":
+    """Run ``main`` (the indented body of ``async def main()``, with ``make_app`` and ``sys.argv[1]``, the
+    project, at hand) in a fresh Python process: what it imports and how it exits are its own."""
     import subprocess
     import sys
 
-    code = (
-        "import asyncio, sys\n"
-        "from codering.tui.app import make_app\n"
-        "async def main():\n"
+    code = "import asyncio, sys\nfrom codering.tui.app import make_app\nasync def main():\n" + main + \
+        "asyncio.run(main())\n"
+    return subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_start_up_and_opening_a_transcript_import_no_model_runtime(sample_project):
+    """The path to a filled overview and an open transcript (what benchmarks/ui_speed.py times) leaves torch,
+    sentence-transformers and onnxruntime to the model worker."""
+    result = run_app_in_fresh_process(
         "    app = make_app(sys.argv[1], coder='t', start_model=False)\n"
         "    async with app.run_test(size=(100, 30)) as pilot:\n"
         "        while not (app.screen.query('#transcripts') and app.screen.query_one('#transcripts').row_count):\n"
@@ -352,11 +358,8 @@ def test_start_up_and_opening_a_transcript_import_no_model_runtime(sample_projec
         "        await pilot.press('enter')\n"
         "        await pilot.pause()\n"
         "        assert type(app.screen).__name__ == 'CodingScreen'\n"
-        "    print([m for m in ('torch', 'sentence_transformers', 'onnxruntime', 'transformers') if m in sys.modules])\n"
-        "asyncio.run(main())\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, str(sample_project)], capture_output=True, text=True,
-                            timeout=120)
+        "    print([m for m in ('torch', 'sentence_transformers', 'onnxruntime', 'transformers') if m in sys.modules])\n",
+        sample_project, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
@@ -365,13 +368,7 @@ def test_quitting_while_the_real_model_embeds_exits_cleanly(sample_project):
     """Quitting while the model thread is inside ONNX Runtime used to abort the process at interpreter
     shutdown ("terminate called without an active exception", status 134); the app now lets the thread
     stop between two steps."""
-    import subprocess
-    import sys
-
-    code = (
-        "import asyncio, sys\n"
-        "from codering.tui.app import make_app\n"
-        "async def main():\n"
+    result = run_app_in_fresh_process(
         "    app = make_app(sys.argv[1], coder='t')\n"
         "    async with app.run_test(size=(100, 30)) as pilot:\n"
         "        for _ in range(3000):\n"
@@ -379,11 +376,8 @@ def test_quitting_while_the_real_model_embeds_exits_cleanly(sample_project):
         "            if state.phase == 'loading' and state.what.startswith('embedding') and state.done:\n"
         "                break\n"
         "            await asyncio.sleep(0.01)\n"
-        "        print('quit at', state.phase, state.what, state.done, state.total, flush=True)\n"
-        "asyncio.run(main())\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, str(sample_project)], capture_output=True, text=True,
-                            timeout=300)
+        "        print('quit at', state.phase, state.what, state.done, state.total, flush=True)\n",
+        sample_project, timeout=300)
     assert "terminate called" not in result.stderr
     assert result.returncode == 0, result.stderr[-2000:]
     assert "quit at loading embedding" in result.stdout, result.stdout  # it did quit mid-embedding
