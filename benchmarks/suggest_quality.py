@@ -8,12 +8,19 @@ sentences whose gold codes were all shown, and how often the list is empty on
 uncoded and on coded sentences. Every figure comes from ``codering evaluate``
 with the real offline model; nothing is faked.
 
+``--orders`` runs "online from nothing" again with the transcripts in every
+rotation of their order and in reverse (the engine learns in the order it
+meets them, so one order is one sample), and prints mean kappa of all but
+the first transcript and keys per coded sentence for each.
+
 Run: .venv/bin/python benchmarks/suggest_quality.py [--gold DIR] [--train FILE] [--codes REGEX] [--model NAME]
+     [--orders]
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -27,6 +34,7 @@ def main() -> None:
     ap.add_argument("--train", default=str(SHARED / "dev_segments.jsonl"))
     ap.add_argument("--codes", default=r"^(stim|rem)\.")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--orders", action="store_true", help="also run online in other orders of the transcripts")
     args = ap.parse_args()
     settings = [("zero-shot", False, []), ("online", True, []), ("trained + online", True, [args.train])]
     print(f"{'setting':18s} {'top3':>5s} {'ranked':>6s} {'F1':>5s} {'kappa':>5s} {'keys':>5s} {'shown':>5s} "
@@ -40,6 +48,28 @@ def main() -> None:
               f"{o['abstain_rate']:10.2f} {o['abstain_rate_coded']:11.2f}  {per}", flush=True)
     print(f"model {r['settings']['model']}; thresholds at the end: gate {r['settings']['gate']}, "
           f"likely {r['settings']['min_score']}")
+    if args.orders:
+        orders(args)
+
+
+def orders(args) -> None:
+    """Online from nothing in each rotation of the transcripts' order and in reverse."""
+    from codering.coding.evaluate import evaluate, gold_pairs
+
+    pairs = gold_pairs(Path(args.gold))
+    n = len(pairs)
+    sequences = [pairs[i:] + pairs[:i] for i in range(n)] + [pairs[::-1]]
+    print(f"\nonline in other orders: mean kappa of transcripts 2-{n}, keys per coded sentence")
+    for sequence in sequences:
+        with tempfile.TemporaryDirectory() as tmp:
+            for k, (text, gold) in enumerate(sequence):  # a numbered prefix sets the order evaluate reads them in
+                (Path(tmp) / f"{k:02d}-{text.name}").symlink_to(text.resolve())
+                (Path(tmp) / f"{k:02d}-{gold.name}").symlink_to(gold.resolve())
+            r = evaluate(tmp, online=True, codes=args.codes, model=args.model)
+        kappas = [t["kappa_mean"] for t in r["per_transcript"]]
+        names = " ".join(text.stem[:5] for text, _ in sequence)
+        print(f"  {names:40s} {sum(kappas[1:]) / max(1, n - 1):.3f}  {r['overall']['keys_per_coded_unit']:.2f}  "
+              + " ".join(f"{k:.2f}" for k in kappas), flush=True)
 
 
 if __name__ == "__main__":
