@@ -17,6 +17,7 @@ Run: .venv/bin/python benchmarks/suggest_speed.py [--transcripts 35] [--words 80
      [--no-throughput] [--profile] [--runtime torch|onnx|onnx-int8|openvino|openvino-int8]
      .venv/bin/python benchmarks/suggest_speed.py --compare [RUNTIME,...] [--sentences N]
      [--sentences-from DIR] [--rounds R]
+     .venv/bin/python benchmarks/suggest_speed.py --batch-scoring [--gold DIR] [--rounds R]
 ``--runtime`` picks how the default model runs (default: onnx-int8, the
 adopted default; torch is the PyTorch fp32 model). ``--compare`` loads every
 runtime named in one process and embeds the same sentences with each, in
@@ -31,6 +32,14 @@ sentences "on screen") and prints the seconds from the model being loaded to
 that transcript's first suggestion, to the whole transcript and, with
 ``--whole-corpus``, to the whole corpus. ``benchmarks/ui_speed.py
 --first-suggestion`` measures the same in the real app.
+``--batch-scoring`` runs ``codering evaluate --online`` on a gold folder
+(``--gold``, default ../shared/data/transcripts; the default int8 model) and,
+with the engine as online learning left it, times scoring each transcript's
+respondent sentences in one batch (``transcript_scores``, what ``codering
+suggest`` and the overview's counts use) against scoring them one by one
+(``score_span``, what the coding screen asks per sentence): both in one
+process, alternating per transcript, ``--rounds`` rounds, medians; it also
+prints the largest difference between the two paths' probabilities.
 ``--max-minutes`` stops the corpus embedding early and extrapolates; ``--fake``
 uses the hashing embedder (checks the script, not the model); ``--profile``
 prints where the timed ``observe`` calls spend their time (cProfile).
@@ -50,6 +59,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT.parent / "shared" / "data" / "transcripts"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -245,6 +255,58 @@ def first_suggestion(args) -> None:
         project.close()
 
 
+def batch_scoring(args) -> None:
+    """After online learning through a gold folder: a whole transcript scored at once against its sentences
+    scored one by one, side by side."""
+    import numpy as np
+
+    from codering.coding.evaluate import evaluate
+
+    def measure(project, engine) -> None:
+        import os
+
+        print(f"load average before timing: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+        names = [t.name for t in project.transcripts()]
+        batch = {n: [] for n in names}
+        single = {n: [] for n in names}
+        sentences: dict[str, int] = {}
+        worst = 0.0
+        for _ in range(args.rounds):
+            for name in names:  # alternating, so that a busy machine slows both alike
+                t0 = time.perf_counter()
+                feats, whole = engine.transcript_scores(project, name)
+                batch[name].append(time.perf_counter() - t0)
+                spans = [(int(feats.starts[r]), int(feats.ends[r])) for r in whole.rows]
+                t0 = time.perf_counter()
+                ones = [engine.score_span(project, name, start, end) for start, end in spans]
+                single[name].append(time.perf_counter() - t0)
+                worst = max(worst, float(np.abs(whole.prob - np.concatenate([o.prob for o in ones])).max()))
+                sentences[name] = len(spans)
+        total = sum(sentences.values())
+        print(f"engine after online learning: {engine.learner.data.n} reviewed sentences, model {engine.model_id}; "
+              f"{total} respondent sentences in {len(names)} transcripts, {args.rounds} rounds (medians)")
+        print(f"{'transcript':42s}{'sentences':>10s}{'batch ms':>10s}{'one by one ms':>15s}{'ratio':>7s}")
+        for name in names:
+            b, o = statistics.median(batch[name]) * 1000, statistics.median(single[name]) * 1000
+            print(f"{name:42s}{sentences[name]:>10d}{b:>10.1f}{o:>15.1f}{o / b:>7.1f}")
+        per_round_b = [sum(batch[n][i] for n in names) * 1000 for i in range(args.rounds)]
+        per_round_o = [sum(single[n][i] for n in names) * 1000 for i in range(args.rounds)]
+        b, o = statistics.median(per_round_b), statistics.median(per_round_o)
+        print(f"{'all transcripts':42s}{total:>10d}{b:>10.1f}{o:>15.1f}{o / b:>7.1f}")
+        print(f"per sentence: batch {b / total * 1000:.0f} us, one by one {o / total * 1000:.0f} us; "
+              f"largest probability difference between the two paths {worst:.1e}")
+        print(f"load average after timing: {os.getloadavg()[0]:.1f}")
+
+    t0 = time.perf_counter()
+    embedder = None
+    if args.fake:
+        from codering.suggest.embed import HashingEmbedder
+
+        embedder = HashingEmbedder()
+    evaluate(args.gold, online=True, codes=r"^(stim|rem)\.", embedder=embedder, after=measure)
+    print(f"({time.perf_counter() - t0:.0f} s in all, most of it the online run)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transcripts", type=int, default=35)
@@ -266,12 +328,22 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=512, help="sentences for --compare")
     parser.add_argument("--sentences-from", type=Path, default=None, metavar="DIR",
                         help="--compare on the respondent sentences of the transcripts in DIR")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds per runtime for --compare (best counts)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds per runtime for --compare (best counts; default 2), or of --batch-scoring "
+                             "(median; default 7)")
+    parser.add_argument("--batch-scoring", action="store_true",
+                        help="after online learning on --gold: a transcript scored at once against one by one")
+    parser.add_argument("--gold", type=Path, default=GOLD, help="gold folder for --batch-scoring")
     parser.add_argument("--first-suggestion", action="store_true",
                         help="seconds from opening a transcript of an unembedded project to its first suggestion")
     parser.add_argument("--whole-corpus", action="store_true",
                         help="with --first-suggestion: also wait for the whole corpus to be embedded")
     args = parser.parse_args()
+    if args.batch_scoring:
+        args.rounds = args.rounds or 7
+        batch_scoring(args)
+        return
+    args.rounds = args.rounds or 2
     if args.compare is not None:
         compare(args)
         return

@@ -188,6 +188,29 @@ def test_an_empty_query_continues_the_suggestion_list_one_code_per_family():
     assert [m.code_id for m in index.search("", limit=3)] == [c.id for _, c in book.walk() if c.codable][:3]
 
 
+def test_the_entries_that_show_a_probability_are_the_next_guesses_the_list_puts_first():
+    """The picker shows a probability on exactly the entries the empty query lists as the engine's next
+    guesses (``Match.guess``, from the one ranking), with the engine's own number; a typed query shows none."""
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.coding.search import CodeIndex
+
+    book = load_codebook(default_codebook_path())
+    index = CodeIndex(book)
+    engine = {"stim.praktisch.nabijheid": 0.6, "stim.praktisch": 0.59, "rem.praktisch": 0.3,
+              "rem.financieel.projectfinanciering": 0.2, "rem.financieel": 0.19, "stim.inhoud": 0.1,
+              "ctx.netwerk": 0.0}
+    listed = index.search("", limit=60, scores=engine)
+    guesses = index.next_guesses(engine)
+    assert len(guesses) == 4
+    assert [m.code_id for m in listed[:4]] == guesses
+    assert [m.guess for m in listed[:4]] == [0.6, 0.3, 0.2, 0.1]  # each the engine's probability of that code
+    assert all(m.guess is None for m in listed[4:])  # the same family's other codes, and the rest: none
+    assert "stim.praktisch" in [m.code_id for m in listed[4:]]
+    # a query, or no scores: no entry is a next guess
+    assert all(m.guess is None for m in index.search("pr", limit=60, scores=engine))
+    assert all(m.guess is None for m in index.search("", limit=60))
+
+
 def test_the_sessions_picker_scores_leave_out_the_families_on_the_list(sample_project):
     from codering.store import Project
     from codering.coding.session import CodingSession

@@ -144,7 +144,16 @@ def test_codes_regex_limits_the_scoring(gold_dir):
 
 
 def test_online_simulation_reports_a_learning_curve(gold_dir):
-    report = evaluate(gold_dir, embedder=HashingEmbedder(), online=True)
+    seen = []  # what the run leaves behind, handed to ``after`` before the temporary project goes
+
+    def after(project, engine):
+        coders = {c.coder for c in project.codings()} | {d.coder for d in project.decisions()}
+        seen.append((coders, engine.learner.data.n))
+
+    report = evaluate(gold_dir, embedder=HashingEmbedder(), online=True, after=after)
+    assert len(seen) == 1
+    coders, learned = seen[0]
+    assert coders == {"simulated-coder"} and learned > 0  # the engine learned from the simulated coder
     assert [t["transcript"] for t in report["online"]] == ["e1", "e2"]
     for row in report["online"]:
         assert {"transcript", "micro_f1", "top3_recall", "precision", "recall", "kappa_mean"} <= set(row)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 import pytest
-from test_tui_support import sample_project, sample_template, sync  # noqa: F401 - fixtures
+from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
 
 from codering.store import Project
 from codering.suggest.base import KeywordSuggester
@@ -31,14 +31,6 @@ def team_project(backend, sample_project, request):
     with Project.open(sample_project) as source:
         copy_project(source, url)
     return url
-
-
-async def until(pilot, condition, seconds: float = 15.0) -> bool:
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return True
-        await pilot.pause(0.1)
-    return condition()
 
 
 @sync

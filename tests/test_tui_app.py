@@ -12,6 +12,7 @@ from test_tui_support import (  # noqa: F401 - fixtures
     sample_project,
     sample_template,
     sync,
+    until,
 )
 
 from codering.store import Project
@@ -508,15 +509,6 @@ class _Adapter:
                       adapted={"top3": 0.7, "kappa": 0.4, "families": 3}, adopted=True, model="/tmp/x/round-1-a")
 
 
-async def _until(pilot, event) -> bool:
-    """Let the app run until a worker thread sets ``event`` (at most 5 s)."""
-    for _ in range(50):
-        if event.is_set():
-            return True
-        await pilot.pause(0.1)
-    return event.is_set()
-
-
 @sync
 async def test_the_model_adapts_in_the_background_while_coding_goes_on(sample_project):
     from codering.suggest.adapt import event_count
@@ -533,7 +525,8 @@ async def test_the_model_adapts_in_the_background_while_coding_goes_on(sample_pr
             await pilot.press("slash", *"nabijheid", "enter", "j")
             await pilot.pause()
         app.check_adapt()  # what the app's timer calls every few seconds
-        assert await _until(pilot, adapter.started) and app.adapting and adapter.calls == [1]  # torch on one thread
+        # torch on one thread
+        assert await until(pilot, adapter.started.is_set, 5) and app.adapting and adapter.calls == [1]
         adapter.step.set()
         await pilot.pause(0.2)
         status = str(screen.query_one("ModelStatus").render())
@@ -556,7 +549,7 @@ async def test_the_model_adapts_in_the_background_while_coding_goes_on(sample_pr
         assert "Model aanpassen aan dit project" in titles
         adapter.started.clear()
         app.action_adapt_now()
-        assert await _until(pilot, adapter.started) and app.adapting
+        assert await until(pilot, adapter.started.is_set, 5) and app.adapting
         assert "Aanpassen stoppen" in {c.title for c in app.get_system_commands(screen)}
         app.action_adapt_stop()
         for _ in range(50):

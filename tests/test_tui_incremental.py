@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 
-from test_tui_support import sample_project, sample_template, sync  # noqa: F401 - fixtures
+from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
 
 from codering.store import Project
 from codering.suggest.embed import HashingEmbedder
@@ -25,6 +25,8 @@ from codering.tui.screens.overview import OverviewScreen
 from codering.coding.suggester import EngineLoader
 
 SIZE = (100, 30)
+#: Longest wait for the loader (seconds; ``until`` polls every 50 ms).
+WAIT = 30.0
 
 
 
@@ -44,14 +46,6 @@ class GatedEmbedder(HashingEmbedder):
             self.release.wait(timeout=60)
         self.embedded.extend(texts)
         return super().encode(texts)
-
-
-async def wait_until(pilot, condition, steps: int = 600) -> bool:
-    for _ in range(steps):
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
 
 
 @sync
@@ -77,7 +71,7 @@ async def test_open_transcript_gets_suggestions_before_the_corpus_is_embedded(sa
         assert screen.session.suggestions() == []  # nothing stored, nothing embedded
         app.start_suggester()  # the model starts after the transcript is open (as when it loads slowly)
 
-        assert await wait_until(pilot, lambda: loader.ready_for(target.id))
+        assert await until(pilot, lambda: loader.ready_for(target.id), WAIT, step=0.05)
         await pilot.pause()
         shown = screen.session.suggestions()
         assert len(shown) == FILL and all(s.source != "stored" for s in shown)  # gate 0: the list is full
@@ -222,7 +216,7 @@ async def test_the_cursors_sentence_gets_suggestions_before_its_transcript_is_em
             assert isinstance(screen, CodingScreen) and screen.session.tid == target.id
             panel = screen.query_one("#panel")
             app.start_suggester()
-            assert await wait_until(pilot, lambda: bool(panel.data.suggestions))
+            assert await until(pilot, lambda: bool(panel.data.suggestions), WAIT, step=0.05)
             # the cursor's sentence has its suggestions while half of its transcript is not embedded
             assert held and not held & set(embedder.embedded)
             assert "model laadt" not in panel.data.status and app.model_state.phase == "loading"
@@ -239,10 +233,10 @@ async def test_the_cursors_sentence_gets_suggestions_before_its_transcript_is_em
             await pilot.pause()
             assert panel.data.suggestions == [] and "model laadt" in panel.data.status
             rest_of_transcript.set()  # the loader embeds where the cursor is, then the rest of the transcript
-            assert await wait_until(pilot, lambda: bool(panel.data.suggestions))
+            assert await until(pilot, lambda: bool(panel.data.suggestions), WAIT, step=0.05)
             assert "model laadt" not in panel.data.status
             # the transcript done: its count is in the overview while the others are still being embedded
-            assert await wait_until(pilot, lambda: table.get_cell(str(target.id), "pending") != "–")
+            assert await until(pilot, lambda: table.get_cell(str(target.id), "pending") != "–", WAIT, step=0.05)
             assert not others & set(embedder.embedded)
             assert all(table.get_cell(str(t.id), "pending") == "–" for t in infos if t.id != target.id)
 
@@ -300,7 +294,7 @@ async def test_after_an_adapted_model_is_adopted_the_ui_keeps_suggesting_while_i
     app = make_app(sample_project, suggester=loader, coder="tester", adapter=adapter, adapt_every=1000)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            assert await wait_until(pilot, lambda: app.model_state.phase == "ready")
+            assert await until(pilot, lambda: app.model_state.phase == "ready", WAIT, step=0.05)
             await pilot.press("down", "enter")
             await pilot.pause()
             screen = app.screen
@@ -308,7 +302,7 @@ async def test_after_an_adapted_model_is_adopted_the_ui_keeps_suggesting_while_i
             assert {s.model_id for s in screen.session.suggestions()} == {"fake:base"}
 
             app.action_adapt_now()  # adopted: the app prepares the suggester again, with the adapted model
-            assert await wait_until(pilot, lambda: loader.model_for(target.id) == "fake:adapted")
+            assert await until(pilot, lambda: loader.model_for(target.id) == "fake:adapted", WAIT, step=0.05)
             await pilot.pause()
             # the open transcript: the adapted model's suggestions, before the rest of the corpus is embedded
             shown = screen.session.suggestions()

@@ -1,4 +1,5 @@
-"""Fixtures and fake suggesters for the UI tests (and the coding loop's), plus tests of the UI's pure modules.
+"""Fixtures, fake suggesters and Pilot helpers for the UI tests (and the coding loop's), plus tests of the UI's
+pure modules.
 
 The fakes implement the ``Suggester`` protocol: ``GoldSuggester`` proposes the
 gold codes of a transcript (suggestions that are always right, for the
@@ -114,6 +115,16 @@ def sync(test):
         return asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+async def until(pilot, condition, seconds: float = 15.0, step: float = 0.1) -> bool:
+    """Let the app run (``pilot.pause(step)``) until ``condition()`` holds, at most ``seconds``; return
+    whether it holds (for ``assert await until(...)``: workers and timers, never a fixed sleep)."""
+    for _ in range(round(seconds / step)):
+        if condition():
+            return True
+        await pilot.pause(step)
+    return condition()
 
 
 # -- projects --------------------------------------------------------------------------------------

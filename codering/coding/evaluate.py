@@ -36,6 +36,7 @@ from codering.suggest.metrics import Unit, score_units
 if TYPE_CHECKING:
     from codering.codebook import Codebook
     from codering.store import Project
+    from codering.suggest.engine import EmbeddingSuggester
 
 SIM_CODER = "simulated-coder"
 #: Suggestions asked per sentence: as many as the coding screen asks for (it shows what the engine returns).
@@ -194,8 +195,14 @@ def _levels(codes: Iterable[str], universe: set[str], scope: set[str], codebook)
 def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, train: Iterable[str | Path] = (),
              online: bool = False, codes: str | None = None, model: str | None = None, embedder=None,
              cache: bool = True, say: Say | None = None, progress=None,
-             engine_options: dict | None = None) -> dict:
-    """Run the evaluation; return the report (see the module docstring and ``metrics``)."""
+             engine_options: dict | None = None,
+             after: Callable[["Project", "EmbeddingSuggester"], None] | None = None) -> dict:
+    """Run the evaluation; return the report (see the module docstring and ``metrics``).
+
+    ``after(project, engine)`` is called once the run is done, before the
+    temporary project goes: a benchmark can time the engine as the run left it
+    (e.g. after online learning).
+    """
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
     from codering.suggest.embed import user_vector_cache
@@ -228,6 +235,8 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
             say(f"preparing the engine ({engine.model_id})")
             engine.prepare(project, progress)
             report = _run(project, engine, golds, universe, scope, codebook, online, say)
+            if after is not None:
+                after(project, engine)
     report["settings"] = {
         "gold_dir": str(gold_dir), "transcripts": [p[0].name for p in pairs], "model": engine.model_id,
         "codes": codes, "scope": scope, "train": [str(t) for t in train], "online": online,

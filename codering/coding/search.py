@@ -73,11 +73,13 @@ def fold_map(text: str) -> tuple[str, list[int]]:
 
 @dataclass(frozen=True)
 class Match:
-    """One code that matches a query: its score and which label characters matched."""
+    """One code that matches a query: its score and which label characters matched; ``guess``, the
+    engine's probability, when the code is one of the engine's next guesses (an empty query with scores)."""
 
     code_id: str
     score: float
     label_positions: tuple[int, ...] = ()
+    guess: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,13 @@ class CodeIndex:
         bonus = _bonus(recent, scores)
         words = fold(query).split()
         if not words:
-            guesses = self.next_guesses(scores or {})
+            scores = scores or {}
+            guesses = self.next_guesses(scores)
             first = {code_id: rank for rank, code_id in enumerate(guesses)}
             ordered = sorted(self._entries, key=lambda e: (first.get(e.code_id, len(first)),
                                                            -bonus.get(e.code_id, 0.0), e.order))
-            return [Match(e.code_id, 0.0) for e in ordered[:limit]]
+            return [Match(e.code_id, 0.0, guess=scores[e.code_id] if e.code_id in first else None)
+                    for e in ordered[:limit]]
         whole = " ".join(words)
         found: list[tuple[tuple[int, float], int, Match]] = []
         for entry in self._entries:

@@ -500,7 +500,8 @@ class CodingSession:
         taken = [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
         if not taken:
             return True
-        # counted again every so many accepts (and after undo, redo, edits): 40 ms at 20,000 codings
+        # counted again every so many accepts (and after undo, redo, edits): at 20,000 codings ~125 ms, most
+        # of it reading them (benchmarks/combine_speed.py)
         if self._combinations is None or self._accepts_since >= RECOUNT_EVERY:
             self._combinations = CodeCombinations(self.codebook, self.project.codings(coder=self.coder))
             self._accepts_since = 0

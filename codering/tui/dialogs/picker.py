@@ -102,11 +102,9 @@ class CodePicker(Dialog[str | None]):
     def _fill(self, query: str) -> None:
         options = self.query_one("#codes", OptionList)
         matches = self.index.search(query, limit=60, recent=self.recent, scores=self.scores)
-        guesses = set() if query.strip() else set(self.index.next_guesses(self.scores))
         options.set_options(
             Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888"),
-                                n + 1 if n < PICK_KEYS else None,
-                                self.scores[m.code_id] if m.code_id in guesses else None), id=m.code_id)
+                                n + 1 if n < PICK_KEYS else None, m.guess), id=m.code_id)
             for n, m in enumerate(matches)
         )
         if matches:
