@@ -121,6 +121,12 @@ def test_reimport_changed_keeps_moves_and_detaches_codings(loaded_project):
     detached = [c for c in project.codings("t01_huisarts", include_detached=True) if c.detached]
     assert [c.text for c in detached] == ["Dat helpt echt."]
     assert project.stats()["detached_codings"] == 1
+    # where a coder's codings are, without their text: the live ones of that coder only
+    project.add_coding("t01_huisarts", live[0].start, live[0].end, "rem.praktisch", "bob")
+    assert sorted(project.coded_spans("ann")) == sorted(
+        (c.transcript_id, c.start, c.end, c.code_id) for c in live if c.coder == "ann")
+    assert [s.code_id for s in project.coded_spans("bob")] == ["rem.praktisch"]
+    assert project.coded_spans("nobody") == []
 
 
 def test_reanchor_moves_spans_to_the_nearest_same_words():

@@ -58,6 +58,7 @@ def test_four_coders_at_once_lose_and_duplicate_nothing(loaded_project, backend)
         accepted = {(d.start, d.end, d.code_id) for d in mine if d.accepted}
         assert {(c.start, c.end, c.code_id) for c in codings} == accepted
         assert len(codings) == len(accepted) == n - n // 5
+        assert {(c.start, c.end, c.code_id) for c in loaded_project.coded_spans(f"coder{i}")} == accepted
     assert len(loaded_project.history(limit=2000)) == 4 * n  # one journaled action each
 
 

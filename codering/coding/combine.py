@@ -25,12 +25,12 @@ as it does before an accept.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
-    from codering.store.rows import Coding
+    from codering.store.rows import CodedSpan, Coding
 
 #: How many coded spans of evidence the neutral lift (1) is worth.
 PRIOR_SPANS = 10.0
@@ -39,7 +39,7 @@ PRIOR_SPANS = 10.0
 class CodeCombinations:
     """Counts of which code groups a coder combines on one span; ``lift`` answers from them."""
 
-    def __init__(self, codebook: "Codebook", codings: Iterable["Coding"] = ()) -> None:
+    def __init__(self, codebook: "Codebook", codings: Iterable["Coding | CodedSpan"] = ()) -> None:
         self.codebook = codebook
         self._group: dict[str, tuple[str, str] | None] = {}
         self.spans = 0
@@ -48,8 +48,9 @@ class CodeCombinations:
         by_span: dict[tuple[int, int, int], set[str]] = defaultdict(set)
         for c in codings:
             by_span[(c.transcript_id, c.start, c.end)].add(c.code_id)
-        for codes in by_span.values():
-            self.add(codes)
+        # many spans carry the same set of codes: each set is counted once, with its number of spans
+        for codes, spans in Counter(frozenset(codes) for codes in by_span.values()).items():
+            self.add(codes, spans)
 
     def family(self, code_id: str) -> tuple[str, str] | None:
         """(group, family) of a code: its codebook root and its family head; None for unknown codes."""
@@ -62,20 +63,20 @@ class CodeCombinations:
                 self._group[code_id] = (root, self.codebook.family_head(code_id))
         return self._group[code_id]
 
-    def add(self, codes: Iterable[str]) -> None:
-        """Count one coded span with these codes."""
+    def add(self, codes: Iterable[str], spans: int = 1) -> None:
+        """Count ``spans`` coded spans with these codes (one by default)."""
         families = {f for f in (self.family(c) for c in codes) if f is not None}
         if not families:
             return
-        self.spans += 1
+        self.spans += spans
         groups = {g for g, _ in families}
         for g in groups:
-            self.with_group[g] += 1
+            self.with_group[g] += spans
         for ga in groups:
             for gb in groups:
                 # a family of gb next to one of ga: two families of one group, or one of each of two groups
                 if ga != gb or sum(1 for g, _ in families if g == ga) > 1:
-                    self.together[(ga, gb)] += 1
+                    self.together[(ga, gb)] += spans
 
     def lift(self, taken: str, other: str) -> float:
         """How much likelier ``other`` is on a span once ``taken`` is on it (1 = no evidence either way)."""

@@ -254,7 +254,7 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
     observe_ms: list[float] = []
     search = SearchCosts(codebook)
     recent: list[str] = []  # the simulated coder's recent codes, newest first (the picker ranks them early)
-    combinations = CodeCombinations(codebook, project.codings(coder=SIM_CODER))  # which codes go together
+    combinations = CodeCombinations(codebook, project.coded_spans(SIM_CODER))  # which codes go together
     all_keys = []
     for name, spans in golds.items():
         units = []

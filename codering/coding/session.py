@@ -500,10 +500,10 @@ class CodingSession:
         taken = [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
         if not taken:
             return True
-        # counted again every so many accepts (and after undo, redo, edits): at 20,000 codings ~125 ms, most
-        # of it reading them (benchmarks/combine_speed.py)
+        # counted again every so many accepts (and after undo, redo, edits), from the codings' positions alone
+        # (benchmarks/combine_speed.py)
         if self._combinations is None or self._accepts_since >= RECOUNT_EVERY:
-            self._combinations = CodeCombinations(self.codebook, self.project.codings(coder=self.coder))
+            self._combinations = CodeCombinations(self.codebook, self.project.coded_spans(self.coder))
             self._accepts_since = 0
         return self._combinations.still_likely(taken, s.code_id, s.score,
                                                float(getattr(self.suggester, "min_score", LIKELY)))

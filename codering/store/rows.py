@@ -1,10 +1,11 @@
-"""The rows the store hands to callers: plain frozen dataclasses, no SQL."""
+"""The rows the store hands to callers: plain frozen dataclasses (and one named tuple), no SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import sha256
+from typing import NamedTuple
 
 
 def now() -> str:
@@ -59,6 +60,15 @@ class Coding:
     text: str
     detached: bool
     created: str
+
+
+class CodedSpan(NamedTuple):
+    """Where a coding is and which code it applies, without its text (what counting codings needs)."""
+
+    transcript_id: int
+    start: int
+    end: int
+    code_id: str
 
 
 @dataclass(frozen=True)
