@@ -29,14 +29,15 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return f'"{text}"'
 
 
-def choose_code(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: int) -> str:
-    """The family's head, or the factor under it that fits the segment best."""
+def leaf_fit(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: int) -> tuple[list[str], np.ndarray]:
+    """(the family's factors, how well each fits the segment): ``choose_code`` shows the best.
+
+    The fit is the factor's zero-shot member score (the segment against the
+    codebook's phrases of that factor) plus half the similarity of the
+    nearest example the coder coded with exactly that factor.
+    """
     zs = engine.zeroshot
-    head = zs.heads[h]
-    members = zs.families[head].members
-    if len(members) == 1 or h in engine._head_level:
-        return head
-    children = members[1:]
+    children = zs.families[zs.heads[h]].members[1:]
     fit = np.array([scores.members[row, zs.code_index[c]] for c in children], dtype=float)
     learner = engine.learner
     if scores.sims is not None and learner is not None and learner.trained:
@@ -44,6 +45,16 @@ def choose_code(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h:
             rows = learner.data.member_pos.get(code)
             if rows:
                 fit[j] += 0.5 * max(0.0, float(np.max(scores.sims[row, np.asarray(rows)])))
+    return children, fit
+
+
+def choose_code(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: int) -> str:
+    """The family's head, or the factor under it that fits the segment best (``leaf_fit``)."""
+    zs = engine.zeroshot
+    head = zs.heads[h]
+    if len(zs.families[head].members) == 1 or h in engine._head_level:
+        return head
+    children, fit = leaf_fit(engine, scores, row, h)
     return children[int(np.argmax(fit))]
 
 
