@@ -275,8 +275,11 @@ def score(engine, project, name: str, turns, ids: list[str], codebook) -> list[d
             h = heads[family]
             children, fit = leaf_fit(engine, scores, 0, h)
             order = [children[j] for j in np.argsort(-fit, kind="stable")]
+            learner = engine.learner
+            examples = bool(learner is not None and learner.trained and learner.data.member_pos.get(leaf))
             out.append({"id": sid, "family": family, "gold": leaf, "shown": choose_code(engine, scores, 0, h),
-                        "rank": order.index(leaf) + 1, "n": len(children), "first": order[0]})
+                        "rank": order.index(leaf) + 1, "n": len(children), "first": order[0],
+                        "examples": examples})
     return out
 
 
@@ -360,6 +363,16 @@ def main() -> None:
     n, za, zm, chance = figures(zero)
     _, la, lm, _ = figures(learned)
     print(f"{'all':22s} {n:5d} {'':7s} {chance:6.3f} | {za:13.3f} {zm:5.3f} | {la:11.3f} {lm:5.3f}")
+    for has, label in ((True, "with"), (False, "without")):
+        keys = {(r["id"], r["family"]) for r in learned if r["examples"] == has}
+        z = [r for r in zero if (r["id"], r["family"]) in keys]
+        lrn = [r for r in learned if (r["id"], r["family"]) in keys]
+        if lrn:
+            n, za, zm, chance = figures(z)
+            _, la, lm, _ = figures(lrn)
+            print(f"{'  ' + label + ' examples':22s} {n:5d} {'':7s} {chance:6.3f} | {za:13.3f} {zm:5.3f} | "
+                  f"{la:11.3f} {lm:5.3f}")
+    print("  (with / without examples: the labelled factor has / has no coded example in the other folds)")
     if args.per_segment:
         print("\nsegment, labelled factor, shown zero-shot (rank of the labelled one), shown learned (rank)")
         learned_by = {(r["id"], r["family"]): r for r in learned}

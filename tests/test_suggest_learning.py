@@ -182,3 +182,66 @@ def test_a_fragment_is_gated_like_fragments_whatever_interviews_sit_beside_it(tm
                       for s in project.segments("fragmenten")])
     # the same up to the model's own noise (a sentence embedded in another batch moves by ~1e-3)
     np.testing.assert_allclose(gates[0], gates[1], atol=0.08)
+
+
+INT_F = """\
+interview_id: F
+locatie: Ninove
+
+I: Hoe ben je hier gestart?
+
+R: Toen ik startte, ben ik bij elke dienst in de gemeente langsgegaan om mezelf voor te stellen.
+
+I: En je nieuwe collega?
+
+R: In haar eerste maand is ze bij alle diensten van de stad langsgegaan om zich voor te stellen.
+
+I: Hoe loopt het met de partners?
+
+R: Met de coördinator van het dienstencentrum zit ik echt op dezelfde golflengte.
+
+I: En met het OCMW?
+
+R: Ik ken de maatschappelijk werker van het OCMW al van toen we samen studeerden.
+
+I: Nog iets?
+
+R: Het regent al de hele week. Mijn auto staat bij de garage.
+"""
+
+
+def _shown_as(engine: EmbeddingSuggester, project: Project, seg, family: str) -> str:
+    """The code the family would be shown as for the segment (``choose_code``, via the full ranking)."""
+    scores = engine.score_span(project, "f", seg.start, seg.end)
+    book = project.codebook()
+    return next(c for c in engine.ranked(scores, 0, threshold=False) if c == family or
+                family in {a.id for a in book.ancestors(c)})
+
+
+def test_the_factor_shown_follows_a_near_example_but_not_a_merely_related_one(tmp_path, embedder, monkeypatch):
+    """A family is shown as the factor that fits best: the codebook's phrases, and the coder's own example of a
+    factor only where it is nearer than examples of different factors usually are (``NEAR_EXAMPLE``)."""
+    import codering.suggest.explain as explain
+
+    project = Project.create(tmp_path / "p.codering", load_codebook(default_codebook_path()))
+    project.import_transcript(parse_text(INT_F, "f"), "f.txt")
+    engine = EmbeddingSuggester(embedder=embedder)
+    engine.prepare(project)
+    started = _segment(project, "f", "Toen ik startte")
+    studied = _segment(project, "f", "samen studeerden")
+    first = _shown_as(engine, project, started, "stim.praktisch")
+    assert first != "stim.praktisch.nieuwe_collega_doet_kennismakingsronde"  # the codebook alone misses it
+    assert _shown_as(engine, project, studied, "stim.persoonlijk") == "stim.persoonlijk.elkaar_kennen"
+    for words, code in (("In haar eerste maand", "stim.praktisch.nieuwe_collega_doet_kennismakingsronde"),
+                        ("dezelfde golflengte", "stim.persoonlijk.klik")):
+        seg = _segment(project, "f", words)
+        project.add_coding("f", seg.start, seg.end, code, "tester")
+    engine.observe(project)
+    # a paraphrase of the coder's example of the introduction round: that factor now
+    assert _shown_as(engine, project, started, "stim.praktisch") == \
+        "stim.praktisch.nieuwe_collega_doet_kennismakingsronde"
+    # knowing someone from school is related to the coder's "klik" example, but is not that factor
+    assert _shown_as(engine, project, studied, "stim.persoonlijk") == "stim.persoonlijk.elkaar_kennen"
+    # ... which counting the example's whole similarity (no margin) would have shown instead
+    monkeypatch.setattr(explain, "NEAR_EXAMPLE", 0.0)
+    assert _shown_as(engine, project, studied, "stim.persoonlijk") == "stim.persoonlijk.klik"

@@ -19,6 +19,17 @@ if TYPE_CHECKING:
 
 #: The learned vote above which the nearest example is given as the reason.
 EXAMPLE_VOTE = 0.3
+#: Choosing a family's factor, the coder's nearest example of a factor adds this times its similarity
+#: beyond ``NEAR_EXAMPLE`` to the factor's zero-shot fit.
+EXAMPLE_WEIGHT = 0.5
+#: Similarity (centred context vectors, as the learner's neighbour search) an example must exceed to count
+#: for its factor: about what examples of two different factors of one family reach. Measured on the
+#: development segments labelled with factors (benchmarks/leaf_choice.py, 5-fold): the 90th percentile of
+#: similarities between examples of different factors of a family is 0.19-0.21, the nearest example of the
+#: right factor has median 0.19, so a nearest example of a factor at 0.1-0.2 says little about the factor.
+#: Counting every similarity (no margin) let any factor with an example win over one without:
+#: the factor shown was right for 0.739 of the segments against 0.802 with the margin (0.802 zero-shot).
+NEAR_EXAMPLE = 0.2
 QUOTE_CHARS = 90
 
 
@@ -33,8 +44,11 @@ def leaf_fit(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: in
     """(the family's factors, how well each fits the segment): ``choose_code`` shows the best.
 
     The fit is the factor's zero-shot member score (the segment against the
-    codebook's phrases of that factor) plus half the similarity of the
-    nearest example the coder coded with exactly that factor.
+    codebook's phrases of that factor) plus ``EXAMPLE_WEIGHT`` times how far
+    the nearest example the coder coded with exactly that factor lies beyond
+    ``NEAR_EXAMPLE``: only an example nearer than examples of different
+    factors usually are to each other speaks for its factor, so a factor the
+    coder has examples of does not win over one without by having them.
     """
     zs = engine.zeroshot
     children = zs.families[zs.heads[h]].members[1:]
@@ -44,7 +58,8 @@ def leaf_fit(engine: "EmbeddingSuggester", scores: "SpanScores", row: int, h: in
         for j, code in enumerate(children):
             rows = learner.data.member_pos.get(code)
             if rows:
-                fit[j] += 0.5 * max(0.0, float(np.max(scores.sims[row, np.asarray(rows)])))
+                nearest = float(np.max(scores.sims[row, np.asarray(rows)]))
+                fit[j] += EXAMPLE_WEIGHT * max(0.0, nearest - NEAR_EXAMPLE)
     return children, fit
 
 
