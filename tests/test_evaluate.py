@@ -143,6 +143,21 @@ def test_codes_regex_limits_the_scoring(gold_dir):
         evaluate(gold_dir, embedder=HashingEmbedder(), codes=r"^ctx\.")
 
 
+def test_levels_score_codes_the_gold_does_not_use_at_their_own_level(gold_dir):
+    categories = [c.id for _, c in load_codebook(default_codebook_path()).walk()
+                  if c.id.count(".") == 1 and c.id.split(".")[0] in ("stim", "rem")]
+    plain = evaluate(gold_dir, embedder=HashingEmbedder(), codes=r"^(stim|rem)\.")
+    wide = evaluate(gold_dir, embedder=HashingEmbedder(), codes=r"^(stim|rem)\.", levels=categories)
+    assert set(wide["per_code"]) == set(categories)  # every category is scored, used by the gold or not
+    assert wide["overall"]["codes_in_gold"] == plain["overall"]["codes_in_gold"] == 2
+    # a suggestion of a category the gold never uses is no longer skipped: at least as many predictions
+    predicted = lambda r: sum(c["predicted"] for c in r["per_code"].values())  # noqa: E731
+    assert predicted(wide) >= predicted(plain)
+    assert all(wide["per_code"][c]["tp"] == 0 for c in categories if c not in plain["per_code"])
+    with pytest.raises(EvaluationError, match="unknown code 'stim.nonsense'"):
+        evaluate(gold_dir, embedder=HashingEmbedder(), levels=["stim.nonsense"])
+
+
 def test_online_simulation_reports_a_learning_curve(gold_dir):
     seen = []  # what the run leaves behind, handed to ``after`` before the temporary project goes
 

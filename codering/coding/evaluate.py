@@ -196,12 +196,19 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
              online: bool = False, codes: str | None = None, model: str | None = None, embedder=None,
              cache: bool = True, say: Say | None = None, progress=None,
              engine_options: dict | None = None,
-             after: Callable[["Project", "EmbeddingSuggester"], None] | None = None) -> dict:
+             after: Callable[["Project", "EmbeddingSuggester"], None] | None = None,
+             levels: Iterable[str] = ()) -> dict:
     """Run the evaluation; return the report (see the module docstring and ``metrics``).
 
     ``after(project, engine)`` is called once the run is done, before the
     temporary project goes: a benchmark can time the engine as the run left it
     (e.g. after online learning).
+
+    ``levels``: codes compared at their own level as if the gold used them.
+    Codes are compared at the level of the ids the gold uses, so a suggested
+    code that neither the gold nor any of its ancestors uses is skipped in
+    top-3 and F1 (the next one moves up); with every factor of the codebook
+    in ``levels``, a factor-level gold counts such a suggestion as wrong.
     """
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
@@ -226,7 +233,11 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
             for text_path, gold_path in pairs:
                 parsed = _import_transcript(project, text_path)
                 golds[parsed.name] = _read_gold(gold_path, parsed.content, codebook)
-            universe = {c for spans in golds.values() for s in spans for c in s.codes} | train_codes
+            extra = set(levels)
+            unknown = sorted(c for c in extra if c not in codebook)
+            if unknown:
+                raise EvaluationError(f"levels: unknown code '{unknown[0]}' (not in codebook '{codebook.id}')")
+            universe = {c for spans in golds.values() for s in spans for c in s.codes} | train_codes | extra
             scope = [c.id for _, c in codebook.walk() if c.id in universe and (pattern is None or pattern.search(c.id))]
             if not scope:
                 raise EvaluationError(f"--codes {codes!r} matches none of the gold codes")
