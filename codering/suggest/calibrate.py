@@ -75,13 +75,26 @@ def fit_map_logistic(F: np.ndarray, y: np.ndarray, prior: np.ndarray, strength: 
         return beta
     w = np.ones(len(F)) if weights is None else weights
     lam = np.full(len(prior), strength, dtype=np.float64)
+
+    def objective(b: np.ndarray) -> float:  # the negative log posterior that the Newton steps minimise
+        z = F @ b
+        return float(w @ (np.logaddexp(0.0, z) - y * z) + 0.5 * (lam * (b - prior) ** 2).sum())
+
+    current = objective(beta)
     for _ in range(iterations):
         p = sigmoid(F @ beta)
         grad = F.T @ (w * (p - y)) + lam * (beta - prior)
         hess = (F * (w * p * (1 - p))[:, None]).T @ F + np.diag(lam)
         step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.abs(step).max() < 1e-6:
+        # A full Newton step from saturated predictions (p(1-p) near 0, the Hessian near the prior's)
+        # can overshoot and then swing back and forth without end; halve it until the objective drops.
+        t = 1.0
+        while (value := objective(beta - t * step)) > current and t > 1e-4:
+            t *= 0.5
+        if value > current:
+            break
+        beta, current = beta - t * step, value
+        if np.abs(t * step).max() < 1e-6:
             break
     return beta
 
