@@ -144,7 +144,8 @@ def main() -> None:
                         gold_pairs = r["overall"]["gold_pairs"]
         print(f"model {r['settings']['model']}; thresholds at the end: gate {r['settings']['gate']}, "
               f"likely {r['settings']['min_score']}; {r['overall']['units']} respondent sentences, "
-              f"{gold_pairs} (sentence, factor) pairs at the factor level")
+              f"{r['overall']['units'] - r['overall']['empty_units']} with a gold code, "
+              f"{gold_pairs} (sentence, gold code) pairs at the factor level")
         for setting, codes in missed.items():
             print(f"\nfactor level, {setting}: {len(codes)} gold codes never among the first three:")
             print("  " + ", ".join(codes))
