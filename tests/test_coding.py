@@ -167,6 +167,14 @@ def test_the_picker_gives_the_engines_next_guess_first_not_what_the_list_offers(
     # a typed match still wins over the ranking help: "nabij" finds Nabijheid although it is on the list
     assert index.search("nabij", limit=1, scores=scores)[0].code_id == "stim.praktisch.nabijheid"
     assert without_offered(book, engine, []) == engine
+    # the category is right but the factor shown may not be: its other factors stay, at half their score,
+    # after the categories the engine is as sure of
+    engine = {"rem.praktisch.grote_afstand": 0.6, "rem.praktisch.tijdsgebrek": 0.58, "rem.praktisch": 0.59,
+              "stim.inhoud": 0.4, "rem.financieel": 0.1}
+    scores = without_offered(book, engine, ["rem.praktisch.grote_afstand"])
+    assert scores["rem.praktisch.grote_afstand"] == 0.0 and scores["rem.praktisch"] == 0.0
+    assert scores["rem.praktisch.tijdsgebrek"] == pytest.approx(0.29)
+    assert index.next_guesses(scores) == ["stim.inhoud", "rem.praktisch.tijdsgebrek", "rem.financieel"]
 
 
 def test_an_empty_query_continues_the_suggestion_list_one_code_per_family():

@@ -24,8 +24,10 @@ stimulerend or under remmend, whichever the sentence is about). An empty
 query with a sentence's scores lists the engine's *next guesses* first: one
 code per family (the family's best-scoring code), families best first, so
 the picker continues the suggestion list; the coding screen leaves the
-families its list offers out of those scores (:func:`without_offered`): they
-are a digit away already. Then come the other codes by their points, then
+codes its list offers, and their categories, out of those scores
+(:func:`without_offered`): they are a digit away already. The other factors
+of an offered category stay at half their score, as the runner-up when the
+list shows the right category with the wrong factor. Then come the other codes by their points, then
 codebook order. The picker numbers the first ``PICK_KEYS`` entries of any
 list: ``/`` and a digit apply the engine's second, third... next guess.
 """
@@ -42,6 +44,11 @@ if TYPE_CHECKING:
 
 #: The picker's first entries are numbered: a digit applies one (``/``, then 1-9).
 PICK_KEYS = 9
+#: The share of its score another factor of a category the suggestion list offers keeps in the picker's
+#: ranking help (``without_offered``). Against none: on the sample interviews' factor-level gold
+#: (benchmarks/new_user.py) keys per coded sentence 3.43 -> 3.35 zero-shot and 2.42 -> 2.33 online (0.3: 2.35,
+#: 1.0: 2.33); on the development set's category-level gold 2.93 zero-shot as before, 1.77 -> 1.78 online.
+ALTERNATIVE_WEIGHT = 0.5
 #: Most points a recent code and a likely code (probability 1) get on top of their match (see ``_bonus``).
 _RECENT = 8.0
 _LIKELY = 15.0
@@ -169,17 +176,31 @@ def _bonus(recent: Sequence[str], scores: Mapping[str, float] | None) -> dict[st
 
 
 def without_offered(codebook: "Codebook", scores: Mapping[str, float], offered: Iterable[str]) -> dict[str, float]:
-    """``scores`` with the families of the ``offered`` codes (the suggestion list) at 0.
+    """``scores`` with what the suggestion list offers (the ``offered`` codes) taken out of the ranking help.
 
-    A code on the list is one digit away, and so is its family (a factor
-    counts for its category): whoever opens the picker instead wants
-    something else, so the likely bonus goes to the engine's next guesses.
-    ``/`` and Enter then apply the best code the list does not offer.
+    A code on the list is one digit away, and so is its category (a factor
+    counts for it): both drop to 0, so whoever opens the picker meets the
+    engine's next guesses. The *other* factors of an offered category stay,
+    at ``ALTERNATIVE_WEIGHT`` times their score: the engine found the category
+    but may have shown the wrong factor of it ("Grote afstand" where the
+    coder wants "Tijdsgebrek"), and a coder who codes factors then finds the
+    runner-up among the next guesses, after the categories it is as sure of.
+    ``/`` and Enter apply the best code the list does not offer.
     """
-    heads = {codebook.family_head(c) for c in offered if c in codebook}
+    offered = [c for c in offered if c in codebook]
+    heads = {codebook.family_head(c) for c in offered}
     if not heads:
         return dict(scores)
-    return {c: (0.0 if c in codebook and codebook.family_head(c) in heads else p) for c, p in scores.items()}
+    out: dict[str, float] = {}
+    for code_id, p in scores.items():
+        head = codebook.family_head(code_id) if code_id in codebook else None
+        if head not in heads:
+            out[code_id] = p
+        elif code_id in offered or code_id == head:
+            out[code_id] = 0.0
+        else:
+            out[code_id] = ALTERNATIVE_WEIGHT * p
+    return out
 
 
 def search_codes(codebook: "Codebook", query: str, limit: int = 50, recent: Sequence[str] = (),

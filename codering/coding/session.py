@@ -520,8 +520,9 @@ class CodingSession:
 
     def code_scores(self) -> dict[str, float]:
         """The engine's probability of every code for the selection (the picker ranks by it), with the
-        families the suggestion list offers or offered at 0 (``search.without_offered``); empty while the
-        engine is not ready or when the suggester has no such scores."""
+        codes the suggestion list offers or offered, and their categories, at 0 and their categories' other
+        factors at half (``search.without_offered``); empty while the engine is not ready or when the
+        suggester has no such scores."""
         scorer = getattr(self.suggester, "code_scores", None)
         if scorer is None or not getattr(self.suggester, "ready", False):
             return {}
