@@ -46,6 +46,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--min-gain", type=float, default=None)
     parser.add_argument("--train-layers", type=int, default=None)
+    parser.add_argument("--context", choices=("turn", "question"), default=None,
+                        help="train on the sentence between its neighbours in the turn (and after the question)")
+    parser.add_argument("--lora", type=int, default=None, help="train a LoRA adapter of this rank instead")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the pairs and of training (default 0)")
     parser.add_argument("--no-prepare", action="store_true", help="skip the engine's first prepare")
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
@@ -66,7 +70,8 @@ def main() -> None:
             sources.append(gold)
     options = {k: v for k, v in {"recipe": args.recipe, "max_pairs": args.max_pairs, "epochs": args.epochs,
                                  "lr": args.lr, "min_gain": args.min_gain,
-                                 "train_layers": args.train_layers}.items() if v is not None}
+                                 "train_layers": args.train_layers, "lora": args.lora,
+                                 "context": args.context, "seed": args.seed}.items() if v is not None}
     with tempfile.TemporaryDirectory(prefix="codering-adapt-bench-") as tmp:
         with Project.create(Path(tmp) / "bench.codering", load_codebook(default_codebook_path())) as project:
             import_training(project, sources, lambda _m: None)
