@@ -119,11 +119,6 @@ class Sentence:
     families: frozenset[str]  # family heads it carries
     rejected: frozenset[str]  # family heads rejected on it (and not carried)
     interview: bool = True  # from an interview (not a collection of labelled segments)
-    #: the sentence between its neighbours in the same turn (the one before and the one after), as the
-    #: engine's context vector mixes them in; the sentence alone outside an interview
-    context: str = ""
-    #: the interviewer's sentence just before the sentence's turn, if any
-    question: str = ""
 
     @property
     def coded(self) -> bool:
@@ -186,19 +181,11 @@ def collect(project: "Project") -> Decisions:
         if not touched:
             continue
         last = max(touched)
-        every = project.segments(info.id)
-        interview = len(respondent) < len(every)  # it has interviewer turns
-        asked: dict[int, str] = {}
-        for prev, seg in zip(every, every[1:]):
-            if seg.turn != prev.turn and prev.role == "interviewer" and seg.role != "interviewer":
-                asked[seg.turn] = prev.text
+        interview = len(respondent) < len(project.segments(info.id))  # it has interviewer turns
         for i, seg in enumerate(respondent[:last + 1]):
             pos = frozenset(carried.get(i, ()))
-            near = [respondent[j].text for j in (i - 1, i, i + 1)
-                    if 0 <= j < len(respondent) and respondent[j].turn == seg.turn] if interview else [seg.text]
             sentences.append(Sentence((info.id, seg.index), info.name, seg.text, pos,
-                                      frozenset(rejected.get(i, ())) - pos, interview, " ".join(near),
-                                      asked.get(seg.turn, "") if interview else ""))
+                                      frozenset(rejected.get(i, ())) - pos, interview))
     heads = list(fams)
     mirror = {f.head: f.mirror for f in fams.values() if f.mirror}
     return Decisions(sentences, heads, mirror, phrases, event_count(project))
@@ -288,8 +275,7 @@ DEFAULT_RECIPE = "setfit"
 
 
 def build_pairs(train: Sequence[Sentence], decisions: Decisions, *, max_pairs: int = MAX_PAIRS,
-                kinds: Sequence[str] = RECIPES[DEFAULT_RECIPE]["kinds"], seed: int = 0,
-                context: str = "") -> list[Pair]:
+                kinds: Sequence[str] = RECIPES[DEFAULT_RECIPE]["kinds"], seed: int = 0) -> list[Pair]:
     """Training pairs from the training sentences, at most ``max_pairs``, in a seeded random order.
 
     Every coded sentence in turn is the anchor of one pair of each kind that
@@ -303,9 +289,6 @@ def build_pairs(train: Sequence[Sentence], decisions: Decisions, *, max_pairs: i
     * ``passed``: a sentence passed over (reviewed, no code);
     * ``other``: a coded sentence with no family in common;
     * ``codebook-mirror``: a codebook phrase of the mirror family.
-
-    With ``context`` a sentence's side of a pair is :attr:`Sentence.context` (the sentence between
-    its neighbours in its turn) instead of the sentence alone.
     """
     rng = random.Random(seed)
     coded = [s for s in train if s.coded]
@@ -358,13 +341,12 @@ def build_pairs(train: Sequence[Sentence], decisions: Decisions, *, max_pairs: i
                 if made is None or made[0] is None:
                     continue
                 other, label = made
-                own = _input(s, context)
-                text = _input(other, context) if isinstance(other, Sentence) else other
-                key = (own, text) if own <= text else (text, own)
-                if key in seen or own == text:
+                text = other.text if isinstance(other, Sentence) else other
+                key = (s.text, text) if s.text <= text else (text, s.text)
+                if key in seen:
                     continue
                 seen.add(key)
-                out.append(Pair(own, text, label, kind))
+                out.append(Pair(s.text, text, label, kind))
                 if len(out) >= max_pairs:
                     break
             if len(out) >= max_pairs:
@@ -372,17 +354,6 @@ def build_pairs(train: Sequence[Sentence], decisions: Decisions, *, max_pairs: i
         stale = stale + 1 if len(out) == before else 0
     rng.shuffle(out)
     return out
-
-
-def _input(s: Sentence, context: str) -> str:
-    """A sentence's training text: the sentence, with ``context`` "turn" between its neighbours,
-    with "question" also after the interviewer's question."""
-    if not context:
-        return s.text
-    text = s.context or s.text
-    if context == "question" and s.question:
-        text = s.question + " " + text
-    return text
 
 
 def triplets(pairs: Sequence[Pair]) -> list[tuple[str, str, str]]:
@@ -481,8 +452,7 @@ def _prompt(model) -> str:
 
 def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: int = EPOCHS,
                 lr: float = LEARNING_RATE, batch_size: int = BATCH_SIZE, seed: int = 0,
-                train_layers: int | None = TRAIN_LAYERS, lora: int | None = None, max_tokens: int = MAX_TOKENS,
-                progress: ProgressFn | None = None, cancelled: Callable[[], bool] = lambda: False) -> int:
+                train_layers: int | None = TRAIN_LAYERS, progress: ProgressFn | None = None, cancelled: Callable[[], bool] = lambda: False) -> int:
     """Fine-tune ``model`` in place on ``pairs`` with a sentence-transformers loss; return the steps taken.
 
     The loop is written here instead of using ``SentenceTransformerTrainer``:
@@ -490,10 +460,6 @@ def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: i
     hundred MB), and this loop can stop between two steps when ``cancelled``
     says so and report each step. The losses, tokenisation and the scheduler
     are the libraries'. The word-embedding matrix is frozen (see the module doc).
-
-    With ``lora`` (a rank) no layer is unfrozen: a LoRA adapter of that rank
-    (peft) on every encoder layer's linear maps is trained instead and merged
-    into the weights afterwards, so the model stays an ordinary one.
     """
     import torch
     from sentence_transformers.sentence_transformer import losses
@@ -517,13 +483,9 @@ def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: i
             raise AdaptError(f"unknown loss {loss!r} (cosine, contrastive or mnrl)")
     if not rows:
         raise AdaptError("no training pairs could be made from the decisions")
-    if lora:
-        _add_lora(model, lora)
-        frozen = []
-    else:
-        frozen = _freeze(model, train_layers)
+    frozen = _freeze(model, train_layers)
     old_max = model.max_seq_length
-    model.max_seq_length = min(old_max or max_tokens, max_tokens)
+    model.max_seq_length = min(old_max or MAX_TOKENS, MAX_TOKENS)
     params = [p for p in model.parameters() if p.requires_grad]
     no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
     names = {id(p): n for n, p in model.named_parameters()}
@@ -560,38 +522,7 @@ def train_model(model, pairs: Sequence[Pair], *, loss: str = "cosine", epochs: i
         model.max_seq_length = old_max
         for p in frozen:
             p.requires_grad_(True)
-        if lora:
-            _merge_lora(model)
     return step
-
-
-def _add_lora(model, rank: int) -> None:
-    """Wrap the transformer in a LoRA adapter of ``rank`` on its attention and feed-forward maps."""
-    from peft import LoraConfig, get_peft_model
-
-    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.1,
-                        target_modules=["query", "key", "value", "dense"])
-    _set_transformer(model, get_peft_model(model[0].auto_model, config))
-
-
-def _merge_lora(model) -> None:
-    """Fold the adapter into the weights and unwrap the transformer again."""
-    inner = model[0].auto_model
-    if hasattr(inner, "merge_and_unload"):
-        merged = inner.merge_and_unload()
-        for p in merged.parameters():
-            p.requires_grad_(True)
-        _set_transformer(model, merged)
-
-
-def _set_transformer(model, inner) -> None:
-    """Put ``inner`` in place of the module's transformer (``auto_model`` is a read-only view of
-    ``model`` in sentence-transformers 5 and later)."""
-    module = model[0]
-    if isinstance(getattr(type(module), "auto_model", None), property):
-        module.model = inner
-    else:
-        module.auto_model = inner
 
 
 def _freeze(model, train_layers: int | None) -> list:
@@ -675,7 +606,7 @@ def base_model(project: "Project") -> str:
 
 def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPOCHS, max_pairs: int = MAX_PAIRS,
           lr: float = LEARNING_RATE, batch_size: int = BATCH_SIZE, holdout: float = HOLDOUT,
-          train_layers: int | None = TRAIN_LAYERS, context: str = "", lora: int | None = None,
+          train_layers: int | None = TRAIN_LAYERS,
           min_gain: float = MIN_GAIN, min_coded: int = MIN_CODED, dry_run: bool = False, threads: int | None = 2,
           cache_dir: Path | None = None, embed_project: bool = True, seed: int = 0,
           progress: ProgressFn | None = None, say: Callable[[str], None] | None = None,
@@ -694,7 +625,7 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
     train, test = split(decisions, holdout)
     check_enough(decisions, train, test, min_coded)
     kinds = RECIPES[recipe]["kinds"]
-    pairs = build_pairs(train, decisions, max_pairs=max_pairs, kinds=kinds, seed=seed, context=context)
+    pairs = build_pairs(train, decisions, max_pairs=max_pairs, kinds=kinds, seed=seed)
     counts: dict[str, int] = {}
     for p in pairs:
         counts[p.kind] = counts.get(p.kind, 0) + 1
@@ -725,8 +656,7 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
         report.seconds["base"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
         report.steps = train_model(model, pairs, loss=RECIPES[recipe]["loss"], epochs=epochs, lr=lr,
-                                   batch_size=batch_size, seed=seed, train_layers=train_layers, lora=lora,
-                                   max_tokens=3 * MAX_TOKENS if context else MAX_TOKENS,
+                                   batch_size=batch_size, seed=seed, train_layers=train_layers,
                                    progress=progress, cancelled=cancelled)
         report.seconds["train"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
