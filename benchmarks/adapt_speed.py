@@ -11,6 +11,7 @@ adaptation. Timings depend on how busy the machine is.
 
     .venv/bin/python benchmarks/adapt_speed.py [--data ../shared/data] [--transcripts dev01,dev02]
         [--recipe hard] [--max-pairs 1200] [--lr 3e-5] [--train-layers 6] [--min-gain -5] [--keep DIR]
+        [--seed 1]
 
 ``--keep DIR`` copies the adapted model folder to DIR (to evaluate it with
 ``codering evaluate --model DIR``); ``--transcripts`` chooses the gold
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--min-gain", type=float, default=None)
     parser.add_argument("--train-layers", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None, help="seed of the pairs and of training (default 0)")
     parser.add_argument("--no-prepare", action="store_true", help="skip the engine's first prepare")
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
@@ -66,7 +68,7 @@ def main() -> None:
             sources.append(gold)
     options = {k: v for k, v in {"recipe": args.recipe, "max_pairs": args.max_pairs, "epochs": args.epochs,
                                  "lr": args.lr, "min_gain": args.min_gain,
-                                 "train_layers": args.train_layers}.items() if v is not None}
+                                 "train_layers": args.train_layers, "seed": args.seed}.items() if v is not None}
     with tempfile.TemporaryDirectory(prefix="codering-adapt-bench-") as tmp:
         with Project.create(Path(tmp) / "bench.codering", load_codebook(default_codebook_path())) as project:
             import_training(project, sources, lambda _m: None)
