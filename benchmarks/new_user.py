@@ -155,22 +155,17 @@ def main() -> None:
 
 def orders(folder: Path, levels: list[str], model: str | None) -> None:
     """Online from nothing (factor level, all ids) in each rotation of the interviews' order and in reverse."""
-    from codering.coding.evaluate import evaluate, gold_pairs
+    from codering.coding.evaluate import in_orders
 
-    pairs = gold_pairs(folder)
-    n = len(pairs)
-    sequences = [pairs[i:] + pairs[:i] for i in range(n)] + [pairs[::-1]]
-    print(f"\nfactor level, online in other orders: top-3, mean kappa of interviews 2-{n}, keys per coded sentence")
-    for sequence in sequences:
-        with tempfile.TemporaryDirectory() as tmp:
-            for k, (text, gold) in enumerate(sequence):  # a numbered prefix sets the order evaluate reads them in
-                (Path(tmp) / f"{k:02d}-{text.name}").symlink_to(text.resolve())
-                (Path(tmp) / f"{k:02d}-{gold.name}").symlink_to(gold.resolve())
-            r = evaluate(tmp, online=True, codes=CODES, model=model, levels=levels)
+    first = True
+    for names, r in in_orders(folder, online=True, codes=CODES, model=model, levels=levels):
         kappas = [t["kappa_mean"] for t in r["per_transcript"]]
-        names = " ".join(text.stem[:5] for text, _ in sequence)
-        print(f"  {names:24s} {r['overall']['top3_recall']:.3f}  {sum(kappas[1:]) / max(1, n - 1):.3f}  "
-              f"{r['overall']['keys_per_coded_unit']:.2f}", flush=True)
+        if first:
+            print(f"\nfactor level, online in other orders: top-3, mean kappa of interviews 2-{len(names)}, "
+                  "keys per coded sentence")
+            first = False
+        print(f"  {' '.join(n[:5] for n in names):24s} {r['overall']['top3_recall']:.3f}  "
+              f"{sum(kappas[1:]) / max(1, len(kappas) - 1):.3f}  {r['overall']['keys_per_coded_unit']:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ Run: .venv/bin/python benchmarks/suggest_quality.py [--gold DIR] [--train FILE] 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -54,22 +53,16 @@ def main() -> None:
 
 def orders(args) -> None:
     """Online from nothing in each rotation of the transcripts' order and in reverse."""
-    from codering.coding.evaluate import evaluate, gold_pairs
+    from codering.coding.evaluate import in_orders
 
-    pairs = gold_pairs(Path(args.gold))
-    n = len(pairs)
-    sequences = [pairs[i:] + pairs[:i] for i in range(n)] + [pairs[::-1]]
-    print(f"\nonline in other orders: mean kappa of transcripts 2-{n}, keys per coded sentence")
-    for sequence in sequences:
-        with tempfile.TemporaryDirectory() as tmp:
-            for k, (text, gold) in enumerate(sequence):  # a numbered prefix sets the order evaluate reads them in
-                (Path(tmp) / f"{k:02d}-{text.name}").symlink_to(text.resolve())
-                (Path(tmp) / f"{k:02d}-{gold.name}").symlink_to(gold.resolve())
-            r = evaluate(tmp, online=True, codes=args.codes, model=args.model)
+    first = True
+    for names, r in in_orders(args.gold, online=True, codes=args.codes, model=args.model):
         kappas = [t["kappa_mean"] for t in r["per_transcript"]]
-        names = " ".join(text.stem[:5] for text, _ in sequence)
-        print(f"  {names:40s} {sum(kappas[1:]) / max(1, n - 1):.3f}  {r['overall']['keys_per_coded_unit']:.2f}  "
-              + " ".join(f"{k:.2f}" for k in kappas), flush=True)
+        if first:
+            print(f"\nonline in other orders: mean kappa of transcripts 2-{len(names)}, keys per coded sentence")
+            first = False
+        print(f"  {' '.join(n[:5] for n in names):40s} {sum(kappas[1:]) / max(1, len(kappas) - 1):.3f}  "
+              f"{r['overall']['keys_per_coded_unit']:.2f}  " + " ".join(f"{k:.2f}" for k in kappas), flush=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from codering.codebook import default_codebook_path, load_codebook
 from codering.suggest.embed import HashingEmbedder
-from codering.coding.evaluate import EvaluationError, evaluate, gold_level
+from codering.coding.evaluate import EvaluationError, evaluate, gold_level, in_orders
 from codering.suggest.features import overlaps
 from codering.suggest.metrics import Unit, kappa, score_units
 
@@ -174,6 +174,17 @@ def test_online_simulation_reports_a_learning_curve(gold_dir):
         assert {"transcript", "micro_f1", "top3_recall", "precision", "recall", "kappa_mean"} <= set(row)
     assert report["timing"]["observe_ms_median"] is not None
     assert report["settings"]["online"] is True
+
+
+def test_in_orders_runs_every_rotation_and_the_reverse_in_that_order(gold_dir):
+    runs = list(in_orders(gold_dir, embedder=HashingEmbedder(), online=True))
+    assert [names for names, _ in runs] == [["e1", "e2"], ["e2", "e1"], ["e2", "e1"]]
+    for names, report in runs:  # the engine met the transcripts in the order given
+        assert [t["transcript"].split("-", 1)[1] for t in report["online"]] == names
+    # the same transcripts in the same order give the same report as a plain run
+    plain = evaluate(gold_dir, embedder=HashingEmbedder(), online=True)
+    assert runs[0][1]["overall"]["keys_total"] == plain["overall"]["keys_total"]
+    assert runs[0][1]["overall"]["micro_f1"] == plain["overall"]["micro_f1"]
 
 
 def test_keystrokes_are_reported_overall_and_per_transcript(gold_dir):

@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from codering.coding.combine import CodeCombinations
 from codering.coding.keystrokes import SearchCosts, Shown, summarise, unit_keys
@@ -322,6 +322,21 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
         "observe_ms_median": _median(observe_ms), "observe_ms_max": round(max(observe_ms), 2) if observe_ms else None,
     }
     return report
+
+
+def in_orders(gold_dir: str | Path, **options) -> Iterator[tuple[list[str], dict]]:
+    """``evaluate(..., **options)`` with the transcripts in each rotation of their order and in reverse:
+    (the transcript names in the order met, the report) for each. Online learning depends on the order
+    the engine meets the interviews in, so one order is one sample."""
+    pairs = gold_pairs(Path(gold_dir))
+    sequences = [pairs[i:] + pairs[:i] for i in range(len(pairs))] + [pairs[::-1]]
+    for sequence in sequences:
+        with tempfile.TemporaryDirectory(prefix="codering-order-") as tmp:
+            for k, (text, gold) in enumerate(sequence):  # a numbered prefix sets the order they are read in
+                (Path(tmp) / f"{k:02d}-{text.name}").symlink_to(text.resolve())
+                (Path(tmp) / f"{k:02d}-{gold.name}").symlink_to(gold.resolve())
+            report = evaluate(tmp, **options)
+        yield [text.stem for text, _ in sequence], report
 
 
 def still_likely(combinations: CodeCombinations, likely: float):
