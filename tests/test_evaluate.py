@@ -158,6 +158,17 @@ def test_levels_score_codes_the_gold_does_not_use_at_their_own_level(gold_dir):
         evaluate(gold_dir, embedder=HashingEmbedder(), levels=["stim.nonsense"])
 
 
+def test_strict_scores_every_code_at_the_gold_levels(gold_dir):
+    book = load_codebook(default_codebook_path())
+    categories = [c.id for _, c in book.walk()
+                  if c.codable and c.id.count(".") == 1 and c.id.split(".")[0] in ("stim", "rem")]
+    strict = evaluate(gold_dir, embedder=HashingEmbedder(), codes=r"^(stim|rem)\.", strict=True)
+    listed = evaluate(gold_dir, embedder=HashingEmbedder(), codes=r"^(stim|rem)\.", levels=categories)
+    # the gold uses categories only: strict scores every category, and nothing at the factor level
+    assert set(strict["per_code"]) == set(categories) and strict["settings"]["strict"] is True
+    assert strict["overall"] == listed["overall"]
+
+
 def test_online_simulation_reports_a_learning_curve(gold_dir):
     seen = []  # what the run leaves behind, handed to ``after`` before the temporary project goes
 

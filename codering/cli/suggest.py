@@ -114,9 +114,12 @@ def suggest_command(state, transcripts: tuple[str, ...], model: str | None, k: i
 @click.option("--gate", type=click.FloatRange(0, 1), default=None,
               help="Abstain when P(any code) is below this (default: derived from the project's decisions, starting at 0.5; 0 never abstains).")
 @click.option("--no-cache", is_flag=True, help="Do not keep vectors of the evaluation texts in the per-user cache.")
+@click.option("--strict", is_flag=True,
+              help="Score every code at the gold's own level(s), used by the gold or not: a suggested factor the "
+                   "gold never uses counts as wrong instead of being skipped.")
 def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: str | None, train: tuple[str, ...],
                      codebook_path: str | None, model: str | None, min_score: float | None, fill: int | None,
-                     gate: float | None, no_cache: bool) -> None:
+                     gate: float | None, no_cache: bool, strict: bool) -> None:
     """Measure suggestion quality against gold codings in GOLD_DIR.
 
     GOLD_DIR holds transcripts (NAME.txt) with gold codings (NAME.gold.jsonl).
@@ -126,7 +129,8 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
     overall. A sentence carries a gold code when a gold span with that code
     covers at least half of it or it covers at least half of the span; codes
     are compared at the level of the gold ids (a factor counts as its
-    category).
+    category); a suggested code whose level the gold never uses is skipped,
+    unless --strict.
     """
     from codering.coding.evaluate import evaluate
 
@@ -140,7 +144,8 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
     with _progress() as progress:
         bar = _Bar(progress)
         report = evaluate(gold_dir, codebook_path=codebook_path, train=train, online=online, codes=codes,
-                          model=model, cache=not no_cache, say=bar.say, progress=bar, engine_options=options)
+                          model=model, cache=not no_cache, say=bar.say, progress=bar, engine_options=options,
+                          strict=strict)
     print_report(report)
     if json_path:
         Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

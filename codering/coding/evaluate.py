@@ -197,7 +197,7 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
              cache: bool = True, say: Say | None = None, progress=None,
              engine_options: dict | None = None,
              after: Callable[["Project", "EmbeddingSuggester"], None] | None = None,
-             levels: Iterable[str] = ()) -> dict:
+             levels: Iterable[str] = (), strict: bool = False) -> dict:
     """Run the evaluation; return the report (see the module docstring and ``metrics``).
 
     ``after(project, engine)`` is called once the run is done, before the
@@ -209,6 +209,9 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
     code that neither the gold nor any of its ancestors uses is skipped in
     top-3 and F1 (the next one moves up); with every factor of the codebook
     in ``levels``, a factor-level gold counts such a suggestion as wrong.
+    ``strict``: ``levels`` are every code of the codebook at a depth the gold
+    codes have (that ``codes`` matches), so nothing the engine suggests at the
+    gold's own level is skipped (``codering evaluate --strict``).
     """
     from codering.codebook import default_codebook_path, load_codebook
     from codering.store import Project
@@ -234,6 +237,11 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
                 parsed = _import_transcript(project, text_path)
                 golds[parsed.name] = _read_gold(gold_path, parsed.content, codebook)
             extra = set(levels)
+            if strict:
+                used = {c for spans in golds.values() for s in spans for c in s.codes if c in codebook}
+                depths = {codebook.depth(c) for c in used}
+                extra |= {c.id for _, c in codebook.walk() if c.codable and codebook.depth(c.id) in depths
+                          and (pattern is None or pattern.search(c.id))}
             unknown = sorted(c for c in extra if c not in codebook)
             if unknown:
                 raise EvaluationError(f"levels: unknown code '{unknown[0]}' (not in codebook '{codebook.id}')")
@@ -250,7 +258,7 @@ def evaluate(gold_dir: str | Path, *, codebook_path: str | Path | None = None, t
                 after(project, engine)
     report["settings"] = {
         "gold_dir": str(gold_dir), "transcripts": [p[0].name for p in pairs], "model": engine.model_id,
-        "codes": codes, "scope": scope, "train": [str(t) for t in train], "online": online,
+        "codes": codes, "scope": scope, "train": [str(t) for t in train], "online": online, "strict": strict,
         "min_score": engine.min_score, "gate": engine.gate, "fill": engine.fill,
         "seconds": round(time.perf_counter() - started, 1),
     }
