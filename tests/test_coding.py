@@ -175,6 +175,9 @@ def test_the_picker_gives_the_engines_next_guess_first_not_what_the_list_offers(
     assert scores["rem.praktisch.grote_afstand"] == 0.0 and scores["rem.praktisch"] == 0.0
     assert scores["rem.praktisch.tijdsgebrek"] == pytest.approx(0.29)
     assert index.next_guesses(scores) == ["stim.inhoud", "rem.praktisch.tijdsgebrek", "rem.financieel"]
+    # once a code is on the sentence its whole family is answered, offered or not
+    scores = without_offered(book, engine, [], taken=["rem.praktisch.grote_afstand"])
+    assert scores["rem.praktisch.tijdsgebrek"] == scores["rem.praktisch"] == 0.0 and scores["stim.inhoud"] == 0.4
 
 
 def test_an_empty_query_continues_the_suggestion_list_one_code_per_family():
@@ -240,3 +243,7 @@ def test_the_sessions_picker_scores_leave_out_the_families_on_the_list(sample_pr
         assert scores["rem.praktisch"] == 0.4 and scores["stim.inhoud"] == 0.2
         session.reject(0)  # rejected: no longer on the list, and not what the coder is looking for either
         assert session.code_scores()["stim.praktisch"] == 0.0
+        # a code taken by search answers its family: the picker does not offer it, nor its category's factors
+        session.apply("rem.praktisch.tijdsgebrek")
+        scores = session.code_scores()
+        assert scores["rem.praktisch"] == 0.0 and scores["stim.inhoud"] == 0.2

@@ -175,7 +175,8 @@ def _bonus(recent: Sequence[str], scores: Mapping[str, float] | None) -> dict[st
     return out
 
 
-def without_offered(codebook: "Codebook", scores: Mapping[str, float], offered: Iterable[str]) -> dict[str, float]:
+def without_offered(codebook: "Codebook", scores: Mapping[str, float], offered: Iterable[str],
+                    taken: Iterable[str] = ()) -> dict[str, float]:
     """``scores`` with what the suggestion list offers (the ``offered`` codes) taken out of the ranking help.
 
     A code on the list is one digit away, and so is its category (a factor
@@ -186,20 +187,27 @@ def without_offered(codebook: "Codebook", scores: Mapping[str, float], offered: 
     coder wants "Tijdsgebrek"), and a coder who codes factors then finds the
     runner-up among the next guesses, after the categories it is as sure of.
     ``/`` and Enter apply the best code the list does not offer.
+
+    The families of the ``taken`` codes (already on the selection) drop out
+    whole: the category is answered, a second factor of it is rare
+    (:mod:`codering.coding.combine`), and once the coder has taken a code the
+    engine, having learned from that very sentence, scores its whole family
+    high.
     """
     offered = [c for c in offered if c in codebook]
     heads = {codebook.family_head(c) for c in offered}
-    if not heads:
+    answered = {codebook.family_head(c) for c in taken if c in codebook}
+    if not heads and not answered:
         return dict(scores)
     out: dict[str, float] = {}
     for code_id, p in scores.items():
         head = codebook.family_head(code_id) if code_id in codebook else None
-        if head not in heads:
-            out[code_id] = p
-        elif code_id in offered or code_id == head:
+        if head in answered or (head in heads and (code_id in offered or code_id == head)):
             out[code_id] = 0.0
-        else:
+        elif head in heads:
             out[code_id] = ALTERNATIVE_WEIGHT * p
+        else:
+            out[code_id] = p
     return out
 
 

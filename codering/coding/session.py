@@ -521,8 +521,9 @@ class CodingSession:
     def code_scores(self) -> dict[str, float]:
         """The engine's probability of every code for the selection (the picker ranks by it), with the
         codes the suggestion list offers or offered, and their categories, at 0 and their categories' other
-        factors at half (``search.without_offered``); empty while the engine is not ready or when the
-        suggester has no such scores."""
+        factors at half, and the families of the codes already on the selection at 0
+        (``search.without_offered``); empty while the engine is not ready or when the suggester has no
+        such scores."""
         scorer = getattr(self.suggester, "code_scores", None)
         if scorer is None or not getattr(self.suggester, "ready", False):
             return {}
@@ -533,8 +534,10 @@ class CodingSession:
             return {}
         from codering.coding.search import without_offered
 
-        # what the list offers or offered (taken or rejected since) is a digit away or already answered
-        return without_offered(self.codebook, scores, [s.code_id for s in self._raw(start, end)])
+        # what the list offers or offered (rejected since) is a digit away or already answered; what is on
+        # the selection already (taken from the list or the picker) answers its whole family
+        taken = [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
+        return without_offered(self.codebook, scores, [s.code_id for s in self._raw(start, end)], taken)
 
     def recent_codes(self, limit: int = 12) -> list[str]:
         """The codes this coder applied most recently, newest first (the picker ranks them first)."""
