@@ -270,6 +270,11 @@ class CodingSession:
         start, end = self.span
         return [c for c in self.codings if c.start < end and c.end > start]
 
+    def taken_here(self) -> list[str]:
+        """The codes this coder put on exactly the selection (what an accept or a search took)."""
+        start, end = self.span
+        return [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
+
     def memos_here(self) -> list["Memo"]:
         start, end = self.span
         return [m for m in self.memos if m.start is not None and m.end is not None
@@ -496,8 +501,7 @@ class CodingSession:
         second codes are counted (:mod:`codering.coding.combine`)."""
         from codering.coding.combine import CodeCombinations
 
-        start, end = self.span
-        taken = [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
+        taken = self.taken_here()
         if not taken:
             return True
         # counted again every so many accepts (and after undo, redo, edits), from the codings' positions alone
@@ -536,8 +540,7 @@ class CodingSession:
 
         # what the list offers or offered (rejected since) is a digit away or already answered; what is on
         # the selection already (taken from the list or the picker) answers its whole family
-        taken = [c.code_id for c in self.codings if c.start == start and c.end == end and c.coder == self.coder]
-        return without_offered(self.codebook, scores, [s.code_id for s in self._raw(start, end)], taken)
+        return without_offered(self.codebook, scores, [s.code_id for s in self._raw(start, end)], self.taken_here())
 
     def recent_codes(self, limit: int = 12) -> list[str]:
         """The codes this coder applied most recently, newest first (the picker ranks them first)."""
