@@ -9,7 +9,7 @@ fully coded 35-interview project (18,730 reviewed sentences, 388 features,
   without the engine's incremental Woodbury update in ``suggest/learn.py``),
   against that incremental update for one changed transcript block;
 * scikit-learn ``LogisticRegression`` on the calibrator's rows (2,000 sampled
-  sentences x 33 families, 7 features), against the engine's MAP logistic
+  sentences x 33 families, 12 features), against the engine's MAP logistic
   regression (``suggest/calibrate.py``), which also has what scikit-learn
   lacks: a Gaussian prior centred on the hand-set default coefficients.
 

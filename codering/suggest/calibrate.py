@@ -67,8 +67,8 @@ def fit_map_logistic(F: np.ndarray, y: np.ndarray, prior: np.ndarray, strength: 
     towards zero and takes no offset, so it cannot keep the coefficients at the
     hand-set defaults while a project has few decisions (the point of the
     prior). ``benchmarks/sklearn_vs_engine.py`` times both on 66,000 rows of
-    12 features: 24-25 ms against scikit-learn's 40-42 ms (best of 5, with the
-    step halving below; 2026-12-05, a helper training beside it). A fit is
+    12 features: 24-26 ms against scikit-learn's 40-42 ms (best of 5, with the
+    step halving below; 2026-12-05, busy and quiet machine). A fit is
     still tens of milliseconds, which is why the calibrator samples at most
     ``CALIBRATION_ROWS`` sentences and refits only as data grows.
     """
