@@ -177,11 +177,11 @@ def gate_parts(engine, project, name: str, scores) -> tuple:
         ctx = ctx / max(float(np.linalg.norm(ctx)), 1e-9)
         z, _ = engine.zeroshot.scores(ctx, feats.valence[rows].mean(keepdims=True),
                                       feats.turn_valence[rows].mean(keepdims=True))
-    _, state, contrast = engine._previous(tid, [rows[0]])
+    previous = engine._previous(tid, [rows[0]])
     learned_any = scores.ridge is not None and engine._interview_examples
     G = gate_features(z, engine.zeroshot.relevance(ctx, feats.collection), np.array([feats.content[rows].sum()]),
                       scores.ridge[:, H] if learned_any else None, scores.knn[:, H] if learned_any else None,
-                      np.array([feats.position[rows].mean()]), state, contrast,
+                      np.array([feats.position[rows].mean()]), previous.state, previous.contrast,
                       np.array([feats.turn_size[rows].max()]))
     return G[0], engine.calibrator.gate_beta, float((ctx @ engine.zeroshot.topic_axis)[0])
 

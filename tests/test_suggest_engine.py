@@ -231,14 +231,15 @@ def test_a_sentence_opening_with_maar_turns_from_the_previous_code_towards_its_o
         eng.observe(project)
         feats = eng._features[project.transcript_id("t2")]
         assert feats.contrast.tolist() == [False, False, False, True]  # the question, three sentences
-        heads, state, contrast = eng._previous(project.transcript_id("t2"), [2, 3])
-        assert contrast.tolist() == [0.0, 1.0] and state.tolist() == [1.0, 1.0]
+        previous = eng._previous(project.transcript_id("t2"), [2, 3])
+        assert previous.contrast.tolist() == [0.0, 1.0] and previous.state.tolist() == [1.0, 1.0]
         # The same evidence without the opening "Maar": the continuation weighs more.
-        from codering.suggest.calibrate import code_features
+        from codering.suggest.calibrate import Previous, code_features
 
         stim, rem = eng.heads.index("stim.praktisch"), eng.heads.index("rem.praktisch")
         z = np.zeros((2, len(eng.heads)))
-        F = code_features(z, None, None, None, heads[[1, 1]], np.array([0.0, 1.0]), eng._opposite)
+        F = code_features(z, None, None, None, Previous(previous.runs[[1, 1]], previous.state[[1, 1]],
+                                                        np.array([0.0, 1.0]), np.zeros(2)), eng._opposite)
         p = eng.calibrator.code_prob(F)
         assert p[1, stim] < p[0, stim] and p[1, rem] > p[0, rem]
 
@@ -261,13 +262,38 @@ def test_the_next_sentence_of_the_turn_is_scored_with_it_and_never_with_its_own_
     keys = [e.key for e in data.examples]
     row_first = keys.index((tid, segs.index(first)))
     row_second = keys.index((tid, segs.index(second)))
-    # for calibration, the first sentence's "next" is the second's leave-one-out output, not its fitted one
+    # for calibration, the first sentence's "next" is the second's output without its own label, and its
+    # vote without the first sentence's label (when the coder reached the first, neither was coded)
     gap, ridge, knn = engine._following_examples([data.examples[row_first]])
-    loo_ridge, loo_knn = engine.learner.training_predictions(np.array([row_second]))
+    loo_ridge, loo_knn = engine.learner.training_predictions(np.array([row_second]),
+                                                             hide_from=np.array([segs.index(first)]))
     H = len(engine.heads)
     assert np.allclose(ridge[0], loo_ridge[0, :H]) and np.allclose(knn[0], loo_knn[0, :H])
+    _, seen_knn = engine.learner.training_predictions(np.array([row_second]))
+    fin = engine.heads.index("stim.financieel")
+    assert seen_knn[0, fin] > knn[0, fin]  # the second's own vote does count the first, coded before it
     live_gap, live_ridge, _ = engine._following(tid, [segs.index(first)])
     assert not np.allclose(live_ridge[0], ridge[0])  # the fitted model has seen the second's label
+
+
+def test_a_training_vote_counts_only_what_was_coded_before_it_in_the_interview(engine, project):
+    """The calibrator learns from the k-NN vote as the coder meets it: coding in order, the sentences
+    after this one in its interview are not coded yet (their labels would leak the passage's end)."""
+    tid = project.transcript_id("t1")
+    segs = project.segments("t1")
+    first = segment(project, "We delen de huur van de zaal met de bibliotheek.")
+    second = segment(project, "We delen de kosten van het lokaal met de bibliotheek.")
+    assert segs.index(first) < segs.index(second)
+    for seg in (first, second):
+        project.record_decision("t1", seg.start, seg.end, "stim.financieel", True, "tester")
+    engine.observe(project)
+    data = engine.learner.data
+    keys = [e.key for e in data.examples]
+    rows = np.array([keys.index((tid, segs.index(first))), keys.index((tid, segs.index(second)))])
+    _, votes = engine.learner.training_predictions(rows)
+    fin = engine.heads.index("stim.financieel")
+    assert votes[0, fin] == 0.0  # the first: the second (later) is hidden, and nothing else is coded
+    assert votes[1, fin] > 0.5  # the second: the first was coded before it
 
 
 def test_opposite_families_pair_the_two_polarities_of_one_category():
@@ -284,6 +310,17 @@ def test_contrastive_openers_are_found_after_fillers_and_not_inside_words():
     assert opens_with_contrast("Jammer genoeg kwam er niemand.")
     assert not opens_with_contrast("Maarten van het OCMW belde.")
     assert not opens_with_contrast("We werken goed samen, maar niet altijd.")
+
+
+def test_additive_openers_make_a_next_point():
+    from codering.suggest.lexicon import opens_with_addition
+
+    assert opens_with_addition("En de huisarts werkt ook mee.")
+    assert opens_with_addition("Ja, euh, daarnaast is er het budget.")
+    assert opens_with_addition("Een ander punt is de afstand.")
+    assert not opens_with_addition("En toch is het gelukt.")  # contrast wins: a turn away, not a next point
+    assert not opens_with_addition("Ende was het niet gemakkelijk.")
+    assert not opens_with_addition("We doen dat ook samen.")
 
 
 def test_suggest_and_observe_answer_for_every_segment(engine, project):

@@ -33,7 +33,7 @@ import numpy as np
 
 from codering.errors import SuggestError
 from codering.suggest.base import LIKELY, ProgressFn, Suggestion
-from codering.suggest.calibrate import INTERVIEW_ROWS, Calibrator, code_features, gate_features
+from codering.suggest.calibrate import INTERVIEW_ROWS, Calibrator, Previous, code_features, gate_features
 from codering.suggest.embed import (CHUNK, Embedder, SentenceTransformerEmbedder, VectorCache, embed_cached,
                                     text_key, user_vector_cache)
 from codering.suggest.features import SegmentFeatures, build_features, context_complete, needed
@@ -588,21 +588,16 @@ class EmbeddingSuggester:
         ridge, knn = self.learner.training_predictions(rows)
         feats = [self._features[e.key[0]] for e in examples]
         idx = [e.key[1] for e in examples]
-        prev_heads = np.zeros((len(rows), H))
-        prev_state = np.zeros(len(rows))
-        contrast = np.zeros(len(rows))
-        for r, e in enumerate(examples):
-            ph, ps, pc = self._previous(e.key[0], [e.key[1]])
-            prev_heads[r], prev_state[r], contrast[r] = ph[0], ps[0], pc[0]
+        parts = [self._previous(e.key[0], [e.key[1]]) for e in examples]
+        previous = Previous(*(np.concatenate([getattr(p, name) for p in parts]) for name in Previous._fields))
         following = self._following_examples(examples)
-        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, prev_heads, contrast, self._opposite,
-                          following)
+        F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, previous, self._opposite, following)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
         collection = np.array([f.collection for f in feats])
         G = gate_features(z, self.zeroshot.relevance(ctx, collection),
                           np.array([f.content[i] for f, i in zip(feats, idx)]),
                           ridge[:, H], knn[:, H],
-                          np.array([f.position[i] for f, i in zip(feats, idx)]), prev_state, contrast,
+                          np.array([f.position[i] for f, i in zip(feats, idx)]), previous.state, previous.contrast,
                           np.array([f.turn_size[i] for f, i in zip(feats, idx)]))
         self.calibrator.fit(F, data.Y[rows, :H], G, data.coded[rows], data.interview[rows])
         self.calibrator.fitted_on = data.n
@@ -621,33 +616,37 @@ class EmbeddingSuggester:
             self.min_score = likely
 
     # -- scoring ------------------------------------------------------------------------------
-    def _previous(self, tid: int, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Families coded on the previous sentence of the same turn, whether it was reviewed, and
-        whether each row opens with a contrastive connective (see ``code_features``).
+    def _previous(self, tid: int, rows: list[int]) -> Previous:
+        """What the coder did on the sentence before each row, in the same turn (see ``Previous``).
 
         Transcripts without interviewer turns (collections of labelled
         segments) say nothing about how codes run on, so they give zeros.
         """
         H = len(self.zeroshot.heads)
-        heads = np.zeros((len(rows), H))
-        state = np.zeros(len(rows))
-        contrast = np.zeros(len(rows))
+        out = Previous(np.zeros((len(rows), H)), np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows)))
         f = self._features.get(tid)
         if f is None or not self._reviewed or f.collection:
-            return heads, state, contrast
+            return out
         if f.contrast is not None:
-            contrast[:] = f.contrast[rows]
+            out.contrast[:] = f.contrast[rows]
+        if f.addition is not None:
+            out.addition[:] = f.addition[rows]
         for r, i in enumerate(rows):
             j = i - 1
             if j < 0 or f.turns[j] != f.turns[i] or f.interviewer[j]:
                 continue
             coded = self._coded.get((tid, j))
             if coded:
-                heads[r, list(coded)] = 1.0
-                state[r] = 1.0
+                for h in coded:  # how many sentences of the turn the code has run, up to the one before
+                    n, k = 1, j - 1
+                    while k >= 0 and f.turns[k] == f.turns[i] and not f.interviewer[k] \
+                            and h in self._coded.get((tid, k), ()):
+                        n, k = n + 1, k - 1
+                    out.runs[r, h] = n
+                out.state[r] = 1.0
             elif (tid, j) in self._reviewed:
-                state[r] = -1.0
-        return heads, state, contrast
+                out.state[r] = -1.0
+        return out
 
     def _next_rows(self, tid: int, rows: list[int]) -> np.ndarray:
         """(m,) the next sentence of the same respondent turn after each row, -1 where there is none."""
@@ -699,14 +698,15 @@ class EmbeddingSuggester:
         return gap, ridge, knn
 
     def _following_examples(self, examples) -> tuple:
-        """``_following`` for calibration rows (examples of the training set), leave-one-out where the
-        next sentence is an example too."""
+        """``_following`` for calibration rows (examples of the training set), where the next sentence is
+        an example too without this sentence and what follows (see ``Learner.training_predictions``)."""
         data = self.learner.data
         index = {e.key: r for r, e in enumerate(data.examples)}
         wanted = sorted({index[(e.key[0], e.key[1] + 1)] for e in examples if (e.key[0], e.key[1] + 1) in index})
         loo = {}
         if wanted:
-            ridge, knn = self.learner.training_predictions(np.array(wanted))
+            wanted = np.array(wanted)  # each next sentence's vote as it stood when the coder reached this one
+            ridge, knn = self.learner.training_predictions(wanted, hide_from=data.keys[wanted, 1] - 1)
             loo = {data.examples[r].key: (ridge[p], knn[p]) for p, r in enumerate(wanted)}
         H = len(self.zeroshot.heads)
         learned = self.learn and self.learner is not None and self.learner.trained
@@ -738,14 +738,14 @@ class EmbeddingSuggester:
             learned = self._learned(ctx, val, tval, content)
         if learned is not None:
             ridge, knn, sims = learned
-        prev_heads, prev_state, contrast = previous if previous is not None else (None, None, None)
         F = code_features(z, None if ridge is None else ridge[:, :H], None if knn is None else knn[:, :H],
-                          self._base_rate if ridge is not None else None, prev_heads, contrast, self._opposite,
-                          following)
+                          self._base_rate if ridge is not None else None, previous, self._opposite, following)
         learned_any = ridge is not None and self._interview_examples
         G = gate_features(z, self.zeroshot.relevance(ctx, collection), content,
                           ridge[:, H] if learned_any else None,
-                          knn[:, H] if learned_any else None, position, prev_state, contrast, turn_size)
+                          knn[:, H] if learned_any else None, position,
+                          None if previous is None else previous.state,
+                          None if previous is None else previous.contrast, turn_size)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)
         return SpanScores([], p_any, p_code, members, ridge, knn, sims)

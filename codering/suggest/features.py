@@ -10,7 +10,8 @@ Next to the vector, each segment gets a few hand-made numbers: the valence of
 the sentence and of its turn (from :mod:`codering.suggest.lexicon`), how many
 content words it has, whether an interviewer said it, and whether it opens
 with a contrastive connective ("maar", "toch": a turn away from the sentence
-before, see :func:`codering.suggest.lexicon.opens_with_contrast`).
+before, see :func:`codering.suggest.lexicon.opens_with_contrast`) or an
+additive one ("en", "daarnaast": a next point).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class SegmentFeatures:
     position: np.ndarray  # (n,) relative position in the interview, 0..1
     turn_size: np.ndarray | None = None  # (n,) sentences in the segment's turn
     contrast: np.ndarray | None = None  # (n,) bool: opens with a contrastive connective ("maar", "toch")
+    addition: np.ndarray | None = None  # (n,) bool: opens with an additive connective ("en", "daarnaast")
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -126,6 +128,7 @@ def build_features(transcript_id: int, segments, vectors: np.ndarray) -> Segment
         context=context.astype(np.float32), valence=valence, turn_valence=turn_valence,
         content=content, position=position,
         contrast=np.array([lexicon.opens_with_contrast(t) for t in texts], dtype=bool),
+        addition=np.array([lexicon.opens_with_addition(t) for t in texts], dtype=bool),
         turn_size=turn_sizes(turns) if interviewer.any() else np.full(n, TURN_TYPICAL, np.float32),
     )
 

@@ -81,6 +81,11 @@ class TrainingSet:
         return len(self.examples)
 
     @cached_property
+    def keys(self) -> np.ndarray:
+        """(n, 2) the examples' (transcript id, segment index)."""
+        return np.array([e.key for e in self.examples], dtype=np.int64).reshape(-1, 2)
+
+    @cached_property
     def X(self) -> np.ndarray:
         """(n, f) design rows (context vector + cues); stacked when first asked (the ridge model works on parts)."""
         if not self.parts:
@@ -271,16 +276,35 @@ class Learner:
         return self.ridge.predict(X), votes, sims
 
 
-    def training_predictions(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Leave-one-out ridge outputs and k-NN votes for the examples (or the given rows of them)."""
+    def training_predictions(self, rows: np.ndarray | None = None,
+                             hide_from: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Leave-one-out ridge outputs and k-NN votes for the examples (or the given rows of them).
+
+        The vote of an interview sentence leaves out, besides the sentence
+        itself, the examples of its transcript from segment ``hide_from`` on
+        (by default its own segment): what the coder had not coded yet on
+        reaching it, going through the interview in order. Without that, the
+        calibrator learned from votes the coder never gets: a sentence's
+        context vector holds its neighbours, so the next sentence of the
+        passage, already coded, voted for the sentence's own code (and, for
+        the next sentence's vote, the sentence itself did), which taught the
+        calibrator to trust the vote at a passage's end, where at coding time
+        it only echoes the sentence before. A collection of labelled segments
+        has no order: there only the row itself is left out.
+        """
         data = self.data
         rows = np.arange(data.n) if rows is None else np.asarray(rows)
         ridge = self.ridge.loo(data.X[rows], data.Y[rows])
         votes = np.zeros((len(rows), data.Y.shape[1]))
+        tids, segs = data.keys[:, 0], data.keys[:, 1]
+        hide = segs[rows] if hide_from is None else np.asarray(hide_from)
+        ordered = np.ones(data.n, bool) if data.interview is None else data.interview.astype(bool)
         for lo in range(0, len(rows), 1024):  # in blocks: memory stays O(1024 n), not O(n²)
             block = rows[lo:lo + 1024]
             sims = self.context[block] @ self.context.T
             sims[np.arange(len(block)), block] = -np.inf
+            later = (tids[None, :] == tids[block, None]) & (segs[None, :] >= hide[lo:lo + len(block), None])
+            sims[later & ordered[block, None]] = -np.inf
             votes[lo:lo + len(block)], _ = knn_vote(sims, data.Y)
         return ridge, votes
 

@@ -149,3 +149,25 @@ def opens_with_contrast(text: str) -> bool:
     while words and words[0] in _LEAD_IN:
         words = words[1:]
     return any(words[:len(c)] == c for c in _CONTRAST)
+
+
+# Connectives that open a sentence adding a next point ("and", "also", "besides", "furthermore",
+# "another"): general Dutch usage. After a coded sentence, such a sentence more often starts a new
+# passage than it goes on with the same one.
+ADDITIVE_OPENERS = (
+    "en", "ook", "daarnaast", "bovendien", "verder", "tevens", "eveneens", "daarbij", "plus", "vervolgens",
+    "nog iets", "nog een", "een ander", "een andere", "ten tweede", "ten derde", "wat ook",
+)
+_FILLERS = _LEAD_IN - {fold("en")}  # "en" is itself an additive opener
+_ADDITIVE = tuple(fold(c).split() for c in ADDITIVE_OPENERS)
+
+
+def opens_with_addition(text: str) -> bool:
+    """Whether a sentence opens with an additive connective ("En ...", "Daarnaast ...", "Ook ..."),
+    after fillers such as "ja", "euh", and not with a contrastive one ("En toch ..." turns away)."""
+    if opens_with_contrast(text):
+        return False
+    words = re.findall(r"[\w']+", fold(text))
+    while words and words[0] in _FILLERS:
+        words = words[1:]
+    return any(words[:len(c)] == c for c in _ADDITIVE)
