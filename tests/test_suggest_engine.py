@@ -530,3 +530,42 @@ def test_observe_learns_step_by_step_what_a_fresh_engine_learns_at_once(project)
     step(elsewhere)
     step(lambda: project.remove_transcript("t2"), scores=False)
     step(project.undo, scores=False)  # the colleague's coding (the journal is the project's)
+
+
+TWO_FACTORS = CODEBOOK.replace('''    examples: ["We zitten in hetzelfde gebouw als de huisarts.", "De apotheek is hier om de hoek."]
+''', '''    examples: ["We zitten in hetzelfde gebouw als de huisarts.", "De apotheek is hier om de hoek."]
+  - id: stim.praktisch.bereikbaarheid
+    parent: stim.praktisch
+    label: Bereikbaarheid
+    description: De partners zijn telefonisch of per mail goed te bereiken.
+    examples: ["Je krijgt haar altijd meteen aan de lijn."]
+''')
+
+
+def test_a_passage_goes_on_with_the_factor_the_coder_gave_it_and_says_so(tmp_path):
+    text = ("interview_id: T-3\n\nI: Hoe loopt het?\n\n"
+            "R: We zitten in hetzelfde gebouw als de huisarts. De apotheek is hier om de hoek.\n\n"
+            "I: En verder?\n\n"
+            "R: De apotheek is hier om de hoek.\n")
+    project = Project.create(tmp_path / "p.codering", parse_codebook(TWO_FACTORS))
+    project.import_transcript(parse_text(text, "t3"), None)
+    with project:
+        eng = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False, gate=0.0)
+        eng.prepare(project)
+        first, second, alone = [s for s in project.segments("t3") if s.role == "respondent"]
+
+        def shown(seg):
+            return {s.code_id: s for s in eng.suggest(project, "t3", seg.start, seg.end, k=5)}
+
+        # the codebook's examples make Nabijheid the factor these sentences fit
+        assert "stim.praktisch.nabijheid" in shown(second) and "stim.praktisch.bereikbaarheid" not in shown(second)
+        # the coder calls the first sentence Bereikbaarheid: the passage goes on with it, and the reason says why
+        project.add_coding("t3", first.start, first.end, "stim.praktisch.bereikbaarheid", "tester")
+        eng.observe(project)
+        after = shown(second)
+        assert "stim.praktisch.nabijheid" not in after
+        assert after["stim.praktisch.bereikbaarheid"].reason == "de vorige zin heeft deze code"
+        assert after["stim.praktisch.bereikbaarheid"].source == "passage"
+        # the same sentence in a turn of its own carries nothing over: the factor that fits it
+        assert "stim.praktisch.nabijheid" in shown(alone)
+        assert all(s.source != "passage" for s in shown(alone).values())

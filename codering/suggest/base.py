@@ -27,7 +27,7 @@ class Suggestion:
     code_id: str
     score: float  # 0..1, calibrated so that ~0.5 is "as likely right as wrong"
     reason: str  # shown to the researcher, e.g. 'lijkt op: "we zitten in hetzelfde gebouw" (INT-01)'
-    source: str = "codebook"  # "codebook" | "example" | "learned"
+    source: str = "codebook"  # "codebook" | "example" | "learned" | "passage" (runs on from the sentence before)
     likely: bool = True  # score >= the likely threshold; else an alternative shown to fill the list (dimmed)
 
 

@@ -110,6 +110,7 @@ class SpanScores:
     knn: np.ndarray | None  # (m, H+1)
     sims: np.ndarray | None  # (m, n examples)
     vectors: np.ndarray | None = None  # (m, d) sentence vectors (for explanations)
+    previous: Previous | None = None  # the sentence before each row, as the coder left it
 
     @property
     def prob(self) -> np.ndarray:
@@ -233,6 +234,7 @@ class EmbeddingSuggester:
         self.calibrator = Calibrator()
         self._training_key: int | None = None
         self._coded: dict[tuple[int, int], set[int]] = {}
+        self._codes_at: dict[tuple[int, int], set[str]] = {}  # the exact codes on each reviewed sentence
         self._reviewed: set[tuple[int, int]] = set()
         self._builder: TrainingBuilder | None = None
         self._rejected: dict[tuple[int, int], set[str]] = {}
@@ -561,6 +563,7 @@ class EmbeddingSuggester:
             self._rejection_rows = None
             self._rejection_key = built.signature
         self._coded, self._rejected, self._head_level = built.positives, built.rejections, built.head_level
+        self._codes_at = built.codes
         self._reviewed = built.reviewed
         if built.signature == self._training_key:
             return
@@ -589,7 +592,7 @@ class EmbeddingSuggester:
         feats = [self._features[e.key[0]] for e in examples]
         idx = [e.key[1] for e in examples]
         parts = [self._previous(e.key[0], [e.key[1]]) for e in examples]
-        previous = Previous(*(np.concatenate([getattr(p, name) for p in parts]) for name in Previous._fields))
+        previous = Previous(*(np.concatenate([getattr(p, name) for p in parts]) for name in Previous._fields[:4]))
         following = self._following_examples(examples)
         F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, previous, self._opposite, following)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
@@ -623,7 +626,8 @@ class EmbeddingSuggester:
         segments) say nothing about how codes run on, so they give zeros.
         """
         H = len(self.zeroshot.heads)
-        out = Previous(np.zeros((len(rows), H)), np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows)))
+        out = Previous(np.zeros((len(rows), H)), np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows)),
+                       [{} for _ in rows])
         f = self._features.get(tid)
         if f is None or not self._reviewed or f.collection:
             return out
@@ -643,6 +647,11 @@ class EmbeddingSuggester:
                             and h in self._coded.get((tid, k), ()):
                         n, k = n + 1, k - 1
                     out.runs[r, h] = n
+                zs = self.zeroshot
+                for code in self._codes_at.get((tid, j), ()):
+                    c = zs.code_index.get(code)
+                    if c is not None:
+                        out.codes[r].setdefault(int(zs.member_of[c]), set()).add(code)
                 out.state[r] = 1.0
             elif (tid, j) in self._reviewed:
                 out.state[r] = -1.0
@@ -748,7 +757,7 @@ class EmbeddingSuggester:
                           None if previous is None else previous.contrast, turn_size)
         p_code = self.calibrator.code_prob(F)
         p_any = self.calibrator.gate_prob(G)
-        return SpanScores([], p_any, p_code, members, ridge, knn, sims)
+        return SpanScores([], p_any, p_code, members, ridge, knn, sims, previous=previous)
 
     def _rejected_nearby(self, scores: SpanScores, row: int) -> set[str]:
         """Codes the coder rejected or removed on a sentence nearly identical to this one, anywhere in

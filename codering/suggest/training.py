@@ -50,6 +50,7 @@ class Block:
     interview: bool
     positives: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     rejections: dict[tuple[int, int], set[str]] = field(default_factory=dict)
+    codes: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # key -> the exact codes on it
     direct: np.ndarray | None = None  # (H,) codings of the family head itself
     factor: np.ndarray | None = None  # (H,) codings of codes under the head
     events: tuple = ()  # what was decided in the transcript (sorted): the block is valid while it is
@@ -66,8 +67,9 @@ class Block:
 class Built:
     """The training set and lookups over it.
 
-    ``positives``, ``rejections`` and ``reviewed`` are kept up to date by the
-    builder from one build to the next (not copied): read them, don't change them.
+    ``positives``, ``rejections``, ``codes`` and ``reviewed`` are kept up to date
+    by the builder from one build to the next (not copied): read them, don't
+    change them.
     """
 
     data: TrainingSet
@@ -77,6 +79,7 @@ class Built:
     head_level: set[int]
     signature: int
     reviewed: set[tuple[int, int]] = field(default_factory=set)
+    codes: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # key -> the exact codes on it
 
 
 class TrainingBuilder:
@@ -101,6 +104,7 @@ class TrainingBuilder:
         self.built: Built | None = None
         # over all blocks, kept up to date block by block
         self.positives: dict[tuple[int, int], set[int]] = {}
+        self.codes: dict[tuple[int, int], set[str]] = {}
         self.rejections: dict[tuple[int, int], set[str]] = {}
         self.reviewed: set[tuple[int, int]] = set()
 
@@ -151,12 +155,15 @@ class TrainingBuilder:
         if old is not None:
             for key in old.positives:
                 del self.positives[key]
+            for key in old.codes:
+                del self.codes[key]
             for key in old.rejections:
                 del self.rejections[key]
             self.reviewed.difference_update(old.keys)
             del self.blocks[old.tid]
         if new is not None:
             self.positives.update(new.positives)
+            self.codes.update(new.codes)
             self.rejections.update(new.rejections)
             self.reviewed.update(new.keys)
             self.blocks[new.tid] = new
@@ -230,7 +237,7 @@ class TrainingBuilder:
         X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx]) if n else self.empty_x
         ctx = centred(f.context[idx], self.zeroshot.center) if n else self.empty_ctx  # for the neighbour search
         return Block(keys, examples, Y, rej, local, X, ctx,
-                     not f.collection, positives, rejections, direct, factor, events=events, tid=tid)
+                     not f.collection, positives, rejections, exact, direct, factor, events=events, tid=tid)
 
     def _assemble(self, blocks: list[Block], signature: int) -> Built:
         H = self.H
@@ -258,4 +265,5 @@ class TrainingBuilder:
             offset += len(b.keys)
         head_level = {h for h in range(H) if direct[h] >= 2 and direct[h] >= factor[h]}
         data = TrainingSet(examples, Y, rej, parts, member_pos, coded=coded, interview=interview)
-        return Built(data, context, self.positives, self.rejections, head_level, signature, self.reviewed)
+        return Built(data, context, self.positives, self.rejections, head_level, signature, self.reviewed,
+                     self.codes)
