@@ -1,11 +1,12 @@
-"""Hand-written Dutch cues for the engine: valence, filler speech, question polarity.
+"""Hand-written Dutch cues for the engine: valence, filler speech, connectives.
 
 Everything in this module was written for the engine from general (Flemish)
 Dutch usage. Nothing is taken from interview data, evaluation data or the
 study's transcripts. The cues give the zero-shot scorer a *polarity* signal
 (does the speaker present something as helping or as hindering?), which
-sentence embeddings barely see, and a *content* signal (is there anything to
-code at all?).
+sentence embeddings barely see, a *content* signal (is there anything to
+code at all?), and the connectives that open a sentence (a turn away from
+the sentence before, or a next point), which say whether a passage goes on.
 """
 
 from __future__ import annotations
@@ -60,18 +61,6 @@ FILLER_WORDS = frozenset(fold(w) for w in """
     interessant zeg mag even eens keer paar soms misschien
 """.split())
 
-# Interviewer questions that ask for problems or for what helps.
-NEGATIVE_QUESTION = (
-    "moeilijk", "minder goed", "niet goed", "loopt mis", "liep mis", "hindert", "hinderen", "belemmer",
-    "rem", "problem", "knelpunt", "obstakel", "drempel", "frustr", "wat mis", "wat ontbreekt",
-    "wat schort", "zwaar", "lastig", "struikel", "beter kunnen", "verbeter",
-)
-POSITIVE_QUESTION = (
-    "wat helpt", "helpt", "wat werkt", "loopt goed", "liep goed", "goed loopt", "sterk", "maakt het makkelijk",
-    "maakt het gemakkelijk", "stimuleer", "succes", "positief", "meerwaarde", "waarom werkt",
-    "wat maakt dat", "goede ervaring",
-)
-
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -82,8 +71,6 @@ def _compile(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 _NEG = _compile(NEGATIVE_CUES)
 _POS = _compile(POSITIVE_CUES)
-_NEG_Q = re.compile("|".join(re.escape(fold(c)) for c in NEGATIVE_QUESTION))
-_POS_Q = re.compile("|".join(re.escape(fold(c)) for c in POSITIVE_QUESTION))
 _NEGATED_POSITIVE = re.compile(r"\b(?:niet|geen|nooit|weinig|minder)\s+(?:\w+\s+)?(?:goed|vlot|makkelijk|"
                                r"gemakkelijk|snel|fijn|bereikbaar|mogelijk|duidelijk|open)\b")
 
@@ -97,14 +84,6 @@ def valence(text: str) -> float:
     if neg == pos == 0:
         return 0.0
     return (pos - neg) / (pos + neg + 1.0)
-
-
-def question_valence(text: str) -> float:
-    """-1 if a question asks about problems, +1 if about what helps, 0 otherwise or both."""
-    t = fold(text)
-    neg = bool(_NEG_Q.search(t))
-    pos = bool(_POS_Q.search(t))
-    return float(pos) - float(neg)
 
 
 def content_words(text: str) -> int:
