@@ -1,5 +1,6 @@
-"""Which codes a coder combines on one sentence: a likely suggestion holds the screen after an accept
-only if it still is likely given the code taken (codering.coding.combine, the session, the key model)."""
+"""Which codes a coder combines on one sentence: after an accept, a suggestion holds the screen only if
+it is more likely right than wrong given the code taken (codering.coding.combine, the session, the key
+model)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from test_tui_support import DEFAULT_CODEBOOK, GoldSuggester, sample_project, sample_template  # noqa: F401
 
 from codering.codebook import load_codebook
-from codering.coding.combine import PRIOR_SPANS, CodeCombinations
+from codering.coding.combine import HOLD, PRIOR_SPANS, CodeCombinations
 from codering.coding.keystrokes import Shown, unit_keys
 from codering.suggest.base import Suggestion
 
@@ -24,7 +25,11 @@ def span(n: int, *codes: str):
 def test_without_codings_every_lift_is_one():
     empty = CodeCombinations(BOOK)
     assert empty.lift("stim.praktisch.nabijheid", "stim.inhoud") == 1.0
-    assert empty.still_likely(["stim.praktisch"], "stim.inhoud", 0.3, 0.3)
+    # no evidence: a second code holds the screen by its own score, from the break-even on
+    assert HOLD == 0.5
+    assert empty.still_likely(["stim.praktisch"], "stim.inhoud", 0.6, 0.3)
+    assert not empty.still_likely(["stim.praktisch"], "stim.inhoud", 0.3, 0.3)  # likely, but more often wrong
+    assert empty.still_likely([], "stim.inhoud", 0.3, 0.3)  # nothing taken: the likely threshold
 
 
 def test_a_coder_who_puts_one_factor_and_a_context_on_a_sentence():
@@ -45,9 +50,11 @@ def test_a_coder_who_puts_one_factor_and_a_context_on_a_sentence():
     assert combos.lift("stim.inhoud", "rem.praktisch") < 0.5  # a remmende factor (a group of its own): never
     # unknown codes (a codebook edit) say nothing
     assert combos.lift("stim.inhoud", "gone.code") == 1.0
-    assert combos.still_likely(["stim.inhoud"], "ctx.netwerk", 0.3, 0.25)
-    assert not combos.still_likely(["stim.inhoud"], "stim.praktisch", 0.3, 0.25)
-    assert combos.still_likely(["stim.inhoud"], "stim.praktisch", 0.9, 0.25)  # unless very likely itself
+    assert combos.still_likely(["stim.inhoud"], "ctx.netwerk", 0.6, 0.25)
+    assert not combos.still_likely(["stim.inhoud"], "ctx.netwerk", 0.3, 0.25)  # likely, but below break-even
+    assert not combos.still_likely(["stim.inhoud"], "stim.praktisch", 0.6, 0.25)
+    # even a very likely second factor: 0.9 x 0.44 given the first, more often wrong than right
+    assert not combos.still_likely(["stim.inhoud"], "stim.praktisch", 0.9, 0.25)
     assert combos.still_likely([], "stim.praktisch", 0.3, 0.25)  # nothing taken: as before
 
 
@@ -72,25 +79,27 @@ def test_accept_all_keeps_a_right_code_outside_the_scored_ones():
 
 
 class TwoCodes(GoldSuggester):
-    """A likely factor and a second likely code, at the engine's likely threshold of 0.25."""
+    """A likely factor and a second likely code (score ``score``), at the engine's likely threshold of 0.25."""
 
     min_score = 0.25
 
-    def __init__(self, second: str) -> None:
+    def __init__(self, second: str, score: float = 0.6) -> None:
         super().__init__({})
-        self.second = second
+        self.second, self.score = second, score
 
     def suggest(self, project, transcript, start, end, k=3):
         return [Suggestion("stim.praktisch.nabijheid", 0.9, "lijkt op: …", "example"),
-                Suggestion(self.second, 0.3, "past bij: …", "codebook")][:k]
+                Suggestion(self.second, self.score, "past bij: …", "codebook")][:k]
 
 
-@pytest.mark.parametrize("second, coder, stays", [
-    ("stim.inhoud", "tester", False),  # this coder rarely puts two stimulerende factors on a sentence
-    ("ctx.netwerk", "tester", True),  # but always a context beside one
-    ("stim.inhoud", "nieuw", True),  # a coder without codings: likely stays likely
+@pytest.mark.parametrize("second, coder, score, stays", [
+    ("stim.inhoud", "tester", 0.6, False),  # this coder rarely puts two stimulerende factors on a sentence
+    ("ctx.netwerk", "tester", 0.6, True),  # but always a context beside one
+    ("stim.inhoud", "nieuw", 0.6, True),  # a coder without codings: a code likelier right than wrong holds
+    ("stim.inhoud", "nieuw", 0.3, False),  # likely (0.25), but more often wrong: moving on is cheaper
 ])
-def test_after_an_accept_the_cursor_waits_only_for_a_code_still_likely(sample_project, second, coder, stays):
+def test_after_an_accept_the_cursor_waits_only_for_a_code_still_likely(sample_project, second, coder, score,
+                                                                        stays):
     from codering.coding.session import CodingSession
     from codering.store import Project
 
@@ -100,7 +109,7 @@ def test_after_an_accept_the_cursor_waits_only_for_a_code_still_likely(sample_pr
         for seg, factor in zip(segments[-6:], ["stim.inhoud", "stim.persoonlijk", "stim.praktisch"] * 2):
             project.add_coding(tid, seg.start, seg.end, factor, "tester")
             project.add_coding(tid, seg.start, seg.end, "ctx.netwerk", "tester")
-        engine = TwoCodes(second)
+        engine = TwoCodes(second, score)
         engine.prepare(project)
         session = CodingSession(project, tid, engine, coder)
         here = session.current

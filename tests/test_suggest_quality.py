@@ -92,8 +92,9 @@ def test_evaluate_end_to_end_on_the_dev_transcripts(real_embedder, tmp_path, mon
     kappas = [r["kappa_mean"] for r in online["online"]]
     assert sum(kappas[1:]) / len(kappas[1:]) >= 0.59
     # what a coder feels, with the real engine and the screen's rules (picker next guesses, hold rule)
-    assert zero["overall"]["keys_per_coded_unit"] <= 3.3  # measured 2.93 (3.51 before the picker's guesses)
-    assert online["overall"]["keys_per_coded_unit"] <= 2.0  # measured 1.69 (the target: 2.0)
+    # measured 2.43 (2.93 before the break-even hold, 3.51 before the picker's guesses)
+    assert zero["overall"]["keys_per_coded_unit"] <= 3.3
+    assert online["overall"]["keys_per_coded_unit"] <= 2.0  # measured 1.64 (the target: 2.0)
     assert online["overall"]["keys_per_coded_unit"] < zero["overall"]["keys_per_coded_unit"]  # learning pays
     # (update latency is a benchmark figure, benchmarks/suggest_speed.py, not a test: shared machines are noisy)
     assert online["timing"]["observe_ms_median"] is not None
