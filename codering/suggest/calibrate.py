@@ -121,7 +121,7 @@ class Previous(NamedTuple):
     state: np.ndarray  # (m,) +1 coded, -1 reviewed and left uncoded, 0 unknown or no sentence before
     contrast: np.ndarray  # (m,) the row opens with a contrastive connective ("maar", "toch")
     addition: np.ndarray  # (m,) the row opens with an additive connective ("en", "daarnaast")
-    codes: list[dict[int, set[str]]] | None = None  # per row: family -> the exact codes it carries there
+    codes: list[dict[int, set[str]]] | None = None  # per row: family -> the exact codes it carries (read-only)
 
 
 def code_features(z: np.ndarray, ridge: np.ndarray | None, knn: np.ndarray | None,

@@ -238,7 +238,7 @@ class EmbeddingSuggester:
         self.calibrator = Calibrator()
         self._training_key: int | None = None
         self._coded: dict[tuple[int, int], set[int]] = {}
-        self._codes_at: dict[tuple[int, int], set[str]] = {}  # the exact codes on each reviewed sentence
+        self._codes_at: dict[tuple[int, int], dict[int, set[str]]] = {}  # reviewed sentence -> family -> codes
         self._reviewed: set[tuple[int, int]] = set()
         self._builder: TrainingBuilder | None = None
         self._rejected: dict[tuple[int, int], set[str]] = {}
@@ -630,8 +630,9 @@ class EmbeddingSuggester:
         segments) say nothing about how codes run on, so they give zeros.
         """
         H = len(self.zeroshot.heads)
+        empty: dict[int, set[str]] = {}
         out = Previous(np.zeros((len(rows), H)), np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows)),
-                       [{} for _ in rows])
+                       [empty] * len(rows))
         f = self._features.get(tid)
         if f is None or not self._reviewed or f.collection:
             return out
@@ -651,11 +652,7 @@ class EmbeddingSuggester:
                             and h in self._coded.get((tid, k), ()):
                         n, k = n + 1, k - 1
                     out.runs[r, h] = n
-                zs = self.zeroshot
-                for code in self._codes_at.get((tid, j), ()):
-                    c = zs.code_index.get(code)
-                    if c is not None:
-                        out.codes[r].setdefault(int(zs.member_of[c]), set()).add(code)
+                out.codes[r] = self._codes_at.get((tid, j), empty)  # the builder's own (read, don't change)
                 out.state[r] = 1.0
             elif (tid, j) in self._reviewed:
                 out.state[r] = -1.0

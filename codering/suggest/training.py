@@ -50,7 +50,7 @@ class Block:
     interview: bool
     positives: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     rejections: dict[tuple[int, int], set[str]] = field(default_factory=dict)
-    codes: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # key -> the exact codes on it
+    codes: dict[tuple[int, int], dict[int, set[str]]] = field(default_factory=dict)  # key -> family -> exact codes
     direct: np.ndarray | None = None  # (H,) codings of the family head itself
     factor: np.ndarray | None = None  # (H,) codings of codes under the head
     events: tuple = ()  # what was decided in the transcript (sorted): the block is valid while it is
@@ -79,7 +79,7 @@ class Built:
     head_level: set[int]
     signature: int
     reviewed: set[tuple[int, int]] = field(default_factory=set)
-    codes: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # key -> the exact codes on it
+    codes: dict[tuple[int, int], dict[int, set[str]]] = field(default_factory=dict)  # key -> family -> exact codes
 
 
 class TrainingBuilder:
@@ -104,7 +104,7 @@ class TrainingBuilder:
         self.built: Built | None = None
         # over all blocks, kept up to date block by block
         self.positives: dict[tuple[int, int], set[int]] = {}
-        self.codes: dict[tuple[int, int], set[str]] = {}
+        self.codes: dict[tuple[int, int], dict[int, set[str]]] = {}
         self.rejections: dict[tuple[int, int], set[str]] = {}
         self.reviewed: set[tuple[int, int]] = set()
 
@@ -195,6 +195,7 @@ class TrainingBuilder:
         f = self.features[tid]
         positives: dict[tuple[int, int], set[int]] = {}
         exact: dict[tuple[int, int], set[str]] = {}
+        by_family: dict[tuple[int, int], dict[int, set[str]]] = {}
         rejections: dict[tuple[int, int], set[str]] = {}
         direct, factor = np.zeros(H), np.zeros(H)
         last = -1
@@ -216,6 +217,7 @@ class TrainingBuilder:
                 elif h is not None:
                     positives.setdefault(key, set()).add(h)
                     exact.setdefault(key, set()).add(code)
+                    by_family.setdefault(key, {}).setdefault(h, set()).add(code)
         # reviewed: everything up to the last touched sentence, and whatever was touched
         examples = respondent[:int(np.searchsorted(rows_of, last, side="right"))]
         examples += [example_at[k[1]] for k in sorted(set(positives) | set(rejections)) if k[1] > last]
@@ -237,7 +239,7 @@ class TrainingBuilder:
         X = design_matrix(f.context[idx], f.valence[idx], f.turn_valence[idx], f.content[idx]) if n else self.empty_x
         ctx = centred(f.context[idx], self.zeroshot.center) if n else self.empty_ctx  # for the neighbour search
         return Block(keys, examples, Y, rej, local, X, ctx,
-                     not f.collection, positives, rejections, exact, direct, factor, events=events, tid=tid)
+                     not f.collection, positives, rejections, by_family, direct, factor, events=events, tid=tid)
 
     def _assemble(self, blocks: list[Block], signature: int) -> Built:
         H = self.H
