@@ -122,12 +122,17 @@ _LEAD_IN = frozenset(fold(w) for w in ("ja", "nee", "neen", "en", "euh", "eh", "
 _CONTRAST = tuple(fold(c).split() for c in CONTRAST_OPENERS)
 
 
+def _opens_with(text: str, phrases: tuple[list[str], ...], lead_in: frozenset[str]) -> bool:
+    """Whether ``text`` opens with one of the (folded, split) ``phrases``, after words of ``lead_in``."""
+    words = re.findall(r"[\w']+", fold(text))
+    while words and words[0] in lead_in:
+        words = words[1:]
+    return any(words[:len(c)] == c for c in phrases)
+
+
 def opens_with_contrast(text: str) -> bool:
     """Whether a sentence opens with a contrastive connective (after fillers such as "ja", "en", "euh")."""
-    words = re.findall(r"[\w']+", fold(text))
-    while words and words[0] in _LEAD_IN:
-        words = words[1:]
-    return any(words[:len(c)] == c for c in _CONTRAST)
+    return _opens_with(text, _CONTRAST, _LEAD_IN)
 
 
 # Connectives that open a sentence adding a next point ("and", "also", "besides", "furthermore",
@@ -144,9 +149,4 @@ _ADDITIVE = tuple(fold(c).split() for c in ADDITIVE_OPENERS)
 def opens_with_addition(text: str) -> bool:
     """Whether a sentence opens with an additive connective ("En ...", "Daarnaast ...", "Ook ..."),
     after fillers such as "ja", "euh", and not with a contrastive one ("En toch ..." turns away)."""
-    if opens_with_contrast(text):
-        return False
-    words = re.findall(r"[\w']+", fold(text))
-    while words and words[0] in _FILLERS:
-        words = words[1:]
-    return any(words[:len(c)] == c for c in _ADDITIVE)
+    return not opens_with_contrast(text) and _opens_with(text, _ADDITIVE, _FILLERS)
