@@ -99,10 +99,10 @@ class CodeCombinations:
 
     def still_likely(self, taken: Iterable[str], code_id: str, score: float, likely: float) -> bool:
         """Whether a suggestion shown as likely, of ``score``, still holds the screen once the ``taken``
-        codes are on the span: with nothing taken, as before (the threshold it passed is at most its
-        own score: a stored suggestion, or another suggester's, may have passed a lower one than
-        ``likely``); with a code taken, if its probability given that code is at least ``HOLD``."""
+        codes are on the span: with nothing taken it does (it was shown as likely: a stored suggestion,
+        or another suggester's, may have passed a lower threshold than ``likely``); with a code taken,
+        if its probability given that code is at least ``likely`` and ``HOLD``."""
         taken = list(taken)
         if not taken:
-            return score >= min(likely, score)
+            return True
         return score * min(self.lift(t, code_id) for t in taken) >= max(likely, HOLD)
