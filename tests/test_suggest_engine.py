@@ -244,6 +244,22 @@ def test_a_sentence_opening_with_maar_turns_from_the_previous_code_towards_its_o
         assert p[1, stim] < p[0, stim] and p[1, rem] > p[0, rem]
 
 
+def test_calibration_rows_see_the_sentence_before_as_coding_time_does(engine, project):
+    first = segment(project, "We delen de huur van de zaal met de bibliotheek.")
+    second = segment(project, "We delen de kosten van het lokaal met de bibliotheek.")
+    for seg in (first, second):
+        project.add_coding("t1", seg.start, seg.end, "stim.financieel", "tester")
+    engine.observe(project)
+    examples = list(engine.learner.data.examples)
+    assert len(examples) >= 3
+    examples = examples[::-1]  # any order: rows come back in the examples' order
+    grouped = engine._previous_examples(examples)
+    one_by_one = [engine._previous(e.key[0], [e.key[1]]) for e in examples]
+    for name in ("runs", "state", "contrast", "addition"):
+        assert np.array_equal(getattr(grouped, name), np.concatenate([getattr(p, name) for p in one_by_one]))
+    assert grouped.state.max() == 1.0 and grouped.runs.max() >= 1  # the second sentence follows a coded one
+
+
 def test_the_next_sentence_of_the_turn_is_scored_with_it_and_never_with_its_own_label(engine, project):
     tid = project.transcript_id("t1")
     segs = project.segments("t1")

@@ -595,8 +595,7 @@ class EmbeddingSuggester:
         ridge, knn = self.learner.training_predictions(rows)
         feats = [self._features[e.key[0]] for e in examples]
         idx = [e.key[1] for e in examples]
-        parts = [self._previous(e.key[0], [e.key[1]]) for e in examples]
-        previous = Previous(*(np.concatenate([getattr(p, name) for p in parts]) for name in Previous._fields[:4]))
+        previous = self._previous_examples(examples)
         following = self._following_examples(examples)
         F = code_features(z, ridge[:, :H], knn[:, :H], self._base_rate, previous, self._opposite, following)
         ctx = np.stack([f.context[i] for f, i in zip(feats, idx)])
@@ -656,6 +655,20 @@ class EmbeddingSuggester:
                 out.state[r] = 1.0
             elif (tid, j) in self._reviewed:
                 out.state[r] = -1.0
+        return out
+
+    def _previous_examples(self, examples) -> Previous:
+        """``_previous`` for calibration rows: one call per transcript, rows back in the examples' order."""
+        H = len(self.zeroshot.heads)
+        out = Previous(np.zeros((len(examples), H)), np.zeros(len(examples)), np.zeros(len(examples)),
+                       np.zeros(len(examples)))
+        by_transcript: dict[int, list[int]] = {}
+        for r, e in enumerate(examples):
+            by_transcript.setdefault(e.key[0], []).append(r)
+        for tid, where in by_transcript.items():
+            part = self._previous(tid, [examples[r].key[1] for r in where])
+            for name in Previous._fields[:4]:
+                getattr(out, name)[where] = getattr(part, name)
         return out
 
     def _next_rows(self, tid: int, rows: list[int]) -> np.ndarray:
