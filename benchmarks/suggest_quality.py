@@ -5,7 +5,9 @@ segments + online - with what the README reports: top-3 shown / ranked,
 micro-F1, mean kappa (overall and per transcript), keys per coded sentence
 (the keystroke model of ``codering/coding/keystrokes.py``), the share of coded
 sentences whose gold codes were all shown, and how often the list is empty on
-uncoded and on coded sentences. Every figure comes from ``codering evaluate``
+uncoded and on coded sentences; then, per setting, how many gold codes that
+start a passage and that continue one were predicted (``overall.passages``).
+Every figure comes from ``codering evaluate``
 with the real offline model; nothing is faked.
 
 ``--orders`` runs "online from nothing" again with the transcripts in every
@@ -38,13 +40,22 @@ def main() -> None:
     settings = [("zero-shot", False, []), ("online", True, []), ("trained + online", True, [args.train])]
     print(f"{'setting':18s} {'top3':>5s} {'ranked':>6s} {'F1':>5s} {'kappa':>5s} {'keys':>5s} {'shown':>5s} "
           f"{'empty unc.':>10s} {'empty coded':>11s}  kappa per transcript")
+    passage_rows = []
     for name, online, train in settings:
         r = evaluate(args.gold, online=online, train=train, codes=args.codes, model=args.model)
         o = r["overall"]
+        if o.get("passages"):
+            passage_rows.append((name, o["passages"]))
         per = " ".join(f"{t['kappa_mean']:.2f}" for t in r["per_transcript"])
         print(f"{name:18s} {o['top3_recall']:5.3f} {o['top3_recall_ranked']:6.3f} {o['micro_f1']:5.3f} "
               f"{o['kappa_mean']:5.3f} {o['keys_per_coded_unit']:5.2f} {o['shown_recall']:5.2f} "
               f"{o['abstain_rate']:10.2f} {o['abstain_rate_coded']:11.2f}  {per}", flush=True)
+    print("passages (gold codes that start a passage / that continue one: predicted; predicted past a passage's end;"
+          " other wrong):")
+    for name, p in passage_rows:
+        print(f"  {name:18s} start {p['starting_predicted']}/{p['starting']}  continue "
+              f"{p['continuing_predicted']}/{p['continuing']}  past end {p['carried_past_end']}  "
+              f"other wrong {p['other_wrong']}")
     print(f"model {r['settings']['model']}; thresholds at the end: gate {r['settings']['gate']}, "
           f"likely {r['settings']['min_score']}")
     if args.orders:

@@ -122,6 +122,26 @@ def test_metrics_by_hand():
     assert o["macro_f1"] == pytest.approx((2 / 3 + 0 + 0) / 3, abs=1e-4)
 
 
+def test_passages_by_hand():
+    def unit(i, turn, gold, predicted, transcript="t"):
+        return Unit(transcript, i, i + 1, "x", frozenset(gold), frozenset(gold), shown=list(predicted),
+                    ranked=list(predicted), suggested=len(predicted), predicted=list(predicted), turn=turn)
+
+    units = [
+        unit(0, 1, {"A"}, []),          # A starts (missed)
+        unit(1, 1, {"A"}, ["A"]),       # A continues (predicted)
+        unit(2, 1, {"B"}, ["A"]),       # B starts (missed); A taken past the passage's end
+        unit(3, 3, {"B"}, ["B", "C"]),  # a new turn: B starts again (predicted); C wrong elsewhere
+        unit(0, 1, {"B"}, ["B"], "u"),  # another transcript: B starts (predicted), nothing carries over
+    ]
+    p = score_units(units, ["A", "B", "C"])["overall"]["passages"]
+    assert p == {"starting": 4, "starting_predicted": 2, "continuing": 1, "continuing_predicted": 1,
+                 "carried_past_end": 1, "other_wrong": 1}
+    # units that do not know their turn (a collection of segments) have no passages
+    units[0].turn = None
+    assert "passages" not in score_units(units, ["A", "B", "C"])["overall"]
+
+
 # -- the evaluation run ------------------------------------------------------------------------
 
 def test_zero_shot_report_has_the_keys_scripts_rely_on(gold_dir):
@@ -134,6 +154,8 @@ def test_zero_shot_report_has_the_keys_scripts_rely_on(gold_dir):
     assert [t["transcript"] for t in report["per_transcript"]] == ["e1", "e2"]
     assert report["overall"]["units"] == 8  # respondent sentences only
     assert report["settings"]["model"] == "fake:hashing"
+    passages = report["overall"]["passages"]  # interviews: every gold pair starts or continues a passage
+    assert passages["starting"] + passages["continuing"] == report["overall"]["gold_pairs"]
 
 
 def test_codes_regex_limits_the_scoring(gold_dir):
@@ -273,5 +295,6 @@ def test_evaluate_command_writes_json(gold_dir, tmp_path, monkeypatch):
     assert set(report["per_code"]) == {"stim.praktisch", "rem.organisatorisch"}
     assert [r["transcript"] for r in report["online"]] == ["e1", "e2"]
     assert "top-3 recall" in result.output and "rem.organisatori" in result.output
+    assert "that start a passage" in " ".join(result.output.split())
     result = CliRunner().invoke(evaluate_command, [str(tmp_path)])
     assert result.exit_code != 0

@@ -96,5 +96,10 @@ def test_evaluate_end_to_end_on_the_dev_transcripts(real_embedder, tmp_path, mon
     assert zero["overall"]["keys_per_coded_unit"] <= 3.3
     assert online["overall"]["keys_per_coded_unit"] <= 2.0  # measured 1.64 (the target: 2.0)
     assert online["overall"]["keys_per_coded_unit"] < zero["overall"]["keys_per_coded_unit"]  # learning pays
+    # where agreement is lost: the engine follows the coder's passages (measured 263 of 267 continuing
+    # gold codes predicted) but rarely tells where a new one starts (19 of 216)
+    passages = online["overall"]["passages"]
+    assert passages["continuing_predicted"] >= 0.9 * passages["continuing"]
+    assert passages["starting"] + passages["continuing"] == online["overall"]["gold_pairs"]
     # (update latency is a benchmark figure, benchmarks/suggest_speed.py, not a test: shared machines are noisy)
     assert online["timing"]["observe_ms_median"] is not None

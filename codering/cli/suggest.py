@@ -190,6 +190,13 @@ def print_report(report: dict) -> None:
             f"keys: {o['keys_per_coded_unit']:.2f} per coded segment, {o['keys_total']} in all "
             f"({o['codes_from_list']} codes from the list, {o['codes_by_search']} by search); "
             f"every gold code shown on {o['shown_recall']:.2f} of the coded segments")
+    passages = o.get("passages")
+    if passages:
+        console.print(
+            f"passages: predicted {passages['starting_predicted']} of the {passages['starting']} gold codes "
+            f"that start a passage and {passages['continuing_predicted']} of the {passages['continuing']} "
+            f"that continue one; {passages['carried_past_end']} predicted one sentence past a passage's end, "
+            f"{passages['other_wrong']} other wrong predictions")
 
 
 # -- codering model ---------------------------------------------------------------------

@@ -278,12 +278,15 @@ def _run(project, engine, golds, universe, scope, codebook, online, say) -> dict
     for name, spans in golds.items():
         units = []
         keys = []
-        for seg in project.segments(name):
+        segments = project.segments(name)
+        interview = any(seg.role == "interviewer" for seg in segments)  # else a collection: no passages
+        for seg in segments:
             if seg.role == "interviewer":
                 continue
             gold_all = {c for s in spans if overlaps(seg.start, seg.end, s.start, s.end) for c in s.codes}
             gold = {gold_level(c, universe, codebook) for c in gold_all} & scope_set
-            unit = Unit(name, seg.start, seg.end, seg.text, frozenset(gold), frozenset(gold_all))
+            unit = Unit(name, seg.start, seg.end, seg.text, frozenset(gold), frozenset(gold_all),
+                        turn=seg.turn if interview else None)
             t0 = time.perf_counter()
             shown = engine.suggest(project, name, seg.start, seg.end, k=SCREEN_K)
             suggest_ms.append((time.perf_counter() - t0) * 1000)

@@ -22,6 +22,16 @@ Definitions (also in the README):
   threshold. *Abstention* (``abstain_rate``): the share of units without any
   gold code that got no suggestion at all; ``abstain_rate_coded`` is the same
   for units with a gold code (each of those costs recall).
+* *Passages* (``passages``, for interview transcripts, whose units know their
+  turn): a (unit, gold code) pair *continues* a passage when the unit before
+  it in the same turn carries that gold code too, and *starts* one otherwise
+  (first sentence of a turn, or after a sentence without that code). For each
+  kind: the pairs and how many the engine predicted. ``carried_past_end``
+  counts predictions of a code the unit before (same turn) carries in the
+  gold but this unit does not (a passage taken one sentence too far); the
+  other wrong predictions are ``other_wrong``. This says where agreement is
+  lost: a suggester that follows the coder's passages but cannot tell where
+  a new one starts predicts most continuing pairs and few starting ones.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ class Unit:
     ranked: list[str] = field(default_factory=list)  # in-scope gold-level codes by rank, no threshold, <= 3
     suggested: int = 0  # how many suggestions of any code the engine showed
     predicted: list[str] | None = None  # in-scope gold-level codes suggested as likely (None: all shown)
+    turn: int | None = None  # the unit's turn in its transcript (None: not known, no passages)
 
 
 def _f1(p: float, r: float) -> float:
@@ -83,6 +94,33 @@ def _binary_scores(gold: list[bool], predicted: list[bool]) -> tuple[float, floa
     return float(p), float(r), float(f), float(k)
 
 
+def _predicted(u: Unit) -> list[str]:
+    return u.shown if u.predicted is None else u.predicted
+
+
+def passages(units: list[Unit], scope: list[str]) -> dict | None:
+    """Gold pairs that start and that continue a passage, and how many were predicted (see the module
+    doc); None when the units do not know their turns (a collection of segments has no passages)."""
+    if not units or any(u.turn is None for u in units):
+        return None
+    scope_set = set(scope)
+    out = {"starting": 0, "starting_predicted": 0, "continuing": 0, "continuing_predicted": 0,
+           "carried_past_end": 0, "other_wrong": 0}
+    before: Unit | None = None
+    for u in units:
+        prev = before.gold if before is not None and before.transcript == u.transcript \
+            and before.turn == u.turn else frozenset()
+        predicted = set(_predicted(u)) & scope_set
+        for code in u.gold & scope_set:
+            kind = "continuing" if code in prev else "starting"
+            out[kind] += 1
+            out[kind + "_predicted"] += code in predicted
+        for code in predicted - u.gold:
+            out["carried_past_end" if code in prev else "other_wrong"] += 1
+        before = u
+    return out
+
+
 def score_units(units: list[Unit], scope: list[str]) -> dict:
     """Overall and per-code metrics for ``units`` over the codes in ``scope``."""
     per_code: dict[str, dict] = {}
@@ -90,7 +128,7 @@ def score_units(units: list[Unit], scope: list[str]) -> dict:
     hits = ranked_hits = gold_pairs = 0
     for code in scope:
         gold = [code in u.gold for u in units]
-        predicted = [code in (u.shown if u.predicted is None else u.predicted) for u in units]
+        predicted = [code in _predicted(u) for u in units]
         tp = sum(g and p for g, p in zip(gold, predicted))
         fp = sum(p and not g for g, p in zip(gold, predicted))
         fn = sum(g and not p for g, p in zip(gold, predicted))
@@ -126,4 +164,7 @@ def score_units(units: list[Unit], scope: list[str]) -> dict:
         "abstain_rate_coded": round(sum(1 for u in coded if not u.suggested) / len(coded), 4) if coded else None,
         "mean_suggestions": round(sum(len(u.shown) for u in units) / len(units), 3) if units else 0.0,
     }
+    found = passages(units, scope)
+    if found is not None:
+        overall["passages"] = found
     return {"overall": overall, "per_code": per_code}
