@@ -199,6 +199,33 @@ async def test_coding_stays_responsive_while_a_slow_model_loads(sample_project):
 
 
 @sync
+async def test_quitting_while_the_model_thread_is_being_started_is_no_crash(sample_project, monkeypatch):
+    # Quitting right after the start (the benchmark's start-up run does) could come between the loader
+    # making its thread and starting it; joining a thread not started raised on the way out.
+    import threading
+    import time as clock
+
+    entered = threading.Event()
+
+    class SlowToStart(threading.Thread):
+        def start(self):
+            if self.name.startswith("codering"):
+                entered.set()
+                clock.sleep(0.3)
+            super().start()
+
+    monkeypatch.setattr(threading, "Thread", SlowToStart)
+    model = SlowSuggester()
+    model.release.set()  # once started, the model is ready at once
+    app = make_app(sample_project, suggester=model, coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        while not entered.is_set():
+            await pilot.pause(0.01)
+    # leaving run_test unmounted the app while the thread was starting: no error, the thread was waited for
+    assert app._closing and app._model_threads and not any(t.is_alive() for t in app._model_threads)
+
+
+@sync
 async def test_a_missing_model_package_is_a_message_and_coding_goes_on(sample_project):
     app = make_app(sample_project, suggester=BrokenSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:

@@ -94,6 +94,8 @@ class CoderingApp(App[None]):
         self.suggester = suggester
         self.coder = coder
         self._model_threads: list[threading.Thread] = []  # the model's and adaptation's threads (see on_unmount)
+        self._threads_lock = threading.Lock()  # a thread starts and is listed, or the app is closing: not both
+        self._closing = False
         self.start_model = start_model
         self.project: Project | None = None
         self.overview: OverviewScreen | None = None
@@ -253,8 +255,11 @@ class CoderingApp(App[None]):
         """Run ``run`` in a daemon thread and wait for it while ``worker`` is not cancelled; True when it
         finished and the worker was not cancelled. The thread is kept for ``on_unmount`` to wait for."""
         thread = threading.Thread(target=run, name=name, daemon=True)
-        self._model_threads = [t for t in self._model_threads if t.is_alive()] + [thread]
-        thread.start()
+        with self._threads_lock:  # started and listed at once, so on_unmount never waits for an unstarted one
+            if self._closing:
+                return False
+            thread.start()
+            self._model_threads = [t for t in self._model_threads if t.is_alive()] + [thread]
         while thread.is_alive():
             thread.join(0.1)
             if worker.is_cancelled:
@@ -546,9 +551,14 @@ class CoderingApp(App[None]):
         # A model thread stops between two embedding steps once its worker is cancelled. Let it: a
         # thread still inside ONNX Runtime when the interpreter shuts down aborts the process
         # ("terminate called without an active exception", exit status 134).
+        # Quitting right after the start can come between a worker making its thread and starting it
+        # (joining a thread not started raises): once closing, no worker starts one.
         self.workers.cancel_all()
+        with self._threads_lock:
+            self._closing = True
+            threads = list(self._model_threads)
         deadline = time.monotonic() + QUIT_WAIT
-        for thread in self._model_threads:
+        for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self.project is not None:
             self.project.close()
