@@ -20,6 +20,13 @@ comes first is printed, per ``alpha``. Gold codes are the simulated coder's
 after the run (it adds every gold code the engine missed), so they are the
 gold families.
 
+Then how well the engine's own probabilities for a *new* family (one the
+sentence before, same turn, does not carry), as it gave them when the coder
+reached the sentence, match how often that family was right, from the second
+transcript on: per band of probability, the pairs, their mean probability and
+the share that were right. (``score_span`` is wrapped to record them; the
+engine itself is not changed.)
+
     .venv/bin/python benchmarks/passage_starts.py [--gold ../shared/data/transcripts] [--codes '^(stim|rem)\\.']
 """
 
@@ -51,7 +58,7 @@ def collect(project, engine, pattern) -> dict:
         rows = np.flatnonzero(~f.interviewer)
         Y = np.array([label.get((info.id, int(i)), np.zeros(len(heads)))[cols] for i in rows]) > 0
         out[info.name] = {"ctx": f.context[rows], "z": engine._zscores[info.id][0][rows][:, cols],
-                          "Y": Y, "turn": f.turns[rows]}
+                          "Y": Y, "turn": f.turns[rows], "rows": rows}
     return out
 
 
@@ -103,17 +110,71 @@ def learned_scores(parts: dict, kind: str, lam: float = 1.0) -> np.ndarray:
     return out
 
 
+BANDS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.01)
+
+
+def recording(seen: dict):
+    """Wrap ``EmbeddingSuggester.score_span`` so that each answer is kept: (transcript id, segment) -> probs."""
+    from codering.suggest.engine import EmbeddingSuggester
+
+    original = EmbeddingSuggester.score_span
+
+    def score_span(self, project, transcript, start, end):
+        out = original(self, project, transcript, start, end)
+        if out is not None and len(out.rows) == 1:
+            seen[(project.transcript_id(transcript), int(out.rows[0]))] = out.prob[0].copy()
+        return out
+
+    EmbeddingSuggester.score_span = score_span
+    return original
+
+
+def calibration(parts: dict, seen: dict, ids: dict, cols: list[int]) -> list[tuple[float, float, int, float]]:
+    """(low, high, pairs, mean probability, share right) per band, for new families from the second transcript."""
+    probs, right = [], []
+    for k, name in enumerate(parts):
+        if k == 0:
+            continue
+        part = parts[name]
+        for r, seg in enumerate(part["rows"]):
+            p = seen.get((ids[name], int(seg)))
+            if p is None:
+                continue
+            before = part["Y"][r - 1] if r and part["turn"][r - 1] == part["turn"][r] else np.zeros(len(cols), bool)
+            for j, h in enumerate(cols):
+                if not before[j]:
+                    probs.append(p[h])
+                    right.append(part["Y"][r, j])
+    probs, right = np.array(probs), np.array(right, dtype=float)
+    out = []
+    for lo, hi in zip(BANDS[:-1], BANDS[1:]):
+        inside = (probs >= lo) & (probs < hi)
+        if inside.any():
+            out.append((lo, min(hi, 1.0), int(inside.sum()), float(probs[inside].mean()), float(right[inside].mean())))
+    return out
+
+
 def main() -> None:
     from codering.coding.evaluate import evaluate
+    from codering.suggest.engine import EmbeddingSuggester
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", default=str(SHARED))
     ap.add_argument("--codes", default=r"^(stim|rem)\.")
     args = ap.parse_args()
     pattern = re.compile(args.codes)
-    got = {}
-    report = evaluate(args.gold, online=True, codes=args.codes,
-                      after=lambda project, engine: got.update(collect(project, engine, pattern)))
+    got, seen, ids, cols = {}, {}, {}, []
+
+    def after(project, engine):
+        got.update(collect(project, engine, pattern))
+        ids.update({t.name: t.id for t in project.transcripts()})
+        cols.extend(h for h, head in enumerate(engine.heads) if pattern.search(head))
+
+    original = recording(seen)
+    try:
+        report = evaluate(args.gold, online=True, codes=args.codes, after=after)
+    finally:
+        EmbeddingSuggester.score_span = original
     p = report["overall"].get("passages") or {}
     print(f"online run: predicted {p.get('starting_predicted')} of {p.get('starting')} gold codes that start a "
           f"passage, {p.get('continuing_predicted')} of {p.get('continuing')} that continue one")
@@ -123,6 +184,10 @@ def main() -> None:
     for kind in ("ridge", "centroid"):
         total, shares = starts_top1(got, learned_scores(got, kind))
         print(f"  {kind:10s} ({total} starts) " + "  ".join(f"{s:.3f} " for s in shares))
+    print("the engine's probability for a new family (not carried from the sentence before), as the coder met "
+          "it, against how often it was right (second transcript on):")
+    for lo, hi, n, mean, share in calibration(got, seen, ids, cols):
+        print(f"  [{lo:.2f}, {hi:.2f})  {n:5d} pairs  mean probability {mean:.3f}  right {share:.3f}")
 
 
 if __name__ == "__main__":
