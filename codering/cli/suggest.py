@@ -130,7 +130,9 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
     covers at least half of it or it covers at least half of the span; codes
     are compared at the level of the gold ids (a factor counts as its
     category); a suggested code whose level the gold never uses is skipped,
-    unless --strict.
+    unless --strict. Also reports keys per coded sentence under the coding
+    screen's rules, and, for interviews, how many gold codes that start a
+    passage and that continue one were predicted.
     """
     from codering.coding.evaluate import evaluate
 
