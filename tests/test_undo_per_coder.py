@@ -264,6 +264,24 @@ def old_project(path):
 OPEN = "import sys\nfrom codering.store import Project\nProject.open(sys.argv[1]).close()"
 
 
+def test_opening_waits_while_another_connection_holds_the_write_lock_before_the_switch_to_wal(tmp_path):
+    # SQLite refuses the switch to write-ahead logging at once (no busy timeout) while another connection
+    # holds the write lock, as the other process of the test below does while it upgrades the file.
+    import threading
+
+    path = old_project(tmp_path / "oud.codering")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        with Project.open(path) as p:  # waits for the lock instead of "the project is busy"
+            assert p.stats()["schema_version"] == SCHEMA_VERSION and [c.id for c in p.codings()] == [7]
+    finally:
+        release.join()
+        other.close()
+
+
 def test_two_processes_opening_an_old_project_at_once_both_upgrade_it_once(tmp_path):
     path = old_project(tmp_path / "oud.codering")
     procs = [subprocess.Popen([sys.executable, "-c", OPEN, str(path)], stderr=subprocess.PIPE, text=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -155,6 +156,36 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+#: How long opening a project waits for another process while switching the file to write-ahead logging
+#: (the same as the busy timeout every other statement waits).
+WAL_WAIT = 10.0
+
+
+def use_wal(conn: sqlite3.Connection, wait: float = WAL_WAIT) -> None:
+    """Switch the file to write-ahead logging (a no-op once it is).
+
+    SQLite answers this switch with "database is locked" at once, without
+    the busy timeout, while another connection holds the file's write lock
+    (it would otherwise wait for a lock the other may wait for in turn). Two
+    processes opening a project made in journal mode at once (the first
+    open after ``create``, or a file of an older codering being upgraded)
+    met it: one failed with "busy" in 15 of 40 runs. So this waits and
+    tries again, up to ``wait`` seconds, and then lets the error through.
+    """
+    deadline = time.monotonic() + wait
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if ("locked" not in message and "busy" not in message) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 0.2)
 
 
 def migrate(conn: Any, path: Any, dialect: Any = None, in_transaction: bool = False) -> None:

@@ -18,7 +18,7 @@ from codering.errors import StoreError
 from codering.store.caches import Caches
 from codering.store.codes import CodebookTables
 from codering.store.codings import CodingTables
-from codering.store.connection import check_project_file, connect, migrate, store_error, writable
+from codering.store.connection import check_project_file, connect, migrate, store_error, use_wal, writable
 from codering.store.location import ServerAddress, locate
 from codering.store.migrations import SCHEMA_VERSION
 from codering.store.learning import LearningQueries
@@ -79,7 +79,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
                     raise StoreError(f"{path}: made by an older codering and not writable here, so it cannot be "
                                      "updated; copy it to a folder you can write to; nothing was changed")
             else:
-                conn.execute("PRAGMA journal_mode=WAL")
+                use_wal(conn)
                 migrate(conn, path)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a damaged schema fails here
         except sqlite3.DatabaseError as exc:
