@@ -193,9 +193,7 @@ class TrainingBuilder:
     def _block(self, tid: int, events: tuple) -> Block:
         H, head_of, heads = self.H, self.head_of, self.zeroshot.heads
         f = self.features[tid]
-        positives: dict[tuple[int, int], set[int]] = {}
-        exact: dict[tuple[int, int], set[str]] = {}
-        by_family: dict[tuple[int, int], dict[int, set[str]]] = {}
+        by_family: dict[tuple[int, int], dict[int, set[str]]] = {}  # key -> family -> the exact codes
         rejections: dict[tuple[int, int], set[str]] = {}
         direct, factor = np.zeros(H), np.zeros(H)
         last = -1
@@ -215,9 +213,8 @@ class TrainingBuilder:
                 if kind == "r":
                     rejections.setdefault(key, set()).add(code)
                 elif h is not None:
-                    positives.setdefault(key, set()).add(h)
-                    exact.setdefault(key, set()).add(code)
                     by_family.setdefault(key, {}).setdefault(h, set()).add(code)
+        positives = {key: set(families) for key, families in by_family.items()}
         # reviewed: everything up to the last touched sentence, and whatever was touched
         examples = respondent[:int(np.searchsorted(rows_of, last, side="right"))]
         examples += [example_at[k[1]] for k in sorted(set(positives) | set(rejections)) if k[1] > last]
@@ -229,7 +226,7 @@ class TrainingBuilder:
         for r, key in enumerate(keys):
             for h in positives.get(key, ()):
                 Y[r, h] = 1.0
-            for code in exact.get(key, ()):
+            for code in set().union(*by_family.get(key, {}).values()):
                 local.setdefault(code, []).append(r)
             for code in rejections.get(key, ()):
                 h = head_of.get(code)
