@@ -182,6 +182,14 @@ def thresholds(p_any: np.ndarray, p_code: np.ndarray, Y: np.ndarray, coded: np.n
     return round(gate, 4), round(float(np.clip(likely, *LIKELY_RANGE)), 4)
 
 
+def _by_transcript(examples) -> dict[int, list[int]]:
+    """The positions of training examples, grouped by their transcript (in the examples' order)."""
+    out: dict[int, list[int]] = {}
+    for r, e in enumerate(examples):
+        out.setdefault(e.key[0], []).append(r)
+    return out
+
+
 def opposites(heads: list[str]) -> np.ndarray:
     """(H,) for each family the index of its opposite, -1 where it has none.
 
@@ -662,10 +670,7 @@ class EmbeddingSuggester:
         H = len(self.zeroshot.heads)
         out = Previous(np.zeros((len(examples), H)), np.zeros(len(examples)), np.zeros(len(examples)),
                        np.zeros(len(examples)))
-        by_transcript: dict[int, list[int]] = {}
-        for r, e in enumerate(examples):
-            by_transcript.setdefault(e.key[0], []).append(r)
-        for tid, where in by_transcript.items():
+        for tid, where in _by_transcript(examples).items():
             part = self._previous(tid, [examples[r].key[1] for r in where])
             for name in Previous._fields[:4]:
                 getattr(out, name)[where] = getattr(part, name)
@@ -736,10 +741,7 @@ class EmbeddingSuggester:
         gap = np.zeros((len(examples), H))
         ridge = np.zeros((len(examples), H)) if learned else None
         knn = np.zeros((len(examples), H)) if learned else None
-        by_transcript: dict[int, list[int]] = {}
-        for r, e in enumerate(examples):
-            by_transcript.setdefault(e.key[0], []).append(r)
-        for tid, where in by_transcript.items():  # one model call per transcript
+        for tid, where in _by_transcript(examples).items():  # one model call per transcript
             g, rg, kn = self._following(tid, [examples[r].key[1] for r in where], loo)
             gap[where] = g
             if learned:
