@@ -85,6 +85,8 @@ def starts_top1(parts: dict, learned: np.ndarray, alphas=ALPHAS) -> tuple[int, l
 
 def learned_scores(parts: dict, kind: str, lam: float = 1.0) -> np.ndarray:
     """(n, H) the learned score of each sentence from the coded sentences before it (online order)."""
+    from sklearn.linear_model import Ridge
+
     names = list(parts)
     X = np.concatenate([parts[n]["ctx"] for n in names]).astype(np.float64)
     Y = np.concatenate([parts[n]["Y"] for n in names]).astype(np.float64)
@@ -100,9 +102,7 @@ def learned_scores(parts: dict, kind: str, lam: float = 1.0) -> np.ndarray:
             train = train[Y[train].any(1)]
             block = idx[s:s + BLOCK]
             if kind == "ridge":
-                A = np.hstack([X[train], np.ones((len(train), 1))])
-                W = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ Y[train])
-                out[block] = np.hstack([X[block], np.ones((len(block), 1))]) @ W
+                out[block] = Ridge(alpha=lam).fit(X[train], Y[train]).predict(X[block])
             else:
                 C = Y[train].T @ centred[train] / np.maximum(Y[train].sum(0)[:, None], 1.0)
                 C /= np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-9)
