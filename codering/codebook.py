@@ -23,6 +23,11 @@ CODE_FIELDS = (
 META_FIELDS = ("id", "name", "language", "version", "description", "source")
 _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_BOOK_ID_RE = re.compile(r"^[a-z0-9_-]+$")
+#: Codes nested deeper than this are refused (the report's tables are three levels deep).
+MAX_DEPTH = 20
+#: A codebook file larger than this is refused before it is parsed.
+MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,21 @@ class Codebook:
                      " › ".join(a.label for a in reversed(ancestors)))
         return f"{code.label} ({which})" if which else code.label
 
+    def label_clashes(self) -> list[tuple[str, str]]:
+        """Pairs of codes (first, second) that share a label under the same parent, in file order: the
+        codebook rule a YAML file is checked against, for codebooks assembled from several files."""
+        seen: dict[tuple[str | None, str], str] = {}
+        clashes: list[tuple[str, str]] = []
+        for code in self.codes.values():
+            if not code.label:
+                continue
+            sig = (code.parent, code.label.casefold())
+            if sig in seen:
+                clashes.append((seen[sig], code.id))
+            else:
+                seen[sig] = code.id
+        return clashes
+
     def counts_for(self, code_id: str) -> set[str]:
         """The code and every ancestor: coding a child counts for its parents."""
         return {code_id, *(c.id for c in self.ancestors(code_id))}
@@ -222,15 +242,15 @@ def _clean(value: Any) -> Any:
 def load_codebook(path: str | Path) -> Codebook:
     """Load and validate a YAML codebook; raise CodebookError listing all problems.
     (A file that may also be a REFI-QDA ``.qdc``: :func:`codering.refi.load_codebook_file`.)"""
+    from codering.fileio import read_input
+
     path = Path(path)
+    data = read_input(path, MAX_CODEBOOK_BYTES, lambda reason: CodebookError(
+        f"{path}: no such codebook file" if reason == "no such file" else f"{path}: {reason}"))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CodebookError(f"{path}: no such codebook file") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodebookError(f"{path}: not UTF-8 text (byte {exc.start}); save the codebook as UTF-8") from None
-    except OSError as exc:
-        raise CodebookError(f"{path}: cannot read ({exc.strerror})") from None
     return parse_codebook(text, str(path))
 
 
@@ -242,6 +262,9 @@ def parse_codebook(text: str, filename: str = "<codebook>") -> Codebook:
         where = f"{filename}:{mark.line + 1}" if mark else filename
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CodebookError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise CodebookError(f"{filename}: the YAML is nested too deeply (codes may be nested at most "
+                            f"{MAX_DEPTH} levels)") from None
     return _Validator(filename).build(data)
 
 
@@ -273,6 +296,12 @@ class _Validator:
         for field_name in ("id", "name"):
             if not str(meta.get(field_name) or "").strip():
                 self.problem(meta["__line__"], f"codebook {field_name} is missing")
+        for field_name in META_FIELDS:
+            self.check_text(meta, field_name, "codebook")
+        book_id = meta.get("id")
+        if isinstance(book_id, str) and book_id.strip() and not _BOOK_ID_RE.match(book_id.strip()):
+            self.problem(meta["__keylines__"].get("id", meta["__line__"]),
+                         f"codebook id '{book_id.strip()}' may only hold lower-case letters, digits, '_' and '-'")
         raw_codes = data.get("codes")
         if not isinstance(raw_codes, list) or not raw_codes:
             self.problem(data.get("__keylines__", {}).get("codes", 1), "'codes:' must be a non-empty list of codes")
@@ -295,7 +324,20 @@ class _Validator:
         more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
         raise CodebookError(head + more, problems=self.problems)
 
-    def flatten(self, items: list, parent: str | None, out: list) -> None:
+    def check_text(self, raw: dict, field_name: str, owner: str) -> None:
+        """A problem unless ``raw[field_name]`` is absent, text or a number: a mapping, a list, binary or a
+        YAML 1.1 boolean (``yes``, ``on``, ``no`` unquoted) is not what a researcher meant to write."""
+        value = raw.get(field_name)
+        if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
+            return
+        hint = " (write it in quotes: YAML reads yes/no/on/off as true/false)" if isinstance(value, bool) else ""
+        self.problem(raw["__keylines__"].get(field_name, raw["__line__"]),
+                     f"{owner}: {field_name} must be text, got {type(_clean(value)).__name__}{hint}")
+
+    def flatten(self, items: list, parent: str | None, out: list, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            self.problem(None, f"codes under '{parent}' are nested more than {MAX_DEPTH} levels deep")
+            return
         for item in items:
             if not isinstance(item, dict):
                 self.problem(None, f"each code must be a mapping, got {item!r}")
@@ -304,7 +346,7 @@ class _Validator:
             children = item.get("children")
             if children is not None:
                 if isinstance(children, list):
-                    self.flatten(children, str(item.get("id") or ""), out)
+                    self.flatten(children, str(item.get("id") or ""), out, depth + 1)
                 else:
                     self.problem(item["__keylines__"].get("children"), "'children' must be a list of codes")
 
@@ -321,6 +363,11 @@ class _Validator:
             for key in raw:
                 if not key.startswith("__") and key not in CODE_FIELDS:
                     self.problem(kl[key], f"unknown field '{key}' (allowed: {', '.join(CODE_FIELDS)})")
+            for text_field in ("id", "label", "parent", "key", "color"):
+                self.check_text(raw, text_field, f"code '{_clean(raw.get('id'))}'")
+            if any(not isinstance(raw.get(f), (str, int, float, type(None))) or isinstance(raw.get(f), bool)
+                   for f in ("id", "label", "parent")):
+                continue
             code_id = str(raw.get("id") or "").strip()
             if not code_id:
                 self.problem(line, "code without an id")
@@ -339,10 +386,12 @@ class _Validator:
             if not isinstance(examples, list) or not all(isinstance(e, (str, int, float)) for e in examples):
                 self.problem(kl.get("examples", line), f"code '{code_id}': examples must be a list of strings")
                 examples = []
+            if any(isinstance(e, bool) for e in examples):
+                self.problem(kl.get("examples", line), f"code '{code_id}': examples must be a list of strings "
+                                                       "(write yes/no/on/off in quotes)")
+                examples = []
             for text_field in ("description", "include", "exclude", "short"):
-                value = raw.get(text_field)
-                if value is not None and not isinstance(value, (str, int, float)):
-                    self.problem(kl.get(text_field, line), f"code '{code_id}': {text_field} must be text")
+                self.check_text(raw, text_field, f"code '{code_id}'")
             key = raw.get("key")
             if key is not None:
                 key = str(key)

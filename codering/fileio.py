@@ -1,4 +1,5 @@
-"""Atomic file writes (a crash never leaves a half-written file behind) and safe CSV cells."""
+"""Reading a researcher's input files safely, atomic file writes (a crash never leaves a half-written
+file behind) and safe CSV cells."""
 
 from __future__ import annotations
 
@@ -6,6 +7,81 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Callable
+
+
+def input_problem(info: os.stat_result) -> str | None:
+    """Why a file with this ``stat`` cannot be read as an input file, or None. A device (``/dev/zero``,
+    ``/dev/urandom``), a pipe or a socket never ends or blocks, so only regular files are read."""
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a device, pipe or socket); save its content to a file first"
+    return None
+
+
+def size_problem(size: int, limit: int) -> str | None:
+    """"the file is 50.1 MB; the limit is 50 MB" when ``size`` is over ``limit`` (rounded up, so a size
+    just over the limit never reads as the limit), else None."""
+    if size <= limit:
+        return None
+    shown = -(-size * 10 // (1024 * 1024)) / 10
+    return f"the file is {shown:g} MB; the limit is {limit / (1024 * 1024):g} MB"
+
+
+def read_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> bytes:
+    """The bytes of the input file ``path``, read whole but never more than ``limit``.
+
+    Anything that is not a regular file (a folder, a device, a pipe) and a file
+    over ``limit`` are refused with ``fail(reason)``, which makes the error to
+    raise; so is a file that grows past the limit while it is read. A pipe is
+    opened without waiting for a writer.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except PermissionError:
+        raise fail("cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        problem = input_problem(info) or size_problem(info.st_size, limit)
+        if problem:
+            raise fail(problem)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise fail(size_problem(total, limit) or "the file is too large")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def check_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> int:
+    """The size of the input file ``path`` (read by a library, e.g. a zip), after the checks of
+    :func:`read_input`; ``fail(reason)`` makes the error for a file that cannot be read."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except PermissionError:
+        raise fail("cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+    problem = input_problem(info) or size_problem(info.st_size, limit)
+    if problem:
+        raise fail(problem)
+    return info.st_size
 
 
 def current_umask() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -292,6 +293,7 @@ def bad_cases(good: Path, tmp: Path) -> list[tuple[Path, str]]:
     qde = qde_of(good).decode("utf-8")
     first_end = qde[qde.index('endPosition="'):].split('"')[1]
     code_ref = qde[qde.index('<CodeRef targetGUID="'):].split('"')[1]
+    sources = re.findall(r'<TextSource guid="([^"]+)"', qde)
     not_zip = tmp / "not-a-zip.qdpx"
     not_zip.write_text("hallo", encoding="utf-8")
     empty_zip = tmp / "no-qde.qdpx"
@@ -320,6 +322,14 @@ def bad_cases(good: Path, tmp: Path) -> list[tuple[Path, str]]:
          r"is not in the archive"),
         (rezip(good, tmp / "root.qdpx", {"<Project ": "<Projekt ", "</Project>": "</Projekt>"}),
          r"root\.qdpx: project\.qde line 2: the root element is <Projekt>, not <Project>"),
+        # an entity of the file's own, left unexpanded, cut the memo's text after it and kept quiet
+        (rezip(good, tmp / "entity.qdpx", {"<Project ": '<!DOCTYPE Project [<!ENTITY org "OCMW">]>\n<Project ',
+                                           "Het hele project": "Het hele &org; project"}),
+         r"entity\.qdpx: project\.qde line \d+: the XML uses its own entity \(&org;\), which codering does not "
+         r"read; nothing was imported"),
+        # two sources with one GUID: the second's attributes and codings went to the first
+        (rezip(good, tmp / "twice.qdpx", {f'<TextSource guid="{sources[1]}"': f'<TextSource guid="{sources[0]}"'}),
+         rf"twice\.qdpx: project\.qde line \d+: source GUID '{sources[0]}' is used twice"),
     ]
 
 
@@ -341,6 +351,21 @@ def test_malformed_archive_changes_nothing_in_an_existing_project(good_archive, 
     with Project.open(tmp_path / "existing.codering") as p:
         assert p.transcripts() == [] and p.codings() == [] and len(p.memos()) == 1
     assert len(before) > 0
+
+
+def test_a_second_import_keeps_the_attributes_changed_since_the_export(rich_project, tmp_path):
+    """The same archive imported again matches its sources by text; a value the researcher changed in the
+    project since the export stays, and the summary says which value of the file was not taken."""
+    exported = rich_project.attributes("int01_huisarts_beernem")
+    export_qdpx(rich_project, tmp_path / "old.qdpx")
+    rich_project.set_attributes("int01_huisarts_beernem", {"actief": "true"}, replace=True)  # all others gone
+    report = import_qdpx(tmp_path / "old.qdpx", rich_project)
+    assert report.transcripts_matched and not report.transcripts_added
+    assert rich_project.attributes("int01_huisarts_beernem") == exported  # the missing ones come back
+    rich_project.set_attributes("int01_huisarts_beernem", {"leeftijd": "46"})
+    report = import_qdpx(tmp_path / "old.qdpx", rich_project)
+    assert rich_project.attributes("int01_huisarts_beernem")["leeftijd"] == "46"
+    assert "'int01_huisarts_beernem': kept the project's leeftijd '46' (the file says '45')" in report.notices
 
 
 def test_non_utf8_source_text(tmp_path):

@@ -241,3 +241,32 @@ def test_int8_default_loads_and_encodes_without_network(tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["OK", "OnnxModel", "1.0"]
+
+
+def test_onnx_runtime_sends_no_telemetry(tmp_path):
+    """ONNX Runtime 1.29+ sends usage telemetry from Linux unless ORT_DISABLE_TELEMETRY is set before it
+    starts; its first trace on disk is a device id under ~/.cache/Microsoft. Without the setting (the
+    control) a bare session leaves it; through codering, with the model it ships, nothing is left."""
+    import os
+    import subprocess
+    import sys
+
+    from codering.suggest.model import default_cache_dir
+
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    env["CODERING_CACHE"] = str(default_cache_dir())
+    bare = ("import onnxruntime, sys; onnxruntime.InferenceSession(sys.argv[1], "
+            "providers=['CPUExecutionProvider'])")
+    through_codering = ("from codering.suggest.embed import SentenceTransformerEmbedder; "
+                        "print(SentenceTransformerEmbedder().encode(['Een zin.']).shape)")
+    from codering.suggest.embed import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder().load()
+    onnx_file = next(Path(model.folder).glob("*.onnx"))
+    for name, code, args in (("control", bare, [str(onnx_file)]), ("codering", through_codering, [])):
+        home = tmp_path / name
+        home.mkdir()
+        subprocess.run([sys.executable, "-c", code, *args], env={**env, "HOME": str(home)}, check=True,
+                       timeout=120, capture_output=True)
+        traces = list((home / ".cache").glob("Microsoft*")) if (home / ".cache").exists() else []
+        assert bool(traces) == (name == "control"), name

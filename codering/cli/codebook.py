@@ -99,6 +99,21 @@ def codebook_export(state: State, file: str, fmt: str | None, force: bool) -> No
     click.echo(f"Wrote {path}.")
 
 
+def _parents_first(book, known) -> list:
+    """``book``'s codes, each after its parent (which may be in the project already)."""
+    order: list = []
+    placed = set(known.codes)
+    pending = list(book.codes.values())
+    while pending:
+        ready = [c for c in pending if c.parent is None or c.parent in placed]
+        if not ready:  # a parent in neither: the codebook's own check reports it when the code is added
+            ready = pending
+        order += ready
+        placed.update(c.id for c in ready)
+        pending = [c for c in pending if c.id not in placed]
+    return order
+
+
 @codebook.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
@@ -113,12 +128,28 @@ def codebook_import(state: State, file: str, coder: str) -> None:
         return
     from codering.refi import load_codebook_file as load_codebook
 
+    from codering.errors import CodebookError
+
     book = load_codebook(file)
     known = project.codebook()
+    for code_id, item in list(book.codes.items()):  # a dotted id under a code of the project goes under it,
+        prefix = code_id.rpartition(".")[0]           # as the YAML rule has it within one file
+        if item.parent is None and prefix and prefix in known:
+            book.codes[code_id] = item.with_changes(parent=prefix)
     added = 0
+    relabelled = [c.id for c in book.codes.values() if c.id in known and c.label != known.codes[c.id].label]
     with project.action(f"import codebook {Path(file).name}", coder):
-        for _, item in book.walk():
+        for item in _parents_first(book, known):
             if item.id not in known:
                 project.update_code(item, coder)
                 added += 1
+        merged = project.codebook()
+        clashes = merged.label_clashes()
+        if clashes:  # raised inside the action: nothing is added
+            problems = [f"{file}: code '{b}' would share the label '{merged.codes[b].label}' with '{a}' under the "
+                        "same parent in the project; nothing was imported" for a, b in clashes]
+            raise CodebookError(problems[0], problems=problems)
     click.echo(f"{added} new codes from {file}; {len(book) - added} already in the project.")
+    if relabelled:
+        click.echo(f"  note: {len(relabelled)} codes already in the project have another label in the file and "
+                   f"keep the project's ({', '.join(relabelled[:5])}{', ...' if len(relabelled) > 5 else ''})")

@@ -75,10 +75,14 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
         for notice in report.notices:
             click.echo(f"  note: {notice}")
     if plan.attributes:
-        click.echo(f"Attributes set for {len(plan.attributes)} transcripts.")
+        changed = plan.attributes_changed
+        click.echo(f"Attributes set for {len(plan.attributes)} transcripts"
+                   + (f"; {len(changed)} values replaced (not undoable):" if changed else "."))
+        for line in changed:
+            click.echo(f"  {line}")
     if plan.codings:
-        applied = sum(len(rec.codes) for rec in plan.codings)
-        click.echo(f"{applied} codings imported from {len(plan.codings)} spans.")
+        click.echo(f"{plan.codings_added} codings imported from {len(plan.codings)} spans"
+                   + (f" ({plan.codings_present} were already there)." if plan.codings_present else "."))
 
 
 def _import_exchange(state: State, files: list[str], coder: str, positions: str) -> None:

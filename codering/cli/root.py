@@ -9,12 +9,14 @@ stderr (tracebacks only with ``--debug``); exit codes: 0 ok, 1 error,
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from codering.cli import codebook, coding, collab, export, project, suggest
 from codering.cli.common import CONTEXT, State
 from codering.errors import CoderingError
+from codering.store import as_store_error
 
 
 @click.group(context_settings=CONTEXT)
@@ -31,6 +33,7 @@ def cli(ctx: click.Context, project: str | None, debug: bool) -> None:
     `codering -p study.codering import transcripts/`.
     """
     ctx.obj = State(project, debug)
+    _seen["project"] = project
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -44,6 +47,9 @@ for _command in (
     suggest.suggest_command, suggest.evaluate_command, suggest.model_command, suggest.adapt_command,
 ):
     cli.add_command(_command)
+
+
+_seen: dict[str, str | None] = {"project": None}  # the -p of this run, to name it in an error
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,9 +80,19 @@ def main(argv: list[str] | None = None) -> None:
         else:
             click.echo(f"codering: error: {exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # writing an export or a project: disk full, name too long, no permission
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"codering: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - last resort: never a traceback without --debug
         if debug:
             raise
+        stored = as_store_error(exc, _seen["project"] or "project")  # a read on a damaged or full project file
+        if stored is not None:
+            click.echo(f"codering: error: {stored}", err=True)
+            sys.exit(1)
         click.echo(f"codering: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(1)
 

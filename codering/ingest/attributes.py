@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from codering.errors import TranscriptError
+from codering.fileio import read_input
 from codering.ingest.decoding import decode_bytes
 from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES
 
@@ -23,25 +24,16 @@ def read_attributes_csv(path: Path) -> dict[str, dict[str, str]]:
     Comma, semicolon and tab separators are recognised; empty cells are skipped.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise TranscriptError(path, "no such file") from None
-    except OSError as exc:
-        raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if size > MAX_BYTES:
-        raise TranscriptError(path, f"the file is {size / 1048576:.1f} MB; the limit is 50 MB")
-    if path.is_dir():
-        raise TranscriptError(path, "is a folder, not a file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
+    data = read_input(path, MAX_BYTES, lambda reason: TranscriptError(path, reason))
     text, _, _ = decode_bytes(data, path)
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a cell over the csv module's field limit (128 KB)
+        raise TranscriptError(path, f"line {reader.line_num}: not a readable CSV row ({exc})") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise TranscriptError(path, "the file is empty")
@@ -61,6 +53,9 @@ def read_attributes_csv(path: Path) -> dict[str, dict[str, str]]:
         raw = row[0].strip() if row else ""
         if not raw:
             continue
+        if len(row) > len(head) and any(c.strip() for c in row[len(head):]):
+            raise TranscriptError(path, f"row {number} has {len(row)} cells but the header names {len(head)} "
+                                        "columns (a value with the separator in it needs quotes)")
         name = re.split(r"[\\/]", raw)[-1]
         if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
             name = name[: -len(Path(name).suffix)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codering.errors import TranscriptError
+from codering.fileio import input_problem, read_input, size_problem
 from codering.ingest import markdown, opendocument, subtitles, word
 from codering.ingest.decoding import decode_bytes
 from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, ParsedTranscript
@@ -23,7 +24,7 @@ _REFUSED_HINTS = {
 
 
 def check_file(path: Path) -> int:
-    """Raise a TranscriptError unless ``path`` is an existing, supported, not too large file."""
+    """Raise a TranscriptError unless ``path`` is an existing, supported, not too large regular file."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -32,8 +33,9 @@ def check_file(path: Path) -> int:
         raise TranscriptError(path, "cannot be read (permission denied)") from None
     except OSError as exc:
         raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if path.is_dir():
-        raise TranscriptError(path, "is a folder, not a file")
+    problem = input_problem(info)
+    if problem:
+        raise TranscriptError(path, problem)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "(no extension)"
@@ -42,9 +44,9 @@ def check_file(path: Path) -> int:
         if suffix in _REFUSED_HINTS:
             reason += f"; {_REFUSED_HINTS[suffix]}"
         raise TranscriptError(path, reason)
-    if info.st_size > MAX_BYTES:
-        size_mb = -(-info.st_size * 10 // (1024 * 1024)) / 10  # rounded up to 0.1 MB
-        raise TranscriptError(path, f"the file is {size_mb:g} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB")
+    problem = size_problem(info.st_size, MAX_BYTES)
+    if problem:
+        raise TranscriptError(path, problem)
     return info.st_size
 
 
@@ -62,10 +64,7 @@ def read_transcript(path: Path) -> ParsedTranscript:
         if not text.strip():
             raise TranscriptError(path, "the document has no text")
     else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
+        data = read_input(path, MAX_BYTES, lambda reason: TranscriptError(path, reason))
         text, encoding, notices = decode_bytes(data, path)
         if suffix in (".txt", ".md"):
             sniffed = subtitles.sniff_subtitles(text)

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from codering.errors import CoderingError, ImportProblems, TranscriptError
+from codering.fileio import read_input
 from codering.ingest.attributes import read_attributes_csv
 from codering.ingest.files import read_transcript
-from codering.ingest.model import SUPPORTED_SUFFIXES
+from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
     from codering.store import ImportReport, Project
@@ -45,6 +46,10 @@ class ImportPlan:
     codings: list[CodingRecord] = field(default_factory=list)
     attribute_files: dict[str, Path] = field(default_factory=dict)  # transcript name -> the CSV naming it
     notices: list[str] = field(default_factory=list)  # files left out of a folder, and why
+    # what apply() did: codings new and already there, attribute values that replaced another value
+    codings_added: int = 0
+    codings_present: int = 0
+    attributes_changed: list[str] = field(default_factory=list)  # "name: key 'old' -> 'new'"
 
     @property
     def empty(self) -> bool:
@@ -89,13 +94,26 @@ class ImportPlan:
                 progress(parsed.name)
             reports.append(project.import_transcript(parsed, source_path=str(path)))
         for name, attrs in self.attributes.items():
+            old = project.attributes(name)
+            self.attributes_changed += [f"{name}: {key} '{old[key]}' -> '{value}'" for key, value in attrs.items()
+                                        if key in old and old[key] != value]
             project.set_attributes(name, attrs)
         if self.codings:
             # journaled as the person at the project (undo is per coder), else as ``coder``
             with project.action(f"import {len(self.codings)} codings", project.coder or coder):
+                present: dict[str, set] = {}
                 for rec in self.codings:
+                    if rec.transcript not in present:
+                        present[rec.transcript] = {(c.start, c.end, c.code_id, c.coder)
+                                                   for c in project.codings(rec.transcript, include_detached=True)}
                     for code in rec.codes:
-                        project.add_coding(rec.transcript, rec.start, rec.end, code, rec.coder or coder, origin="import")
+                        key = (rec.start, rec.end, code, rec.coder or coder)
+                        if key in present[rec.transcript]:
+                            self.codings_present += 1
+                            continue
+                        project.add_coding(rec.transcript, *key, origin="import")
+                        present[rec.transcript].add(key)
+                        self.codings_added += 1
         return reports
 
 
@@ -155,11 +173,10 @@ def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -
 
 def read_codings_jsonl(path: Path) -> list[CodingRecord]:
     """Codings in the gold format: ``{"transcript", "start", "end", "codes", ["text"], ["coder"]}``."""
-    if not path.exists():
-        raise TranscriptError(path, "no such file")
+    data = read_input(path, MAX_BYTES, lambda reason: TranscriptError(path, reason))
     records: list[CodingRecord] = []
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = data.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise TranscriptError(path, "codings file is not UTF-8 text") from None
     for number, line in enumerate(lines, start=1):
@@ -170,6 +187,8 @@ def read_codings_jsonl(path: Path) -> list[CodingRecord]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TranscriptError(where, f"invalid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise TranscriptError(where, "invalid JSON (nested too deeply)") from None
         if not isinstance(obj, dict):
             raise TranscriptError(where, "each line must be a JSON object")
         missing = [k for k in ("transcript", "start", "end", "codes") if k not in obj]
@@ -180,8 +199,14 @@ def read_codings_jsonl(path: Path) -> list[CodingRecord]:
             codes = [codes]
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise TranscriptError(where, "'codes' must be a list of code ids")
-        if not isinstance(obj["start"], int) or not isinstance(obj["end"], int):
+        if any(not isinstance(obj[k], int) or isinstance(obj[k], bool) for k in ("start", "end")):
             raise TranscriptError(where, "'start' and 'end' must be whole numbers")
+        if obj["end"] <= obj["start"]:
+            raise TranscriptError(where, f"'end' ({obj['end']}) must be after 'start' ({obj['start']})")
+        if obj.get("coder") is not None and (not isinstance(obj["coder"], str) or not obj["coder"].strip()):
+            raise TranscriptError(where, "'coder' must be a name (text)")
+        if obj.get("text") is not None and not isinstance(obj["text"], str):
+            raise TranscriptError(where, "'text' must be text")
         name = Path(str(obj["transcript"])).name
         name = name[:-4] if name.endswith(".txt") else name
         records.append(CodingRecord(where, name, obj["start"], obj["end"], tuple(codes),

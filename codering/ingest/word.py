@@ -46,6 +46,12 @@ def read_docx(path: Path) -> tuple[str, list[str]]:
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(str(path))
+        from lxml import etree
+
+        entity = next(document.element.iter(etree.Entity), None)
+        if entity is not None:  # python-docx leaves it unexpanded, which would cut the text around it
+            raise TranscriptError(path, f"the document uses its own XML entity ({entity.text}), which codering "
+                                        "does not read; open it in Word and save it again")
         blocks: list[tuple] = []
         for item in document.iter_inner_content():
             if isinstance(item, Paragraph):

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["MAX_QDE", "Archive", "decode_text", "docx_text"]
 
 MAX_QDE = 100 * 1024 * 1024
+#: A .qdpx archive may hold media besides its text; only what codering reads is limited by size.
+MAX_ARCHIVE = 8 * 1024 * 1024 * 1024
 """The largest ``project.qde`` read (uncompressed): codes, cases and codings of a large study, sources inline."""
 
 
@@ -35,9 +37,10 @@ class Archive:
     """The zip and where its members are, found case-insensitively."""
 
     def __init__(self, path: Path) -> None:
+        from codering.fileio import check_input
+
         self.path = path
-        if not path.exists():
-            raise RefiError(f"{path}: no such file")
+        check_input(path, MAX_ARCHIVE, lambda reason: RefiError(f"{path}: {reason}"))
         try:
             self.zip = zipfile.ZipFile(path)
         except zipfile.BadZipFile:

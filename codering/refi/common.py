@@ -76,8 +76,9 @@ def parse_xml(source: "bytes | BinaryIO", where: str) -> "etree._Element":
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
     try:
         if isinstance(source, (bytes, bytearray)):
-            return etree.fromstring(source, parser)
-        return etree.parse(source, parser).getroot()
+            root = etree.fromstring(source, parser)
+        else:
+            root = etree.parse(source, parser).getroot()
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if getattr(exc, "position", None) else None)
         msg = getattr(exc, "msg", None) or str(exc)
@@ -87,6 +88,11 @@ def parse_xml(source: "bytes | BinaryIO", where: str) -> "etree._Element":
         raise RefiError(f"{where}{f' line {line}' if line else ''}: invalid XML: {msg}") from None
     except ValueError as exc:
         raise RefiError(f"{where}: invalid XML: {exc}") from None
+    entity = next(root.iter(etree.Entity), None)
+    if entity is not None:  # left unexpanded, it would cut the text it stands in; no REFI-QDA tool writes one
+        raise RefiError(f"{where} line {entity.sourceline}: the XML uses its own entity ({entity.text}), which "
+                        "codering does not read; nothing was imported")
+    return root
 
 
 def local(el: "etree._Element") -> str:
@@ -337,12 +343,22 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
         taken.add(cid)
 
     out: dict[str, Code] = {}
+    labels: set[tuple[str | None, str]] = {(x.parent, x.label.casefold()) for x in target_codes.values()
+                                           if x.id not in used}
     for c in codes:
         cid = ids[c.guid]
         parent = ids.get(c.parent) if c.parent else None
         key = _single(c.fields, "key")
+        label, n = c.name, 1
+        while (parent, label.casefold()) in labels:  # two codes of one name under one parent: keep both
+            n += 1
+            label = f"{c.name} ({n})"
+        if label != c.name:
+            notices.append(f"two codes are named '{c.name}' under the same parent; the second is imported "
+                           f"as '{label}'")
+        labels.add((parent, label.casefold()))
         out[cid] = Code(
-            id=cid, label=c.name, parent=parent, description=c.description,
+            id=cid, label=label, parent=parent, description=c.description,
             include=_single(c.fields, "include"), exclude=_single(c.fields, "exclude"),
             examples=tuple(clean_text(e) for e in c.fields.get("example", []) if e.strip()),
             key=key if len(key) == 1 else None, color=c.color, codable=c.codable,

@@ -58,15 +58,15 @@ def parse_qdc(path: str | Path, target: Codebook | None = None,
               base: str | None = None) -> tuple[Codebook, list[str]]:
     """Read a QDC file: (codebook, notices). With ``target`` (and the project id as ``base``),
     codes that are already in the project keep their ids."""
-    from codering.refi.archive import MAX_QDE, mb
+    from codering.refi.archive import MAX_QDE
+
+    from codering.fileio import check_input
 
     path = Path(path)
+    check_input(path, MAX_QDE, lambda reason: RefiError(
+        f"{path}: is a folder, not a codebook file" if reason.startswith("is a folder")
+        else f"{path}: {reason} for a codebook" if reason.startswith("the file is") else f"{path}: {reason}"))
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise RefiError(f"{path}: is a folder, not a codebook file")
-        if size > MAX_QDE:
-            raise RefiError(f"{path}: the file is {mb(size)}; the limit is {mb(MAX_QDE)} for a codebook")
         if zipfile.is_zipfile(path):
             raise RefiError(f"{path}: a zip archive, not a codebook (a .qdpx project? import it with "
                             "`codering import`)")

@@ -140,6 +140,7 @@ class _Reader:
         self.memos: list[_Memo] = []
         self.refs: list[tuple[str, _Memo]] = []  # (note guid, memo whose text the note gives)
         self.sources: dict[str, _Source] = {}
+        self.source_guids: set[str] = set()  # every source's, also of those left out
         self.selection_source: dict[str, str] = {}
         self.users = {norm_guid(el.get("guid")): " ".join((el.get("name") or el.get("id") or "").split())
                       or f"user-{norm_guid(el.get('guid'))[:8]}" for el in _all(root, "Users", "User")}
@@ -194,6 +195,9 @@ class _Reader:
         from codering.ingest import parse_text
 
         sguid = norm_guid(src.get("guid")) or f"line-{src.sourceline}"
+        if sguid in self.source_guids:
+            raise RefiError(f"{self.where} line {src.sourceline}: source GUID '{src.get('guid')}' is used twice")
+        self.source_guids.add(sguid)
         plain = src.get("plainTextPath") or ""
         name = " ".join((src.get("name") or "").split()) or PurePosixPath(plain.split("://")[-1]).name or sguid
         if PurePosixPath(name).suffix.lower() in (".txt", ".docx", ".rtf", ".odt"):

@@ -144,8 +144,16 @@ def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImp
             taken.add(name)
             by_hash[parsed.content_hash] = name
         names[source.guid] = name
-        if source.attributes:
-            project.set_attributes(name, source.attributes)
+        attributes = source.attributes
+        if attributes and name in report.transcripts_matched:  # the project's values win over the file's
+            old = project.attributes(name)
+            kept = [k for k, v in attributes.items() if k in old and old[k] != v]
+            if kept:
+                report.notices.append(f"'{name}': kept the project's {', '.join(f'{k} {old[k]!r}' for k in kept)} "
+                                      f"(the file says {', '.join(repr(attributes[k]) for k in kept)})")
+            attributes = {k: v for k, v in attributes.items() if k not in old}
+        if attributes:
+            project.set_attributes(name, attributes)
         present = {(c.start, c.end, c.code_id, c.coder) for c in project.codings(name)}
         for coding in source.codings:
             key = (coding.start, coding.end, ids[coding.code], coding.coder)

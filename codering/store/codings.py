@@ -23,6 +23,8 @@ class CodingTables(Journaled):
         code = self.codebook().get(code_id)
         if origin not in ORIGINS:
             raise StoreError(f"unknown coding origin '{origin}' (one of {', '.join(ORIGINS)})")
+        if end <= start:
+            raise StoreError(f"span {start}-{end} is empty: the end must be after the start")
         if not (0 <= start < end <= len(content)):
             raise StoreError(
                 f"span {start}-{end} is outside transcript '{self.transcript_name(tid)}' (0-{len(content)})"

@@ -56,10 +56,12 @@ class Connected:
             raise
         try:
             yield self._conn
-        except BaseException:
+        except BaseException as exc:
             self._conn.rollback()
             if self.on_server:
                 raise self._conn.translate_error() from None
+            if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
+                raise store_error(self.path, exc) from None  # disk full, damaged file: one clear line
             raise
         else:
             try:
@@ -220,6 +222,14 @@ def migrate(conn: Any, path: Any, dialect: Any = None, in_transaction: bool = Fa
 
 def _statements(sql: str) -> list[str]:
     return [s.strip() for s in sql.split(";\n") if s.strip()]
+
+
+def as_store_error(exc: BaseException, path: "Path | str") -> StoreError | None:
+    """The one-line StoreError for a database error that escaped the store (a read outside a
+    transaction on a damaged or full project file), or None for anything else."""
+    if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
+        return store_error(Path(path), exc)
+    return None
 
 
 def store_error(path: Path, exc: sqlite3.Error) -> StoreError:

@@ -1,0 +1,237 @@
+"""Files a researcher might feed in by mistake, found by trying the tool as a hostile user would: each is
+refused with one clear line, and nothing already in the project changes.
+
+Devices and pipes (a symlink to /dev/zero read until memory ran out; a FIFO blocked forever), CSV and JSONL
+rows the readers took in silently or crashed on, YAML values of the wrong type, a codebook import that broke
+the codebook's own rules, an XML entity that cut a transcript's text, a full disk.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from codering.codebook import load_codebook, parse_codebook
+from codering.errors import CodebookError, RefiError, StoreError, TranscriptError
+from codering.ingest import read_transcript
+from codering.ingest.attributes import read_attributes_csv
+from codering.ingest.plan import read_codings_jsonl
+from codering.refi import import_qdpx, parse_qdc
+from codering.store import Project
+from tests.conftest import ROOT, SMALL_CODEBOOK, run_cli
+
+
+def dump(path: Path) -> list[str]:
+    """The whole project database as SQL: what 'nothing changed' is checked against."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+# -- not a regular file ------------------------------------------------------------------------------------
+
+READERS = {
+    "transcript.txt": lambda p: read_transcript(p),
+    "attributes.csv": lambda p: read_attributes_csv(p),
+    "codings.jsonl": lambda p: read_codings_jsonl(p),
+    "codebook.yaml": lambda p: load_codebook(p),
+    "codebook.qdc": lambda p: parse_qdc(p),
+    "project.qdpx": lambda p: import_qdpx(p, p.parent / "new.codering"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_a_device_is_refused_before_anything_is_read(tmp_path, name):
+    """A link to /dev/zero reports size 0 and never ends: read whole, it filled 20 GB of memory."""
+    link = tmp_path / name
+    link.symlink_to("/dev/zero")
+    with pytest.raises((TranscriptError, CodebookError, RefiError), match="is not a regular file"):
+        READERS[name](link)
+    assert not (tmp_path / "new.codering").exists()
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path, name):
+    pipe = tmp_path / name
+    os.mkfifo(pipe)
+    with pytest.raises((TranscriptError, CodebookError, RefiError), match="is not a regular file"):
+        READERS[name](pipe)
+
+
+def test_the_command_names_the_device_in_one_line(tmp_path):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    (tmp_path / "nul.txt").symlink_to("/dev/zero")
+    result = run_cli("-p", str(project), "import", str(tmp_path / "nul.txt"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"codering: error: {tmp_path / 'nul.txt'}: is not a regular file (a device, pipe or socket); save its "
+        "content to a file first"]
+
+
+# -- CSV and JSONL rows ----------------------------------------------------------------------------------------
+
+def test_a_csv_row_with_more_cells_than_columns_is_refused(tmp_path):
+    """An unquoted comma inside a value shifted it into the next column, and the last value was dropped."""
+    path = tmp_path / "attributen.csv"
+    path.write_text("transcript,functie,locatie\nint01,huisarts, solopraktijk,Gent\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"row 2 has 4 cells but the header names 3 columns \(a value with "
+                                              r"the separator in it needs quotes\)"):
+        read_attributes_csv(path)
+    path.write_text('transcript,functie,locatie\nint01,"huisarts, solopraktijk",Gent\n', encoding="utf-8")
+    assert read_attributes_csv(path) == {"int01": {"functie": "huisarts, solopraktijk", "locatie": "Gent"}}
+
+
+def test_a_csv_cell_over_the_csv_modules_limit_is_one_line(tmp_path):
+    path = tmp_path / "groot.csv"
+    path.write_text("transcript,notitie\nint01," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"groot\.csv: line 2: not a readable CSV row \(field larger than"):
+        read_attributes_csv(path)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[" * 100_000 + "]" * 100_000, r"invalid JSON \(nested too deeply\)"),
+    ('{"transcript": "t", "start": true, "end": 9, "codes": ["x"]}', "'start' and 'end' must be whole numbers"),
+    ('{"transcript": "t", "start": 9, "end": 9, "codes": ["x"]}', r"'end' \(9\) must be after 'start' \(9\)"),
+    ('{"transcript": "t", "start": 1, "end": 9, "codes": ["x"], "coder": ["a", "b"]}', "'coder' must be a name"),
+    ('{"transcript": "t", "start": 1, "end": 9, "codes": ["x"], "text": 12}', "'text' must be text"),
+])
+def test_jsonl_values_of_the_wrong_kind_name_their_line(tmp_path, line, message):
+    path = tmp_path / "codings.jsonl"
+    path.write_text('{"transcript": "t", "start": 1, "end": 9, "codes": ["x"]}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"codings\.jsonl:2: " + message):
+        read_codings_jsonl(path)
+
+
+def test_importing_the_same_codings_twice_says_nothing_new_was_added(tmp_path, transcript_file):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    assert run_cli("-p", str(project), "import", str(transcript_file)).returncode == 0
+    codings = tmp_path / "codings.jsonl"
+    codings.write_text('{"transcript": "t01_huisarts", "start": 80, "end": 120, '
+                       '"codes": ["stim.praktisch.nabijheid", "rem.praktisch"]}\n', encoding="utf-8")
+    first = run_cli("-p", str(project), "import", str(codings))
+    assert "2 codings imported from 1 spans." in first.stdout, first.stderr
+    again = run_cli("-p", str(project), "import", str(codings))
+    assert "0 codings imported from 1 spans (2 were already there)." in again.stdout, again.stderr
+
+
+def test_an_attributes_csv_reports_the_values_it_replaced(tmp_path, transcript_file):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    assert run_cli("-p", str(project), "import", str(transcript_file)).returncode == 0
+    csv_file = tmp_path / "fix.csv"
+    csv_file.write_text("transcript,locatie,geslacht\nt01_huisarts,Hasselt,V\n", encoding="utf-8")
+    result = run_cli("-p", str(project), "import", str(csv_file))
+    assert result.stdout.splitlines()[-2:] == [
+        "Attributes set for 1 transcripts; 1 values replaced (not undoable):",
+        "  t01_huisarts: locatie 'Beernem' -> 'Hasselt'"]
+
+
+# -- codebooks -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, message", [
+    ("label", "{x: y}", "label must be text, got dict"),
+    ("label", "[a, b]", "label must be text, got list"),
+    ("label", "!!binary aGFsbG8=", "label must be text, got bytes"),
+    ("label", "yes", "label must be text, got bool (write it in quotes: YAML reads yes/no/on/off as true/false)"),
+    ("id", "on", "id must be text, got bool"),
+    ("description", "{a: 1}", "description must be text, got dict"),
+])
+def test_a_code_field_of_the_wrong_type_is_a_problem_not_a_stored_value(field, value, message):
+    """`label: {x: y}` used to be stored with the loader's own bookkeeping keys in it."""
+    code = {"id": "stim.nieuw", "label": "Nieuw", "description": "Iets nieuws."}
+    code[field] = value
+    text = SMALL_CODEBOOK + "".join(f"  {'- ' if i == 0 else '  '}{k}: {v}\n" for i, (k, v) in enumerate(code.items()))
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text, "boek.yaml")
+    assert any(message in problem for problem in info.value.problems), info.value.problems
+
+
+def test_the_codebook_id_follows_the_documented_pattern():
+    text = SMALL_CODEBOOK.replace("id: klein", "id: Hallo Wereld!")
+    with pytest.raises(CodebookError, match="codebook id 'Hallo Wereld!' may only hold lower-case letters"):
+        parse_codebook(text, "boek.yaml")
+
+
+def test_codes_nested_hundreds_deep_are_one_problem():
+    lines = ["codebook:", "  id: diep", "  name: Diep", "codes:"]
+    indent = "  "
+    for depth in range(300):
+        lines += [f"{indent}- id: c{depth}", f"{indent}  label: Niveau {depth}", f"{indent}  children:"]
+        indent += "    "
+    lines.append(f"{indent}- id: blad\n{indent}  label: Blad")
+    with pytest.raises(CodebookError, match="nested"):
+        parse_codebook("\n".join(lines) + "\n", "diep.yaml")
+
+
+def test_a_yaml_codebook_import_that_would_repeat_a_label_adds_nothing(tmp_path, small_codebook_file):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project), "--codebook", str(small_codebook_file)).returncode == 0
+    before = dump(project)
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("codebook:\n  id: extra\n  name: Extra\ncodes:\n"
+                     "  - id: stim.praktisch.nabij2\n    label: nabijheid\n"
+                     "  - id: stim.praktisch.fiets\n    label: Fietsafstand\n", encoding="utf-8")
+    result = run_cli("-p", str(project), "codebook", "import", str(extra))
+    assert result.returncode == 1
+    assert ("code 'stim.praktisch.nabij2' would share the label 'nabijheid' with 'stim.praktisch.nabijheid' under "
+            "the same parent in the project; nothing was imported") in result.stderr
+    assert dump(project) == before
+    exported = tmp_path / "boek.yaml"
+    assert run_cli("-p", str(project), "codebook", "export", str(exported)).returncode == 0
+    assert run_cli("codebook", "validate", str(exported)).returncode == 0
+
+
+# -- documents, project files, writing -------------------------------------------------------------------------
+
+def test_a_word_file_with_its_own_entity_is_refused_not_cut_short(tmp_path):
+    """python-docx leaves an entity unexpanded: the text after it was silently lost."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("I: Met wie werkt u samen?")
+    document.add_paragraph("R: Met het ENTITY-HIER en de huisarts.")
+    plain = tmp_path / "plain.docx"
+    document.save(plain)
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(tmp_path / "int.docx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                head, _, rest = text.partition("?>")
+                text = head + '?><!DOCTYPE w:document [<!ENTITY org "OCMW">]>' + rest.replace("ENTITY-HIER", "&org;")
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    with pytest.raises(TranscriptError, match=r"int\.docx: the document uses its own XML entity \(&org;\)"):
+        read_transcript(tmp_path / "int.docx")
+
+
+def test_a_full_disk_mid_import_is_one_line_and_keeps_the_project(tmp_path, small_codebook):
+    """SQLite's page limit is a real "database or disk is full" without filling a disk."""
+    path = tmp_path / "p.codering"
+    with Project.create(path, small_codebook):
+        pass
+    before = dump(path)
+    with Project.open(path) as project:
+        pages = project._conn.execute("PRAGMA page_count").fetchone()[0]
+        project._conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreError, match=r"p\.codering: the disk is full; nothing was saved"):
+            project.import_transcript(read_transcript(ROOT / "transcripts" / "int01_huisarts_beernem.txt"))
+    assert dump(path) == before
+
+
+def test_an_export_the_system_cannot_write_is_one_line(tmp_path, small_codebook_file):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project), "--codebook", str(small_codebook_file)).returncode == 0
+    target = tmp_path / ("b" * 300 + ".yaml")
+    result = run_cli("-p", str(project), "codebook", "export", str(target))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "File name too long" in result.stderr
+    assert "internal error" not in result.stderr
