@@ -239,6 +239,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _shipped_hint() -> str:
+    from codering.paths import codebooks_dir
+
+    names = sorted(p.stem for p in codebooks_dir().glob("*.yaml"))
+    return f" (codering ships: {', '.join(names)}; give one by name)" if names else ""
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Load and validate a YAML codebook; raise CodebookError listing all problems.
     (A file that may also be a REFI-QDA ``.qdc``: :func:`codering.refi.load_codebook_file`.)"""
@@ -246,7 +253,7 @@ def load_codebook(path: str | Path) -> Codebook:
 
     path = Path(path)
     data = read_input(path, MAX_CODEBOOK_BYTES, lambda reason: CodebookError(
-        f"{path}: no such codebook file" if reason == "no such file" else f"{path}: {reason}"))
+        f"{path}: no such codebook file{_shipped_hint()}" if reason == "no such file" else f"{path}: {reason}"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -153,7 +153,8 @@ def test_too_few_decisions_is_one_clear_line(tmp_path, small_codebook):
     result = run_cli("-p", str(tmp_path / "adapt.codering"), "adapt")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "codering: error: adapting the model needs at least 30 coded sentences; this project has 15: "
+        "codering: error: adapting the model needs at least 30 coded sentences; this project has 15 by tester "
+        "(the model learns from each coder's own work; `codering model learn-from everyone` takes every coder's): "
         "code 15 more first"]
     status = run_cli("-p", str(tmp_path / "adapt.codering"), "adapt", "--status")
     assert status.returncode == 0 and "adapted:    - (rounds: 0)" in status.stdout

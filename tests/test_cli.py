@@ -190,3 +190,25 @@ def test_demo_creates_project_once(tmp_path):
     assert "Created the demo project" in first.stdout and "int01_huisarts_beernem" in first.stdout
     second = run_cli("demo", env=env)
     assert "Opened the demo project" in second.stdout
+
+
+def test_a_shipped_codebook_is_found_by_its_name(tmp_path):
+    """An installed codering keeps its codebooks in its package: `--codebook codebooks/x.yaml` from the
+    README found nothing outside the checkout. By name they are found anywhere."""
+    for name in ("randvoorwaarden-zorgnetwerken", "randvoorwaarden-zorgnetwerken.yaml"):
+        project = tmp_path / f"{len(name)}.codering"
+        result = run_cli("init", str(project), "--codebook", name, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "Randvoorwaarden voor goede samenwerking in zorgnetwerken" in result.stdout
+    assert run_cli("codebook", "validate", "samenwerking-zorg-welzijn", cwd=tmp_path).returncode == 0
+    missing = run_cli("init", str(tmp_path / "x.codering"), "--codebook", "onbekend", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == ("codering: error: onbekend: no such codebook file (codering ships: "
+                                      "randvoorwaarden-zorgnetwerken, samenwerking-zorg-welzijn; give one by name)")
+
+
+def test_demo_samples_names_the_folder_to_import(tmp_path):
+    result = run_cli("demo", "--samples", cwd=tmp_path)
+    assert result.returncode == 0
+    folder = result.stdout.strip()
+    assert (ROOT / "transcripts").samefile(folder)

@@ -248,3 +248,37 @@ def test_a_suffix_that_contradicts_the_format_is_an_error(study, tmp_path):
         str(figure.exception)
     ok(invoke(study, "factors", "--format", "md", "-o", str(tmp_path / "tabel")))  # no suffix: the format's
     assert (tmp_path / "tabel.md").exists()
+
+
+def test_both_tables_asked_and_one_side_uncoded_still_gives_the_other(tmp_path, monkeypatch):
+    """A new project with one stimulerend code: `export factors` refused outright ("no remmend factors
+    coded"), though Tabel 5 had content."""
+    monkeypatch.setenv("COLUMNS", "200")
+    from tests.test_export_support import CODINGS
+
+    path = tmp_path / "half.codering"
+    build_project(path, codings=[c for c in CODINGS if all(not x.startswith("rem") for x in c[2])]).close()
+    result = CliRunner().invoke(root, ["-p", str(path), "export", "factors"], catch_exceptions=True)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert TABEL5 in result.output and "Tabel 6" not in result.output
+    assert "note: no remmend factors coded in the selected interviews" in result.output
+    nothing = build_project(tmp_path / "leeg.codering", codings=[])
+    nothing.close()
+    result = CliRunner().invoke(root, ["-p", str(tmp_path / "leeg.codering"), "export", "factors"])
+    assert result.exit_code != 0
+    assert str(result.exception).startswith("no stimulerend or remmend factors coded in the selected interviews")
+
+
+def test_export_all_shows_counts_only_when_asked(tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setenv("CODERING_HOME", str(tmp_path / "home"))
+    path = tmp_path / "mini.codering"
+    build_project(path).close()
+    for flag in ([], ["--counts"]):
+        out = tmp_path / f"alle{len(flag)}.xlsx"
+        result = CliRunner().invoke(root, ["-p", str(path), "export", "all", *flag, "-o", str(out)])
+        assert result.exit_code == 0, (result.output, result.exception)
+        tabel5 = openpyxl.load_workbook(out).worksheets[0]
+        cells = [str(c.value) for row in tabel5.iter_rows() for c in row if str(c.value).startswith("Nabijheid")]
+        assert cells and all(c.startswith("Nabijheid (4)") == bool(flag) for c in cells), cells

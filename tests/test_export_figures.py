@@ -107,3 +107,22 @@ def test_a_filtered_figure_says_which_interviews(coded):
     fig = F.factor_bars(load(coded, where={"locatie": ["Beernem"]}))
     assert fig._supxlabel.get_text() == "Alleen interviews met locatie = Beernem (n = 2)."
     assert F.factor_bars(load(coded))._supxlabel is None
+
+
+def test_a_project_coded_at_category_level_gets_its_heatmap_and_network(tmp_path):
+    """Heatmap and network asked for factors only, so a project coded with categories (as the development
+    set is) had no figure, while its Tabel 5/6 showed the category rows."""
+    from tests.test_export_support import CODINGS
+
+    by_category = [(name, snippet, sorted({".".join(c.split(".")[:2]) for c in codes if c.startswith(("stim", "rem"))}),
+                    coder) for name, snippet, codes, coder in CODINGS]
+    project = build_project(tmp_path / "cat.codering", codings=[c for c in by_category if c[2]])
+    data = load(project)
+    ax = F.factor_heatmap(data, "locatie").axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Praktische" in labels and "Nabijheid" not in labels
+    row = ax.images[0].get_array()[labels.index("Praktische")].tolist()
+    assert row == [5, 1]  # INT-A's two nabijheid sentences, INT-B's three praktisch ones; INT-C in Tongeren
+    network = F.cooccurrence_network(data, unit="turn").axes[0]
+    assert "Praktische" in {t.get_text() for t in network.texts}
+    project.close()

@@ -91,6 +91,15 @@ def test_the_installed_tool_works_away_from_the_checkout(installed, tmp_path):
           "-o", "tabel5.md"], cwd=work, env=env)
     assert "Nabijheid" in (work / "tabel5.md").read_text(encoding="utf-8")
 
+    for launcher in ([str(venv / "bin" / "codering-ui"), "--help"],  # the UI without the checkout's tui.py
+                     [str(venv / "bin" / "python"), "-m", "codering.tui", "--help"]):
+        assert "[PROJECT]" in _run(launcher, cwd=work, env=env).stdout
+
+    second = _run([codering, "init", "tweede.codering", "--codebook", "randvoorwaarden-zorgnetwerken"], cwd=work, env=env)
+    assert "Randvoorwaarden" in second.stdout  # the packaged codebook, by name
+    samples = Path(_run([codering, "demo", "--samples"], cwd=work, env=env).stdout.strip())
+    assert samples.is_relative_to(venv) and (samples / "attributes.csv").is_file()
+
     demo = _run([codering, "demo"], cwd=work, env=env)  # built from the packaged sample transcripts
     assert "int01_huisarts_beernem" in demo.stdout
 

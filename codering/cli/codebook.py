@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from codering.cli.common import State, console, default_coder, short
+from codering.cli.common import State, codebook_file, console, default_coder, short
 from codering.errors import CoderingError
 
 
@@ -29,7 +29,7 @@ def codebook_validate(files: tuple[str, ...]) -> None:
     failed = 0
     for name in files:
         try:
-            book = load_codebook(name)
+            book = load_codebook(codebook_file(name))
         except CodebookError as exc:
             failed += 1
             for problem in exc.problems:
@@ -52,7 +52,7 @@ def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
     from codering.refi import load_codebook_file as load_codebook
 
     if file:
-        book = load_codebook(file)
+        book = load_codebook(codebook_file(file))
     elif state.project_path:
         book = state.project().codebook()
     else:
@@ -130,7 +130,7 @@ def codebook_import(state: State, file: str, coder: str) -> None:
 
     from codering.errors import CodebookError
 
-    book = load_codebook(file)
+    book = load_codebook(codebook_file(file))
     known = project.codebook()
     for code_id, item in list(book.codes.items()):  # a dotted id under a code of the project goes under it,
         prefix = code_id.rpartition(".")[0]           # as the YAML rule has it within one file

@@ -8,9 +8,26 @@ import click
 
 from codering.coding.session import default_coder
 
-__all__ = ["CONTEXT", "State", "console", "default_coder", "short"]
+__all__ = ["CONTEXT", "State", "codebook_file", "console", "default_coder", "short"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def codebook_file(name: str) -> str:
+    """A codebook argument as a file: the file itself when it exists, else a codebook codering ships, by
+    its file name with or without ``.yaml`` (``randvoorwaarden-zorgnetwerken``), which an installed
+    codering keeps in its package; a name that is neither stays as given, for the loader's error."""
+    from pathlib import Path
+
+    from codering.paths import codebooks_dir
+
+    if Path(name).exists() or "/" in name or "\\" in name:
+        return name
+    for candidate in (name, f"{name}.yaml"):
+        shipped = codebooks_dir() / candidate
+        if shipped.is_file():
+            return str(shipped)
+    return name
 
 
 class State:

@@ -155,14 +155,24 @@ def factors_cmd(state, polarity, counts, interviews, min_interviews, order, unco
     if title and len(sides) > 1:
         raise click.UsageError("--title needs one --polarity")
     out = []
+    empty: list[NothingToExport] = []
     for side in sides:
-        out.append(T.factor_overview(data, side, counts=counts, interviews=interviews,
-                                     min_interviews=min_interviews, order=order, title=title))
+        try:
+            out.append(T.factor_overview(data, side, counts=counts, interviews=interviews,
+                                         min_interviews=min_interviews, order=order, title=title))
+        except NothingToExport as exc:  # both tables asked, one side not coded yet: the other still comes
+            if len(sides) == 1:
+                raise
+            empty.append(exc)
+            click.echo(f"note: {exc}; only the other table follows", err=True)
+            continue
         if uncoded:
             try:
                 out.append(T.uncoded_factors(data, side))
             except NothingToExport as exc:  # every factor coded: say so, write the rest
                 click.echo(str(exc), err=True)
+    if len(empty) == len(sides):  # "no stimulerend or remmend factors coded in ... (4 interviews, 0 codings)"
+        raise NothingToExport(str(empty[0]).replace(f"no {sides[0]} ", f"no {' or '.join(sides)} ", 1))
     emit(state, out, fmt, output, force, "factors" if len(sides) > 1 else f"factors-{sides[0]}")
 
 
@@ -290,8 +300,9 @@ def _unit(value: str | None, allowed: tuple[str, str]) -> str:
 @click.option("--by", "by", multiple=True, help="Case attributes to cross-tabulate (default: locatie, actorgroep).")
 @click.option("--unit", type=click.Choice(["segments", "interviews"]), default="segments", show_default=True)
 @click.option("--figures", is_flag=True, help="Also write the figures (PNG) beside the tables file.")
+@click.option("--counts", is_flag=True, help='Show coded segments per factor in Tabel 5 and 6: "Nabijheid (7)".')
 @_common()
-def all_cmd(state, group, by, unit, figures, where, coder, fmt, output, force) -> None:
+def all_cmd(state, group, by, unit, figures, counts, where, coder, fmt, output, force) -> None:
     """Every table in one file (XLSX by default: a sheet per table), optionally with the figures."""
     from codering.export import tables as T
     from codering.export.data import NothingToExport
@@ -300,7 +311,7 @@ def all_cmd(state, group, by, unit, figures, where, coder, fmt, output, force) -
     if fmt is None and output is None:
         fmt = "xlsx"
     fmt_name = fmt or (Path(output).suffix.lstrip(".").lower() if output else "xlsx")
-    out, skipped = T.all_tables(data, group=group, by=by, unit=unit, fmt=fmt_name)
+    out, skipped = T.all_tables(data, group=group, by=by, unit=unit, fmt=fmt_name, counts=counts)
     for message in skipped:
         click.echo(f"skipped {message}", err=True)
     folder = None if output is None else output if Path(output).is_dir() else str(Path(output).parent)

@@ -7,13 +7,14 @@ from typing import Any
 
 import click
 
-from codering.cli.common import State, console
+from codering.cli.common import State, codebook_file, console
 from codering.errors import CoderingError
 
 @click.command()
 @click.argument("project_path", metavar="PROJECT", type=click.Path(dir_okay=False))
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
-              help="Codebook to use: YAML or REFI-QDA .qdc (default: the shipped samenwerking-zorg-welzijn codebook).")
+              help="Codebook to use: a YAML or REFI-QDA .qdc file, or a shipped codebook by name "
+                   "(samenwerking-zorg-welzijn, the default; randvoorwaarden-zorgnetwerken).")
 def init(project_path: str, codebook_path: str | None) -> None:
     """Create a new project file with a codebook.
 
@@ -25,7 +26,7 @@ def init(project_path: str, codebook_path: str | None) -> None:
     from codering.refi import load_codebook_file as load_codebook
     from codering.store import Project
 
-    codebook = load_codebook(codebook_path or default_codebook_path())
+    codebook = load_codebook(codebook_file(codebook_path) if codebook_path else default_codebook_path())
     with Project.create(project_path, codebook) as project:
         book = project.codebook()
     click.echo(f"Created {project_path} with codebook '{book.name}' ({len(book)} codes).")
@@ -180,10 +181,18 @@ def print_stats(project, figures: dict[str, Any]) -> None:
 
 @click.command()
 @click.option("--fresh", is_flag=True, help="Start the demo project again from scratch.")
+@click.option("--samples", is_flag=True, help="Only print the folder of the sample transcripts (and their "
+                                                 "attributes.csv), to import them into a project of your own.")
 @click.pass_obj
-def demo(state: State, fresh: bool) -> None:
+def demo(state: State, fresh: bool, samples: bool) -> None:
     """Create (or open) the demo project from the sample transcripts and show it."""
     from codering.demo import ensure_demo_project
+
+    if samples:
+        from codering.paths import sample_transcripts_dir
+
+        click.echo(str(sample_transcripts_dir()))
+        return
 
     path, created = ensure_demo_project(state.project_path, fresh=fresh)
     state.project_path = str(path)

@@ -320,10 +320,11 @@ def adapt_command(state, epochs, max_pairs, recipe, lr, threads, dry_run, rollba
     Sentences coded with the same code (a factor counts for its category) are
     pulled together; sentences of other codes and sentences passed over are
     pushed apart (--recipe hard: also rejected suggestions, mirror codes,
-    stimulerend against remmend, and the codebook's phrases). The last
-    20% of the reviewed sentences is held out: the adapted model is used only
-    if it separates their codes better than the base model (both figures are
-    printed); otherwise it is deleted. The base model is never changed.
+    stimulerend against remmend, and the codebook's phrases). Whole
+    interviews are held out (the last ones, about 20% of the reviewed
+    sentences; with one interview, its last 20%): the adapted model is used
+    only if it separates their codes better than the base model (both figures
+    are printed); otherwise it is deleted. The base model is never changed.
     Ctrl-C stops the round and changes nothing.
     """
     from codering.suggest import adapt as adaptation

@@ -115,6 +115,8 @@ def factor_heatmap(source, by: str = "locatie", *, unit: str = "segments", polar
     members = {v: {t.id for t in data.transcripts if t.attributes.get(by, "") == v} for v in values}
     coded = [f for root in polarity_roots(book, polarity) for c in book.children(root.id)
              for f in factors(book, c.id) if data.count(f.id)]
+    if not coded:  # a project coded at category level (no factor anywhere): its categories are the rows
+        coded = [c for root in polarity_roots(book, polarity) for c in book.children(root.id) if data.count(c.id)]
     if not coded:
         raise NothingToExport("no factors coded in the selected interviews; nothing to draw")
     chosen = sorted(coded, key=lambda f: -data.count(f.id))[:top]
@@ -154,6 +156,8 @@ def cooccurrence_network(source, *, polarity: str | None = None, unit: str = "se
     data = as_data(source, where, coder)
     book, lang = data.codebook, data.language
     nodes, freq, pairs = cooccurrence_counts(data, level="factor", unit=unit, polarity=polarity)
+    if not nodes:  # coded at category level only: the categories are the nodes
+        nodes, freq, pairs = cooccurrence_counts(data, level="category", unit=unit, polarity=polarity)
     if not nodes:
         raise NothingToExport("no factors coded in the selected interviews; nothing to draw")
     keep = set(sorted(freq, key=lambda k: -freq[k])[:top])

@@ -122,6 +122,8 @@ def cooccurrence(source, *, level: str = "factor", unit: str = "segment", polari
     book, lang = data.codebook, data.language
     unit = unit.rstrip("s") if unit in ("segments", "turns") else unit
     nodes, freq, pairs = cooccurrence_counts(data, level=level, unit=unit, polarity=polarity)
+    if not nodes and level == "factor":  # coded at category level only: the categories take the factors' place
+        nodes, freq, pairs = cooccurrence_counts(data, level="category", unit=unit, polarity=polarity)
     if not nodes:
         raise NothingToExport("no factors coded in the selected interviews")
     names = display_labels(book, nodes, lang)

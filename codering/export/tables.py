@@ -209,9 +209,10 @@ WIDE_FORMATS = ("xlsx", "csv", "html")
 
 
 def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, unit: str = "segments",
-               fmt: str | None = None, where: dict | None = None,
-               coder: str | None = None) -> tuple[list[Table], list[str]]:
-    """Every report table: Tabel 5 and 6 (with counts), detail, cross-tabulations, co-occurrence, codebook.
+               fmt: str | None = None, where: dict | None = None, coder: str | None = None,
+               counts: bool = False) -> tuple[list[Table], list[str]]:
+    """Every report table: Tabel 5 and 6 (``counts``: "Nabijheid (7)"), detail, cross-tabulations,
+    co-occurrence, codebook.
 
     ``by`` defaults to ``locatie`` and ``actorgroep`` where interviews have them.
     The co-occurrence matrix (one column per factor) is only included for
@@ -223,8 +224,8 @@ def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, u
                                  if any(a in t.attributes for t in data.transcripts)]
     wide = fmt is None or fmt in WIDE_FORMATS
     builders: list[tuple[str, Callable[[], list[Table]]]] = [
-        ("Tabel 5", lambda: [factor_overview(data, "stimulerend", counts=True)]),
-        ("Tabel 6", lambda: [factor_overview(data, "remmend", counts=True)]),
+        ("Tabel 5", lambda: [factor_overview(data, "stimulerend", counts=counts)]),
+        ("Tabel 6", lambda: [factor_overview(data, "remmend", counts=counts)]),
         ("factor detail", lambda: [factor_detail(data)]),
         *[(f"crosstab {a}", lambda a=a: [crosstab(data, group, a, unit=unit)]) for a in attrs],
         ("co-occurrence", lambda: list(cooccurrence(data)) if wide else [cooccurrence(data)[1]]),

@@ -132,6 +132,7 @@ class Decisions:
     mirror: dict[str, str]  # head -> head of the mirror family
     phrases: dict[str, list[str]]  # head -> codebook phrases of the family
     events: int  # codings + decisions in the project
+    whose: str = ""  # "by ann (a coder's own work; see `codering model learn-from`)", or "" for everyone's
 
     @property
     def coded(self) -> int:
@@ -188,7 +189,11 @@ def collect(project: "Project") -> Decisions:
                                       frozenset(rejected.get(i, ())) - pos, interview))
     heads = list(fams)
     mirror = {f.head: f.mirror for f in fams.values() if f.mirror}
-    return Decisions(sentences, heads, mirror, phrases, event_count(project))
+    scope, coder = project.learning_scope()
+    whose = "" if scope == "everyone" else (
+        f" by {coder}{' or agreed' if scope == 'consensus' else ''} (the model learns from each coder's own "
+        "work; `codering model learn-from everyone` takes every coder's)")
+    return Decisions(sentences, heads, mirror, phrases, event_count(project), whose)
 
 
 def split(decisions: Decisions, holdout: float = HOLDOUT) -> tuple[list[Sentence], list[Sentence]]:
@@ -229,7 +234,7 @@ def check_enough(decisions: Decisions, train: list[Sentence], test: list[Sentenc
     coded = decisions.coded
     if coded < min_coded:
         raise AdaptError(f"adapting the model needs at least {min_coded} coded sentences; this project has "
-                         f"{coded}: code {min_coded - coded} more first")
+                         f"{coded}{decisions.whose}: code {min_coded - coded} more first")
     held = sum(s.coded for s in test)
     if held < MIN_HELD_OUT_CODED:
         raise AdaptError(f"adapting the model needs at least {MIN_HELD_OUT_CODED} coded sentences among those held "

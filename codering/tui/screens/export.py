@@ -63,7 +63,7 @@ def _choices() -> list[TableChoice]:
         TableChoice("cooccurrence", "Samen voorkomende factoren", "samen-voorkomend",
                     lambda d, f, c: [tables().cooccurrence(d)[1]]),
         TableChoice("codebook", "Codeboek", "codeboek", lambda d, f, c: [tables().codebook_table(d)]),
-        TableChoice("all", "Alle tabellen", "alle-tabellen", lambda d, f, c: tables().all_tables(d, fmt=f)[0]),
+        TableChoice("all", "Alle tabellen", "alle-tabellen", lambda d, f, c: tables().all_tables(d, fmt=f, counts=c)[0]),
     ]
 
 
