@@ -235,3 +235,65 @@ def test_an_export_the_system_cannot_write_is_one_line(tmp_path, small_codebook_
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "File name too long" in result.stderr
     assert "internal error" not in result.stderr
+
+
+# -- smaller things the same pass found ------------------------------------------------------------------------
+
+def test_a_renamed_copy_of_an_imported_transcript_is_not_imported_twice(tmp_path, transcript_file):
+    """Imported under a second name, every coding of the interview would count twice in Tabel 5/6."""
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    assert run_cli("-p", str(project), "import", str(transcript_file)).returncode == 0
+    copy = tmp_path / "INT-01 huisarts.txt"
+    copy.write_bytes(transcript_file.read_bytes())
+    result = run_cli("-p", str(project), "import", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert ("INT-01 huisarts: not imported, the project holds the same text as 't01_huisarts'") in result.stdout
+    with Project.open(project) as p:
+        assert [t.name for t in p.transcripts()] == ["t01_huisarts"]
+
+
+def test_a_word_lock_file_in_a_folder_is_passed_over(tmp_path, transcript_file):
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / transcript_file.name).write_bytes(transcript_file.read_bytes())
+    (folder / "~$interview.docx").write_bytes(b"\x00owner")  # what Word leaves beside an open document
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    result = run_cli("-p", str(project), "import", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "t01_huisarts: imported" in result.stdout and "~$" not in result.stdout + result.stderr
+
+
+def test_an_unknown_code_filter_is_named(tmp_path):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    result = run_cli("-p", str(project), "codings", "--code", "nope")
+    assert result.returncode == 1 and "unknown code 'nope'" in result.stderr
+
+
+def test_subtitles_with_a_broken_cue_keep_the_text_and_say_so(tmp_path):
+    srt = tmp_path / "opname.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nR: Hallo daar.\n\n2\nxx yy\n\n"
+                   "3\n00:00:03,000 --> 00:00:04,000\nR: Nog iets.\n", encoding="utf-8")
+    parsed = read_transcript(srt)
+    assert "Hallo daar. xx yy Nog iets." in parsed.content and "daar. 2 xx" not in parsed.content
+    assert "1 block(s) without a timing line were joined to the cue before them" in parsed.notices
+    vtt = tmp_path / "opname.vtt"
+    vtt.write_text("WEBVTT\n\n00:05.000 --> 00:06.000\nR: Hallo daar.\n\n99:99.000 --> 00:00.000\nI: Nog iets?\n",
+                   encoding="utf-8")
+    parsed = read_transcript(vtt)
+    assert [t.timestamp for t in parsed.turns] == ["00:00:05", "00:00:05"]
+    assert any("start time that is not a time" in n for n in parsed.notices)
+
+
+def test_an_export_to_a_folder_without_a_format_says_it_is_a_folder(tmp_path):
+    from tests.test_export_support import build_project
+
+    build_project(tmp_path / "mini.codering").close()
+    result = run_cli("-p", str(tmp_path / "mini.codering"), "export", "factors", "-o", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{tmp_path} is a folder; name a file in it, or give --format to write there" in result.stderr
+    written = run_cli("-p", str(tmp_path / "mini.codering"), "export", "factors", "--format", "md", "-o", str(tmp_path))
+    assert written.returncode == 0, written.stderr
+    assert list(tmp_path.glob("mini-factors*.md"))

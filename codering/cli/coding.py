@@ -95,6 +95,8 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
     from rich.table import Table
 
     project = state.project()
+    if code_id is not None:
+        project.codebook().get(code_id)  # an unknown code: one line naming it, not an empty table
     rows = project.codings(transcript, coder=coder, code_id=code_id, include_detached=detached)
     if detached:
         rows = [r for r in rows if r.detached]

@@ -74,6 +74,8 @@ def format_for(path: Path, fmt_name: str | None) -> str:
                               "name the file for its format or leave out --format")
         return fmt_name
     found = SUFFIXES.get(Path(path).suffix.lower())
+    if found is None and Path(path).is_dir():
+        raise ExportError(f"{path} is a folder; name a file in it, or give --format to write there")
     if found is None:
         raise ExportError(f"cannot tell the format from '{Path(path).name}'; "
                           f"use --format {'|'.join(FORMATS)} or a file name ending in one of them")

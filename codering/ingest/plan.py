@@ -87,13 +87,27 @@ class ImportPlan:
             raise ImportProblems(problems)
 
     def apply(self, project: Project, coder: str, progress: Progress | None = None) -> list[ImportReport]:
+        from codering.store import ImportReport
+
         self.check(project)
         reports = []
+        infos = project.transcripts()
+        names = {t.name for t in infos}
+        by_text = {t.content_hash: t.name for t in infos}
         for path, parsed in self.transcripts:
             if progress:
                 progress(parsed.name)
+            twin = by_text.get(parsed.content_hash)
+            if parsed.name not in names and twin is not None:  # a renamed copy would count every coding twice
+                reports.append(ImportReport(parsed.name, "duplicate", len(parsed.segments), same_as=twin))
+                continue
             reports.append(project.import_transcript(parsed, source_path=str(path)))
+            names.add(parsed.name)
+            by_text.setdefault(parsed.content_hash, parsed.name)
+        duplicates = {r.name for r in reports if r.status == "duplicate"}
         for name, attrs in self.attributes.items():
+            if name in duplicates:
+                continue
             old = project.attributes(name)
             self.attributes_changed += [f"{name}: {key} '{old[key]}' -> '{value}'" for key, value in attrs.items()
                                         if key in old and old[key] != value]
@@ -119,7 +133,9 @@ class ImportPlan:
 
 def collect_files(paths: Iterable[str | Path], notices: list[str] | None = None) -> list[Path]:
     """Expand folders (not recursively) into the files codering can import; what a folder holds besides
-    (other file types, subfolders) is named in ``notices``. Hidden files and READMEs are passed over quietly."""
+    (other file types, subfolders) is named in ``notices``. Hidden files, READMEs and the lock files Word
+    and LibreOffice keep beside an open document (``~$interview.docx``, ``.~lock.interview.odt#``) are
+    passed over quietly."""
     importable = SUPPORTED_SUFFIXES + CODINGS_SUFFIXES + ATTRIBUTE_SUFFIXES
     out: list[Path] = []
     for raw in paths:
@@ -127,7 +143,7 @@ def collect_files(paths: Iterable[str | Path], notices: list[str] | None = None)
         if path.is_dir():
             skipped: list[str] = []
             for child in sorted(path.iterdir()):
-                if child.name.startswith((".", "README")):
+                if child.name.startswith((".", "README", "~$")):
                     continue
                 if child.is_file() and child.suffix.lower() in importable:
                     out.append(child)

@@ -28,10 +28,6 @@ def sniff_subtitles(text: str) -> str | None:
     return None
 
 
-def _cue_time(raw: str) -> str:
-    return normalise_timestamp(raw) or "00:00:00"
-
-
 def _clean(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
@@ -42,7 +38,7 @@ def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[st
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     blocks = re.split(r"\n[ \t]*\n", text.strip())
     cues: list[tuple[str, list[str]]] = []  # (start time, payload lines)
-    stray = 0
+    stray = untimed = bad_times = 0
     for i, block in enumerate(blocks):
         lines = block.split("\n")
         timing = next((k for k, line in enumerate(lines) if _TIMING.match(line) and "-->" in line), None)
@@ -50,12 +46,18 @@ def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[st
             first = lines[0].strip()
             if (i == 0 and first.startswith("WEBVTT")) or first.startswith(("NOTE", "STYLE", "REGION")):
                 continue
-            if cues:
-                cues[-1][1].extend(lines)  # a blank line inside a cue's text
+            if cues:  # a cue whose timing line is missing or broken: its text goes with the cue before
+                untimed += 1
+                cues[-1][1].extend(lines[1:] if fmt == "srt" and first.isdigit() else lines)  # not its number
             else:
                 stray += 1
             continue
-        cues.append((_cue_time(_TIMING.match(lines[timing]).group(1)), lines[timing + 1:]))
+        raw = _TIMING.match(lines[timing]).group(1)
+        when = normalise_timestamp(raw)
+        if when is None:  # "99:99": not a time; the cue keeps the time of the one before
+            bad_times += 1
+            when = cues[-1][0] if cues else "00:00:00"
+        cues.append((when, lines[timing + 1:]))
     if not cues:
         raise TranscriptError(path, f"no subtitle cues found (is this really a .{fmt} file?)")
 
@@ -122,6 +124,11 @@ def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[st
     notices = [f"{len(cues)} subtitle cues merged into {len(turns)} turns"]
     if stray:
         notices.append(f"{stray} block(s) before the first cue were ignored")
+    if untimed:
+        notices.append(f"{untimed} block(s) without a timing line were joined to the cue before them")
+    if bad_times:
+        notices.append(f"{bad_times} cue(s) with a start time that is not a time (like 99:99) took the time of "
+                       "the cue before")
     speakers = {t[1] for t in turns if t[1]}
     if not speakers:
         notices.append("the subtitles name no speakers: turns have no speaker label")

@@ -102,16 +102,20 @@ class Decision:
 @dataclass
 class ImportReport:
     name: str
-    status: str  # "added" | "unchanged" | "updated"
+    status: str  # "added" | "unchanged" | "updated" | "duplicate" (its text is in the project under ``same_as``)
     segments: int = 0
     codings_moved: int = 0
     codings_detached: int = 0
     codings_kept: int = 0
     notices: list[str] = field(default_factory=list)
+    same_as: str | None = None
 
     def summary(self) -> str:
         if self.status == "unchanged":
             return f"{self.name}: unchanged, nothing to do"
+        if self.status == "duplicate":
+            return (f"{self.name}: not imported, the project holds the same text as '{self.same_as}' (a renamed copy "
+                    "would count every coding twice; to rename, remove that one first)")
         if self.status == "added":
             return f"{self.name}: imported, {self.segments} segments"
         parts = [f"{self.name}: updated to the new text, {self.segments} segments"]
