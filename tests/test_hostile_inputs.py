@@ -297,3 +297,18 @@ def test_an_export_to_a_folder_without_a_format_says_it_is_a_folder(tmp_path):
     written = run_cli("-p", str(tmp_path / "mini.codering"), "export", "factors", "--format", "md", "-o", str(tmp_path))
     assert written.returncode == 0, written.stderr
     assert list(tmp_path.glob("mini-factors*.md"))
+
+
+def test_a_project_path_that_is_a_pipe_or_has_a_negative_schema_number_is_one_line(tmp_path, small_codebook):
+    pipe = tmp_path / "pijp.codering"
+    os.mkfifo(pipe)
+    with pytest.raises(StoreError, match="is not a regular file"):
+        Project.open(pipe)  # used to block forever in open()
+    path = tmp_path / "p.codering"
+    with Project.create(path, small_codebook):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = -1")
+    conn.close()
+    with pytest.raises(StoreError, match=r"damaged \(its schema number is -1, which no codering writes\)"):
+        Project.open(path)

@@ -87,23 +87,13 @@ class ImportPlan:
             raise ImportProblems(problems)
 
     def apply(self, project: Project, coder: str, progress: Progress | None = None) -> list[ImportReport]:
-        from codering.store import ImportReport
-
         self.check(project)
         reports = []
-        infos = project.transcripts()
-        names = {t.name for t in infos}
-        by_text = {t.content_hash: t.name for t in infos}
         for path, parsed in self.transcripts:
             if progress:
                 progress(parsed.name)
-            twin = by_text.get(parsed.content_hash)
-            if parsed.name not in names and twin is not None:  # a renamed copy would count every coding twice
-                reports.append(ImportReport(parsed.name, "duplicate", len(parsed.segments), same_as=twin))
-                continue
-            reports.append(project.import_transcript(parsed, source_path=str(path)))
-            names.add(parsed.name)
-            by_text.setdefault(parsed.content_hash, parsed.name)
+            # a renamed copy of a transcript in the project would count every coding twice: not imported
+            reports.append(project.import_transcript(parsed, source_path=str(path), new_text_only=True))
         duplicates = {r.name for r in reports if r.status == "duplicate"}
         for name, attrs in self.attributes.items():
             if name in duplicates:

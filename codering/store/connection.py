@@ -97,16 +97,23 @@ def check_project_file(path: Path) -> int:
     damaged); return its schema version."""
     if not path.exists():
         raise StoreError(f"{path}: no such project; create one with `codering init {path}`")
+    from codering.fileio import input_problem
+
     if path.is_dir():
         raise StoreError(f"{path}: is a folder, not a project file")
+    problem = input_problem(os.stat(path))  # a device or a pipe, which open() would block on
+    if problem:
+        raise StoreError(f"{path}: {problem}")
     with open(path, "rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
         raise StoreError(f"{path}: not a codering project (not an SQLite file); nothing was changed")
     app_id = int.from_bytes(header[68:72], "big")
-    version = int.from_bytes(header[60:64], "big")
+    version = int.from_bytes(header[60:64], "big", signed=True)  # SQLite's user_version is signed
     if app_id != APPLICATION_ID:
         raise StoreError(f"{path}: an SQLite file but not a codering project; nothing was changed")
+    if version < 0:
+        raise damaged(path, f"its schema number is {version}, which no codering writes")
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path}: made by a newer codering (schema {version}, this one reads up to {SCHEMA_VERSION}); "

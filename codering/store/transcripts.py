@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 class TranscriptTables(Journaled):
     """Transcripts and what hangs on them (a part of :class:`codering.store.Project`)."""
 
-    def import_transcript(self, parsed: "ParsedTranscript", source_path: str | None = None) -> ImportReport:
-        """Add a transcript, or bring a changed one up to date keeping its codings."""
+    def import_transcript(self, parsed: "ParsedTranscript", source_path: str | None = None,
+                          new_text_only: bool = False) -> ImportReport:
+        """Add a transcript, or bring a changed one up to date keeping its codings. ``new_text_only``: a
+        new name whose text the project holds already is not added (status ``duplicate``, ``same_as``)."""
         row = self._conn.execute(
             "SELECT id, content, content_hash FROM transcripts WHERE name = ?", (parsed.name,)
         ).fetchone()
@@ -26,6 +28,12 @@ class TranscriptTables(Journaled):
         if row is not None and row[2] == parsed.content_hash:
             report.status = "unchanged"
             return report
+        if row is None and new_text_only:
+            twin = self._conn.execute("SELECT name FROM transcripts WHERE content_hash = ? ORDER BY id LIMIT 1",
+                                      (parsed.content_hash,)).fetchone()
+            if twin is not None:
+                report.status, report.same_as = "duplicate", twin[0]
+                return report
         with self.transaction() as conn:
             if row is None:
                 position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM transcripts").fetchone()[0]
