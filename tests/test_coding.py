@@ -247,3 +247,21 @@ def test_the_sessions_picker_scores_leave_out_the_families_on_the_list(sample_pr
         session.apply("rem.praktisch.tijdsgebrek")
         scores = session.code_scores()
         assert scores["rem.praktisch"] == 0.0 and scores["stim.inhoud"] == 0.2
+
+
+def test_a_selection_stops_between_two_respondents_turns(tmp_path, small_codebook):
+    """Two respondents one after the other (R1, R2): extending past the end of R1's turn would take the
+    "R2:" label into the coded quote, so it stops there unless interviewer turns are visited."""
+    from codering.coding.session import CodingSession
+    from codering.ingest import parse_text
+    from codering.store import Project
+
+    with Project.create(tmp_path / "p.codering", small_codebook) as project:
+        project.import_transcript(parse_text("I: Hoe werkt u samen?\n\nR1: Met de huisarts. Dat gaat goed.\n\n"
+                                             "R2: Met het OCMW. Dat gaat minder.\n", "duo"))
+        session = CodingSession(project, project.transcript_id("duo"), GoldSuggester({}), "tester")
+        assert session.current.text == "Met de huisarts."
+        assert session.extend() and not session.extend() and session.at_turn_end
+        assert session.content[slice(*session.span)] == "Met de huisarts. Dat gaat goed."
+        session.show_interviewer = True
+        assert session.extend() and "R2:" in session.content[slice(*session.span)]

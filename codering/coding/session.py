@@ -28,7 +28,12 @@ Decisions (in one place):
     this one" the alternatives are the candidates; moves on when none is;
   * reject all (``X``): "nothing here", always moves on, whatever would fill
     the list next;
-  * applying a code by search, removing one: the cursor stays.
+  * applying a code by search, removing one: the cursor stays (a searched code that is also on the
+    suggestion list is recorded as that suggestion's accept, for the engine to learn, and still stays).
+- A selection extended with shift+down ends at the end of the respondent's turn: it never takes in an
+  interviewer turn (and its speaker labels) unless interviewer turns are visited.
+- A transcript without respondent sentences has nothing to code until interviewer turns are visited:
+  no suggestions, no codes (``codable_here``).
 - Every decision also stores the cursor position, so a killed terminal
   reopens at the last decision, not at the last clean quit.
 - Undo and redo move the cursor to the segment they changed.
@@ -44,6 +49,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -61,6 +67,18 @@ if TYPE_CHECKING:
     from codering.suggest.base import Suggester
 
 MAX_SHOWN = 9
+
+# The journal's descriptions of the actions a coder undoes most (``Project.add_coding``, ``record_decision``,
+# ``add_memo``, and this module's own), and how the status line says them: {code} is the code's label.
+_READABLE = [
+    (re.compile(r"code (?P<code>\S+) on .+? \d+-\d+"), "code {code}"),
+    (re.compile(r"accept suggestion (?P<code>\S+)"), "✓ {code}"),
+    (re.compile(r"reject suggestion (?P<code>\S+)"), "✗ {code}"),
+    (re.compile(r"accept (?P<n>\d+) suggestions"), "✓ {n} suggesties"),
+    (re.compile(r"reject (?P<n>\d+) suggestions"), "✗ {n} suggesties"),
+    (re.compile(r"add segment memo"), "memo"),
+    (re.compile(r"remove (?!coding \d|memo \d)(?P<label>.+?)(?= \(left as it is|$)"), "− {label}"),
+]
 
 
 def default_coder() -> str:
@@ -150,8 +168,17 @@ class CodingSession:
         if saved is None:
             saved = self.project.setting(f"tui.cursor.{self.tid}")  # saved before it was per coder
         if saved is not None and saved.isdigit() and int(saved) < len(self.segments):
-            return int(saved)
-        return self._next_visitable(-1, 1) if self.segments else 0
+            at = int(saved)
+            if self.visitable(at):
+                return at
+            # saved while interviewer turns were visited: the nearest respondent sentence
+            for step in (1, -1):
+                found = self._next_visitable(at, step)
+                if found is not None:
+                    return found
+            return at
+        found = self._next_visitable(-1, 1) if self.segments else None
+        return found if found is not None else 0
 
     def save_position(self) -> None:
         if self.segments:
@@ -177,6 +204,17 @@ class CodingSession:
 
     def visitable(self, index: int) -> bool:
         return self.show_interviewer or self.segments[index].role != "interviewer"
+
+    @property
+    def respondent_sentences(self) -> bool:
+        """True when the transcript has a sentence the cursor visits with interviewer turns skipped."""
+        return any(seg.role != "interviewer" for seg in self.segments)
+
+    @property
+    def codable_here(self) -> bool:
+        """False when the cursor is on a sentence the cursor does not visit (a transcript with interviewer
+        turns only, interviewer turns skipped): nothing is suggested or coded there."""
+        return bool(self.segments) and self.visitable(self.first)
 
     def _next_visitable(self, index: int, step: int) -> int | None:
         i = index + step
@@ -217,13 +255,30 @@ class CodingSession:
         return False
 
     def extend(self) -> bool:
-        """Add the next segment to the selection."""
-        nxt = self._next_visitable(self.last, 1)
-        if nxt is None:
+        """Add the next segment to the selection; not past the end of the turn while interviewer turns are
+        skipped (see ``at_turn_end``): a coding never takes in another turn's speaker label."""
+        nxt = self.last + 1
+        if nxt >= len(self.segments) or self.at_turn_end:
             return False
         self.last = nxt
         self.narrow = None
         return True
+
+    def extend_to(self, index: int) -> bool:
+        """Extend the selection up to segment ``index`` (a shift+click), as far as ``extend`` goes."""
+        moved = False
+        while self.last < index and self.extend():
+            moved = True
+        return moved
+
+    @property
+    def at_turn_end(self) -> bool:
+        """True when ``extend`` stops at the end of the turn: the next sentence is in another turn and
+        interviewer turns are skipped (visiting them, a selection may run across turns as before)."""
+        nxt = self.last + 1
+        if nxt >= len(self.segments) or self.show_interviewer:
+            return False
+        return self.segments[nxt].turn != self.segments[self.last].turn or not self.visitable(nxt)
 
     def shrink(self) -> bool:
         """Take the last segment off a selection of several."""
@@ -293,7 +348,10 @@ class CodingSession:
         return coded, total
 
     def suggestions(self) -> list[Shown]:
-        """The open suggestions for the selection, best first (at most nine)."""
+        """The open suggestions for the selection, best first (at most nine); none where nothing is coded
+        (``codable_here``)."""
+        if not self.codable_here:
+            return []
         return self._open_for(*self.span)
 
     @property
@@ -389,12 +447,18 @@ class CodingSession:
         return self._after_decision(f"✗ {self.label(s.code_id)}", alternatives_hold=True)
 
     def decide_all(self, accepted: bool) -> str | None:
-        """Accept every likely suggestion shown (alternatives stay open), or reject everything shown."""
+        """Accept every likely suggestion shown (alternatives stay open), or reject everything shown;
+        rejecting all with nothing shown is "nothing here" and moves on all the same. None when there was
+        nothing to accept."""
         shown = self.suggestions()
         if accepted:
             shown = [s for s in shown if s.likely]
         if not shown:
-            return None
+            if accepted:
+                return None
+            message = "niets hier" + (f"  → segment {self.first + 1}" if self.move(1) else " · einde van het transcript")
+            self.save_position()
+            return message
         start, end = self.span
         verb = "accept" if accepted else "reject"
         with self.project.action(f"{verb} {len(shown)} suggestions", self.coder):
@@ -408,30 +472,45 @@ class CodingSession:
                                     finished=not accepted)
 
     def apply(self, code_id: str) -> str:
-        """Apply any code to the selection (as an accept if it was suggested)."""
-        for i, s in enumerate(self.suggestions()):
-            if s.code_id == code_id:
-                return self.accept(i) or ""
+        """Apply any code to the selection; the cursor stays. A code the list suggests is recorded as the
+        accept of that suggestion (the engine learns from it as from a digit), without moving on."""
         start, end = self.span
-        self.project.add_coding(self.tid, start, end, code_id, self.coder, origin="manual")
+        suggested = next((s for s in self.suggestions() if s.code_id == code_id), None)
+        if suggested is not None:
+            self.project.record_decision(self.tid, start, end, code_id, True, self.coder,
+                                         score=suggested.score, model_id=suggested.model_id)
+            self._accepts_since += 1
+        else:
+            self.project.add_coding(self.tid, start, end, code_id, self.coder, origin="manual")
         self._reload_codings()
         self._observe()
         self.save_position()
         return f"✓ {self.label(code_id)}"
 
-    def remove(self, coding_id: int) -> str:
+    def remove(self, coding_id: int) -> str | None:
         """Remove a coding; the removal also tells the engine "not this code here" (a rejection), so
-        the code is not suggested again for this sentence or one nearly identical to it."""
+        the code is not suggested again for this sentence or one nearly identical to it. None when the
+        coding is gone already (another coder or window removed it): the codings are read again."""
+        self._reload_codings()  # what is in the project now, not what the screen showed
         found = next((c for c in self.codings if c.id == coding_id), None)
-        label = self.label(found.code_id) if found else str(coding_id)
+        if found is None:
+            return None
+        label = self.label(found.code_id)
         with self.project.action(f"remove {label}", self.coder):
             self.project.remove_coding(coding_id, self.coder)
-            if found is not None:
-                self.project.record_decision(self.tid, found.start, found.end, found.code_id, False, self.coder)
-                self.rejected.add((found.start, found.end, found.code_id))
+            self.project.record_decision(self.tid, found.start, found.end, found.code_id, False, self.coder)
+            self.rejected.add((found.start, found.end, found.code_id))
         self._reload_codings()
         self._observe()
-        return f"− {self.label(found.code_id) if found else coding_id}"
+        return f"− {label}"
+
+    def refresh(self) -> bool:
+        """Read this transcript's codings and memos again (another coder or window may have changed
+        them); True when they changed."""
+        before = (self.codings, self.memos)
+        self._reload_codings()
+        self.memos = self.project.memos(self.tid)
+        return (self.codings, self.memos) != before
 
     def add_memo(self, text: str) -> str:
         start, end = self.span
@@ -472,6 +551,18 @@ class CodingSession:
 
     changed_elsewhere: str | None = None
     """After undo/redo: the transcript it changed, when that is not this one."""
+
+    def describe(self, done: str) -> str:
+        """An undone or redone action as the coder reads it: code labels instead of ids, no offsets
+        (``code ctx.markt on int01 1062-1411`` becomes ``code Markt``)."""
+        for pattern, said in _READABLE:
+            found = pattern.match(done)
+            if found is not None:
+                parts = found.groupdict()
+                if "code" in parts:
+                    parts["code"] = self.label(parts["code"])
+                return said.format(**parts) + done[found.end():]
+        return done
 
     def _after_decision(self, message: str, finished: bool = False, alternatives_hold: bool = False) -> str:
         """Learn, then the cursor rule of the module docstring: move on when no likely suggestion is left

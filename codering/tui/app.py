@@ -38,6 +38,7 @@ from textual.worker import get_current_worker
 from codering.errors import CoderingError, ConnectionLostError
 from codering.store.location import locate
 from codering.tui.dialogs import ErrorDialog, describe
+from codering.tui.dialogs.base import SaveCancelDialog
 from codering.tui.messages import (AdaptDone, AdaptProgress, Failed, ModelFailed, ModelProgress, ModelReady,
                                    OpenAt, ProjectReady, TranscriptReady, WriteWaiting)
 from codering.tui.widgets.status import StatusLine
@@ -66,16 +67,19 @@ QUIT_WAIT = 5.0
 MODEL_RETRY = 5.0
 
 
+#: What quitting does (the quit keys' tooltip): true because an open memo or code form is saved on the way out.
+QUIT_TIP = "Alles is al bewaard (een open memo of code wordt bij het stoppen bewaard); stoppen kan altijd"
+
+
 class CoderingApp(App[None]):
     """Code interview transcripts against a codebook, one key per decision."""
 
     CSS_PATH = "codering.tcss"
     TITLE = "codering"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Stoppen", show=False, priority=True, id="app.quit",
-                tooltip="Alles is al bewaard; stoppen kan altijd"),
+        Binding("ctrl+q", "quit", "Stoppen", show=False, priority=True, id="app.quit", tooltip=QUIT_TIP),
         # q quits from every screen; a text field (search, memo) types the q instead
-        Binding("q", "quit", "Stoppen", show=False, id="app.quit_q", tooltip="Alles is al bewaard; stoppen kan altijd"),
+        Binding("q", "quit", "Stoppen", show=False, id="app.quit_q", tooltip=QUIT_TIP),
     ]
 
     model_state: reactive[ModelState] = reactive(ModelState, always_update=True)
@@ -490,6 +494,34 @@ class CoderingApp(App[None]):
         if focus is not None:  # a model still embedding the corpus does this transcript next, at the cursor
             focus(screen.session.tid, *screen.session.span)
         self.push_screen(screen)
+
+    # -- quitting --------------------------------------------------------------------------------
+    def _open_forms(self) -> list[SaveCancelDialog]:
+        """The memo and code forms open, topmost first."""
+        return [s for s in reversed(self.screen_stack) if isinstance(s, SaveCancelDialog)]
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q and q. Text typed in an open form (a memo, a code) is saved as Ctrl+S would save it; a form
+        that cannot be saved as it is (a code without a label) keeps the app open and says so, and a second
+        Ctrl+Q quits without it."""
+        if all(self._settled(form) for form in self._open_forms()):
+            self.exit()
+
+    def exit(self, result: None = None, return_code: int = 0, message=None) -> None:
+        """Every way out (a quit key, SIGTERM or a closed terminal window) first saves what is typed in an open
+        form, where it can be saved; the form's result reaches its screen before the app ends (a dialog opened
+        by a key delivers it on the app's own queue, ahead of the exit)."""
+        for form in self._open_forms():
+            self._settled(form)
+        super().exit(result, return_code, message)
+
+    def _settled(self, form: SaveCancelDialog) -> bool:
+        """``form.settle_for_quit()``; a form that fails at it does not keep the app from quitting."""
+        try:
+            return form.settle_for_quit()
+        except Exception as exc:  # noqa: BLE001 - stopping must always be possible
+            self._log(exc)
+            return True
 
     # -- errors ----------------------------------------------------------------------------------
     @on(Failed)

@@ -20,6 +20,7 @@ class MemoDialog(SaveCancelDialog[str | None]):
     """Write a memo on the selection; Ctrl+S saves."""
 
     BINDINGS = save_cancel_bindings("memo")
+    WHAT = "de memo"
 
     def __init__(self, about: str, text: str = "") -> None:
         super().__init__()
@@ -35,6 +36,9 @@ class MemoDialog(SaveCancelDialog[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#memo", TextArea).focus()
+
+    def unsaved(self) -> bool:
+        return self.query_one("#memo", TextArea).text.strip() != self.text.strip()
 
     def action_save(self) -> None:
         text = self.query_one("#memo", TextArea).text.strip()
@@ -87,6 +91,7 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
     """Edit a code's label, description and examples, or make a new child code."""
 
     BINDINGS = save_cancel_bindings("code")
+    WHAT = "de code"
 
     def __init__(self, code: Code | None = None, parent: Code | None = None, taken: set[str] | None = None) -> None:
         super().__init__()
@@ -114,11 +119,20 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
                 yield TextArea(code.description if code else "", id="description", soft_wrap=True)
                 yield Label("Voorbeelden (één per regel)")
                 yield TextArea("\n".join(code.examples) if code else "", id="examples", soft_wrap=True)
-            yield Static("", id="form-problem", classes="dialog-problem")
             yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#label", Input).focus()
+        self._opened = self._fields()
+
+    def _fields(self) -> tuple[str, ...]:
+        """What the fields hold now (the id field only for a new code)."""
+        ids = tuple(w.value for w in self.query("#code-id").results(Input))
+        return (self.query_one("#label", Input).value, self.query_one("#description", TextArea).text,
+                self.query_one("#examples", TextArea).text, *ids)
+
+    def unsaved(self) -> bool:
+        return self._fields() != getattr(self, "_opened", self._fields())
 
     def action_save(self) -> None:
         label = self.query_one("#label", Input).value.strip()

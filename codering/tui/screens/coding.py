@@ -34,6 +34,14 @@ if TYPE_CHECKING:
     from codering.suggest.base import Suggester
 
 
+#: What the coding screen says on a transcript without respondent sentences (interviewer turns skipped).
+NOTHING_TO_CODE = "geen respondentzinnen; i om interviewerbeurten te bezoeken"
+#: ... and on a skipped interviewer sentence chosen with the mouse.
+INTERVIEWER_HERE = "interviewerbeurt: i om interviewerbeurten te coderen"
+#: What shift+down says at the end of a respondent's turn (interviewer turns skipped).
+TURN_END = "einde van de beurt: de selectie gaat niet over in een andere beurt (i: interviewerbeurten bezoeken)"
+
+
 def case_line(name: str, attributes: dict[str, str]) -> str:
     """'INT-01 · Beernem · zorg — int01_huisarts_beernem'."""
     parts = [attributes[k] for k in ("interview_id", "locatie", "actorgroep") if attributes.get(k)]
@@ -111,6 +119,8 @@ class CodingScreen(AppScreen[None]):
         view.focus()
         self.watch(self.app, "model_state", self._model_changed, init=True)
         self.call_after_refresh(self._focus_model)  # the viewport is laid out by then
+        if not self.session.codable_here:
+            self._say(self._not_codable())
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 120, "-wide")
@@ -121,6 +131,12 @@ class CodingScreen(AppScreen[None]):
             self.palette = code_colors(self.session.codebook)
             self._redraw(marks=True)
         self._resumed_once = True
+
+    def live_refresh(self) -> None:
+        """The project changed (another coder, another window; see ``CoderingApp._live_check``): this
+        transcript's codings and memos are read again, and shown when they differ."""
+        if self.is_mounted and self.session.refresh():
+            self._redraw(marks=True, scroll=False)
 
     def on_unmount(self) -> None:
         try:
@@ -184,7 +200,9 @@ class CodingScreen(AppScreen[None]):
                 status = f"{status} · opgeslagen suggesties" if status else "opgeslagen suggesties"
         seg = s.current
         where = ""
-        if seg is not None:
+        if not s.codable_here:
+            where, status = self._not_codable(), ""
+        elif seg is not None:
             stamp = f" · {seg.timestamp}" if seg.timestamp else ""
             extra = ""
             if s.last > s.first:
@@ -222,6 +240,8 @@ class CodingScreen(AppScreen[None]):
         if ok:
             self.highlight = 0
             self._redraw()
+            if not self.session.codable_here:  # a click on a skipped interviewer turn
+                self._say(self._not_codable())
         elif none_left:
             self._say(none_left)
 
@@ -232,7 +252,10 @@ class CodingScreen(AppScreen[None]):
         self._moved(self.session.move_turn(step), "geen beurt meer")
 
     def action_extend(self) -> None:
-        self._moved(self.session.extend())
+        s = self.session
+        if not self._codable():
+            return
+        self._moved(s.extend(), TURN_END if s.at_turn_end else "einde van het transcript")
 
     def action_shrink(self) -> None:
         self._moved(self.session.shrink())
@@ -267,16 +290,21 @@ class CodingScreen(AppScreen[None]):
         if index is None:
             return
         if event.extend and index > s.first:
-            s.last = index
-            s.narrow = None
+            if index <= s.last:
+                s.last = index
+                s.narrow = None
+            else:
+                s.extend_to(index)
             self._moved(True)
+            if s.last < index:
+                self._say(TURN_END)
         else:
             self._moved(s.goto(index))
 
     # -- deciding (every one is in the store when the method returns) --------------------------
     def _decided(self, message: str | None) -> None:
         if message is None:
-            self._say("geen suggestie met dat nummer")
+            self._say(self._nothing_to_decide("geen suggestie met dat nummer"))
             return
         self.highlight = 0
         self._say(f"{message}   (u: ongedaan maken)")
@@ -294,6 +322,22 @@ class CodingScreen(AppScreen[None]):
     def action_accept_highlighted(self) -> None:
         self._decided(self.session.accept(self.highlight))
 
+    def _nothing_to_decide(self, otherwise: str) -> str:
+        """Why a decision key did nothing: nothing to code here, no suggestions here, or ``otherwise``."""
+        if not self.session.codable_here:
+            return self._not_codable()
+        return otherwise if self.session.suggestions() else "geen suggesties hier"
+
+    def _not_codable(self) -> str:
+        """Why nothing is coded here (``session.codable_here`` is False)."""
+        return INTERVIEWER_HERE if self.session.respondent_sentences else NOTHING_TO_CODE
+
+    def _codable(self) -> bool:
+        """False (and says so) on a sentence that is not coded: interviewer turns skipped, none else."""
+        if not self.session.codable_here:
+            self._say(self._not_codable())
+        return self.session.codable_here
+
     @guarded
     def action_accept_all(self) -> None:
         message = self.session.decide_all(True)
@@ -304,16 +348,19 @@ class CodingScreen(AppScreen[None]):
 
     @guarded
     def action_reject_all(self) -> None:
-        self._decided(self.session.decide_all(False))
+        if self._codable():
+            self._decided(self.session.decide_all(False))  # "nothing here": moves on, suggestions or not
 
     def action_pick_code(self) -> None:
+        if not self._codable():
+            return
         self.app.push_screen(CodePicker(self.session.codebook, self.palette, recent=self.session.recent_codes(),
                                         scores=self.session.code_scores()),
                              self._apply_code)
 
     @guarded
     def _apply_code(self, code_id: str | None) -> None:
-        if code_id:
+        if code_id and self._codable():
             self._decided(self.session.apply(code_id))
 
     def action_remove_coding(self) -> None:
@@ -329,7 +376,8 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def _remove(self, coding_id: int | None) -> None:
         if coding_id is not None:
-            self._say(f"{self.session.remove(coding_id)}   (u: ongedaan maken)")
+            removed = self.session.remove(coding_id)
+            self._say(f"{removed}   (u: ongedaan maken)" if removed else "deze code is intussen verwijderd")
             self._redraw(marks=True)
 
     def action_memo(self) -> None:
@@ -358,14 +406,16 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def action_undo(self) -> None:
         done = self.session.undo()
-        self._say(f"ongedaan gemaakt: {done}{self._where_changed()}" if done else "niets om ongedaan te maken")
+        self._say(f"ongedaan gemaakt: {self.session.describe(done)}{self._where_changed()}" if done
+                  else "niets om ongedaan te maken")
         self.highlight = 0
         self._redraw(marks=True)
 
     @guarded
     def action_redo(self) -> None:
         done = self.session.redo()
-        self._say(f"opnieuw gedaan: {done}{self._where_changed()}" if done else "niets om opnieuw te doen")
+        self._say(f"opnieuw gedaan: {self.session.describe(done)}{self._where_changed()}" if done
+                  else "niets om opnieuw te doen")
         self.highlight = 0
         self._redraw(marks=True)
 

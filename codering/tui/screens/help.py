@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Label, Static
 
 NOTES = (
     "Elke beslissing wordt bewaard op het moment dat je ze neemt; u maakt ongedaan (ook na herstarten), "
-    "U doet opnieuw. Ctrl+P opent het opdrachtenpalet met alle acties. Ctrl+Q stopt."
+    "U doet opnieuw. Ctrl+P opent het opdrachtenpalet met alle acties. Ctrl+Q stopt (een half geschreven "
+    "memo of code wordt eerst bewaard)."
 )
 
 

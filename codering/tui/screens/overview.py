@@ -100,7 +100,8 @@ class OverviewScreen(ProjectScreen):
         total = sum(i.respondent_segments for i in infos)
         share = f" · {round(100 * coded / total)}% gecodeerd" if total else ""
         note = f" · {self.note}" if self.note else ""
-        line.update(f"Project: {show_path(self.project.path)} · {len(infos)} interviews{share}{note}")
+        count = f"{len(infos)} interview{'s' if len(infos) != 1 else ''}"
+        line.update(f"Project: {show_path(self.project.path)} · {count}{share}{note}")
         with keeping_cursor(table):
             table.clear(columns=True)
             table.add_column("id", key="id")

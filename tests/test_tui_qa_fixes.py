@@ -1,0 +1,341 @@
+"""Pilot tests for what a QA pass found on the coding screen: typed text kept on Escape and on quitting, the
+cursor staying after a search, selections that stop at the respondent's turn, X that always moves on, a
+coding removed by someone else, a transcript without respondent sentences, readable undo messages."""
+
+from __future__ import annotations
+
+from test_tui_app import SIZE, open_first, ready
+from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
+
+from codering.store import Project
+from codering.suggest.base import Suggestion
+from codering.tui.app import make_app
+from codering.tui.dialogs import CodeForm, ErrorDialog, MemoDialog
+from codering.tui.screens.coding import INTERVIEWER_HERE, NOTHING_TO_CODE, CodingScreen
+from codering.tui.widgets.status import StatusLine
+
+
+class FixedSuggester:
+    """Ready at once; suggests ``codes`` (likely) for every sentence."""
+
+    model_id = "fixed"
+    ready = True
+
+    def __init__(self, *codes: str) -> None:
+        self.codes = codes
+
+    def prepare(self, project, progress=None, cancelled=lambda: False) -> None:
+        pass
+
+    def suggest(self, project, transcript, start, end, k=3):
+        return [Suggestion(c, 0.9, "vast", "example") for c in self.codes][:k]
+
+    def observe(self, project) -> None:
+        pass
+
+
+def said(screen) -> str:
+    return screen.query_one(StatusLine).message
+
+
+def panel(screen) -> str:
+    return str(screen.query_one("#panel").render())
+
+
+def problem(dialog) -> str:
+    return str(dialog.query_one("#form-problem").content)
+
+
+# -- 1. typed text is not thrown away ------------------------------------------------------------------
+
+@sync
+async def test_escape_on_a_memo_with_text_asks_once_more_and_an_empty_one_closes(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        await pilot.press("m", *"half geschreven", "escape")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MemoDialog)  # still open, and says how to throw it away
+        assert "nog eens esc om de memo niet te bewaren" in problem(dialog).lower()
+        await pilot.press(*" en verder", "escape")  # typing on: Escape asks again
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.project.memos() == []
+        await pilot.press("m", "escape")  # nothing typed: closes at once
+        await pilot.pause()
+        assert app.screen is screen
+
+
+@sync
+async def test_quitting_with_a_half_written_memo_saves_it(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        span = screen.session.span
+        await pilot.press("m", *"quasi klaar", "ctrl+q")
+        await pilot.pause()
+    assert app._exit
+    with Project.open(sample_project) as project:
+        assert [(m.start, m.end, m.text) for m in project.memos()] == [(*span, "quasi klaar")]
+
+
+@sync
+async def test_a_signal_ending_the_app_saves_a_half_written_memo_too(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(app, pilot)
+        await pilot.press("m", *"bijna")
+        app.call_later(app.exit, return_code=143)  # what the SIGTERM/SIGHUP handler does
+        await pilot.pause()
+    assert app.return_code == 143
+    with Project.open(sample_project) as project:
+        assert [m.text for m in project.memos()] == ["bijna"]
+
+
+@sync
+async def test_code_form_asks_on_escape_and_a_quit_it_cannot_save_asks_once(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("b", *"nabijh")
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CodeForm)
+        await pilot.press("escape")  # nothing changed: closes
+        await pilot.pause()
+        assert not isinstance(app.screen, CodeForm)
+        await pilot.press("f2")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#label").value = ""  # a code without a label cannot be saved
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is form and "nog eens esc om de code niet te bewaren" in problem(form).lower()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.screen is form and not app._exit  # not quit: says why, and how to quit anyway
+        assert "label" in problem(form) and "nog eens Ctrl+Q" in problem(form)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app._exit
+    with Project.open(sample_project) as project:
+        assert project.codebook().codes["stim.praktisch.nabijheid"].label == "Nabijheid"
+
+
+@sync
+async def test_quitting_with_an_edited_code_saves_it(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("b", *"nabijh")
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.query_one("#label").value = "Fysieke nabijheid"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    with Project.open(sample_project) as project:
+        assert project.codebook().codes["stim.praktisch.nabijheid"].label == "Fysieke nabijheid"
+
+
+# -- 2. a code applied by search never moves the cursor ---------------------------------------------------
+
+@sync
+async def test_a_searched_code_that_is_also_suggested_stays_on_the_sentence(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        first, span = s.first, s.span
+        await pilot.press("slash", *"nabijheid", "enter")  # on the list too: an accept, but no move
+        await pilot.pause()
+        assert s.first == first
+        await pilot.press("slash", *"doorverwijzen", "enter")
+        await pilot.pause()
+        assert s.first == first
+        project = screen.project
+        assert sorted((c.start, c.end, c.code_id) for c in project.codings()) == [
+            (*span, "fin.doorverwijzen"), (*span, "stim.praktisch.nabijheid")]
+        assert [(d.start, d.end, d.code_id, d.accepted) for d in project.decisions()] == [
+            (*span, "stim.praktisch.nabijheid", True)]  # the engine still learns the accept
+
+
+# -- 3. a selection stops at the end of the respondent's turn ---------------------------------------------
+
+@sync
+async def test_extending_stops_at_the_end_of_the_respondents_turn(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        turn = s.current.turn
+        end_of_turn = max(i for i, seg in enumerate(s.segments) if seg.turn == turn)
+        assert s.segments[end_of_turn + 1].role == "interviewer"
+        for _ in range(end_of_turn - s.first + 2):
+            await pilot.press("shift+down")
+        assert s.last == end_of_turn
+        assert "einde van de beurt" in said(screen)
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+        [coding] = screen.project.codings()
+        assert coding.text == s.content[s.segments[s.first].start:s.segments[end_of_turn].end]
+        assert "I:" not in coding.text
+        # a shift+click past the turn stops there too
+        s.goto(s.first)
+        screen.post_message(screen.query_one("#transcript").Clicked(s.segments[end_of_turn + 3].start, True))
+        await pilot.pause()
+        assert s.last == end_of_turn and "einde van de beurt" in said(screen)
+        # a click on the skipped interviewer turn shows it, but nothing is coded there
+        screen.post_message(screen.query_one("#transcript").Clicked(s.segments[end_of_turn + 1].start, False))
+        await pilot.pause()
+        assert s.first == end_of_turn + 1 and said(screen) == INTERVIEWER_HERE
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.screen is screen and len(screen.project.codings()) == 1
+        s.goto(end_of_turn)
+        await pilot.press("i", "shift+down")  # interviewer turns visited: the coder may take them in
+        assert s.last == end_of_turn + 1
+
+
+# -- 4. X always moves on; the other keys say there is nothing ---------------------------------------------
+
+@sync
+async def test_reject_all_moves_on_without_suggestions_and_the_others_say_none_here(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        first = s.first
+        for key in ("x", "enter", "a", "1"):
+            await pilot.press(key)
+            assert s.first == first and said(screen) == "geen suggesties hier", key
+        await pilot.press("X")
+        assert s.first > first and f"→ segment {s.first + 1}" in said(screen)
+
+
+@sync
+async def test_a_digit_past_the_list_still_names_the_number(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        await pilot.press("5")
+        assert said(screen) == "geen suggestie met dat nummer"
+
+
+# -- 5. a coding removed meanwhile ---------------------------------------------------------------------------
+
+def _coded_first_sentence(sample_project) -> int:
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        seg = next(s for s in project.segments(info.id) if s.role == "respondent")
+        return project.add_coding(info.id, seg.start, seg.end, "stim.praktisch.nabijheid", "anna")
+
+
+@sync
+async def test_removing_a_coding_someone_removed_meanwhile_says_so_without_an_error(sample_project, monkeypatch):
+    import codering.tui.app as app_mod
+
+    monkeypatch.setattr(app_mod, "LIVE_EVERY", 3600)  # no live refresh in between: the screen is stale
+    coding_id = _coded_first_sentence(sample_project)
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        assert "Nabijheid" in panel(screen)
+        with Project.open(sample_project) as other:
+            other.remove_coding(coding_id, "anna")
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(app.screen, ErrorDialog) and app.screen is screen
+        assert said(screen) == "deze code is intussen verwijderd"
+        assert screen.session.codings_here() == [] and "Nabijheid" not in panel(screen)
+
+
+@sync
+async def test_the_coding_screen_shows_codings_made_and_removed_elsewhere(sample_project, monkeypatch):
+    import codering.tui.app as app_mod
+
+    monkeypatch.setattr(app_mod, "LIVE_EVERY", 0.1)
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        start, end = screen.session.span
+        with Project.open(sample_project) as other:
+            coding_id = other.add_coding(screen.session.tid, start, end, "fin.doorverwijzen", "bert")
+        assert await until(pilot, lambda: "Doorverwijzen" in panel(screen), 5)
+        with Project.open(sample_project) as other:
+            other.remove_coding(coding_id, "bert")
+        assert await until(pilot, lambda: "Doorverwijzen" not in panel(screen), 5)
+
+
+# -- 6. a transcript without respondent sentences --------------------------------------------------------
+
+def _interviewer_only(tmp_path):
+    from codering.codebook import load_codebook
+    from codering.ingest.plan import plan_import
+    from test_tui_support import DEFAULT_CODEBOOK
+
+    text = tmp_path / "alleen_interviewer.txt"
+    text.write_text("interview_id: INT-09\nlocatie: Gent\n\nI: Hoe werkt u samen met de huisarts? Vertel eens.\n\n"
+                    "I: En met het OCMW? Wat loopt er goed.\n", encoding="utf-8")
+    path = tmp_path / "interviewer.codering"
+    plan = plan_import([text])
+    with Project.create(path, load_codebook(DEFAULT_CODEBOOK)) as project:
+        plan.apply(project, coder="import")
+    return path
+
+
+@sync
+async def test_a_transcript_with_interviewer_turns_only_has_nothing_to_code_until_i(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    path = _interviewer_only(tmp_path)
+    app = make_app(path, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        s = screen.session
+        assert s.suggestions() == [] and NOTHING_TO_CODE in panel(screen) and said(screen) == NOTHING_TO_CODE
+        assert "Nabijheid" not in panel(screen)
+        await pilot.press("1")
+        assert said(screen) == NOTHING_TO_CODE
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.screen is screen and said(screen) == NOTHING_TO_CODE  # no picker
+        await pilot.press("X")
+        assert s.first == 0
+        assert screen.project.codings() == [] and screen.project.decisions() == []
+        await pilot.press("i")  # visiting interviewer turns: their sentences can be coded
+        assert [x.code_id for x in s.suggestions()] == ["stim.praktisch.nabijheid"]
+        await pilot.press("1")
+        assert [c.code_id for c in screen.project.codings()] == ["stim.praktisch.nabijheid"]
+
+
+@sync
+async def test_the_overview_says_1_interview(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    app = make_app(_interviewer_only(tmp_path), suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        line = str(app.screen.query_one("#project-line").render())
+        assert line.endswith("· 1 interview"), line
+
+
+# -- 7. undo says the code's label ------------------------------------------------------------------------------
+
+@sync
+async def test_undo_and_redo_name_the_code_not_its_id_and_offsets(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+        await pilot.press("u")
+        assert said(screen).startswith("ongedaan gemaakt: code Nabijheid — segment")
+        await pilot.press("U")
+        assert said(screen).startswith("opnieuw gedaan: code Nabijheid — segment")
+        assert isinstance(screen, CodingScreen) and "stim.praktisch" not in said(screen)
