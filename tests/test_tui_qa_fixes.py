@@ -339,3 +339,31 @@ async def test_undo_and_redo_name_the_code_not_its_id_and_offsets(sample_project
         await pilot.press("U")
         assert said(screen).startswith("opnieuw gedaan: code Nabijheid — segment")
         assert isinstance(screen, CodingScreen) and "stim.praktisch" not in said(screen)
+
+
+# -- another process holding the project file's write lock ------------------------------------------------
+
+@sync
+async def test_a_decision_on_a_file_another_process_holds_is_kept_and_retried(sample_project):
+    """The key froze the screen for the 10 s busy timeout, then an error dialog dropped the decision. Now
+    the write waits 1 s, is kept, retried every second, and saved once the other process lets go."""
+    import sqlite3
+
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        span = screen.session.span
+        other = sqlite3.connect(sample_project, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # what an import in another process holds while it writes
+        try:
+            await pilot.press("1")
+            assert await until(pilot, lambda: app.waiting_write is not None, seconds=10)
+            assert "een ander programma schrijft in het project" in said(screen)
+            assert not any(isinstance(s, ErrorDialog) for s in app.screen_stack)
+            await pilot.press("x")  # another key while the decision waits: refused, nothing lost
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert await until(pilot, lambda: app.waiting_write is None, seconds=10)
+        assert "beslissing bewaard" in said(screen)
+        assert [(c.start, c.end, c.code_id) for c in screen.project.codings()] == [(*span, "stim.praktisch.nabijheid")]

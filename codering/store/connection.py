@@ -73,6 +73,13 @@ class Connected:
                 self._conn.rollback()
                 raise
 
+    def set_write_wait(self, seconds: float) -> None:
+        """How long a write waits for another process's write lock before it fails with
+        ProjectLockedError (a project file; default 10 s). The coding screen waits briefly and retries
+        the decision itself rather than freeze its keys. A server project's locks are the server's."""
+        if not self.on_server:
+            self._conn.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+
     @property
     def connection_lost(self) -> bool:
         """On a server: the connection went (server restart, network) and is not back yet."""

@@ -35,7 +35,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from codering.errors import CoderingError, ConnectionLostError
+from codering.errors import CoderingError, ConnectionLostError, ProjectLockedError
 from codering.store.location import locate
 from codering.tui.dialogs import ErrorDialog, describe
 from codering.tui.dialogs.base import SaveCancelDialog
@@ -58,7 +58,9 @@ def log_path() -> Path:
 
 
 LIVE_EVERY = 1.0  # seconds between checks for changes by others (cheap: no query on a server)
-RETRY_EVERY = 1.0  # seconds between attempts to save a decision the server did not get
+RETRY_EVERY = 1.0  # seconds between attempts to save a decision the server (or a locked file) did not take
+#: How long a decision waits for another process's lock on the project file before it is kept and retried.
+WRITE_WAIT = 1.0
 
 #: Seconds quitting waits for the model's threads to stop between two steps (one step is well under a
 #: second; a thread still running when Python shuts down would abort the process).
@@ -110,6 +112,7 @@ class CoderingApp(App[None]):
         self._adapt_retry_at = 0  # event count before which a round that found too little is not retried
         self._adapt_timer = None
         self.waiting_write = None  # an action the server did not get, retried until it is saved
+        self._file_busy = False  # the waiting write found the project file locked (not a lost server)
         self._retry_timer = None
         self._server_up = True
 
@@ -127,6 +130,7 @@ class CoderingApp(App[None]):
 
         try:
             self.project = Project.open(path, self.coder)  # undo and redo are this coder's
+            self.project.set_write_wait(WRITE_WAIT)  # a key never freezes for long; a locked write is retried
         except Exception as exc:  # noqa: BLE001 - shown, then the app ends
             title, message = describe(exc)
             self.push_screen(ErrorDialog(title, message), lambda _: self.exit(return_code=1, message=message))
@@ -193,12 +197,18 @@ class CoderingApp(App[None]):
     @on(WriteWaiting)
     def _write_waiting(self, event: WriteWaiting) -> None:
         self.waiting_write = event.retry
-        self._server_up = False
+        self._file_busy = not isinstance(event.error, ConnectionLostError)
+        if not self._file_busy:
+            self._server_up = False
         self.say_waiting()
         if self._retry_timer is None:
             self._retry_timer = self.set_interval(RETRY_EVERY, self._retry_write)
 
     def say_waiting(self) -> None:
+        if self._file_busy:
+            self._say("⚠ een ander programma schrijft in het project: je laatste beslissing is nog niet bewaard "
+                      "en wordt opnieuw geprobeerd tot het project vrij is (niets gaat verloren)")
+            return
         self._say("⚠ verbinding met de server verbroken: je laatste beslissing is nog niet bewaard en wordt "
                   "opnieuw geprobeerd tot de server terug is (niets gaat verloren)")
 
@@ -212,7 +222,7 @@ class CoderingApp(App[None]):
         self.waiting_write = None  # the action itself runs now, past the guard's wait
         try:
             retry()
-        except ConnectionLostError:
+        except (ConnectionLostError, ProjectLockedError):
             self.waiting_write = retry
             return
         except Exception as exc:  # noqa: BLE001 - any other error: a dialog, as for any action
@@ -221,7 +231,8 @@ class CoderingApp(App[None]):
             return
         self._stop_retrying()
         self._server_up = True
-        self._say("verbinding hersteld, beslissing bewaard · " + self._said())
+        self._say(("project weer vrij" if self._file_busy else "verbinding hersteld") + ", beslissing bewaard · "
+                  + self._said())
 
     def _stop_retrying(self) -> None:
         if self._retry_timer is not None:

@@ -20,7 +20,8 @@ class Failed(Message):
 
 
 class WriteWaiting(Message):
-    """A write could not reach the server (:class:`codering.errors.ConnectionLostError`): nothing of it
+    """A write could not reach the server (:class:`codering.errors.ConnectionLostError`) or found the
+    project file locked by another process (:class:`codering.errors.ProjectLockedError`): nothing of it
     was saved; ``retry`` runs the same action again, and the app retries it until it is committed."""
 
     def __init__(self, error: BaseException, retry: Callable[[], Any]) -> None:
@@ -31,12 +32,12 @@ class WriteWaiting(Message):
 
 def guarded(method: F) -> F:
     """Run an action or handler; any exception becomes a ``Failed`` message instead of a crash. A lost
-    server connection becomes ``WriteWaiting``; while a write waits, other actions wait too (so the retry
-    finds the screen as the action left it)."""
+    server connection, or a project file another process holds, becomes ``WriteWaiting``; while a write
+    waits, other actions wait too (so the retry finds the screen as the action left it)."""
 
     @functools.wraps(method)
     def wrapper(self, *args: Any, **kwargs: Any) -> Any:
-        from codering.errors import ConnectionLostError
+        from codering.errors import ConnectionLostError, ProjectLockedError
 
         app = getattr(self, "app", None)
         if getattr(app, "waiting_write", None) is not None:
@@ -44,7 +45,7 @@ def guarded(method: F) -> F:
             return None
         try:
             return method(self, *args, **kwargs)
-        except ConnectionLostError as exc:
+        except (ConnectionLostError, ProjectLockedError) as exc:
             self.post_message(WriteWaiting(exc, functools.partial(method, self, *args, **kwargs)))
             return None
         except Exception as exc:  # noqa: BLE001 - every error becomes UI
