@@ -367,3 +367,20 @@ async def test_a_decision_on_a_file_another_process_holds_is_kept_and_retried(sa
         assert await until(pilot, lambda: app.waiting_write is None, seconds=10)
         assert "beslissing bewaard" in said(screen)
         assert [(c.start, c.end, c.code_id) for c in screen.project.codings()] == [(*span, "stim.praktisch.nabijheid")]
+
+
+# -- narrow terminals -----------------------------------------------------------------------------------------
+
+@sync
+async def test_on_a_narrow_terminal_the_panel_goes_below_the_sentence(sample_project):
+    """At 40 columns the fixed 36-column panel left the transcript 3 columns: the sentence was unreadable."""
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    async with app.run_test(size=(40, 24)) as pilot:
+        screen = await open_first(app, pilot)
+        transcript, side = screen.query_one("#transcript"), screen.query_one("#panel")
+        assert transcript.size.width >= 38 and side.size.width >= 38
+        assert side.region.y > transcript.region.y  # below it
+        assert "Nabijheid" in panel(screen)
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert side.region.x > transcript.region.x and side.region.width == 44  # beside it again

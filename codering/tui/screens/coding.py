@@ -39,6 +39,8 @@ NOTHING_TO_CODE = "geen respondentzinnen; i om interviewerbeurten te bezoeken"
 #: ... and on a skipped interviewer sentence chosen with the mouse.
 INTERVIEWER_HERE = "interviewerbeurt: i om interviewerbeurten te coderen"
 #: What shift+down says at the end of a respondent's turn (interviewer turns skipped).
+#: Below this width the suggestion panel goes under the transcript (beside it, 36 columns left 4 for the text).
+NARROW = 80
 TURN_END = "einde van de beurt: de selectie gaat niet over in een andere beurt (i: interviewerbeurten bezoeken)"
 
 
@@ -124,6 +126,7 @@ class CodingScreen(AppScreen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 120, "-wide")
+        self.set_class(self.size.width < NARROW, "-narrow")
 
     def on_screen_resume(self) -> None:
         if self.is_mounted and hasattr(self, "_resumed_once"):
