@@ -231,3 +231,17 @@ def test_killed_build_leaves_no_model_folder(tmp_path):
         child.wait()
     assert not model_mod.default_model_dir(tmp_path).exists()
     assert not model_mod._is_built(model_mod.default_model_dir(tmp_path))
+
+
+def test_a_hub_name_not_on_this_machine_is_refused_without_trying_the_network(monkeypatch):
+    """Hub access stays off for every model: a name not in the local cache was retried over the network
+    for 84 s on an offline machine before failing."""
+    from codering.errors import SuggestError
+    from codering.suggest.model import load_model
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with pytest.raises(SuggestError, match="it is not on this machine, and codering never downloads"):
+        load_model("nobody-here/no-such-model-xyz")
+    import os
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1"

@@ -278,7 +278,7 @@ def model_use(state, name: str | None, precision: str | None) -> None:
         if name != base:
             raise click.UsageError(f"int8 needs the default model or a model folder; '{base}' is neither")
         click.echo(f"note: '{name}' is not a folder; it must be a model name sentence-transformers can load "
-                   "(offline only if it is already in its cache)", err=True)
+                   "already in its cache on this machine (codering never downloads)", err=True)
     project.set_setting("model", name)
     click.echo(f"The project now uses {name}; `codering suggest` embeds its segments with it.")
 

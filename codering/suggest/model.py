@@ -676,8 +676,9 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
     :mod:`codering.suggest.runtime` is opened in ONNX Runtime. The default
     fp32 name builds (once) and opens the offline model with all hub access
     disabled. Any other name is handed to sentence-transformers: an existing
-    folder is opened locally; anything else is treated as a hub name, which
-    only works on a connected machine. Every failure is a SuggestError.
+    folder, or a hub name already in this machine's Hugging Face cache; hub
+    access stays off, so nothing is ever downloaded (interview data and the
+    tool stay offline). Every failure is a SuggestError.
     """
     from codering.suggest.runtime import OnnxModel, check_int8_recipe, ensure_int8, is_onnx_dir, split_precision
 
@@ -695,18 +696,17 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
         say("Loading the embedding model...")
         return OnnxModel(name)
     default = name == DEFAULT_FP32
+    os.environ["HF_HUB_OFFLINE"] = "1"  # no network at run time, for any model
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    local_only = True
     if default:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         target = str(build_default_model(cache_dir, progress))
-        local_only = True
     else:
         path = Path(name).expanduser()
-        local_only = path.is_dir()
-        if not local_only and (name.startswith(("/", ".", "~")) or "\\" in name or path.exists()):
+        if not path.is_dir() and (name.startswith(("/", ".", "~")) or "\\" in name or path.exists()):
             where = os.path.abspath(path)
             raise SuggestError(f"Cannot load the embedding model {name!r}: there is no model folder at {where}.")
-        target = str(path) if local_only else name
+        target = str(path) if path.is_dir() else name
 
     say("Loading the embedding model...")
     try:
@@ -723,6 +723,10 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
         if len(detail) > 200:
             detail = detail[:197] + "..."
         hint = f" (delete {target} to rebuild it)" if default else ""
+        if not default and not Path(target).is_dir():
+            raise SuggestError(f"Cannot load the embedding model {name!r}: it is not on this machine, and codering "
+                               "never downloads (no network at run time); copy the model into a folder and give "
+                               "the folder") from exc
         raise SuggestError(f"Cannot load the embedding model {name!r}{hint}: {detail}") from exc
 
 
