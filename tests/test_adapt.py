@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from codering.store import Project
 from tests.conftest import run_cli
 
 # stim.praktisch (the factor nabijheid counts for its category), rem.praktisch, fin.doorverwijzen
@@ -211,3 +212,63 @@ def test_adapt_adopts_writes_a_loadable_model_and_rolls_back(tmp_path, small_cod
         assert "does not use an adapted model" in rollback(project)
     if base_files is not None:  # the base model folder was not written
         assert {p.name: p.stat().st_mtime_ns for p in default_model_dir().iterdir()} == base_files
+
+
+def test_a_copy_whose_adapted_model_was_deleted_goes_back_to_the_base_model(tmp_path, small_codebook):
+    """A copy of a project (a backup, push and pull) names the same adapted folder in the user's cache; a
+    rollback in one copy deleted it and every suggestion in the other failed."""
+    from codering.suggest.adapt import S_ADAPTED, S_BASE, S_MODEL, project_model
+    from codering.suggest.model import DEFAULT_MODEL
+
+    gone = tmp_path / "adapted" / "round-1-20261205-200000"
+    with Project.create(tmp_path / "kopie.codering", small_codebook) as project:
+        project.set_setting(S_BASE, DEFAULT_MODEL)
+        project.set_setting(S_ADAPTED, str(gone))
+        project.set_setting(S_MODEL, f"{gone}@int8v2")
+        assert project_model(project) == DEFAULT_MODEL
+        assert project.setting(S_MODEL) == DEFAULT_MODEL and project.setting(S_ADAPTED) == ""
+        gone.mkdir(parents=True)  # present: the adapted model stays in use
+        project.set_setting(S_ADAPTED, str(gone))
+        project.set_setting(S_MODEL, f"{gone}@int8v2")
+        assert project_model(project) == f"{gone}@int8v2"
+
+
+def test_a_rollback_interrupted_before_the_delete_leaves_the_project_on_the_base_model(tmp_path, small_codebook,
+                                                                                     monkeypatch):
+    """The folder was deleted before the settings changed: a kill in between left the project naming a
+    deleted model. Now the settings change first."""
+    import codering.suggest.adapt as adaptation
+    from codering.suggest.adapt import S_ADAPTED, S_BASE, S_MODEL, rollback
+    from codering.suggest.model import DEFAULT_MODEL
+
+    folder = tmp_path / "adapted" / "round-1-20261205-200000"
+    folder.mkdir(parents=True)
+
+    def killed(*_args):
+        raise KeyboardInterrupt  # the process ends here
+
+    monkeypatch.setattr(adaptation, "_remove", killed)
+    with Project.create(tmp_path / "p.codering", small_codebook) as project:
+        project.set_setting(S_BASE, DEFAULT_MODEL)
+        project.set_setting(S_ADAPTED, str(folder))
+        project.set_setting(S_MODEL, f"{folder}@int8v2")
+        with pytest.raises(KeyboardInterrupt):
+            rollback(project)
+        assert project.setting(S_MODEL) == DEFAULT_MODEL and project.setting(S_ADAPTED) == ""
+
+
+def test_stale_export_folders_of_killed_exports_are_removed(tmp_path):
+    """A kill while quantising left `.exporting-*` (747 MB) in the model cache for good."""
+    import os
+    import time
+
+    from codering.suggest.runtime import _remove_stale_exports
+
+    old, fresh = tmp_path / ".exporting-old", tmp_path / ".exporting-now"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "model.onnx").write_bytes(b"x")
+    hours_ago = time.time() - 7200
+    os.utime(old, (hours_ago, hours_ago))
+    _remove_stale_exports(tmp_path)
+    assert not old.exists() and fresh.exists()  # an export in progress is left alone

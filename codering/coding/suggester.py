@@ -53,10 +53,10 @@ def _build_engine(embedder=None) -> "Suggester":
 
 def _embedder_for(project: "Project"):
     """The embedder of the project's model (loaded on first encode)."""
+    from codering.suggest.adapt import project_model
     from codering.suggest.embed import SentenceTransformerEmbedder
-    from codering.suggest.model import DEFAULT_MODEL
 
-    return SentenceTransformerEmbedder(project.setting("model") or DEFAULT_MODEL)
+    return SentenceTransformerEmbedder(project_model(project))
 
 
 class EngineLoader:

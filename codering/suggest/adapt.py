@@ -596,6 +596,32 @@ def adapted_root(project: "Project", cache_dir: Path | None = None) -> Path:
     return base / "adapted" / project.project_id
 
 
+def project_model(project: "Project") -> str:
+    """The model the project's suggestions use: its ``model`` setting, or the default.
+
+    An adapted model lives in the user's cache, keyed by the project's id, which
+    a copy of the project file (a backup, ``push`` and ``pull``) keeps: a
+    rollback or a new round in one copy deletes the folder the other copy still
+    names. Such a project goes back to its base model (and its settings say so)
+    instead of failing at every suggestion.
+    """
+    from codering.errors import CoderingError
+    from codering.suggest.model import DEFAULT_MODEL
+    from codering.suggest.runtime import split_precision
+
+    model = project.setting(S_MODEL) or DEFAULT_MODEL
+    adapted = project.setting(S_ADAPTED)
+    if adapted and split_precision(model)[0] == adapted and not Path(adapted).is_dir():
+        base = project.setting(S_BASE) or DEFAULT_MODEL
+        try:
+            project.set_setting(S_ADAPTED, "")
+            project.set_setting(S_MODEL, base)
+        except CoderingError:  # a read-only project: the base model all the same
+            pass
+        return base
+    return model
+
+
 def base_model(project: "Project") -> str:
     """The model adaptation starts from: the one in use before the first adoption (or the one chosen
     since, e.g. with ``codering model use``)."""
@@ -683,15 +709,20 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
             report.seconds["save"] = round(time.perf_counter() - t0, 1)
             previous = project.setting(S_ADAPTED)
             name = with_precision(str(folder), precision)  # the model id the project will use
-            if precision == "int8":
-                t0 = time.perf_counter()
-                ensure_export(str(folder), "int8", progress=say)
-                report.seconds["export"] = round(time.perf_counter() - t0, 1)
-                embedder = SentenceTransformerEmbedder(name)
-            else:
-                project.store_vectors(str(folder), memory)  # the engine need not embed these again
-                embedder = _Loaded(str(folder), model)
-            _record(project, report, decisions.events, adopted=str(folder), model_name=name)
+            try:
+                if precision == "int8":
+                    t0 = time.perf_counter()
+                    ensure_export(str(folder), "int8", progress=say)
+                    report.seconds["export"] = round(time.perf_counter() - t0, 1)
+                    embedder = SentenceTransformerEmbedder(name)
+                else:
+                    project.store_vectors(str(folder), memory)  # the engine need not embed these again
+                    embedder = _Loaded(str(folder), model)
+                _record(project, report, decisions.events, adopted=str(folder), model_name=name)
+            except BaseException:  # cancelled or failed before the project names it: not left behind
+                if project.setting(S_ADAPTED) != str(folder):
+                    _remove(folder, root)
+                raise
             if previous and previous != str(folder):
                 _remove(Path(previous), root)
             if embed_project and not cancelled():
@@ -718,11 +749,12 @@ def _record(project: "Project", report: Report, events: int, adopted: str | None
         project.set_setting(S_MODEL, model_name or adopted)
     else:
         previous = project.setting(S_ADAPTED)
-        if previous:
-            _remove(Path(previous), Path(previous).parent)
+        if previous:  # the settings first: a kill in between leaves a folder nobody names, not the reverse
             project.set_setting(S_ADAPTED, "")
         if project.setting(S_BASE) is not None:
             project.set_setting(S_MODEL, base)
+        if previous:
+            _remove(Path(previous), Path(previous).parent)
     project.set_setting(S_ROUND, str(report.round))
     project.set_setting(S_EVENTS, str(events))
 
@@ -821,9 +853,9 @@ def rollback(project: "Project", cache_dir: Path | None = None) -> str:
     base = base_model(project)
     if not adapted:
         return f"the project does not use an adapted model (it uses {project.setting(S_MODEL) or base})"
-    _remove(Path(adapted), Path(adapted).parent)
-    project.set_setting(S_ADAPTED, "")
+    project.set_setting(S_ADAPTED, "")  # the settings first: a kill before the delete leaves only a folder
     project.set_setting(S_MODEL, base)
+    _remove(Path(adapted), Path(adapted).parent)
     return f"back to the base model {base}; the adapted model was deleted"
 
 

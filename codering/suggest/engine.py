@@ -276,9 +276,9 @@ class EmbeddingSuggester:
         statistics and the examples, which leave partial transcripts out).
         """
         if not self._explicit_model:
-            from codering.suggest.model import DEFAULT_MODEL
+            from codering.suggest.adapt import project_model
 
-            self.model_id = project.setting("model") or DEFAULT_MODEL
+            self.model_id = project_model(project)
             if self.embedder is not None and self.embedder.model_id != self.model_id:
                 self.embedder = None  # the project's model changed since the last prepare
                 self._memory = {}

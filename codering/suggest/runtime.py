@@ -69,6 +69,20 @@ _TMP_PREFIX = ".exporting-"
 Progress = Callable[[str], None]
 
 
+def _remove_stale_exports(folder: Path, age: float = 3600.0) -> None:
+    """Temporary folders of exports that were killed (up to 750 MB each), ``age`` seconds ago or more: an
+    export in progress touches its folder far more often than that."""
+    import shutil
+
+    now = time.time()
+    for entry in folder.glob(_TMP_PREFIX + "*"):
+        try:
+            if now - entry.stat().st_mtime > age:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
+
 # --------------------------------------------------------------------------
 # names
 # --------------------------------------------------------------------------
@@ -165,6 +179,7 @@ def _export(source: Path, out: Path, precision: str, progress: Progress | None) 
         return out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_exports(out.parent)
         tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out.parent))
     except OSError as exc:
         raise SuggestError(f"Cannot write the model export at {out.parent}: {exc.strerror or exc}.") from exc
