@@ -251,3 +251,36 @@ def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_shown(pg_serv
     finally:
         hba.write_text(original)
         cluster.sql("SELECT pg_reload_conf()")
+
+
+def test_a_push_or_pull_killed_before_the_end_leaves_no_project(tmp_path, small_codebook, transcript_file, pg_url):
+    """The target was made (and committed) empty before it was filled: a kill in between left an empty
+    project that blocked the next push ("already exists") and that no command removes."""
+    import subprocess
+    import sys
+
+    with rich_file_project(tmp_path / "studie.codering", small_codebook, transcript_file):
+        pass
+    killed_at_the_end = (
+        "import os, sys\n"
+        "import codering.store.transfer as t\n"
+        "t._highest_ids = lambda project: os._exit(137)  # the last step of filling: the process dies\n"
+        "from codering.store import Project\n"
+        "with Project.open(sys.argv[1]) as source:\n"
+        "    t.copy_project(source, sys.argv[2])\n")
+    for source, target in ((tmp_path / "studie.codering", pg_url), (tmp_path / "studie.codering",
+                                                                       tmp_path / "terug.codering")):
+        run = subprocess.run([sys.executable, "-c", killed_at_the_end, str(source), str(target)], timeout=120,
+                             capture_output=True, text=True)
+        assert run.returncode == 137, run.stderr
+        assert not Project.exists(target), target
+    pushed = run_cli_ok("push", str(tmp_path / "studie.codering"), pg_url)
+    assert pushed.startswith("Pushed")
+
+
+def run_cli_ok(*args: str) -> str:
+    from tests.conftest import run_cli
+
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from codering.codebook import Codebook
 from codering.errors import StoreError
@@ -32,13 +32,14 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
 
     @classmethod
     def create(cls, path: "str | Path | ServerAddress", codebook: Codebook | None,
-               coder: str | None = None) -> "Project":
+               coder: str | None = None, fill: "Callable[[Project], None] | None" = None) -> "Project":
         """Make a new project file (or server project: ``postgresql://HOST/DB?project=NAME``) and open it
-        (``coder``: see :meth:`open`). ``codebook`` None: the tables only, to be filled by
-        :func:`codering.store.transfer.copy_project`."""
+        (``coder``: see :meth:`open`). ``codebook`` None: the tables only, for ``fill`` to write the rows
+        (:func:`codering.store.transfer.copy_project`) before the project appears under its name, in the
+        same transaction on a server: a kill or a failure leaves no project, not an empty one."""
         path = locate(path)
         if isinstance(path, ServerAddress):
-            return cls._create_on_server(path, codebook, coder)
+            return cls._create_on_server(path, codebook, coder, fill)
         if path.exists():
             raise StoreError(f"{path}: already exists; open it with -p {path} or choose another name")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +51,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             project = cls(tmp, conn)
             if codebook is not None:
                 project._write_identity(codebook)
+            if fill is not None:
+                fill(project)
             conn.execute("PRAGMA journal_mode=DELETE")
             conn.close()
             tmp.rename(path)  # a half-created project is never left under the real name
@@ -120,7 +123,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             Path(f"{where}{suffix}").unlink(missing_ok=True)
 
     @classmethod
-    def _create_on_server(cls, address: ServerAddress, codebook: Codebook | None, coder: str | None) -> "Project":
+    def _create_on_server(cls, address: ServerAddress, codebook: Codebook | None, coder: str | None,
+                          fill: "Callable[[Project], None] | None" = None) -> "Project":
         """All of it in one transaction (PostgreSQL's DDL is transactional): a half-created project is
         never left, and of two coders creating one project at once the second is told it exists."""
         from codering.store import pg
@@ -134,6 +138,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
                 pg.install_change_notes(conn)
                 if codebook is not None:
                     project._write_identity(codebook)
+                if fill is not None:
+                    fill(project)
         except BaseException:
             conn.close()
             raise

@@ -5,8 +5,10 @@ redo, exchange GUIDs and the links between rows stay as they were): the
 codebook, transcripts with attributes, turns and segments, codings with
 coders, origins and times, decisions, memos, the journal, the embedding cache
 and the stored suggestions, and the project's settings and id. The target is
-made new (a project already there is refused) and filled in one transaction;
-if anything fails it is removed again, so there is never half a project.
+made new (a project already there is refused) and filled before it appears
+under its name: a file is written beside it and renamed, a server project is
+made and filled in one transaction. A failure or a kill leaves no project, never
+half a project or an empty one.
 """
 
 from __future__ import annotations
@@ -68,10 +70,10 @@ def copy_project(source: Any, target_where: "str | Path | ServerAddress") -> dic
         raise StoreError(f"{target_where}: the project cannot be copied onto itself")
     if Project.exists(target_where):
         raise StoreError(f"{target_where}: already exists; nothing was copied (choose another name, or remove it)")
-    target = Project.create(target_where, None)
     counts: dict[str, int] = {}
-    try:
-        with target.transaction() as conn:
+
+    def fill(target: Any) -> None:
+        with target.transaction() as conn:  # on a server, part of the transaction that makes the project
             for table, _ in TABLES:
                 columns, rows = table_rows(source, table)
                 marks = ", ".join("?" for _ in columns)
@@ -88,9 +90,6 @@ def copy_project(source: Any, target_where: "str | Path | ServerAddress") -> dic
                     conn.executemany(insert, chunk)
                     counts[table] += len(chunk)
             target.dialect.continue_ids(conn, _highest_ids(source))
-    except BaseException:
-        target.close()
-        Project.remove(target_where)
-        raise
-    target.close()
+
+    Project.create(target_where, None, fill=fill).close()  # the project appears whole, or not at all
     return counts
