@@ -108,3 +108,17 @@ def test_merge_command(two):
     assert "0 codings added, 3 already here" in result.output
     result = runner.invoke(make_cli(), ["-p", path, "merge", str(other), "--rename-coder", "bert"])
     assert result.exit_code != 0 and "OLD=NEW" in result.output
+
+
+def test_merged_codings_keep_when_they_were_made_and_detached_ones_are_named(two):
+    """The merge gave every coding the merge's own time; the other project's detached codings were left
+    out without a word."""
+    ours, other = two
+    with Project.open(other) as theirs:
+        made = {(c.start, c.end, c.code_id): c.created for c in theirs.codings("interview-1")}
+        theirs._conn.execute("UPDATE codings SET detached = 1 WHERE code_id = 'rem.praktisch.wachtlijst'")
+    report = merge_project(ours, other, coder="an")
+    merged = {(c.start, c.end, c.code_id): c.created for c in ours.codings("m01") if c.coder == "bert"}
+    assert merged and all(merged[key] == made[key] for key in merged)
+    assert "1 detached codings there (their words are gone from the text) were not merged" in " ".join(report.notices)
+    assert ("rem.praktisch.wachtlijst" not in {k[2] for k in merged})

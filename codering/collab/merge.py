@@ -106,6 +106,10 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
                 if t.name in our_names:
                     report.notices.append(f"'{t.name}' has a different text there; its codings were not merged")
         codings = [(tid, name, c) for tid, their, name in pairs for c in other.codings(their)]
+        detached = sum(1 for _, their, _ in pairs for c in other.codings(their, include_detached=True) if c.detached)
+        if detached:
+            report.notices.append(f"{detached} detached codings there (their words are gone from the text) were not "
+                                  "merged; `codering -p OTHER codings --detached` lists them")
         matched_ids = {their: (tid, name) for tid, their, name in pairs}
         memos = [m for m in other.memos() if m.transcript_id is None or m.transcript_id in matched_ids]
         used = {c.code_id for *_, c in codings} | {m.code_id for m in memos if m.code_id}
@@ -145,7 +149,7 @@ def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]],
             report.notices.append(f"'{who}' also coded {name} here; both sets of codings now count as one coder"
                                   f" (merge with --rename-coder {who}=OTHER_NAME to keep them apart)")
         if not dry_run:
-            project.add_coding(tid, c.start, c.end, c.code_id, who, origin=c.origin)
+            project.add_coding(tid, c.start, c.end, c.code_id, who, origin=c.origin, created=c.created)
         present[tid].add(key)
         report.added[(name, who)] = report.added.get((name, who), 0) + 1
 
