@@ -106,4 +106,8 @@ def exit_now(code: int) -> None:
 
 def run() -> None:
     """The ``codering-ui`` command."""
-    exit_now(main())
+    try:
+        code = main()
+    except BrokenPipeError:  # ``codering-ui --help | head -1``: the reader left
+        code = 0
+    exit_now(code)
