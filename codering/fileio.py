@@ -39,12 +39,8 @@ def read_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> byte
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except PermissionError:
-        raise fail("cannot be read (permission denied)") from None
     except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(exc, fail) from None
     try:
         info = os.fstat(fd)
         problem = input_problem(info) or size_problem(info.st_size, limit)
@@ -62,7 +58,7 @@ def read_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> byte
                 raise fail(size_problem(total, limit) or "the file is too large")
         return b"".join(chunks)
     except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(exc, fail) from None
     finally:
         os.close(fd)
 
@@ -72,16 +68,35 @@ def check_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> int
     :func:`read_input`; ``fail(reason)`` makes the error for a file that cannot be read."""
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except PermissionError:
-        raise fail("cannot be read (permission denied)") from None
     except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(exc, fail) from None
     problem = input_problem(info) or size_problem(info.st_size, limit)
     if problem:
         raise fail(problem)
     return info.st_size
+
+
+def _unreadable(exc: OSError, fail: Callable[[str], Exception]) -> Exception:
+    if isinstance(exc, FileNotFoundError):
+        return fail("no such file")
+    if isinstance(exc, PermissionError):
+        return fail("cannot be read (permission denied)")
+    return fail(f"cannot be read ({exc.strerror or exc})")
+
+
+def remove_stale_folders(parent: Path, prefix: str, age: float = 3600.0) -> None:
+    """Delete the folders ``parent/prefix*`` last changed ``age`` seconds ago or more: what a killed build,
+    export or adaptation round left behind (one in progress changes its folder far more often)."""
+    import shutil
+    import time
+
+    now = time.time()
+    for entry in Path(parent).glob(prefix + "*"):
+        try:
+            if now - entry.stat().st_mtime > age:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def current_umask() -> int:

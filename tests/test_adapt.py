@@ -262,7 +262,7 @@ def test_stale_export_folders_of_killed_exports_are_removed(tmp_path):
     import os
     import time
 
-    from codering.suggest.runtime import _remove_stale_exports
+    from codering.fileio import remove_stale_folders
 
     old, fresh = tmp_path / ".exporting-old", tmp_path / ".exporting-now"
     for folder in (old, fresh):
@@ -270,5 +270,5 @@ def test_stale_export_folders_of_killed_exports_are_removed(tmp_path):
         (folder / "model.onnx").write_bytes(b"x")
     hours_ago = time.time() - 7200
     os.utime(old, (hours_ago, hours_ago))
-    _remove_stale_exports(tmp_path)
+    remove_stale_folders(tmp_path, ".exporting-")
     assert not old.exists() and fresh.exists()  # an export in progress is left alone

@@ -95,15 +95,20 @@ async def test_a_signal_ending_the_app_saves_a_half_written_memo_too(sample_proj
         assert [m.text for m in project.memos()] == ["bijna"]
 
 
+async def edit_nabijheid(app, pilot) -> None:
+    """Open the codebook panel on Nabijheid and its edit form (F2)."""
+    await ready(app, pilot)
+    await pilot.press("b", *"nabijh")
+    await pilot.pause()
+    await pilot.press("f2")
+    await pilot.pause()
+
+
 @sync
 async def test_code_form_asks_on_escape_and_a_quit_it_cannot_save_asks_once(sample_project):
     app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("b", *"nabijh")
-        await pilot.pause()
-        await pilot.press("f2")
-        await pilot.pause()
+        await edit_nabijheid(app, pilot)
         form = app.screen
         assert isinstance(form, CodeForm)
         await pilot.press("escape")  # nothing changed: closes
@@ -131,11 +136,7 @@ async def test_code_form_asks_on_escape_and_a_quit_it_cannot_save_asks_once(samp
 async def test_quitting_with_an_edited_code_saves_it(sample_project):
     app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("b", *"nabijh")
-        await pilot.pause()
-        await pilot.press("f2")
-        await pilot.pause()
+        await edit_nabijheid(app, pilot)
         app.screen.query_one("#label").value = "Fysieke nabijheid"
         await pilot.press("ctrl+q")
         await pilot.pause()

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from codering.fileio import remove_stale_folders
 from codering.errors import SuggestError
 from codering.suggest.features import overlaps
 
@@ -818,13 +819,7 @@ def _remove(folder: Path, root: Path) -> None:
 
 def _remove_stale(root: Path) -> None:
     """Temporary folders of rounds that were killed, an hour or more ago."""
-    now = time.time()
-    for entry in root.glob(_TMP_PREFIX + "*"):
-        try:
-            if now - entry.stat().st_mtime > 3600:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass
+    remove_stale_folders(root, _TMP_PREFIX)
 
 
 def _embed_rest(project: "Project", embedder, progress, cancelled) -> None:

@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from codering.fileio import remove_stale_folders
 from codering.errors import SuggestError
 
 __all__ = [
@@ -271,13 +272,7 @@ def _install(tmp: Path, final: Path, keep: Callable[[Path], bool] | None = None)
 
 def _remove_stale_builds(parent: Path) -> None:
     """Delete temporary folders that a killed build left behind long ago."""
-    now = time.time()
-    for entry in parent.glob(_TMP_PREFIX + "*"):
-        try:
-            if now - entry.stat().st_mtime > _STALE_TMP_SECONDS:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass
+    remove_stale_folders(parent, _TMP_PREFIX, _STALE_TMP_SECONDS)
 
 
 # --------------------------------------------------------------------------

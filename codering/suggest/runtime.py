@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from codering.fileio import remove_stale_folders
 from codering.errors import SuggestError
 
 __all__ = ["INT8", "INT8_RECIPE", "ONNX_INFO", "split_precision", "check_int8_recipe", "with_precision",
@@ -67,20 +68,6 @@ EXPORT_FORMAT_VERSION = 2
 _TMP_PREFIX = ".exporting-"
 
 Progress = Callable[[str], None]
-
-
-def _remove_stale_exports(folder: Path, age: float = 3600.0) -> None:
-    """Temporary folders of exports that were killed (up to 750 MB each), ``age`` seconds ago or more: an
-    export in progress touches its folder far more often than that."""
-    import shutil
-
-    now = time.time()
-    for entry in folder.glob(_TMP_PREFIX + "*"):
-        try:
-            if now - entry.stat().st_mtime > age:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass
 
 
 # --------------------------------------------------------------------------
@@ -179,7 +166,7 @@ def _export(source: Path, out: Path, precision: str, progress: Progress | None) 
         return out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_exports(out.parent)
+        remove_stale_folders(out.parent, _TMP_PREFIX)  # exports that were killed: up to 750 MB each
         tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out.parent))
     except OSError as exc:
         raise SuggestError(f"Cannot write the model export at {out.parent}: {exc.strerror or exc}.") from exc
