@@ -122,3 +122,18 @@ def test_merged_codings_keep_when_they_were_made_and_detached_ones_are_named(two
     assert merged and all(merged[key] == made[key] for key in merged)
     assert "1 detached codings there (their words are gone from the text) were not merged" in " ".join(report.notices)
     assert ("rem.praktisch.wachtlijst" not in {k[2] for k in merged})
+
+
+def test_recoding_in_review_keeps_the_coding_its_coders(two):
+    """The review's recode deleted anna's coding and made a new one in the reviewer's name, so her
+    agreement with other coders changed and its date was lost."""
+    from codering.coding.review import recode
+
+    ours, _ = two
+    [coding] = ours.codings("m01")
+    recode(ours, coding, "stim.praktisch", "reviewer")
+    [after] = ours.codings("m01")
+    assert (after.code_id, after.coder, after.origin, after.created) == (
+        "stim.praktisch", coding.coder, coding.origin, coding.created)
+    assert ours.undo("reviewer") is not None  # the reviewer's action, undone by the reviewer
+    assert [(c.code_id, c.coder) for c in ours.codings("m01")] == [("fin.doorverwijzen", "an")]

@@ -385,3 +385,18 @@ async def test_on_a_narrow_terminal_the_panel_goes_below_the_sentence(sample_pro
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         assert side.region.x > transcript.region.x and side.region.width == 44  # beside it again
+
+
+@sync
+async def test_the_code_form_refuses_a_label_a_sibling_has(sample_project):
+    """Saved, the codebook held two codes of one label under one parent and its YAML would not load."""
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await edit_nabijheid(app, pilot)
+        form = app.screen
+        form.query_one("#label").value = "meer vrijwilligers"  # a sibling's label, in other case
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "Er is al een code 'meer vrijwilligers' op deze plaats" in problem(form)
+    with Project.open(sample_project) as project:
+        assert project.codebook().codes["stim.praktisch.nabijheid"].label == "Nabijheid"

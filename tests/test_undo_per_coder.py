@@ -307,3 +307,25 @@ def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path)
         auto = p._conn.execute("SELECT sql FROM sqlite_master WHERE name = 'codings'").fetchone()[0]
         assert "AUTOINCREMENT" in auto
         assert p.integrity_ok()
+
+
+def test_undoing_a_new_code_someone_has_coded_with_since_leaves_it_and_goes_on(tmp_path, small_codebook):
+    """The code's removal failed on the coding that refers to it ("FOREIGN KEY constraint failed") and the
+    whole undo with it, every time: the coder's older actions could never be undone again."""
+    from codering.codebook import Code
+    from codering.store import Project
+
+    with Project.create(tmp_path / "p.codering", small_codebook, coder="tester") as project:
+        from codering.ingest import parse_text
+        from tests.conftest import SMALL_TRANSCRIPT
+
+        project.import_transcript(parse_text(SMALL_TRANSCRIPT, "t01"))
+        edited = project.codebook().get("stim.praktisch").with_changes(label="Praktisch")
+        project.update_code(edited)
+        project.update_code(Code(id="stim.praktisch.fiets", parent="stim.praktisch", label="Fietsafstand"))
+        project.add_coding("t01", 100, 140, "stim.praktisch.fiets", "anna")
+        said = project.undo()
+        assert said is not None and "cannot be taken out: what was made since uses it" in said
+        assert "stim.praktisch.fiets" in project.codebook()
+        assert project.undo() is not None  # the older action, the label edit, is undone
+        assert project.codebook().get("stim.praktisch").label == "Praktische"

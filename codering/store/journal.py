@@ -136,7 +136,13 @@ class Journaled(Connected):
                 if current is None or any(current.get(k) != v for k, v in op["row"].items()):
                     left[i] = ""
                     continue
-                self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (key,))
+                self._conn.execute("SAVEPOINT take_out")  # as put_back below: only this statement on failure
+                try:
+                    self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (key,))
+                except self.dialect.integrity_error:  # e.g. a code someone has coded with since
+                    self._conn.execute("ROLLBACK TO SAVEPOINT take_out")
+                    left[i] = "cannot be taken out: what was made since uses it"
+                self._conn.execute("RELEASE SAVEPOINT take_out")
             else:  # put the row (back), if its id is still free
                 if current is not None:
                     left[i] = ""

@@ -93,11 +93,13 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
     BINDINGS = save_cancel_bindings("code")
     WHAT = "de code"
 
-    def __init__(self, code: Code | None = None, parent: Code | None = None, taken: set[str] | None = None) -> None:
+    def __init__(self, code: Code | None = None, parent: Code | None = None, taken: set[str] | None = None,
+                 sibling_labels: set[str] | None = None) -> None:
         super().__init__()
         self.code = code
         self.parent_code = parent
         self.taken = taken or set()
+        self.sibling_labels = sibling_labels or set()  # case-folded labels of the other codes under the parent
 
     @property
     def is_new(self) -> bool:
@@ -142,6 +144,9 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
         problem = self.query_one("#form-problem", Static)
         if not label:
             problem.update("Een code heeft een label nodig.")
+            return
+        if label.casefold() in self.sibling_labels:
+            problem.update(f"Er is al een code '{label}' op deze plaats; kies een ander label.")
             return
         if self.code is not None:
             self.dismiss(CodeFields(self.code.with_changes(label=label, description=description,

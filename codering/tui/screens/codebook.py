@@ -219,12 +219,19 @@ class CodebookScreen(AppScreen[str | None]):
     def action_edit(self) -> None:
         code_id = self.selected()
         if code_id is not None:
-            self.app.push_screen(CodeForm(self.codebook.codes[code_id]), self._saved)
+            code = self.codebook.codes[code_id]
+            self.app.push_screen(CodeForm(code, sibling_labels=self._labels_under(code.parent, code_id)), self._saved)
 
     def action_new_child(self) -> None:
         code_id = self.selected()
         parent = self.codebook.codes[code_id] if code_id else None
-        self.app.push_screen(CodeForm(None, parent=parent, taken=set(self.codebook.codes)), self._saved)
+        self.app.push_screen(CodeForm(None, parent=parent, taken=set(self.codebook.codes),
+                                      sibling_labels=self._labels_under(code_id, None)), self._saved)
+
+    def _labels_under(self, parent: str | None, but: str | None) -> set[str]:
+        """The labels (case-folded) of the codes under ``parent`` other than ``but``: a codebook never has
+        two codes of one label under one parent (its YAML would not load again)."""
+        return {c.label.casefold() for c in self.codebook.children(parent) if c.id != but}
 
     @guarded
     def _saved(self, fields: CodeFields | None) -> None:

@@ -188,10 +188,10 @@ class ExportScreen(AppScreen[None]):
 
     def action_counts(self) -> None:
         self.counts = not self.counts
-        for key in ("tabel5", "tabel6"):
+        for key in ("tabel5", "tabel6", "all"):  # the tables that show counts
             self._tables.pop(key, None)
         self.query_one(StatusLine).message = "met aantallen per factor" if self.counts else "zonder aantallen"
-        if self.choice in ("tabel5", "tabel6"):
+        if self.choice in ("tabel5", "tabel6", "all"):
             self.action_preview()
 
     def action_folder(self) -> None:
