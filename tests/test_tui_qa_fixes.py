@@ -400,3 +400,35 @@ async def test_the_code_form_refuses_a_label_a_sibling_has(sample_project):
         assert app.screen is form and "Er is al een code 'meer vrijwilligers' op deze plaats" in problem(form)
     with Project.open(sample_project) as project:
         assert project.codebook().codes["stim.praktisch.nabijheid"].label == "Nabijheid"
+
+
+@sync
+async def test_a_cleared_filter_leaves_no_stale_status(sample_project):
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash", *"zzzz")
+        await pilot.pause()
+        assert said(app.screen) == "geen transcript past bij de filter"
+        for _ in range(4):
+            await pilot.press("backspace")
+        await pilot.pause()
+        assert said(app.screen) != "geen transcript past bij de filter"
+
+
+@sync
+async def test_a_failed_export_says_so_in_the_status_line(sample_project, tmp_path):
+    from test_tui_app import _app_with_one_nabijheid
+
+    app = _app_with_one_nabijheid(sample_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("e")
+        await ready(app, pilot)
+        blocker = tmp_path / "een-bestand"
+        blocker.write_text("x", encoding="utf-8")
+        app.screen.folder = blocker / "sub"  # a folder that cannot be made: a file is in the way
+        assert await until(pilot, lambda: app.screen._tables.get(app.screen.choice))  # the preview is built
+        await pilot.press("w")
+        assert await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        assert said(app.screen_stack[-2]).startswith("niet geschreven:")

@@ -289,9 +289,13 @@ class ExportScreen(AppScreen[None]):
         try:
             written = write_tables(tables, target, fmt=fmt, force=overwrite)
         except Exception as exc:  # noqa: BLE001 - a dialog, never a traceback
+            self.app.call_from_thread(self._not_written, target)
             self.post_message(Failed(exc, "export"))
             return
         self.post_message(self.Written(written))
+
+    def _not_written(self, target: Path) -> None:
+        self.query_one(StatusLine).message = f"niet geschreven: {show_path(target)}"
 
     @on(Written)
     def _written(self, event: Written) -> None:

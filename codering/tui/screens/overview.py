@@ -22,6 +22,10 @@ from codering.tui.widgets.status import StatusLine
 if TYPE_CHECKING:
     from codering.store import ImportReport, Project, TranscriptInfo
 
+NOTHING_YET = "nog geen transcripten: i om te importeren"
+NO_MATCH = "geen transcript past bij de filter"
+
+
 class OverviewScreen(ProjectScreen):
     """All transcripts of the project, with how far coding has come."""
 
@@ -127,9 +131,11 @@ class OverviewScreen(ProjectScreen):
                 )
         status = self.query_one(StatusLine)
         if not infos:
-            status.message = "nog geen transcripten: i om te importeren"
+            status.message = NOTHING_YET
         elif not table.row_count:
-            status.message = "geen transcript past bij de filter"
+            status.message = NO_MATCH
+        elif status.message in (NO_MATCH, NOTHING_YET):  # said before; no longer true
+            status.message = ""
 
     def watch_filter_text(self) -> None:
         self.reload_if_mounted()
