@@ -432,3 +432,29 @@ async def test_a_failed_export_says_so_in_the_status_line(sample_project, tmp_pa
         await pilot.press("w")
         assert await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
         assert said(app.screen_stack[-2]).startswith("niet geschreven:")
+
+
+@sync
+async def test_new_codes_get_a_free_id_and_a_typed_id_must_fit_the_parent(sample_project):
+    """Labels without Latin letters all made the id '…code', so the second was refused; a typed id of
+    another family (rem.inhoud.x under Praktische) was taken."""
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        book = app.project.codebook()
+        results: list = []
+        form = CodeForm(None, parent=book.codes["stim.praktisch"], taken=set(book.codes) | {"stim.praktisch.code"})
+        app.push_screen(form, results.append)
+        await pilot.pause()
+        form.query_one("#label").value = "日本語"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert results[-1].code.id == "stim.praktisch.code_2"
+        form = CodeForm(None, parent=book.codes["stim.praktisch"], taken=set(book.codes))
+        app.push_screen(form, results.append)
+        await pilot.pause()
+        form.query_one("#label").value = "Andere familie"
+        form.query_one("#code-id").value = "rem.inhoud.x"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "begint met 'stim.praktisch.'" in problem(form)

@@ -157,6 +157,14 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
         code_id = raw if raw else prefix + slug(label)
         if raw and prefix and not raw.startswith(prefix) and "." not in raw:
             code_id = prefix + raw
+        if raw and prefix and not code_id.startswith(prefix):  # rem.inhoud.x under stim.praktisch: misleading
+            problem.update(f"Een id onder '{self.parent_code.label}' begint met '{prefix}' (of laat het leeg).")
+            return
+        if not raw:  # made from the label: the first free one (labels without Latin letters all give 'code')
+            base, n = code_id, 1
+            while code_id in self.taken:
+                n += 1
+                code_id = f"{base}_{n}"
         if not _ID_RE.match(code_id):
             problem.update(f"'{code_id}' is geen geldig id (letters, cijfers, _ . -).")
             return
