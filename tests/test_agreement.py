@@ -311,3 +311,16 @@ def test_importing_the_collaboration_modules_stays_light():
             "print([m for m in ('pandas', 'lxml', 'xmlschema', 'spacy', 'numpy', 'textual') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_pattern_that_adds_categories_does_not_count_a_factor_twice_overall(coded):
+    """`--codes '.'` showed the categories nobody coded as such beside their factors and pooled them too:
+    one disagreement between two sibling factors became an agreement on their category, and κ doubled."""
+    coded.add_coding("k01", *_span(coded, 6), "stim.praktisch.nabijheid", "an")
+    coded.add_coding("k01", *_span(coded, 7), "stim.praktisch.nabijheid", "an")
+    coded.add_coding("k01", *_span(coded, 7), "stim.praktisch.nabijheid", "bert")
+    plain = agreement(coded, ["an", "bert"])
+    every = agreement(coded, ["an", "bert"], codes=".")
+    assert {r.code for r in every.rows} > {r.code for r in plain.rows}  # the categories are shown
+    assert (every.overall.units, every.overall.all_applied) == (plain.overall.units, plain.overall.all_applied)
+    assert every.overall.kappa == pytest.approx(plain.overall.kappa)

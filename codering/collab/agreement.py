@@ -14,8 +14,13 @@ Unit of analysis (what a methods section reports):
   the share of agreeing coder pairs over all units (for two coders: the share
   of units on which they agree); Cohen's kappa is computed for two coders;
   Krippendorff's alpha (nominal) for two or more.
-- The **overall** row pools every (unit, code) pair of the rows shown into one
-  set of yes/no decisions and computes the same three figures over it.
+- The **overall** row pools the (unit, code) pairs of the rows shown into one
+  set of yes/no decisions and computes the same three figures over it. A row
+  that nobody applied as such and that has rows of its own codes below it (a
+  category ``--codes`` shows beside its factors) is left out of the pool: its
+  units are there through those codes already, so an agreement on a factor is
+  not counted again for its category, and ``--codes '.'`` pools what no
+  pattern pools.
 
 Undefined figures (a code every coder applied everywhere, so no variation) are
 NaN, an empty cell in tables. Nothing here imports pandas until a table is
@@ -181,7 +186,8 @@ LABELS = {
                      "Een codeur paste code X toe op een eenheid als zijn of haar coderingen van X (of van een "
                      "subcode) minstens de helft ervan bedekken.",
         "count_note": "Per codeur: eenheden waarop die codeur de code toepaste. Totaal: alle (eenheid, code)-paren "
-                      "samen.",
+                      "samen, zonder de codes die niemand zelf toepaste en waarvan subcodes in de tabel staan (die "
+                      "tellen al via die subcodes).",
         "kappa_note": "Cohens kappa geldt voor twee codeurs; zie Krippendorffs alfa.",
         "left_out": "Niet vergeleken (niet door alle codeurs gecodeerd): {names}.",
         "columns": ("Code", "Label", "Eenheden", "Allen", "Geen", "% overeenstemming", "Cohens κ",
@@ -195,7 +201,8 @@ LABELS = {
         "segment": "segments (sentences)", "turn": "turns", "speakers": " of respondents",
         "unit_note": "Unit: {unit}{speakers} in {n} interview(s) every coder coded ({units} units). A coder applied "
                      "code X to a unit when their codings of X (or of a code under it) cover at least half of it.",
-        "count_note": "Per coder: units the coder applied the code to. Overall: all (unit, code) pairs pooled.",
+        "count_note": "Per coder: units the coder applied the code to. Overall: all (unit, code) pairs pooled, "
+                      "leaving out codes nobody applied as such whose subcodes are rows (they count through those).",
         "kappa_note": "Cohen's kappa is for two coders; see Krippendorff's alpha.",
         "left_out": "Not compared (not coded by every coder): {names}.",
         "columns": ("Code", "Label", "Units", "All", "None", "% agreement", "Cohen's κ", "Krippendorff's α"),
@@ -285,9 +292,13 @@ def agreement(project: "Project", coders: Sequence[str] | None = None, unit: str
     book = project.codebook()
     rows: list[AgreementRow] = []
     pooled: list[tuple[bool, ...]] = []
-    for code in row_codes(project, matrix, codes):
+    shown = row_codes(project, matrix, codes)
+    above = {a.id for code in shown if code in book for a in book.ancestors(code)}  # rows with rows below
+    direct = set().union(*(s for c in matrix.coders for s in matrix.direct[c]))  # codes someone applied as such
+    for code in shown:
         data = [tuple(code in matrix.applied[c][i] for c in matrix.coders) for i in range(len(matrix.units))]
-        pooled += data
+        if code not in above or code in direct:
+            pooled += data
         rows.append(_row(code, book.path_label(code) if code in book else code, matrix.coders, data))
     if not rows:
         raise AgreementError(f"no code matches --codes '{codes}'" if codes else

@@ -75,6 +75,8 @@ def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = Fal
             words = [f"{w} ({_count_text(data, f.id, counts, interviews)})" for w, f in zip(words, listed)]
         cell = ", ".join(words)
         own = data.direct_count(category.id)
+        if len({m.transcript_id for m in data.direct_marks(category.id)}) < max(min_interviews, 1):
+            own = 0  # the threshold holds for the category's own row as for its factors
         if own:
             level = text("category_level_one" if own == 1 else "category_level_many", lang, n=own)
             cell = f"{cell}; {level}" if cell else level
