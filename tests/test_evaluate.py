@@ -298,3 +298,14 @@ def test_evaluate_command_writes_json(gold_dir, tmp_path, monkeypatch):
     assert "that start a passage" in " ".join(result.output.split())
     result = CliRunner().invoke(evaluate_command, [str(tmp_path)])
     assert result.exit_code != 0
+
+
+def test_a_gold_span_outside_the_text_is_named_not_dropped(gold_dir):
+    """A span past the end (or before the start) was dropped in silence and the report looked clean."""
+    gold = sorted(gold_dir.glob("*.gold.jsonl"))[0]
+    with gold.open("a", encoding="utf-8") as handle:
+        handle.write('{"transcript": "x", "start": 10000000, "end": 10000050, "codes": ["stim.praktisch"]}\n')
+    lines = gold.read_text(encoding="utf-8").count("\n")
+    with pytest.raises(EvaluationError, match=rf"{gold.name}:{lines}: span 10000000-10000050 lies outside the "
+                                              r"transcript \(0-\d+\)"):
+        evaluate(gold_dir, embedder=HashingEmbedder())

@@ -136,6 +136,8 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
     """
     from codering.coding.evaluate import evaluate
 
+    if json_path and not Path(json_path).expanduser().resolve().parent.is_dir():  # told now, not after the run
+        raise click.BadParameter(f"{json_path}: its folder does not exist", param_hint="--json")
     options = {}
     if min_score is not None:
         options["min_score"] = min_score

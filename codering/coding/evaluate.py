@@ -75,7 +75,10 @@ def _read_gold(path: Path, content: str, codebook: "Codebook") -> list[GoldSpan]
     from codering.ingest import read_codings_jsonl
 
     spans = []
-    for rec in read_codings_jsonl(path):
+    for rec in read_codings_jsonl(path):  # the file pairs it with its transcript (it may be renamed: in_orders)
+        if not 0 <= rec.start < rec.end <= len(content):
+            raise EvaluationError(f"{rec.source}: span {rec.start}-{rec.end} lies outside the transcript "
+                                  f"(0-{len(content)})")
         if rec.text is not None and content[rec.start:rec.end] != rec.text:
             raise EvaluationError(f"{rec.source}: text does not match the transcript at {rec.start}-{rec.end}")
         unknown = [c for c in rec.codes if c not in codebook]
