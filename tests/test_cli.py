@@ -100,7 +100,8 @@ def test_code_uncode_memo_undo(cli_project, transcript_file):
 def test_code_with_unknown_code_is_one_line_error(cli_project, transcript_file):
     p = str(cli_project)
     run_cli("-p", p, "import", str(transcript_file))
-    result = run_cli("-p", p, "code", "t01_huisarts", "5", "10", "stim.bestaat_niet")
+    said = transcript_file.read_text(encoding="utf-8").index("Met de huisarts")
+    result = run_cli("-p", p, "code", "t01_huisarts", str(said), str(said + 5), "stim.bestaat_niet")
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert "unknown code 'stim.bestaat_niet'" in result.stderr
@@ -212,3 +213,21 @@ def test_demo_samples_names_the_folder_to_import(tmp_path):
     assert result.returncode == 0
     folder = result.stdout.strip()
     assert (ROOT / "transcripts").samefile(folder)
+
+
+def test_code_refuses_a_span_in_the_header_or_a_speaker_label(tmp_path, transcript_file):
+    """`code T 0 12 ...` coded 'interview_id' and counted it as a factor mention in Tabel 5/6."""
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    assert run_cli("-p", str(project), "import", str(transcript_file)).returncode == 0
+    header = run_cli("-p", str(project), "code", "t01_huisarts", "0", "12", "stim.praktisch.nabijheid")
+    assert header.returncode == 1 and "starts outside what was said in 't01_huisarts'" in header.stderr
+    text = transcript_file.read_text(encoding="utf-8")
+    label = text.index("[00:01:10] R:")
+    stamp = run_cli("-p", str(project), "code", "t01_huisarts", str(label + 3), str(label + 30),
+                    "stim.praktisch.nabijheid")
+    assert stamp.returncode == 1 and "starts in the speaker label" in stamp.stderr
+    said = text.index("We zitten in hetzelfde gebouw.")
+    ok = run_cli("-p", str(project), "code", "t01_huisarts", str(said), str(said + 30), "stim.praktisch.nabijheid")
+    assert ok.returncode == 0, ok.stderr
+    assert stats(project)["codings"] == 1

@@ -21,18 +21,21 @@ from test_tui_support import sample_project, sample_template  # noqa: F401 - fix
 
 from codering.store import Project
 from codering.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import run_cli
+from tests.conftest import SMALL_TRANSCRIPT, run_cli
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
 
 T = "t01_huisarts"
+#: Where the respondent's first answer starts: coded spans typed on the command line must lie in a turn's text.
+B = SMALL_TRANSCRIPT.index("Met de huisarts")
 
 CLI_LOOP = textwrap.dedent("""
     import os, subprocess, sys
     path, coder, command, first, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    B = int(sys.argv[6])
     env = {**os.environ, "CODERING_CODER": coder}
     for i in range(first, first + n):
-        args = ["code", "t01_huisarts", str(3 * i + 1), str(3 * i + 3), "stim.praktisch"] if command == "code" else [command]
+        args = ["code", "t01_huisarts", str(B + 3 * i + 1), str(B + 3 * i + 3), "stim.praktisch"] if command == "code" else [command]
         done = subprocess.run([sys.executable, "-m", "codering", "-p", path, *args], env=env, capture_output=True, text=True)
         if done.returncode != 0 or "Nothing" in done.stdout:
             sys.exit(f"{coder} {command} {i}: {done.stdout} {done.stderr}")
@@ -41,7 +44,7 @@ CLI_LOOP = textwrap.dedent("""
 
 def in_parallel(path, *jobs: tuple[str, str, int, int]) -> None:
     """Run each (coder, command, first, n) in its own process, all at once; each runs the CLI n times."""
-    procs = [subprocess.Popen([sys.executable, "-c", CLI_LOOP, str(path), coder, command, str(first), str(n)],
+    procs = [subprocess.Popen([sys.executable, "-c", CLI_LOOP, str(path), coder, command, str(first), str(n), str(B)],
                               stderr=subprocess.PIPE, text=True) for coder, command, first, n in jobs]
     for proc in procs:
         _, err = proc.communicate(timeout=300)
@@ -50,7 +53,7 @@ def in_parallel(path, *jobs: tuple[str, str, int, int]) -> None:
 
 def spans(path, coder: str) -> list[int]:
     with Project.open(path) as p:
-        return sorted((c.start - 1) // 3 for c in p.codings(T, coder=coder))
+        return sorted((c.start - B - 1) // 3 for c in p.codings(T, coder=coder))
 
 
 def cli_as(coder: str, path, *args: str):
@@ -75,15 +78,15 @@ def test_three_coders_two_processes_each_undo_only_their_own(loaded_project):
     assert spans(path, "anna") == [0, 1] and spans(path, "bert") == [10, 11, 12, 13, 14, 15]
 
     # redo is anna's own; bert's undo takes bert's latest coding, not anna's redone one
-    assert cli_as("anna", path, "redo").startswith("Redone: code stim.praktisch on t01_huisarts 7-9")
-    assert cli_as("bert", path, "undo").startswith("Undone: code stim.praktisch on t01_huisarts 46-48")
+    assert cli_as("anna", path, "redo").startswith(f"Redone: code stim.praktisch on t01_huisarts {B + 7}-{B + 9}")
+    assert cli_as("bert", path, "undo").startswith(f"Undone: code stim.praktisch on t01_huisarts {B + 46}-{B + 48}")
     assert spans(path, "anna") == [0, 1, 2] and spans(path, "bert") == [10, 11, 12, 13, 14]
     # --coder names the coder as well as CODERING_CODER
-    assert cli_as("carla", path, "undo", "--coder", "anna").startswith("Undone: code stim.praktisch on t01_huisarts 7-9")
+    assert cli_as("carla", path, "undo", "--coder", "anna").startswith(f"Undone: code stim.praktisch on t01_huisarts {B + 7}-{B + 9}")
     # uncode --coder picks whose codings go; the removal is the remover's to undo
-    assert cli_as("anna", path, "uncode", T, "31", "33", "--coder", "bert").startswith("Removed 1 coding")
+    assert cli_as("anna", path, "uncode", T, str(B + 31), str(B + 33), "--coder", "bert").startswith("Removed 1 coding")
     assert spans(path, "bert") == [11, 12, 13, 14]
-    assert cli_as("anna", path, "undo").strip() == "Undone: remove 1 codings from t01_huisarts 31-33"
+    assert cli_as("anna", path, "undo").strip() == f"Undone: remove 1 codings from t01_huisarts {B + 31}-{B + 33}"
     assert spans(path, "anna") == [0, 1] and spans(path, "bert") == [10, 11, 12, 13, 14]
     with Project.open(path) as p:
         assert p.integrity_ok()

@@ -18,10 +18,28 @@ from codering.errors import CoderingError
 def code(state: State, transcript: str, start: int, end: int, codes: tuple[str, ...], coder: str) -> None:
     """Apply CODES to the text START-END (character offsets) of TRANSCRIPT."""
     project = state.project()
+    _check_spoken(project, transcript, start, end)
     with project.action(f"code {', '.join(codes)} on {transcript} {start}-{end}", coder):
         ids = [project.add_coding(transcript, start, end, c, coder) for c in codes]
     text = project.content(transcript)[start:end]
     click.echo(f"Coded {short(text)!r} with {', '.join(codes)} (coding {', '.join(map(str, ids))}).")
+
+
+def _check_spoken(project, transcript: str, start: int, end: int) -> None:
+    """A span typed by hand must start in what was said: in a turn's text, not in the header block
+    (``interview_id: ...``) or a turn's timestamp and speaker label, which would count as a mention of
+    the code in Tabel 5/6 and the cross-tabulations."""
+    turns = project.turns(transcript)
+    if not turns or not 0 <= start < end:
+        return  # no turns (a collection of segments), or an empty span: the store says what is wrong
+    for _idx, t_start, t_end, body_start, *_ in turns:
+        if body_start <= start < t_end:
+            return
+        if t_start <= start < body_start:
+            raise CoderingError(f"{start}-{end} starts in the speaker label of a turn of '{transcript}' "
+                                f"({t_start}-{body_start}); its text starts at {body_start}")
+    raise CoderingError(f"{start}-{end} starts outside what was said in '{transcript}' (in its header or "
+                        "between turns); start the span in a turn's text")
 
 
 @click.command()
