@@ -299,6 +299,15 @@ def test_agreement_and_disagreement_commands(coded, tmp_path):
     key = next(line.split("|")[1].strip() for line in result.output.splitlines() if "personeel" in line)
     result = runner.invoke(cli, ["-p", path, "resolve", key, "rem.praktisch", "--coder", "lead"])
     assert result.exit_code == 0 and "Resolved unit" in result.output, result.output
+    assert "did not disagree" not in result.output
+    from codering.store import Project
+
+    with Project.open(path) as project:
+        matrix = unit_matrix(project, None)
+        calm = next(u.key for i, u in enumerate(matrix.units)
+                    if len({matrix.direct[c][i] for c in matrix.coders}) == 1)  # every coder gave it the same
+    result = runner.invoke(cli, ["-p", path, "resolve", calm, "--none", "--coder", "lead"])
+    assert result.exit_code == 0 and f"note: the coders did not disagree on unit {calm}" in result.output
     result = runner.invoke(cli, ["-p", path, "disagreements", "an", "bert", "--codes", "^rem", "--format", "csv"])
     assert "personeel" not in result.output
 

@@ -282,3 +282,15 @@ def test_export_all_shows_counts_only_when_asked(tmp_path, monkeypatch):
         tabel5 = openpyxl.load_workbook(out).worksheets[0]
         cells = [str(c.value) for row in tabel5.iter_rows() for c in row if str(c.value).startswith("Nabijheid")]
         assert cells and all(c.startswith("Nabijheid (4)") == bool(flag) for c in cells), cells
+
+
+def test_a_csv_says_on_stderr_which_title_and_notes_it_cannot_hold(tmp_path):
+    """A filtered CSV looked exactly like a full-project one: the table's notes were dropped in silence."""
+    path = tmp_path / "mini.codering"
+    build_project(path).close()
+    result = run_cli("-p", str(path), "export", "factors", "--polarity", "stimulerend", "--where", "locatie=Beernem",
+                     "--counts", "--format", "csv", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Categorie,Factoren")  # the data stay plain CSV
+    assert f"note (not in the CSV): {TABEL5}" in result.stderr
+    assert "note (not in the CSV): Alleen interviews met locatie = Beernem" in result.stderr

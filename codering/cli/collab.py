@@ -163,12 +163,18 @@ def disagreements_command(state: Any, coder_args: tuple[str, ...], coder_opts: t
 def resolve_command(state: Any, unit: str, codes: tuple[str, ...], take: str | None, none: bool, as_coder: str,
                     coder: str | None) -> None:
     """Resolve a disagreement: record the agreed CODES for UNIT (an id from `disagreements`)."""
-    from codering.collab.agreement import resolve
+    from codering.collab.agreement import CONSENSUS, coded_units, resolve
 
-    found, chosen = resolve(state.project(), unit, codes, coder=_coder(coder), as_coder=as_coder, take=take,
-                            none=none)
+    project = state.project()
+    found, chosen = resolve(project, unit, codes, coder=_coder(coder), as_coder=as_coder, take=take, none=none)
     what = ", ".join(chosen) if chosen else "no code"
     click.echo(f"Resolved unit {found.key} ({found.transcript} {found.start}-{found.end}): {what}, as '{as_coder}'.")
+    coders = [c for c in project.coders() if c not in (CONSENSUS, as_coder)]
+    given = {frozenset(coded_units(project, found.transcript, [found], c, rollup=False)[0]) for c in coders}
+    if len(coders) > 1 and len(given) == 1:  # recorded all the same: maybe a typo in the unit's id
+        (same,) = given
+        click.echo(f"note: the coders did not disagree on unit {found.key} (each gave it "
+                   f"{', '.join(sorted(same)) or 'no code'})", err=True)
 
 
 # -- merge ------------------------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: b
         return
     if is_stdout(output):
         click.echo(stdout_bytes(tables, fmt), nl=False)  # bytes: written as they are
+        _csv_notes(tables, fmt)
         return
     fmt = format_for(Path(output or "x"), fmt)
     path, ours = _target(state, output, fmt, stem)
@@ -121,6 +122,18 @@ def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: b
     files = output_paths(tables, path, fmt)
     what = f"{len(tables)} tables" if len(tables) > 1 else tables[0].title
     click.echo(f"Wrote {', '.join(str(f) for f in files)} ({what}).")
+    _csv_notes(tables, fmt)
+
+
+def _csv_notes(tables: list, fmt: str | None) -> None:
+    """CSV holds the cells only: the title and the notes under a table (which interviews or coder it is
+    limited to, what the numbers in brackets mean) would be lost without a word, so they go to stderr."""
+    if (fmt or "").lower().lstrip(".") != "csv":
+        return
+    for table in tables:
+        for line in [table.title, *table.notes]:
+            if line:
+                click.echo(f"note (not in the CSV): {line}", err=True)
 
 
 @click.group("export")
