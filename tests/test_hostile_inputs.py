@@ -312,3 +312,29 @@ def test_a_project_path_that_is_a_pipe_or_has_a_negative_schema_number_is_one_li
     conn.close()
     with pytest.raises(StoreError, match=r"damaged \(its schema number is -1, which no codering writes\)"):
         Project.open(path)
+
+
+def test_an_import_into_a_project_with_a_damaged_page_writes_nothing(tmp_path, small_codebook, transcript_file):
+    """A page the import does not touch (here: memos) was damaged, and the import went on writing into the
+    file. SQLite's quick check before a bulk write refuses it; the file stays as it was."""
+    import random
+
+    path = tmp_path / "p.codering"
+    with Project.create(path, small_codebook) as project:
+        for i in range(60):
+            project.add_memo(f"Memo {i} " + "x" * 200, "an")
+    with Project.open(path):  # back to a single file (no -wal) before a page is overwritten
+        pass
+    conn = sqlite3.connect(path)
+    memo_pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = 'memos' AND pagetype = 'leaf'")]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    size = int.from_bytes(data[16:18], "big")
+    page = memo_pages[1]
+    data[(page - 1) * size:page * size] = random.Random(7).randbytes(size)
+    path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    result = run_cli("-p", str(path), "import", str(transcript_file))
+    assert result.returncode == 1
+    assert "the project file is damaged" in result.stderr and result.stderr.count("\n") == 1
+    assert path.read_bytes() == before

@@ -93,6 +93,8 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
         raise MergeError(f"{other_path}: that is this project; name the other coder's project file")
     rename = rename or {}
     report = MergeReport(str(other_path), dry_run)
+    if not dry_run:
+        project.check_pages()  # nothing more into a file that is already damaged
     with Project.open(other_path) as other:
         ours = {t.content_hash: t for t in project.transcripts()}
         our_names = {t.name for t in ours.values()}

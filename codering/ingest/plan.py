@@ -88,6 +88,7 @@ class ImportPlan:
 
     def apply(self, project: Project, coder: str, progress: Progress | None = None) -> list[ImportReport]:
         self.check(project)
+        project.check_pages()  # nothing more into a file that is already damaged
         reports = []
         for path, parsed in self.transcripts:
             if progress:

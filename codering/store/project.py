@@ -18,7 +18,7 @@ from codering.errors import StoreError
 from codering.store.caches import Caches
 from codering.store.codes import CodebookTables
 from codering.store.codings import CodingTables
-from codering.store.connection import check_project_file, connect, migrate, store_error, use_wal, writable
+from codering.store.connection import check_project_file, connect, damaged, migrate, store_error, use_wal, writable
 from codering.store.location import ServerAddress, locate
 from codering.store.migrations import SCHEMA_VERSION
 from codering.store.learning import LearningQueries
@@ -221,6 +221,19 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             "per_code": per_code,
             "schema_version": self.dialect.user_version(self._conn),
         }
+
+    def check_pages(self) -> None:
+        """Before a bulk write (an import, a merge): a StoreError if the file's pages are damaged, so nothing
+        more is written into a file that is already broken (SQLite's quick check: 0.2 s for a 22 MB project
+        of 160 interviews, 35 ms for the demo). A server checks its own pages."""
+        if self.on_server:
+            return
+        try:
+            found = self._conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise store_error(self.path, exc) from None
+        if found != "ok":
+            raise damaged(self.path, " ".join(str(found).split())[:120])
 
     def integrity_ok(self) -> bool:
         if self.on_server:  # the server checks its pages itself; here: the schema is there and answers
