@@ -155,17 +155,7 @@ class Codebook:
     def label_clashes(self) -> list[tuple[str, str]]:
         """Pairs of codes (first, second) that share a label under the same parent, in file order: the
         codebook rule a YAML file is checked against, for codebooks assembled from several files."""
-        seen: dict[tuple[str | None, str], str] = {}
-        clashes: list[tuple[str, str]] = []
-        for code in self.codes.values():
-            if not code.label:
-                continue
-            sig = (code.parent, code.label.casefold())
-            if sig in seen:
-                clashes.append((seen[sig], code.id))
-            else:
-                seen[sig] = code.id
-        return clashes
+        return label_clashes(self.codes.values())
 
     def counts_for(self, code_id: str) -> set[str]:
         """The code and every ancestor: coding a child counts for its parents."""
@@ -229,6 +219,21 @@ class _LineLoader(yaml.SafeLoader):
         mapping["__keylines__"] = lines
         mapping["__dupes__"] = dupes
         return mapping
+
+
+def label_clashes(codes: Iterable[Code]) -> list[tuple[str, str]]:
+    """Pairs of codes (first, second) that share a label (case aside) under the same parent, in order."""
+    seen: dict[tuple[str | None, str], str] = {}
+    clashes: list[tuple[str, str]] = []
+    for code in codes:
+        if not code.label:
+            continue
+        sig = (code.parent, code.label.casefold())
+        if sig in seen:
+            clashes.append((seen[sig], code.id))
+        else:
+            seen[sig] = code.id
+    return clashes
 
 
 def _clean(value: Any) -> Any:
@@ -331,15 +336,16 @@ class _Validator:
         more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
         raise CodebookError(head + more, problems=self.problems)
 
-    def check_text(self, raw: dict, field_name: str, owner: str) -> None:
-        """A problem unless ``raw[field_name]`` is absent, text or a number: a mapping, a list, binary or a
-        YAML 1.1 boolean (``yes``, ``on``, ``no`` unquoted) is not what a researcher meant to write."""
+    def check_text(self, raw: dict, field_name: str, owner: str) -> bool:
+        """A problem (and False) unless ``raw[field_name]`` is absent, text or a number: a mapping, a list,
+        binary or a YAML 1.1 boolean (``yes``, ``on``, ``no`` unquoted) is not what a researcher meant."""
         value = raw.get(field_name)
         if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
-            return
+            return True
         hint = " (write it in quotes: YAML reads yes/no/on/off as true/false)" if isinstance(value, bool) else ""
         self.problem(raw["__keylines__"].get(field_name, raw["__line__"]),
                      f"{owner}: {field_name} must be text, got {type(_clean(value)).__name__}{hint}")
+        return False
 
     def flatten(self, items: list, parent: str | None, out: list, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
@@ -370,10 +376,9 @@ class _Validator:
             for key in raw:
                 if not key.startswith("__") and key not in CODE_FIELDS:
                     self.problem(kl[key], f"unknown field '{key}' (allowed: {', '.join(CODE_FIELDS)})")
-            for text_field in ("id", "label", "parent", "key", "color"):
-                self.check_text(raw, text_field, f"code '{_clean(raw.get('id'))}'")
-            if any(not isinstance(raw.get(f), (str, int, float, type(None))) or isinstance(raw.get(f), bool)
-                   for f in ("id", "label", "parent")):
+            fine = {f: self.check_text(raw, f, f"code '{_clean(raw.get('id'))}'")
+                    for f in ("id", "label", "parent", "key", "color")}
+            if not (fine["id"] and fine["label"] and fine["parent"]):  # no code can be made of it
                 continue
             code_id = str(raw.get("id") or "").strip()
             if not code_id:
@@ -463,15 +468,9 @@ class _Validator:
                 parent = codes[parent].parent if parent in codes else None
 
     def check_sibling_labels(self, codes: dict[str, Code], lines: dict[str, int]) -> None:
-        seen: dict[tuple[str | None, str], str] = {}
-        for code in codes.values():
-            if not code.label:
-                continue
-            sig = (code.parent, code.label.casefold())
-            if sig in seen:
-                self.problem(lines[code.id], f"codes '{seen[sig]}' and '{code.id}' share the label '{code.label}' under the same parent")
-            else:
-                seen[sig] = code.id
+        for first, second in label_clashes(codes.values()):
+            self.problem(lines[second], f"codes '{first}' and '{second}' share the label '{codes[second].label}' "
+                                        "under the same parent")
 
 
 def _text(value: Any) -> str:

@@ -20,13 +20,16 @@ def input_problem(info: os.stat_result) -> str | None:
     return None
 
 
+def megabytes(size: int) -> str:
+    """'50.1 MB': a size in MB rounded up to 0.1 MB, so a size just over a limit never reads as the limit."""
+    return f"{-(-size * 10 // (1024 * 1024)) / 10:g} MB"
+
+
 def size_problem(size: int, limit: int) -> str | None:
-    """"the file is 50.1 MB; the limit is 50 MB" when ``size`` is over ``limit`` (rounded up, so a size
-    just over the limit never reads as the limit), else None."""
+    """"the file is 50.1 MB; the limit is 50 MB" when ``size`` is over ``limit``, else None."""
     if size <= limit:
         return None
-    shown = -(-size * 10 // (1024 * 1024)) / 10
-    return f"the file is {shown:g} MB; the limit is {limit / (1024 * 1024):g} MB"
+    return f"the file is {megabytes(size)}; the limit is {megabytes(limit)}"
 
 
 def read_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> bytes:
@@ -63,17 +66,27 @@ def read_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> byte
         os.close(fd)
 
 
-def check_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> int:
-    """The size of the input file ``path`` (read by a library, e.g. a zip), after the checks of
-    :func:`read_input`; ``fail(reason)`` makes the error for a file that cannot be read."""
+def stat_input(path: Path, fail: Callable[[str], Exception]) -> os.stat_result:
+    """``os.stat`` of the input file ``path``, refused with ``fail(reason)`` when it is missing, unreadable,
+    a folder, a device or a pipe (the size is the caller's to check)."""
     try:
         info = os.stat(path)
     except OSError as exc:
         raise _unreadable(exc, fail) from None
-    problem = input_problem(info) or size_problem(info.st_size, limit)
+    problem = input_problem(info)
     if problem:
         raise fail(problem)
-    return info.st_size
+    return info
+
+
+def check_input(path: Path, limit: int, fail: Callable[[str], Exception]) -> int:
+    """The size of the input file ``path`` (read by a library, e.g. a zip), after the checks of
+    :func:`read_input`; ``fail(reason)`` makes the error for a file that cannot be read."""
+    size = stat_input(path, fail).st_size
+    problem = size_problem(size, limit)
+    if problem:
+        raise fail(problem)
+    return size
 
 
 def _unreadable(exc: OSError, fail: Callable[[str], Exception]) -> Exception:

@@ -156,8 +156,6 @@ def cooccurrence_network(source, *, polarity: str | None = None, unit: str = "se
     data = as_data(source, where, coder)
     book, lang = data.codebook, data.language
     nodes, freq, pairs = cooccurrence_counts(data, level="factor", unit=unit, polarity=polarity)
-    if not nodes:  # coded at category level only: the categories are the nodes
-        nodes, freq, pairs = cooccurrence_counts(data, level="category", unit=unit, polarity=polarity)
     if not nodes:
         raise NothingToExport("no factors coded in the selected interviews; nothing to draw")
     keep = set(sorted(freq, key=lambda k: -freq[k])[:top])

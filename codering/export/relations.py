@@ -85,7 +85,8 @@ def crosstab(source, group: str = "fin", by: str = "locatie", *, unit: str = "se
 
 def cooccurrence_counts(data: ExportData, *, level: str = "factor", unit: str = "segment",
                         polarity: str | None = None) -> tuple[list[Code], dict[str, int], dict[tuple[str, str], int]]:
-    """Codes (codebook order), units per code, and units per pair of codes coded together."""
+    """Codes (codebook order), units per code, and units per pair of codes coded together. At factor level
+    in a project coded at category level only (no factor anywhere), the categories take the factors' place."""
     book = data.codebook
     nodes: list[Code] = []
     for root in polarity_roots(book, polarity):
@@ -98,6 +99,8 @@ def cooccurrence_counts(data: ExportData, *, level: str = "factor", unit: str = 
                 raise ExportError(f"unknown level '{level}' (factor or category)")
     units = data.cooccurrence_units(unit)
     present = [n for n in nodes if units.get(n.id)]
+    if not present and level == "factor":
+        return cooccurrence_counts(data, level="category", unit=unit, polarity=polarity)
     freq = {n.id: len(units[n.id]) for n in present}
     where_coded: dict[tuple, list[str]] = {}
     for node in present:
@@ -122,8 +125,6 @@ def cooccurrence(source, *, level: str = "factor", unit: str = "segment", polari
     book, lang = data.codebook, data.language
     unit = unit.rstrip("s") if unit in ("segments", "turns") else unit
     nodes, freq, pairs = cooccurrence_counts(data, level=level, unit=unit, polarity=polarity)
-    if not nodes and level == "factor":  # coded at category level only: the categories take the factors' place
-        nodes, freq, pairs = cooccurrence_counts(data, level="category", unit=unit, polarity=polarity)
     if not nodes:
         raise NothingToExport("no factors coded in the selected interviews")
     names = display_labels(book, nodes, lang)

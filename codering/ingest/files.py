@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codering.errors import TranscriptError
-from codering.fileio import input_problem, read_input, size_problem
+from codering.fileio import read_input, size_problem, stat_input
 from codering.ingest import markdown, opendocument, subtitles, word
 from codering.ingest.decoding import decode_bytes
 from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, ParsedTranscript
@@ -25,17 +25,7 @@ _REFUSED_HINTS = {
 
 def check_file(path: Path) -> int:
     """Raise a TranscriptError unless ``path`` is an existing, supported, not too large regular file."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise TranscriptError(path, "no such file") from None
-    except PermissionError:
-        raise TranscriptError(path, "cannot be read (permission denied)") from None
-    except OSError as exc:
-        raise TranscriptError(path, f"cannot be read ({exc.strerror or exc})") from None
-    problem = input_problem(info)
-    if problem:
-        raise TranscriptError(path, problem)
+    info = stat_input(path, lambda reason: TranscriptError(path, reason))
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = f"'{suffix}'" if suffix else "(no extension)"

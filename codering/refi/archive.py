@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from codering.errors import CoderingError
+from codering.fileio import check_input, megabytes
 from codering.refi.common import RefiError, parse_xml
 
 if TYPE_CHECKING:
@@ -23,22 +24,15 @@ if TYPE_CHECKING:
 __all__ = ["MAX_QDE", "Archive", "decode_text", "docx_text"]
 
 MAX_QDE = 100 * 1024 * 1024
+"""The largest ``project.qde`` read (uncompressed): codes, cases and codings of a large study, sources inline."""
 #: A .qdpx archive may hold media besides its text; only what codering reads is limited by size.
 MAX_ARCHIVE = 8 * 1024 * 1024 * 1024
-"""The largest ``project.qde`` read (uncompressed): codes, cases and codings of a large study, sources inline."""
-
-
-def mb(size: int) -> str:
-    """'50.1 MB': a size in MB rounded up to 0.1 MB, so a size just over a limit never reads as the limit."""
-    return f"{-(-size * 10 // (1024 * 1024)) / 10:g} MB"
 
 
 class Archive:
     """The zip and where its members are, found case-insensitively."""
 
     def __init__(self, path: Path) -> None:
-        from codering.fileio import check_input
-
         self.path = path
         check_input(path, MAX_ARCHIVE, lambda reason: RefiError(f"{path}: {reason}"))
         try:
@@ -77,7 +71,7 @@ class Archive:
     def _check_size(self, member: str, limit: int, what: str) -> None:
         size = self.zip.getinfo(member).file_size
         if size > limit:
-            raise RefiError(f"{self.path}: {member} unpacks to {mb(size)}; the limit is {mb(limit)} for {what}")
+            raise RefiError(f"{self.path}: {member} unpacks to {megabytes(size)}; the limit is {megabytes(limit)} for {what}")
 
     def read(self, member: str) -> bytes:
         """A member's bytes; refused before reading when it unpacks to more than a transcript file may hold."""

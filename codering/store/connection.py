@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from codering.errors import ProjectLockedError, StoreError
+from codering.fileio import input_problem
 from codering.store.dialect import SqliteDialect
 from codering.store.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
@@ -60,8 +61,9 @@ class Connected:
             self._conn.rollback()
             if self.on_server:
                 raise self._conn.translate_error() from None
-            if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
-                raise store_error(self.path, exc) from None  # disk full, damaged file: one clear line
+            stored = as_store_error(exc, self.path)  # disk full, damaged file: one clear line
+            if stored is not None:
+                raise stored from None
             raise
         else:
             try:
@@ -104,8 +106,6 @@ def check_project_file(path: Path) -> int:
     damaged); return its schema version."""
     if not path.exists():
         raise StoreError(f"{path}: no such project; create one with `codering init {path}`")
-    from codering.fileio import input_problem
-
     if path.is_dir():
         raise StoreError(f"{path}: is a folder, not a project file")
     problem = input_problem(os.stat(path))  # a device or a pipe, which open() would block on

@@ -678,12 +678,11 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
     from codering.suggest.runtime import OnnxModel, check_int8_recipe, ensure_int8, is_onnx_dir, split_precision
 
     say = progress or (lambda _msg: None)
+    os.environ["HF_HUB_OFFLINE"] = "1"  # no network at run time, for any model
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     base, precision = split_precision(name)
     if precision == "int8":
         check_int8_recipe(name)
-        if base == DEFAULT_FP32:
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
         folder = ensure_int8(base, cache_dir, progress)
         say("Loading the embedding model...")
         return OnnxModel(folder)
@@ -691,9 +690,6 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
         say("Loading the embedding model...")
         return OnnxModel(name)
     default = name == DEFAULT_FP32
-    os.environ["HF_HUB_OFFLINE"] = "1"  # no network at run time, for any model
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    local_only = True
     if default:
         target = str(build_default_model(cache_dir, progress))
     else:
@@ -712,7 +708,7 @@ def load_model(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, progres
         ) from exc
     try:
         with _quiet_loading(default):
-            return SentenceTransformer(target, device="cpu", local_files_only=local_only)
+            return SentenceTransformer(target, device="cpu", local_files_only=True)
     except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear line
         detail = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         if len(detail) > 200:

@@ -141,12 +141,11 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
         description = " ".join(self.query_one("#description", TextArea).text.split())
         examples = tuple(line.strip() for line in self.query_one("#examples", TextArea).text.splitlines()
                          if line.strip())
-        problem = self.query_one("#form-problem", Static)
         if not label:
-            problem.update("Een code heeft een label nodig.")
+            self.tell("Een code heeft een label nodig.")
             return
         if label.casefold() in self.sibling_labels:
-            problem.update(f"Er is al een code '{label}' op deze plaats; kies een ander label.")
+            self.tell(f"Er is al een code '{label}' op deze plaats; kies een ander label.")
             return
         if self.code is not None:
             self.dismiss(CodeFields(self.code.with_changes(label=label, description=description,
@@ -158,7 +157,7 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
         if raw and prefix and not raw.startswith(prefix) and "." not in raw:
             code_id = prefix + raw
         if raw and prefix and not code_id.startswith(prefix):  # rem.inhoud.x under stim.praktisch: misleading
-            problem.update(f"Een id onder '{self.parent_code.label}' begint met '{prefix}' (of laat het leeg).")
+            self.tell(f"Een id onder '{self.parent_code.label}' begint met '{prefix}' (of laat het leeg).")
             return
         if not raw:  # made from the label: the first free one (labels without Latin letters all give 'code')
             base, n = code_id, 1
@@ -166,10 +165,10 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
                 n += 1
                 code_id = f"{base}_{n}"
         if not _ID_RE.match(code_id):
-            problem.update(f"'{code_id}' is geen geldig id (letters, cijfers, _ . -).")
+            self.tell(f"'{code_id}' is geen geldig id (letters, cijfers, _ . -).")
             return
         if code_id in self.taken:
-            problem.update(f"Er is al een code met id '{code_id}'.")
+            self.tell(f"Er is al een code met id '{code_id}'.")
             return
         parent = self.parent_code.id if self.parent_code else None
         self.dismiss(CodeFields(Code(id=code_id, label=label, parent=parent, description=description,

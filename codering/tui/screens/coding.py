@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 NOTHING_TO_CODE = "geen respondentzinnen; i om interviewerbeurten te bezoeken"
 #: ... and on a skipped interviewer sentence chosen with the mouse.
 INTERVIEWER_HERE = "interviewerbeurt: i om interviewerbeurten te coderen"
-#: What shift+down says at the end of a respondent's turn (interviewer turns skipped).
 #: Below this width the suggestion panel goes under the transcript (beside it, 36 columns left 4 for the text).
 NARROW = 80
+#: What shift+down says at the end of a respondent's turn (interviewer turns skipped).
 TURN_END = "einde van de beurt: de selectie gaat niet over in een andere beurt (i: interviewerbeurten bezoeken)"
 
 
