@@ -246,7 +246,8 @@ def test_int8_default_loads_and_encodes_without_network(tmp_path):
 def test_onnx_runtime_sends_no_telemetry(tmp_path):
     """ONNX Runtime 1.29+ sends usage telemetry from Linux unless ORT_DISABLE_TELEMETRY is set before it
     starts; its first trace on disk is a device id under ~/.cache/Microsoft. Without the setting (the
-    control) a bare session leaves it; through codering, with the model it ships, nothing is left."""
+    control) a bare session leaves it; through codering, with the model it ships, nothing is left. The
+    trace goes under $XDG_CACHE_HOME when that is set (CI sets it), so each child gets its own."""
     import os
     import subprocess
     import sys
@@ -266,7 +267,9 @@ def test_onnx_runtime_sends_no_telemetry(tmp_path):
     for name, code, args in (("control", bare, [str(onnx_file)]), ("codering", through_codering, [])):
         home = tmp_path / name
         home.mkdir()
-        subprocess.run([sys.executable, "-c", code, *args], env={**env, "HOME": str(home)}, check=True,
+        cache = home / "xdg-cache"
+        subprocess.run([sys.executable, "-c", code, *args],
+                       env={**env, "HOME": str(home), "XDG_CACHE_HOME": str(cache)}, check=True,
                        timeout=120, capture_output=True)
-        traces = list((home / ".cache").glob("Microsoft*")) if (home / ".cache").exists() else []
-        assert bool(traces) == (name == "control"), name
+        traces = [p for p in home.rglob("*") if "Microsoft" in p.parts]
+        assert bool(traces) == (name == "control"), (name, sorted(map(str, home.rglob("*")))[:20])
