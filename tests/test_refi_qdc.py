@@ -141,3 +141,37 @@ def test_empty_codebook_cannot_be_written(tmp_path):
 
     with pytest.raises(ExportError, match="no codes"):
         write_qdc(Codebook(id="leeg", name="Leeg"), tmp_path / "leeg.qdc")
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_new_codes_keep_the_files_place_among_the_projects_codes(project, tmp_path):
+    """A code the file has between two codes the project already has lands between them, not at the end
+    of its siblings; one first in the file comes first; undo puts every code back in its place."""
+    from codering.codebook import Codebook
+
+    before = [c.id for _, c in project.codebook().walk()]
+    codes = {}
+    for _, code in project.codebook().walk():
+        if code.id == "stim.praktisch":
+            codes["stim.eerst"] = Code(id="stim.eerst", label="Eerste in het bestand", parent="stim")
+        codes[code.id] = code
+        if code.id == "stim.praktisch.nabijheid":
+            codes["stim.praktisch.bereikbaarheid"] = Code(id="stim.praktisch.bereikbaarheid", label="Bereikbaarheid",
+                                                          parent="stim.praktisch")
+    codes["stim.laatst"] = Code(id="stim.laatst", label="Laatste", parent="stim")
+    codes["fin.verwijzen.terug"] = Code(id="fin.verwijzen.terug", label="Terugverwijzen", parent="fin.doorverwijzen")
+    order = list(codes)  # "stim.laatst" between the file's stim.praktisch and rem, after the project's codes
+    order.remove("stim.laatst")
+    order.insert(order.index("rem"), "stim.laatst")
+    book = Codebook(id="k", name="K", codes={k: codes[k] for k in order})
+    write_qdc(book, tmp_path / "k.qdc", base=project.project_id)
+    report = import_codebook(project, tmp_path / "k.qdc", "tester")
+    assert report.added == 4
+    after = project.codebook()
+    assert [c.id for c in after.children("stim")] == ["stim.eerst", "stim.praktisch", "stim.laatst"]
+    assert [c.id for c in after.children("stim.praktisch")] == ["stim.praktisch.nabijheid",
+                                                                "stim.praktisch.bereikbaarheid"]
+    assert [c.id for c in after.children("fin.doorverwijzen")] == ["fin.verwijzen.terug"]
+    assert [c.id for _, c in after.walk()] == [c.id for _, c in book.walk()]
+    project.undo()
+    assert [c.id for _, c in project.codebook().walk()] == before

@@ -389,7 +389,7 @@ def merge_codebook(project, book: Codebook, coder: str, update: bool, notices: l
             code = code.with_changes(key=None)
         old = current.codes.get(code.id)
         if old is None:
-            project.update_code(code, coder)
+            project.update_code(code, coder, after=_file_sibling_before(book, code))
             added += 1
         elif update:
             fields = ("label", "description", "include", "exclude", "examples", "color")
@@ -400,6 +400,14 @@ def merge_codebook(project, book: Codebook, coder: str, update: bool, notices: l
         if code.key:
             keys[code.key] = code.id
     return added, updated
+
+
+def _file_sibling_before(book: Codebook, code: Code) -> str:
+    """The sibling just before ``code`` in the file ("" when it is the first): a new code keeps the
+    file's place among codes the project already has, instead of going to the end."""
+    siblings = [c.id for c in book.children(code.parent)]
+    at = siblings.index(code.id)
+    return siblings[at - 1] if at else ""
 
 
 def ensure_codable(book: Codebook, code_ids: Iterable[str], existing: Codebook | None, notices: list[str]) -> None:

@@ -47,15 +47,17 @@ class CodebookTables(Journaled):
             )
         return self._codebook
 
-    def update_code(self, code: Code, coder: str | None = None) -> None:
-        """Edit an existing code, or add a new one (journaled, undoable)."""
+    def update_code(self, code: Code, coder: str | None = None, *, after: str | None = None) -> None:
+        """Edit an existing code, or add a new one (journaled, undoable). A new code goes after its
+        siblings, or with ``after`` (the id of a sibling in the project) right after that sibling, or
+        with ``after=""`` before all its siblings (the codes after it move down one place)."""
         existing = self._row("codes", code.id)
         book = self.codebook()
         if code.parent is not None and code.parent not in book:
             raise StoreError(f"cannot save code '{code.id}': unknown parent '{code.parent}'")
         with self.action(f"edit code {code.id}" if existing else f"add code {code.id}", coder):
             if existing is None:
-                position = self._conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM codes").fetchone()[0]
+                position = self._place_new(book, code.parent, after)
                 values = _code_values(code, position)
                 cols = ("id", "parent", "label", "short", "description", "include", "exclude", "examples",
                         "key", "color", "codable", "position")
@@ -67,6 +69,21 @@ class CodebookTables(Journaled):
                 if changes:
                     self._update("codes", code.id, changes)
         self._codebook = None
+
+
+    def _place_new(self, book: Codebook, parent: str | None, after: str | None) -> int:
+        """The position of a new child of ``parent`` (see :meth:`update_code`), making room for it."""
+        last = self._conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM codes").fetchone()[0]
+        siblings = [c.id for c in book.children(parent)]
+        if after is None or (after and after not in siblings) or not siblings:
+            return last
+        anchor = self._conn.execute("SELECT position FROM codes WHERE id = ?",
+                                    (after or siblings[0],)).fetchone()[0]
+        target = anchor + 1 if after else anchor
+        for key, position in self._conn.execute(
+                "SELECT id, position FROM codes WHERE position >= ? ORDER BY position DESC", (target,)).fetchall():
+            self._update("codes", key, {"position": position + 1})
+        return target
 
 
 def _code_values(code: Code, position: int) -> tuple:
