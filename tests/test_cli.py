@@ -91,7 +91,7 @@ def test_code_uncode_memo_undo(cli_project, transcript_file):
     assert run_cli("-p", p, "memo", "Nabijheid komt vaak terug", "--code", "stim.praktisch").returncode == 0
     undone = run_cli("-p", p, "undo")
     assert "Undone: add code memo" in undone.stdout
-    assert "Undone: remove 1 codings" in run_cli("-p", p, "undo").stdout
+    assert "Undone: remove 1 coding" in run_cli("-p", p, "undo").stdout
     assert stats(cli_project)["codings"] == 2
     assert "Redone" in run_cli("-p", p, "redo").stdout
     assert stats(cli_project)["codings"] == 1

@@ -117,9 +117,9 @@ def test_importing_the_same_codings_twice_says_nothing_new_was_added(tmp_path, t
     codings.write_text('{"transcript": "t01_huisarts", "start": 80, "end": 120, '
                        '"codes": ["stim.praktisch.nabijheid", "rem.praktisch"]}\n', encoding="utf-8")
     first = run_cli("-p", str(project), "import", str(codings))
-    assert "2 codings imported from 1 spans." in first.stdout, first.stderr
+    assert "2 codings imported from 1 span." in first.stdout, first.stderr
     again = run_cli("-p", str(project), "import", str(codings))
-    assert "0 codings imported from 1 spans (2 were already there)." in again.stdout, again.stderr
+    assert "0 codings imported from 1 span (2 were already there)." in again.stdout, again.stderr
 
 
 def test_an_attributes_csv_reports_the_values_it_replaced(tmp_path, transcript_file):
@@ -130,7 +130,7 @@ def test_an_attributes_csv_reports_the_values_it_replaced(tmp_path, transcript_f
     csv_file.write_text("transcript,locatie,geslacht\nt01_huisarts,Hasselt,V\n", encoding="utf-8")
     result = run_cli("-p", str(project), "import", str(csv_file))
     assert result.stdout.splitlines()[-2:] == [
-        "Attributes set for 1 transcripts; 1 values replaced (not undoable):",
+        "Attributes set for 1 transcript; 1 value replaced (not undoable):",
         "  t01_huisarts: locatie 'Beernem' -> 'Hasselt'"]
 
 

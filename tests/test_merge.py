@@ -120,7 +120,7 @@ def test_merged_codings_keep_when_they_were_made_and_detached_ones_are_named(two
     report = merge_project(ours, other, coder="an")
     merged = {(c.start, c.end, c.code_id): c.created for c in ours.codings("m01") if c.coder == "bert"}
     assert merged and all(merged[key] == made[key] for key in merged)
-    assert "1 detached codings there (their words are gone from the text) were not merged" in " ".join(report.notices)
+    assert "1 detached coding there (their words are gone from the text) was not merged" in " ".join(report.notices)
     assert ("rem.praktisch.wachtlijst" not in {k[2] for k in merged})
 
 

@@ -273,3 +273,11 @@ def test_onnx_runtime_sends_no_telemetry(tmp_path):
                        timeout=120, capture_output=True)
         traces = [p for p in home.rglob("*") if "Microsoft" in p.parts]
         assert bool(traces) == (name == "control"), (name, sorted(map(str, home.rglob("*")))[:20])
+
+
+def test_counts_are_said_in_the_singular_for_one():
+    from codering.wording import count
+
+    assert [count(n, "transcript") for n in (0, 1, 2)] == ["0 transcripts", "1 transcript", "2 transcripts"]
+    assert count(1, "journal entry", "journal entries") == "1 journal entry"
+    assert count(3, "journal entry", "journal entries") == "3 journal entries"

@@ -9,6 +9,7 @@ import click
 
 from codering.cli.common import State, codebook_file, console, default_coder, short
 from codering.errors import CoderingError
+from codering.wording import count
 
 
 _CODEBOOK_FORMATS = {"yaml": (".yaml", ".yml"), "qdc": (".qdc",), "taguette-csv": (".csv",)}
@@ -35,7 +36,7 @@ def codebook_validate(files: tuple[str, ...]) -> None:
             for problem in exc.problems:
                 click.echo(problem, err=True)
         else:
-            click.echo(f"{name}: ok, {len(book)} codes")
+            click.echo(f"{name}: ok, {count(len(book), 'code')}")
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -57,7 +58,7 @@ def codebook_show(state: State, file: str | None, descriptions: bool) -> None:
         book = state.project().codebook()
     else:
         book = load_codebook(default_codebook_path())
-    tree = Tree(f"[bold]{book.name}[/bold] ({book.id}, {len(book)} codes)")
+    tree = Tree(f"[bold]{book.name}[/bold] ({book.id}, {count(len(book), 'code')})")
     nodes: dict[str | None, Any] = {None: tree}
     for _, item in book.walk():
         label = f"{item.label} [dim]{item.id}[/dim]" + (f" [{item.key}]" if item.key else "")

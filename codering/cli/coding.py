@@ -6,6 +6,7 @@ import click
 
 from codering.cli.common import State, console, default_coder, short
 from codering.errors import CoderingError
+from codering.wording import count
 
 
 @click.command()
@@ -57,7 +58,7 @@ def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str
     if not found:
         raise CoderingError(f"no codings overlap {start}-{end} in '{transcript}'" + (f" with {', '.join(codes)}" if codes else ""))
     # journaled as the person removing (--coder only picks whose codings), so their undo takes it back
-    description = f"remove {len(found)} codings from {transcript} {start}-{end}"
+    description = f"remove {count(len(found), 'coding')} from {transcript} {start}-{end}"
     with project.action(description, default_coder()):
         for coding in found:
             project.remove_coding(coding.id)
@@ -118,7 +119,7 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
     rows = project.codings(transcript, coder=coder, code_id=code_id, include_detached=detached)
     if detached:
         rows = [r for r in rows if r.detached]
-    table = Table(title=f"{len(rows)} codings", title_justify="left")
+    table = Table(title=count(len(rows), "coding"), title_justify="left")
     for col in ("id", "transcript", "span", "code", "coder", "origin", "text"):
         table.add_column(col)
     names = {t.id: t.name for t in project.transcripts()}

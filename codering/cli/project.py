@@ -9,6 +9,7 @@ import click
 
 from codering.cli.common import State, codebook_file, console
 from codering.errors import CoderingError
+from codering.wording import count
 
 @click.command()
 @click.argument("project_path", metavar="PROJECT", type=click.Path(dir_okay=False))
@@ -29,7 +30,7 @@ def init(project_path: str, codebook_path: str | None) -> None:
     codebook = load_codebook(codebook_file(codebook_path) if codebook_path else default_codebook_path())
     with Project.create(project_path, codebook) as project:
         book = project.codebook()
-    click.echo(f"Created {project_path} with codebook '{book.name}' ({len(book)} codes).")
+    click.echo(f"Created {project_path} with codebook '{book.name}' ({count(len(book), 'code')}).")
 
 
 @click.command("import")
@@ -77,12 +78,12 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
             click.echo(f"  note: {notice}")
     if plan.attributes:
         changed = plan.attributes_changed
-        click.echo(f"Attributes set for {len(plan.attributes)} transcripts"
-                   + (f"; {len(changed)} values replaced (not undoable):" if changed else "."))
+        click.echo(f"Attributes set for {count(len(plan.attributes), 'transcript')}"
+                   + (f"; {count(len(changed), 'value')} replaced (not undoable):" if changed else "."))
         for line in changed:
             click.echo(f"  {line}")
     if plan.codings:
-        click.echo(f"{plan.codings_added} codings imported from {len(plan.codings)} spans"
+        click.echo(f"{count(plan.codings_added, 'coding')} imported from {count(len(plan.codings), 'span')}"
                    + (f" ({plan.codings_present} were already there)." if plan.codings_present else "."))
 
 
@@ -128,7 +129,7 @@ def print_overview(project, filters: dict[str, str] | None = None) -> None:
     for row in rows:
         keys.extend(k for k in row.attributes if k not in keys)
     shown = [k for k in ("interview_id", "locatie", "actorgroep", "functie", "datum") if k in keys] or keys[:4]
-    table = Table(title=f"{project.path.name}: {len(rows)} transcripts", title_justify="left")
+    table = Table(title=f"{project.path.name}: {count(len(rows), 'transcript')}", title_justify="left")
     table.add_column("transcript", no_wrap=True)
     for key in shown:
         table.add_column(key)
@@ -161,11 +162,13 @@ def print_stats(project, figures: dict[str, Any]) -> None:
 
     out = console()
     out.print(f"[bold]{project.path}[/bold] (schema {figures['schema_version']})")
-    out.print(f"{figures['transcripts']} transcripts, {figures['segments']} segments, {figures['codings']} codings"
-              f" by {len(figures['coders'])} coder(s), {figures['memos']} memos, "
-              f"{figures['decisions']} suggestion decisions ({figures['accepted']} accepted)")
+    out.print(f"{count(figures['transcripts'], 'transcript')}, {count(figures['segments'], 'segment')}, "
+              f"{count(figures['codings'], 'coding')}"
+              f" by {count(len(figures['coders']), 'coder')}, {count(figures['memos'], 'memo')}, "
+              f"{count(figures['decisions'], 'suggestion decision')} ({figures['accepted']} accepted)")
     if figures["detached_codings"]:
-        out.print(f"[yellow]{figures['detached_codings']} detached codings[/yellow]: their text is no longer in the "
+        out.print(f"[yellow]{count(figures['detached_codings'], 'detached coding')}[/yellow]: "
+                  "their text is no longer in the "
                   "re-imported transcript; see `codering -p PROJECT codings --detached`")
     book = project.codebook()
     if figures["per_code"]:
@@ -173,9 +176,9 @@ def print_stats(project, figures: dict[str, Any]) -> None:
         table.add_column("code")
         table.add_column("label")
         table.add_column("codings", justify="right")
-        for code_id, count in sorted(figures["per_code"].items(), key=lambda kv: (-kv[1], kv[0])):
+        for code_id, n in sorted(figures["per_code"].items(), key=lambda kv: (-kv[1], kv[0])):
             label = book.path_label(code_id) if code_id in book else "?"
-            table.add_row(code_id, label, str(count))
+            table.add_row(code_id, label, str(n))
         out.print(table)
 
 
@@ -235,6 +238,7 @@ def _copy(source: str, target: str, verb: str) -> None:
 
     with Project.open(source) as project:
         counts = copy_project(project, target)
-    click.echo(f"{verb} {source} to {target}: {counts['transcripts']} transcripts, {counts['codings']} codings, "
-               f"{counts['decisions']} decisions, {counts['memos']} memos, {counts['journal']} journal entries, "
-               f"{counts['embeddings']} embeddings.")
+    click.echo(f"{verb} {source} to {target}: {count(counts['transcripts'], 'transcript')}, "
+               f"{count(counts['codings'], 'coding')}, {count(counts['decisions'], 'decision')}, "
+               f"{count(counts['memos'], 'memo')}, {count(counts['journal'], 'journal entry', 'journal entries')}, "
+               f"{count(counts['embeddings'], 'embedding')}.")

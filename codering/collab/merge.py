@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codering.errors import MergeError
+from codering.wording import count
 
 if TYPE_CHECKING:
     from codering.codebook import Code
@@ -45,19 +46,19 @@ class MergeReport:
     def summary(self) -> str:
         verb = "Would merge" if self.dry_run else "Merged"
         coders = sorted({coder for _, coder in self.added})
-        text = (f"{verb} {self.other}: {self.codings_added} codings added"
+        text = (f"{verb} {self.other}: {count(self.codings_added, 'coding')} added"
                 + (f" (by {', '.join(coders)})" if coders else "")
-                + f", {self.present} already here; {len(self.matched)} transcripts matched by text")
+                + f", {self.present} already here; {count(len(self.matched), 'transcript')} matched by text")
         if self.codes_added:
-            text += f"; {len(self.codes_added)} codes added to the codebook"
+            text += f"; {count(len(self.codes_added), 'code')} added to the codebook"
         if self.memos_added:
-            text += f"; {self.memos_added} memos added"
+            text += f"; {count(self.memos_added, 'memo')} added"
         return text + "."
 
     def lines(self) -> list[str]:
         """The summary, then one line per transcript and coder, then notices."""
         out = [self.summary()]
-        out += [f"  {name}: {n} codings by {coder}" for (name, coder), n in sorted(self.added.items())]
+        out += [f"  {name}: {count(n, 'coding')} by {coder}" for (name, coder), n in sorted(self.added.items())]
         if self.unmatched:
             out.append(f"  not in this project (by text), not merged: {', '.join(self.unmatched)}")
         out += [f"  note: {n}" for n in self.notices]
@@ -110,8 +111,9 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
         codings = [(tid, name, c) for tid, their, name in pairs for c in other.codings(their)]
         detached = sum(1 for _, their, _ in pairs for c in other.codings(their, include_detached=True) if c.detached)
         if detached:
-            report.notices.append(f"{detached} detached codings there (their words are gone from the text) were not "
-                                  "merged; `codering -p OTHER codings --detached` lists them")
+            report.notices.append(f"{count(detached, 'detached coding')} there (their words are gone from the text) "
+                                   f"{'was' if detached == 1 else 'were'} not merged; "
+                                   "`codering -p OTHER codings --detached` lists them")
         matched_ids = {their: (tid, name) for tid, their, name in pairs}
         memos = [m for m in other.memos() if m.transcript_id is None or m.transcript_id in matched_ids]
         used = {c.code_id for *_, c in codings} | {m.code_id for m in memos if m.code_id}

@@ -30,6 +30,7 @@ from codering.refi.common import (
     read_sets,
     xml_bytes,
 )
+from codering.wording import count
 
 __all__ = ["CodebookImport", "import_codebook", "load_codebook_file", "parse_qdc", "read_qdc", "write_qdc"]
 
@@ -118,7 +119,7 @@ class CodebookImport:
     notices: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.path}: {self.added} codes added, {self.updated} updated, "
+        return (f"{self.path}: {count(self.added, 'code')} added, {self.updated} updated, "
                 f"{self.unchanged} already in the codebook")
 
     def __str__(self) -> str:

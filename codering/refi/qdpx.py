@@ -44,6 +44,7 @@ from codering.refi.common import (
     xml_bytes,
     xml_safe,
 )
+from codering.wording import count
 
 __all__ = ["NOT_CARRIED", "QdpxExport", "export_qdpx", "variable_type"]
 
@@ -67,10 +68,10 @@ class QdpxExport:
     detached: int
 
     def summary(self) -> str:
-        text = (f"Wrote {self.path}: {self.transcripts} transcripts, {self.codes} codes, {self.codings} codings "
-                f"by {len(self.coders)} coder(s), {self.memos} memos.")
+        text = (f"Wrote {self.path}: {count(self.transcripts, 'transcript')}, {count(self.codes, 'code')}, "
+                f"{count(self.codings, 'coding')} by {count(len(self.coders), 'coder')}, {count(self.memos, 'memo')}.")
         if self.detached:
-            text += f" {self.detached} detached codings were left out (their text is gone)."
+            text += f" {count(self.detached, 'detached coding')} left out (their text is gone)."
         return text + " " + NOT_CARRIED
 
     def __str__(self) -> str:

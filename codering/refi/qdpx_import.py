@@ -18,6 +18,7 @@ from pathlib import Path
 
 from codering.refi.common import BOOK_FIELDS, build_codebook, codebook_meta, ensure_codable, merge_codebook
 from codering.refi.qde_reader import QdpxPlan, read_qdpx
+from codering.wording import count
 
 __all__ = ["QdpxImport", "import_qdpx", "read_qdpx"]
 
@@ -39,13 +40,14 @@ class QdpxImport:
 
     def summary(self) -> str:
         verb = "Created" if self.created else "Imported into"
-        parts = [f"{verb} {self.project_path} from {self.path}: {len(self.transcripts_added)} transcripts added"]
+        added = count(len(self.transcripts_added), "transcript")
+        parts = [f"{verb} {self.project_path} from {self.path}: {added} added"]
         if self.transcripts_matched:
             parts.append(f"{len(self.transcripts_matched)} already in the project (same text)")
         parts.append(f"{self.codes_added} of {self.codes_total} codes new")
-        parts.append(f"{self.codings_added} codings added" + (
+        parts.append(f"{count(self.codings_added, 'coding')} added" + (
             f" ({self.codings_present} were already there)" if self.codings_present else ""))
-        parts.append(f"{self.memos_added} memos")
+        parts.append(f"{count(self.memos_added, 'memo')}")
         parts.append(f"coders: {', '.join(self.coders) or 'none'}")
         return "; ".join(parts) + "."
 

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from hashlib import sha256
 from typing import NamedTuple
 
+from codering.wording import count
+
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -117,9 +119,10 @@ class ImportReport:
             return (f"{self.name}: not imported, the project holds the same text as '{self.same_as}' (a renamed copy "
                     "would count every coding twice; to rename, remove that one first)")
         if self.status == "added":
-            return f"{self.name}: imported, {self.segments} segments"
-        parts = [f"{self.name}: updated to the new text, {self.segments} segments"]
-        parts.append(f"{self.codings_kept} codings unchanged, {self.codings_moved} moved to the same words in the new text")
+            return f"{self.name}: imported, {count(self.segments, 'segment')}"
+        parts = [f"{self.name}: updated to the new text, {count(self.segments, 'segment')}"]
+        parts.append(f"{count(self.codings_kept, 'coding')} unchanged, "
+                     f"{self.codings_moved} moved to the same words in the new text")
         if self.codings_detached:
             parts.append(
                 f"{self.codings_detached} could not be found in the new text and are kept as detached codings "
