@@ -610,18 +610,26 @@ class ServerGoneOnceSuggester(SlowSuggester):
 async def test_the_model_loads_again_when_the_server_went_away_while_it_loaded(sample_project, monkeypatch):
     import codering.tui.app as app_mod
 
+    from dataclasses import dataclass
+
+    seen = []
+
+    @dataclass(frozen=True)
+    class RecordedState(app_mod.ModelState):  # every state the app sets, however briefly it is shown
+        def __post_init__(self) -> None:
+            seen.append(self.describe())
+
     monkeypatch.setattr(app_mod, "MODEL_RETRY", 0.05)
+    monkeypatch.setattr(app_mod, "ModelState", RecordedState)
     suggester = ServerGoneOnceSuggester()
     app = make_app(sample_project, suggester=suggester, coder="tester")
     async with app.run_test(size=SIZE) as pilot:
-        seen = set()
-        for _ in range(400):
-            seen.add(app.model_state.describe())
+        for _ in range(1000):
             if app.model_state.ready:
                 break
             await pilot.pause(0.01)
         assert app.model_state.ready and suggester.attempts == 2
-        assert "model laadt… (server weg, opnieuw proberen)" in seen
+        assert "model laadt… (server weg, opnieuw proberen)" in seen, seen
         assert not any("not answer" in n.message for n in app._notifications)  # no failure dialog
 
 
