@@ -387,18 +387,24 @@ def merge_codebook(project, book: Codebook, coder: str, update: bool, notices: l
         if code.key and keys.get(code.key, code.id) != code.id:
             notices.append(f"code '{code.id}': key '{code.key}' is already bound to '{keys[code.key]}'; left out")
             code = code.with_changes(key=None)
+        if code.key:
+            keys[code.key] = code.id
         old = current.codes.get(code.id)
         if old is None:
             project.update_code(code, coder, after=_file_sibling_before(book, code))
             added += 1
-        elif update:
-            fields = ("label", "description", "include", "exclude", "examples", "color")
-            changes = {f: getattr(code, f) for f in fields if getattr(code, f) and getattr(code, f) != getattr(old, f)}
-            if changes:
-                project.update_code(old.with_changes(**changes), coder)
-                updated += 1
-        if code.key:
-            keys[code.key] = code.id
+            continue
+        fields = ("label", "description", "include", "exclude", "examples", "color")
+        changes = {f: getattr(code, f) for f in fields if getattr(code, f) and getattr(code, f) != getattr(old, f)}
+        if changes and update:
+            project.update_code(old.with_changes(**changes), coder)
+            updated += 1
+        said = ", ".join(f"label '{old.label}' -> '{code.label}'" if f == "label" else f for f in changes)
+        if changes and update:
+            notices.append(f"code '{old.label}' ({old.id}) updated from the file: {said}")
+        elif changes:
+            notices.append(f"code '{old.label}' ({old.id}) differs in the file ({said}); the project's kept "
+                           "(`codering codebook import` of the codebook takes the file's over)")
     return added, updated
 
 
@@ -410,14 +416,18 @@ def _file_sibling_before(book: Codebook, code: Code) -> str:
     return siblings[at - 1] if at else ""
 
 
-def ensure_codable(book: Codebook, code_ids: Iterable[str], existing: Codebook | None, notices: list[str]) -> None:
-    """Codes that carry codings in the file must be codable: new folder codes become codable."""
+def ensure_codable(book: Codebook, code_ids: Iterable[str], existing: Codebook | None, notices: list[str],
+                   where: str = "the file") -> None:
+    """Codes that carry codings in the file must be codable: new folder codes become codable; a code the
+    project has as a folder is refused, naming the way out (nothing is written before this check)."""
     for cid in sorted(set(code_ids)):
         code = book.codes[cid]
+        if existing is not None and cid in existing and not existing.codes[cid].codable:
+            raise RefiError(f"{where}: code '{code.label}' carries codings in the file, but in this project it is "
+                            f"the folder '{existing.codes[cid].label}' ({cid}), which cannot be applied; rename "
+                            "the code in the other tool, or import the file into a new project")
         if code.codable:
             continue
-        if existing is not None and cid in existing and not existing.codes[cid].codable:
-            raise RefiError(f"code '{code.label}' ({cid}) carries codings in the file but is a folder in this project")
         book.codes[cid] = code.with_changes(codable=True)
         notices.append(f"code '{code.label}' is marked not codable but has codings; imported as codable")
 

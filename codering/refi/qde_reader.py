@@ -36,6 +36,7 @@ from codering.refi.common import (
     text_of,
 )
 from codering.refi.positions import MODES, PositionMap, detect_mode
+from codering.wording import count
 
 __all__ = ["QdpxPlan", "read_qdpx"]
 
@@ -142,8 +143,7 @@ class _Reader:
         self.sources: dict[str, _Source] = {}
         self.source_guids: set[str] = set()  # every source's, also of those left out
         self.selection_source: dict[str, str] = {}
-        self.users = {norm_guid(el.get("guid")): " ".join((el.get("name") or el.get("id") or "").split())
-                      or f"user-{norm_guid(el.get('guid'))[:8]}" for el in _all(root, "Users", "User")}
+        self.users = self.user_names(_all(root, "Users", "User"))
         self.variables = {norm_guid(v.get("guid")): " ".join((v.get("name") or "").split()) or "variable"
                           for v in _all(root, "Variables", "Variable")}
         book = kid(root, "CodeBook")
@@ -153,6 +153,26 @@ class _Reader:
         for el in codes_el.iter() if codes_el is not None else []:
             if local(el) == "Code":
                 self.note_refs(el, code=norm_guid(el.get("guid")) or None)
+
+    def user_names(self, users: list) -> dict[str, str]:
+        """User GUID -> coder name. Two users of one name stay two coders: each gets its ``id`` (the
+        initials NVivo and MAXQDA write) or the start of its GUID in brackets, with a notice."""
+        names = {norm_guid(el.get("guid")): " ".join((el.get("name") or el.get("id") or "").split())
+                 or f"user-{norm_guid(el.get('guid'))[:8]}" for el in users}
+        shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+        for el in users:
+            key = norm_guid(el.get("guid"))
+            if names.get(key) in shared:
+                tag = " ".join((el.get("id") or "").split())
+                names[key] = f"{names[key]} ({tag if tag and tag != names[key] else key[:8]})"
+        if len(set(names.values())) < len(names):  # the ids did not tell them apart: the GUIDs do
+            names = {key: f"{name} ({key[:8]})" if list(names.values()).count(name) > 1 else name
+                     for key, name in names.items()}
+        for name in sorted(shared):
+            told = sorted(n for n in names.values() if n.startswith(f"{name} ("))
+            self.notices.append(f"{len(told)} users are named '{name}'; they stay apart as "
+                                + ", ".join(f"'{n}'" for n in told))
+        return names
 
     def coder_of(self, *els) -> str:
         """The name of the first ``creatingUser`` of these elements (or the project's creator)."""
@@ -253,7 +273,12 @@ class _Reader:
         self.sources[sguid] = source
 
     def cases(self) -> None:
-        """Case variables become attributes of the case's sources (and ``case`` its name, if it differs)."""
+        """Case variables become attributes of the case's sources (and ``case`` its name, if it differs).
+
+        A source of several cases (a focus group, a duo interview) keeps only the values its cases share:
+        codering holds one value per transcript, and taking one case's would count the others' answers
+        under it in every crosstab. What is left out is named in a notice."""
+        of_source: dict[str, list[tuple[str, dict[str, str]]]] = {}
         for case in _all(self.root, "Cases", "Case"):
             values = _values(case, self.variables, self.where)
             name = " ".join((case.get("name") or "").split())
@@ -261,10 +286,24 @@ class _Reader:
             targets += [self.selection_source.get(norm_guid(r.get("targetGUID")), "")
                         for r in kids(case, "SelectionRef")]
             for target in dict.fromkeys(t for t in targets if t in self.sources):
-                source = self.sources[target]
+                of_source.setdefault(target, []).append((name, values))
+        for target, cases in of_source.items():
+            source = self.sources[target]
+            if len(cases) == 1:
+                name, values = cases[0]
                 if name and name != source.name:
                     source.attributes.setdefault("case", name)
                 source.attributes.update(values)
+                continue
+            keys = dict.fromkeys(k for _, values in cases for k in values)
+            shared = {k: cases[0][1][k] for k in keys
+                      if all(k in values and values[k] == cases[0][1][k] for _, values in cases)}
+            source.attributes.update(shared)
+            left = [k for k in keys if k not in shared]
+            names = ", ".join(name or "?" for name, _ in cases)
+            self.notices.append(f"source '{source.name}' belongs to {len(cases)} cases ({names}); "
+                                + (f"their differing {', '.join(left)} and " if left else "")
+                                + "the case name were left out (one value per transcript)")
 
     def notes(self) -> None:
         """Notes become memos where they are referenced, in the order of <Notes>; unreferenced: project memos."""
@@ -279,6 +318,10 @@ class _Reader:
             if member:
                 text = decode_text(self.archive.read(member), f"{self.archive.path}: {member}")
             key, text, coder = norm_guid(note.get("guid")), text.strip(), self.coder_of(note)
+            coded = sum(len(kids(sel, "Coding")) for sel in kids(note, "PlainTextSelection"))
+            if coded:
+                self.notices.append(f"note '{note.get('name') or key}': {count(coded, 'coding')} inside the note "
+                                    "left out (codering codes transcripts, not notes)")
             if not text:
                 continue
             targets = [m for m in by_note.get(key, []) if m.source is None or m.source in self.sources]

@@ -4,7 +4,9 @@ Two phases, so bad input imports nothing: :func:`read_qdpx`
 (:mod:`codering.refi.qde_reader`) reads and checks the whole archive; then
 :func:`import_qdpx` writes everything in one transaction (one undoable action).
 A source whose text is already in the project is matched by its content and
-never duplicated; codings and memos already there are not added again, so
+never duplicated, and so is a source of this project's own export whose
+transcript has changed since (its codings and memos move to the same words
+in the project's text); codings and memos already there are not added again, so
 importing the same archive twice changes nothing the second time. Codes are
 matched to the project's codebook (codering's id line, GUID, or label under
 the same parent); the others get ids derived from their names.
@@ -16,7 +18,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codering.refi.common import BOOK_FIELDS, build_codebook, codebook_meta, ensure_codable, merge_codebook
+from codering.refi.common import (
+    BOOK_FIELDS,
+    build_codebook,
+    codebook_meta,
+    ensure_codable,
+    guid,
+    merge_codebook,
+)
 from codering.refi.qde_reader import QdpxPlan, read_qdpx
 from codering.wording import count
 
@@ -43,7 +52,7 @@ class QdpxImport:
         added = count(len(self.transcripts_added), "transcript")
         parts = [f"{verb} {self.project_path} from {self.path}: {added} added"]
         if self.transcripts_matched:
-            parts.append(f"{len(self.transcripts_matched)} already in the project (same text)")
+            parts.append(f"{len(self.transcripts_matched)} already in the project")
         parts.append(f"{self.codes_added} of {self.codes_total} codes new")
         parts.append(f"{count(self.codings_added, 'coding')} added" + (
             f" ({self.codings_present} were already there)" if self.codings_present else ""))
@@ -87,7 +96,7 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
         if not created:
             current = project.codebook()
             book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices, current, project.project_id)
-            ensure_codable(book, (ids[g] for g in coded), current, report.notices)
+            ensure_codable(book, (ids[g] for g in coded), current, report.notices, str(path))
         report.codes_total = len(book)
         with project.action(f"import {Path(path).name}", project.coder or coder):  # undo: the importer's
             if not created:
@@ -122,16 +131,52 @@ def _write_memos(project, plan: QdpxPlan, names: dict[str, str], ids: dict[str, 
         report.memos_added += 1
 
 
+def _move_to_current_text(project, plan: QdpxPlan, source, name: str, report: QdpxImport) -> None:
+    """The archive holds an earlier text of the project's transcript ``name`` (the source has the GUID
+    this project's export gives it): its codings and memos move to the same words in the project's text,
+    as a re-imported transcript's do; those whose words are gone are left out and counted."""
+    from codering.store.reanchor import reanchor
+
+    old, new = source.parsed.content, project.content(name)
+    memos = [i for i, m in enumerate(plan.memos) if m.source == source.guid and m.span]
+    spans = [(("coding", i), c.start, c.end) for i, c in enumerate(source.codings)]
+    spans += [(("memo", i), *plan.memos[i].span) for i in memos]
+    moved = {key: where for key, _, where in reanchor(old, new, spans)}
+    source.codings[:] = [c._replace(start=moved[("coding", i)][0], end=moved[("coding", i)][1])
+                         for i, c in enumerate(source.codings) if moved[("coding", i)] is not None]
+    for i in memos:
+        plan.memos[i] = dataclasses.replace(plan.memos[i], span=moved[("memo", i)])
+    lost_codings = sum(1 for (kind, _), where in moved.items() if kind == "coding" and where is None)
+    lost_memos = sum(1 for (kind, _), where in moved.items() if kind == "memo" and where is None)
+    report.notices.append(
+        f"'{name}': its text has changed since this archive was exported; the archive's codings and memos were "
+        "moved to the same words in the project's text"
+        + (f"; {count(lost_codings, 'coding')} whose words are gone left out" if lost_codings else "")
+        + (f"; {count(lost_memos, 'passage memo')} whose words are gone kept on the transcript" if lost_memos
+           else ""))
+
+
 def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImport) -> dict[str, str]:
     """Import or match every source, then its attributes and codings; return source guid -> transcript name."""
     infos = project.transcripts()
     by_hash = {t.content_hash: t.name for t in infos}
     taken = {t.name for t in infos}
+    own = {guid(project.project_id, "source", t.name): t.name for t in infos}  # what its exports call them
+    from_file: dict[str, str] = {}  # content hash -> the name of the file's first source with that text
     names: dict[str, str] = {}
     for source in plan.sources:
         parsed = source.parsed
-        if parsed.content_hash in by_hash:
+        twin = parsed.content_hash in from_file
+        if twin:
+            name = from_file[parsed.content_hash]
+            report.notices.append(f"source '{source.name}' has the same text as '{name}' in the file; "
+                                  "its codings and memos go to that one")
+        elif parsed.content_hash in by_hash:
             name = by_hash[parsed.content_hash]
+            report.transcripts_matched.append(name)
+        elif source.guid in own:  # this project's own export, and the transcript's text has changed since
+            name = own[source.guid]
+            _move_to_current_text(project, plan, source, name, report)
             report.transcripts_matched.append(name)
         else:
             name, n = parsed.name, 1
@@ -145,8 +190,9 @@ def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImp
             report.transcripts_added.append(name)
             taken.add(name)
             by_hash[parsed.content_hash] = name
+        from_file.setdefault(parsed.content_hash, name)
         names[source.guid] = name
-        attributes = source.attributes
+        attributes = {} if twin else source.attributes  # a twin's go with the first source's
         if attributes and name in report.transcripts_matched:  # the project's values win over the file's
             old = project.attributes(name)
             kept = [k for k, v in attributes.items() if k in old and old[k] != v]
