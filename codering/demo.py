@@ -11,8 +11,21 @@ from codering.store import Project
 
 
 def ensure_demo_project(path: str | Path | None = None, fresh: bool = False) -> tuple[Path, bool]:
-    """Return the demo project's path, creating it from ``transcripts/`` if needed."""
+    """Return the demo project's path, creating it from ``transcripts/`` if needed.
+
+    ``path``: where to make it instead of the demo location (``-p``). ``fresh`` removes only the demo
+    location's file or one this function made (a project coded by no one but "demo"): a ``-p`` or
+    ``$CODERING_PROJECT`` left pointing at a researcher's project must never be wiped."""
+    from codering.errors import CoderingError
+    from codering.store.location import is_server_address
+
+    if path and is_server_address(path):
+        raise CoderingError(f"the demo project is a file, not a server project ({path}): give a file with -p, "
+                            "or leave -p and $CODERING_PROJECT out for the demo's own place")
     target = Path(path) if path else demo_project_path()
+    if fresh and target.exists() and not _is_demo(target):
+        raise CoderingError(f"{target}: not the demo project (it holds work of its own, or is not a codering "
+                            "project); --fresh removes only the demo project, so this file is left as it is")
     if fresh and target.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
@@ -22,3 +35,14 @@ def ensure_demo_project(path: str | Path | None = None, fresh: bool = False) -> 
     with Project.create(target, load_codebook(default_codebook_path())) as project:
         plan.apply(project, coder="demo")
     return target, True
+
+
+def _is_demo(path: Path) -> bool:
+    """Is ``path`` the demo location, or a project this module made that nobody has worked in?"""
+    try:
+        if path.resolve() == demo_project_path().resolve():
+            return True
+        with Project.open(path) as project:
+            return set(project.coders()) <= {"demo"} and not project.memos() and not project.stats()["decisions"]
+    except Exception:  # not a project, damaged, unreadable: not the demo's to remove
+        return False

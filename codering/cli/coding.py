@@ -92,6 +92,9 @@ def undo(state: State, coder: str) -> None:
     A row that another action changed since is left as it is; the output names it."""
     done = state.project().undo(coder)
     click.echo(f"Undone: {done}" if done else f"Nothing to undo for {coder}.")
+    if done and done.startswith("import ") and done.lower().endswith(".qdpx"):
+        click.echo("  note: the transcripts it added stay (adding a transcript is not undone); "
+                   "`codering -p PROJECT remove TRANSCRIPT` takes one out")
 
 
 @click.command()

@@ -109,6 +109,32 @@ def transcripts(state: State, filters: tuple[str, ...]) -> None:
     print_overview(state.project(), _parse_filters(filters))
 
 
+@click.command()
+@click.argument("names", nargs=-1, required=True, metavar="TRANSCRIPT...")
+@click.option("--yes", is_flag=True, help="Also remove transcripts that carry codings or memos (not undoable).")
+@click.pass_obj
+def remove(state: State, names: tuple[str, ...], yes: bool) -> None:
+    """Remove transcripts from the project, with their attributes, codings, memos and suggestions.
+
+    This cannot be undone: a transcript that carries codings or memos is removed only with --yes
+    (keep a copy first: `codering -p P export qdpx -o copy.qdpx`, or copy the project file)."""
+    project = state.project()
+    plan = []
+    for name in dict.fromkeys(names):
+        tid = project.transcript_id(name)  # one line naming the known ones when there is no such transcript
+        codings = len(project.codings(tid, include_detached=True))
+        memos = sum(1 for m in project.memos() if m.transcript_id == tid)
+        plan.append((name, codings, memos))
+    held = [f"'{name}' carries {count(codings, 'coding')} and {count(memos, 'memo')}"
+            for name, codings, memos in plan if codings or memos]
+    if held and not yes:
+        raise CoderingError("; ".join(held) + "; removing cannot be undone: add --yes (keep a copy first: "
+                            "export qdpx, or copy the project file)")
+    for name, codings, memos in plan:
+        project.remove_transcript(name)
+        click.echo(f"Removed {name} with {count(codings, 'coding')} and {count(memos, 'memo')}.")
+
+
 def _parse_filters(filters: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for item in filters:

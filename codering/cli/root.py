@@ -39,7 +39,8 @@ def cli(ctx: click.Context, project: str | None, debug: bool) -> None:
 
 export.export_group.add_command(collab.qdpx_export_command)
 for _command in (
-    project.init, project.import_cmd, project.transcripts, project.stats, project.demo, project.push, project.pull,
+    project.init, project.import_cmd, project.transcripts, project.remove, project.stats, project.demo,
+    project.push, project.pull,
     coding.code, coding.uncode, coding.memo, coding.undo, coding.redo, coding.codings,
     codebook.codebook,
     export.export_group,

@@ -117,7 +117,7 @@ class ImportReport:
             return f"{self.name}: unchanged, nothing to do"
         if self.status == "duplicate":
             return (f"{self.name}: not imported, the project holds the same text as '{self.same_as}' (a renamed copy "
-                    "would count every coding twice; to rename, remove that one first)")
+                    "would count every coding twice; to rename, take that one out first with `codering remove`)")
         if self.status == "added":
             return f"{self.name}: imported, {count(self.segments, 'segment')}"
         parts = [f"{self.name}: updated to the new text, {count(self.segments, 'segment')}"]

@@ -1,0 +1,74 @@
+"""Taking a transcript out of a project, and `demo --fresh` that never wipes a researcher's project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+SAMPLES = Path(__file__).resolve().parent.parent / "transcripts"
+
+
+def test_remove_takes_a_transcript_out_and_asks_first_when_it_carries_work(tmp_path):
+    """There was no way to take out a wrongly imported file (a notes file counted as an interview)."""
+    p = str(tmp_path / "p.codering")
+    assert run_cli("init", p).returncode == 0
+    assert run_cli("-p", p, "import", str(SAMPLES / "int01_huisarts_beernem.txt"),
+                   str(SAMPLES / "int02_ocmw_maatschappelijk_werker_tongeren.txt")).returncode == 0
+    coded = run_cli("-p", p, "code", "int01_huisarts_beernem", "3316", "3340", "stim.praktisch.nabijheid")
+    assert coded.returncode == 0, coded.stderr
+    refused = run_cli("-p", p, "remove", "int01_huisarts_beernem", "int02_ocmw_maatschappelijk_werker_tongeren")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "codering: error: 'int01_huisarts_beernem' carries 1 coding and 0 memos; removing cannot be undone: add "
+        "--yes (keep a copy first: export qdpx, or copy the project file)")
+    assert "int02_ocmw" in run_cli("-p", p, "transcripts").stdout  # nothing was removed
+    unknown = run_cli("-p", p, "remove", "int09")
+    assert unknown.returncode == 1 and "no transcript named 'int09'" in unknown.stderr
+    plain = run_cli("-p", p, "remove", "int02_ocmw_maatschappelijk_werker_tongeren")
+    assert plain.stdout.strip() == "Removed int02_ocmw_maatschappelijk_werker_tongeren with 0 codings and 0 memos."
+    forced = run_cli("-p", p, "remove", "int01_huisarts_beernem", "--yes")
+    assert forced.stdout.strip() == "Removed int01_huisarts_beernem with 1 coding and 0 memos."
+    assert "0 transcripts" in run_cli("-p", p, "transcripts").stdout
+
+
+def test_undo_of_a_qdpx_import_says_its_transcripts_stay(tmp_path):
+    p, q = str(tmp_path / "p.codering"), str(tmp_path / "q.codering")
+    assert run_cli("init", p).returncode == 0
+    assert run_cli("-p", p, "import", str(SAMPLES / "int01_huisarts_beernem.txt")).returncode == 0
+    assert run_cli("-p", p, "code", "int01_huisarts_beernem", "3316", "3340", "stim.praktisch.nabijheid").returncode == 0
+    assert run_cli("-p", p, "export", "qdpx", "-o", str(tmp_path / "a.qdpx")).returncode == 0
+    assert run_cli("init", q).returncode == 0
+    assert run_cli("-p", q, "import", str(tmp_path / "a.qdpx")).returncode == 0
+    undone = run_cli("-p", q, "undo")
+    assert undone.stdout.splitlines() == [
+        "Undone: import a.qdpx",
+        "  note: the transcripts it added stay (adding a transcript is not undone); "
+        "`codering -p PROJECT remove TRANSCRIPT` takes one out"], undone.stderr
+
+
+def test_demo_fresh_never_wipes_a_project_it_did_not_make(tmp_path):
+    """`-p` or $CODERING_PROJECT left pointing at a researcher's project: `demo --fresh` replaced it with
+    the demo, every coding gone."""
+    env = {"CODERING_DEMO": str(tmp_path / "demo.codering")}
+    mine = tmp_path / "mijn.codering"
+    assert run_cli("-p", str(mine), "demo", env=env).returncode == 0  # a demo made at -p ...
+    assert run_cli("-p", str(mine), "demo", "--fresh", env=env).returncode == 0  # ... may start again
+    assert run_cli("-p", str(mine), "code", "int01_huisarts_beernem", "3316", "3340", "stim.praktisch.nabijheid",
+                   "--coder", "ann", env=env).returncode == 0
+    before = mine.read_bytes()
+    for args, extra in ((["-p", str(mine)], {}), ([], {"CODERING_PROJECT": str(mine)})):
+        refused = run_cli(*args, "demo", "--fresh", env={**env, **extra})
+        assert refused.returncode == 1
+        assert refused.stderr.strip() == (
+            f"codering: error: {mine}: not the demo project (it holds work of its own, or is not a codering "
+            "project); --fresh removes only the demo project, so this file is left as it is")
+    assert mine.read_bytes() == before
+    other = tmp_path / "scriptie.docx"
+    other.write_text("mijn scriptie", encoding="utf-8")
+    assert run_cli("-p", str(other), "demo", "--fresh", env=env).returncode == 1
+    assert other.read_text(encoding="utf-8") == "mijn scriptie"
+    server = run_cli("-p", "postgresql://127.0.0.1:1/x?project=y", "demo", env=env)
+    assert server.returncode == 1 and "the demo project is a file, not a server project" in server.stderr
+    assert not any(p.name.startswith("postgresql") for p in tmp_path.iterdir())
+    assert run_cli("demo", "--fresh", env=env).returncode == 0 and run_cli("demo", "--fresh", env=env).returncode == 0
