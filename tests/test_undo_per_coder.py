@@ -86,7 +86,7 @@ def test_three_coders_two_processes_each_undo_only_their_own(loaded_project):
     # uncode --coder picks whose codings go; the removal is the remover's to undo
     assert cli_as("anna", path, "uncode", T, str(B + 31), str(B + 33), "--coder", "bert").startswith("Removed 1 coding")
     assert spans(path, "bert") == [11, 12, 13, 14]
-    assert cli_as("anna", path, "undo").strip() == f"Undone: remove 1 codings from t01_huisarts {B + 31}-{B + 33}"
+    assert cli_as("anna", path, "undo").strip() == f"Undone: remove 1 coding from t01_huisarts {B + 31}-{B + 33}"
     assert spans(path, "anna") == [0, 1] and spans(path, "bert") == [10, 11, 12, 13, 14]
     with Project.open(path) as p:
         assert p.integrity_ok()

@@ -38,8 +38,10 @@ def init(project_path: str, codebook_path: str | None) -> None:
 @click.option("--coder", default=None, help="Coder recorded for imported codings without one (default: 'import').")
 @click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16", "crlf1"]), default="auto",
               show_default=True, help="How a .qdpx counts character positions (auto: from the exporting tool).")
+@click.option("--replace", is_flag=True, help="Let a transcript from another file of the same name replace the "
+                                              "project's (its codings move to the same words, or are detached).")
 @click.pass_obj
-def import_cmd(state: State, files: tuple[str, ...], coder: str | None, positions: str) -> None:
+def import_cmd(state: State, files: tuple[str, ...], coder: str | None, positions: str, replace: bool) -> None:
     """Import transcripts, attribute CSVs and codings (JSONL) from FILES or folders.
 
     Transcripts: .txt, .md, .docx, .odt, .vtt, .srt. A .csv gives case
@@ -48,7 +50,9 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
     A .qdpx (REFI-QDA project from NVivo, ATLAS.ti, MAXQDA, QualCoder, ...)
     is imported whole, into a new project if -p names a file that does not
     exist yet; a .qdc adds its codes to the project's codebook.
-    If any file is bad, nothing is imported.
+    A file changed since its import brings the transcript up to date (codings
+    move to the same words); another file of the same name is refused unless
+    --replace. If any file is bad, nothing is imported.
     """
     exchange = [f for f in files if Path(f).suffix.lower() in (".qdpx", ".qdc")]
     if exchange:
@@ -67,6 +71,7 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
         plan = plan_import(files, progress=lambda name: bar.update(task, description=f"Reading {name}"))
         if plan.empty:
             raise CoderingError("nothing to import: no transcripts, attribute or codings files among the arguments")
+        plan.replace = replace
         task = bar.add_task("Importing", total=len(plan.transcripts))
         reports = plan.apply(project, coder or "import",
                              progress=lambda name: bar.update(task, advance=1, description=f"Importing {name}"))

@@ -53,6 +53,34 @@ for _command in (
 _seen: dict[str, str | None] = {"project": None}  # the -p of this run, to name it in an error
 
 
+MAX_PROBLEM_LINES = 10
+
+
+def said_once(problems: list[str]) -> list[str]:
+    """Problems as printed: the same problem on many lines of one file is one line naming the lines
+    (a JSONL file for a transcript not yet imported gave one identical line per record), and at most
+    ``MAX_PROBLEM_LINES`` lines in all."""
+    import re
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for problem in problems:
+        found = re.match(r"(?P<file>.+?):(?P<line>\d+): (?P<rest>.*)", problem, re.S)
+        key = (found["file"], found["rest"]) if found else (problem, "")
+        groups.setdefault(key, []).append(found["line"] if found else "")
+    out = []
+    for (where, rest), lines in groups.items():
+        if not rest:
+            out.append(where)
+        elif len(lines) == 1:
+            out.append(f"{where}:{lines[0]}: {rest}")
+        else:
+            shown = ", ".join(lines[:3]) + (", ..." if len(lines) > 3 else "")
+            out.append(f"{where}: {len(lines)} lines ({shown}): {rest}")
+    if len(out) > MAX_PROBLEM_LINES:
+        out = out[:MAX_PROBLEM_LINES - 1] + [f"and {len(out) - MAX_PROBLEM_LINES + 1} more problems"]
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning errors into one line on stderr."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
@@ -76,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         problems = getattr(exc, "problems", None)
         if problems and len(problems) > 1:
-            for problem in problems:
+            for problem in said_once(problems):
                 click.echo(f"codering: error: {problem}", err=True)
         else:
             click.echo(f"codering: error: {exc}", err=True)

@@ -50,6 +50,7 @@ class ImportPlan:
     codings_added: int = 0
     codings_present: int = 0
     attributes_changed: list[str] = field(default_factory=list)  # "name: key 'old' -> 'new'"
+    replace: bool = False  # a transcript of the same name from another file may replace the project's
 
     @property
     def empty(self) -> bool:
@@ -62,6 +63,15 @@ class ImportPlan:
         names = set(known) | set(contents)
         codebook = project.codebook()
         problems: list[str] = []
+        sources = project.transcript_sources()
+        for path, parsed in self.transcripts:
+            before, old = sources.get(parsed.name), known.get(parsed.name)
+            if (old is None or old.content_hash == parsed.content_hash or self.replace or not before
+                    or "#" in before or _same_file(before, path)):
+                continue  # new, unchanged, asked for, or the same file changed since: brought up to date
+            problems.append(f"{path}: the project's '{parsed.name}' came from {before} and has another text; "
+                            "this file would replace it (to update it from this file add --replace; to keep "
+                            "both, rename this file)")
         for name in self.attributes:
             if name not in names:
                 where = f"{self.attribute_files[name]}: " if name in self.attribute_files else ""
@@ -94,7 +104,8 @@ class ImportPlan:
             if progress:
                 progress(parsed.name)
             # a renamed copy of a transcript in the project would count every coding twice: not imported
-            reports.append(project.import_transcript(parsed, source_path=str(path), new_text_only=True))
+            reports.append(project.import_transcript(parsed, source_path=str(Path(path).resolve()),
+                                                     new_text_only=True))
         duplicates = {r.name for r in reports if r.status == "duplicate"}
         for name, attrs in self.attributes.items():
             if name in duplicates:
@@ -120,6 +131,14 @@ class ImportPlan:
                         present[rec.transcript].add(key)
                         self.codings_added += 1
         return reports
+
+
+def _same_file(recorded: str, path: Path) -> bool:
+    """Is ``path`` the file a transcript was imported from (recorded absolute; before, as typed)?"""
+    try:
+        return Path(recorded).resolve() == Path(path).resolve()
+    except OSError:
+        return False
 
 
 def collect_files(paths: Iterable[str | Path], notices: list[str] | None = None) -> list[Path]:

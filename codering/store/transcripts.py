@@ -109,6 +109,12 @@ class TranscriptTables(Journaled):
                 (transcript_id, key, str(value), start + offset),
             )
 
+    def transcript_sources(self) -> dict[str, str]:
+        """Transcript name -> the file it was last imported from (as recorded; ``x.qdpx#name`` for a
+        source of an archive), for the transcripts that have one."""
+        return {name: path for name, path in self._conn.execute(
+            "SELECT name, source_path FROM transcripts WHERE source_path IS NOT NULL")}
+
     def remove_transcript(self, name: str) -> None:
         with self.transaction() as conn:
             conn.execute("DELETE FROM transcripts WHERE id = ?", (self.transcript_id(name),))
