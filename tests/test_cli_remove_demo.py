@@ -72,3 +72,17 @@ def test_demo_fresh_never_wipes_a_project_it_did_not_make(tmp_path):
     assert server.returncode == 1 and "the demo project is a file, not a server project" in server.stderr
     assert not any(p.name.startswith("postgresql") for p in tmp_path.iterdir())
     assert run_cli("demo", "--fresh", env=env).returncode == 0 and run_cli("demo", "--fresh", env=env).returncode == 0
+
+
+def test_an_undo_that_changed_nothing_does_not_say_undone(tmp_path):
+    """Another coder removed the coding since: the undo leaves it, and said "Undone:" all the same."""
+    p = str(tmp_path / "p.codering")
+    assert run_cli("init", p).returncode == 0
+    assert run_cli("-p", p, "import", str(SAMPLES / "int01_huisarts_beernem.txt")).returncode == 0
+    anna, bert = {"CODERING_CODER": "anna"}, {"CODERING_CODER": "bert"}
+    assert run_cli("-p", p, "code", "int01_huisarts_beernem", "3316", "3340", "stim.praktisch.nabijheid",
+                   env=anna).returncode == 0
+    assert run_cli("-p", p, "uncode", "int01_huisarts_beernem", "3316", "3340", env=bert).returncode == 0
+    undone = run_cli("-p", p, "undo", env=anna)
+    assert undone.stdout.startswith("Not undone: code stim.praktisch.nabijheid on int01_huisarts_beernem "
+                                    "3316-3340 (nothing changed: coding 1 was changed since by bert"), undone.stdout

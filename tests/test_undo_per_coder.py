@@ -130,13 +130,13 @@ def test_undo_leaves_a_row_another_coder_removed_since_and_says_so(two_coders):
     c = anna.add_coding(T, 10, 20, "stim.praktisch", "anna")
     bert.remove_coding(c)  # journaled as bert's: the handle's coder
     done = anna.undo()
-    assert done == (f"code stim.praktisch on t01_huisarts 10-20 (left as it is: coding {c} was changed since "
+    assert done == (f"code stim.praktisch on t01_huisarts 10-20 (nothing changed: coding {c} was changed since "
                     f"by bert (remove coding {c}))")
     assert anna.codings() == []  # not resurrected, nothing else touched
     assert bert.undo() == f"remove coding {c}"  # bert's own undo still works
     assert [x.id for x in anna.codings()] == [c]
     # the change left alone at undo is left alone at redo: no duplicate, no error
-    assert anna.redo().startswith("code stim.praktisch on t01_huisarts 10-20 (left as it is: coding")
+    assert anna.redo().startswith("code stim.praktisch on t01_huisarts 10-20 (nothing changed: coding")
     assert [x.id for x in anna.codings()] == [c]
     assert anna.integrity_ok()
 
@@ -146,7 +146,7 @@ def test_undo_never_overwrites_or_deletes_another_coders_later_edit(two_coders):
     memo = anna.add_memo("eerste gedachte", "anna")
     anna.edit_memo(memo, "tweede gedachte")
     bert.edit_memo(memo, "derde gedachte")
-    assert "left as it is: memo" in anna.undo()  # anna's edit: bert's text stays
+    assert "nothing changed: memo" in anna.undo()  # anna's edit: bert's text stays
     assert [m.text for m in anna.memos()] == ["derde gedachte"]
     assert "was changed since by bert (edit memo" in anna.undo()  # anna's new memo: not deleted, bert edited it
     assert [m.text for m in anna.memos()] == ["derde gedachte"]
@@ -173,8 +173,8 @@ def test_rows_whose_transcript_was_removed_since_are_left_and_the_undo_goes_on(t
     c = anna.add_coding(T, 10, 20, "stim.praktisch", "anna")
     anna.remove_coding(c)
     bert.remove_transcript(T)  # not journaled: takes its codings with it
-    assert anna.undo() == f"remove coding {c} (left as it is: coding {c} cannot be put back: what it belongs to is gone)"
-    assert anna.undo() == f"code stim.praktisch on t01_huisarts 10-20 (left as it is: coding {c} was changed since)"
+    assert anna.undo() == f"remove coding {c} (nothing changed: coding {c} cannot be put back: what it belongs to is gone)"
+    assert anna.undo() == f"code stim.praktisch on t01_huisarts 10-20 (nothing changed: coding {c} was changed since)"
     assert anna.undo() is None  # never stuck on an action that cannot be taken back whole
     assert anna.codings() == [] and anna.integrity_ok()
 

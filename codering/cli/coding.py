@@ -91,7 +91,8 @@ def undo(state: State, coder: str) -> None:
 
     A row that another action changed since is left as it is; the output names it."""
     done = state.project().undo(coder)
-    click.echo(f"Undone: {done}" if done else f"Nothing to undo for {coder}.")
+    verb = "Not undone" if done and "(nothing changed: " in done else "Undone"
+    click.echo(f"{verb}: {done}" if done else f"Nothing to undo for {coder}.")
     if done and done.startswith("import ") and done.lower().endswith(".qdpx"):
         click.echo("  note: the transcripts it added stay (adding a transcript is not undone); "
                    "`codering -p PROJECT remove TRANSCRIPT` takes one out")
@@ -103,7 +104,8 @@ def undo(state: State, coder: str) -> None:
 def redo(state: State, coder: str) -> None:
     """Do again the action CODER undid most recently."""
     done = state.project().redo(coder)
-    click.echo(f"Redone: {done}" if done else f"Nothing to redo for {coder}.")
+    verb = "Not redone" if done and "(nothing changed: " in done else "Redone"
+    click.echo(f"{verb}: {done}" if done else f"Nothing to redo for {coder}.")
 
 
 @click.command()

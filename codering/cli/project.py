@@ -155,11 +155,17 @@ def print_overview(project, filters: dict[str, str] | None = None) -> None:
 
     rows = project.transcripts()
     if filters:
+        known = {k for r in rows for k in r.attributes}
+        unknown = [k for k in filters if k not in known]
+        if unknown and rows:
+            raise CoderingError(f"no transcript has the attribute '{unknown[0]}' (attributes: "
+                                f"{', '.join(sorted(known)) or 'none'})")
         rows = [r for r in rows if all(r.attributes.get(k, "").casefold() == v.casefold() for k, v in filters.items())]
     keys: list[str] = []
     for row in rows:
         keys.extend(k for k in row.attributes if k not in keys)
-    shown = [k for k in ("interview_id", "locatie", "actorgroep", "functie", "datum") if k in keys] or keys[:4]
+    first = [k for k in ("interview_id", "locatie", "actorgroep", "functie", "datum") if k in keys]
+    shown = first + [k for k in keys if k not in first]  # every attribute: --where filters on any of them
     table = Table(title=f"{project.path.name}: {count(len(rows), 'transcript')}", title_justify="left")
     table.add_column("transcript", no_wrap=True)
     for key in shown:
@@ -235,7 +241,7 @@ def demo(state: State, fresh: bool, samples: bool) -> None:
     click.echo(f"{verb} the demo project at {path}")
     print_overview(project)
     print_stats(project, project.stats())
-    click.echo(f"Next: codering -p {path} transcripts | stats | code ... (see codering --help)")
+    click.echo(f"Next: codering -p {path} transcripts (or stats, code, export ...; see codering --help)")
 
 
 @click.command()

@@ -77,7 +77,7 @@ _READABLE = [
     (re.compile(r"accept (?P<n>\d+) suggestions"), "✓ {n} suggesties"),
     (re.compile(r"reject (?P<n>\d+) suggestions"), "✗ {n} suggesties"),
     (re.compile(r"add segment memo"), "memo"),
-    (re.compile(r"remove (?!coding \d|memo \d)(?P<label>.+?)(?= \(left as it is|$)"), "− {label}"),
+    (re.compile(r"remove (?!coding \d|memo \d)(?P<label>.+?)(?= \((?:left as it is|nothing changed)|$)"), "− {label}"),
 ]
 
 

@@ -197,7 +197,9 @@ class Journaled(Connected):
                              "ops = ? WHERE id = ?", (coder, text, entry))
             else:
                 conn.execute("UPDATE journal SET undone = 0, undone_by = NULL, ops = ? WHERE id = ?", (text, entry))
-            if notes:
+            if notes and len(left) == len(ops):  # every row was changed since: nothing of it was taken back
+                description += f" (nothing changed: {'; '.join(notes)})"
+            elif notes:
                 description += f" (left as it is: {'; '.join(notes)})"
             return description
 

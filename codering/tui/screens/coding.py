@@ -409,7 +409,8 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def action_undo(self) -> None:
         done = self.session.undo()
-        self._say(f"ongedaan gemaakt: {self.session.describe(done)}{self._where_changed()}" if done
+        verb = "niet ongedaan gemaakt" if done and "(nothing changed: " in done else "ongedaan gemaakt"
+        self._say(f"{verb}: {self.session.describe(done)}{self._where_changed()}" if done
                   else "niets om ongedaan te maken")
         self.highlight = 0
         self._redraw(marks=True)
@@ -417,7 +418,8 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def action_redo(self) -> None:
         done = self.session.redo()
-        self._say(f"opnieuw gedaan: {self.session.describe(done)}{self._where_changed()}" if done
+        verb = "niet opnieuw gedaan" if done and "(nothing changed: " in done else "opnieuw gedaan"
+        self._say(f"{verb}: {self.session.describe(done)}{self._where_changed()}" if done
                   else "niets om opnieuw te doen")
         self.highlight = 0
         self._redraw(marks=True)
