@@ -21,12 +21,13 @@ def input_problem(info: os.stat_result) -> str | None:
 
 
 def megabytes(size: int) -> str:
-    """'50.1 MB': a size in MB rounded up to 0.1 MB, so a size just over a limit never reads as the limit."""
-    return f"{-(-size * 10 // (1024 * 1024)) / 10:g} MB"
+    """'50.1 MiB': a size in MiB (2**20 bytes, as the limits are set) rounded up to 0.1, so a size just
+    over a limit never reads as the limit."""
+    return f"{-(-size * 10 // (1024 * 1024)) / 10:g} MiB"
 
 
 def size_problem(size: int, limit: int) -> str | None:
-    """"the file is 50.1 MB; the limit is 50 MB" when ``size`` is over ``limit``, else None."""
+    """"the file is 50.1 MiB; the limit is 50 MiB" when ``size`` is over ``limit``, else None."""
     if size <= limit:
         return None
     return f"the file is {megabytes(size)}; the limit is {megabytes(limit)}"

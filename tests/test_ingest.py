@@ -443,7 +443,7 @@ def test_oversize_file_is_refused_before_reading(tmp_path, monkeypatch):
         raise AssertionError("the file was read")
 
     monkeypatch.setattr(Path, "read_bytes", no_reading)
-    with pytest.raises(TranscriptError, match=r"the file is 50.1 MB; the limit is 50 MB"):
+    with pytest.raises(TranscriptError, match=r"the file is 50.1 MiB; the limit is 50 MiB"):
         read_transcript(path)
 
 

@@ -52,7 +52,7 @@ def test_a_source_over_the_file_limit_is_refused_unread(tmp_path, opened):
         stream_member(zf, "sources/groot.txt", b"R: Ja, we werken samen met de huisarts. " * 1000, MAX_BYTES + 1)
     assert archive.stat().st_size < 1024 * 1024
     target = tmp_path / "bom.codering"
-    with pytest.raises(RefiError, match=r"bom\.qdpx: sources/groot\.txt unpacks to 50\.1 MB; the limit is 50 MB "
+    with pytest.raises(RefiError, match=r"bom\.qdpx: sources/groot\.txt unpacks to 50\.1 MiB; the limit is 50 MiB "
                                         r"for a source"):
         import_qdpx(archive, target)
     assert not target.exists()
@@ -72,7 +72,7 @@ def test_a_project_xml_over_its_limit_is_refused_unread(tmp_path, opened):
     archive = tmp_path / "spaties.qdpx"
     with zipfile.ZipFile(archive, "w") as zf:
         stream_member(zf, "project.qde", b" " * (1024 * 1024), MAX_QDE + 1)
-    with pytest.raises(RefiError, match=r"spaties\.qdpx: project\.qde unpacks to 100\.1 MB; the limit is 100 MB "
+    with pytest.raises(RefiError, match=r"spaties\.qdpx: project\.qde unpacks to 100\.1 MiB; the limit is 100 MiB "
                                         r"for the project XML"):
         import_qdpx(archive, tmp_path / "spaties.codering")
     assert opened == [] and not (tmp_path / "spaties.codering").exists()
@@ -101,5 +101,5 @@ def test_a_codebook_file_over_the_limit_is_refused_unread(tmp_path):
     path = tmp_path / "groot.qdc"
     with path.open("wb") as fh:
         fh.truncate(MAX_QDE + 1)  # sparse: nothing written, the size is what counts
-    with pytest.raises(RefiError, match=r"groot\.qdc: the file is 100\.1 MB; the limit is 100 MB for a codebook"):
+    with pytest.raises(RefiError, match=r"groot\.qdc: the file is 100\.1 MiB; the limit is 100 MiB for a codebook"):
         parse_qdc(path)
