@@ -105,8 +105,10 @@ def test_english_figure_labels(tmp_path):
 
 def test_a_filtered_figure_says_which_interviews(coded):
     fig = F.factor_bars(load(coded, where={"locatie": ["Beernem"]}))
-    assert fig._supxlabel.get_text() == "Alleen interviews met locatie = Beernem (n = 2)."
-    assert F.factor_bars(load(coded))._supxlabel is None
+    pooled = "Coderingen van ann, bob samen; wat zij op dezelfde zin codeerden, telt één keer."
+    assert fig._supxlabel.get_text() == f"Alleen interviews met locatie = Beernem (n = 2). {pooled}"
+    assert F.factor_bars(load(coded))._supxlabel.get_text() == pooled
+    assert F.factor_bars(load(coded, coder="ann"))._supxlabel.get_text() == "Alleen de coderingen van ann."
 
 
 def test_a_project_coded_at_category_level_gets_its_heatmap_and_network(tmp_path):

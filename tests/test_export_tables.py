@@ -15,6 +15,7 @@ coded = support.coded  # shared fixture
 data = support.data  # shared fixture
 
 TABEL5 = "Tabel 5. Overzicht stimulerende factoren voor samenwerking"
+POOLED = "Coderingen van ann, bob samen; wat zij op dezelfde zin codeerden, telt één keer."  # by ann and bob
 TABEL6 = "Tabel 6. Overzicht remmende factoren voor samenwerking"
 
 
@@ -31,7 +32,8 @@ def test_tabel5_plain(data):
         ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"],
     ]
     assert table.frame.attrs["header"] is False  # the report's table has no header row
-    assert table.notes == ["Op categorieniveau: segmenten gecodeerd met de categorie zelf, zonder specifieke factor."]
+    assert table.notes == ["Op categorieniveau: segmenten gecodeerd met de categorie zelf, zonder specifieke factor.",
+                           POOLED]
 
 
 def test_tabel6_plain_keeps_every_category_and_orders_ties_by_codebook(data):
@@ -42,7 +44,7 @@ def test_tabel6_plain_keeps_every_category_and_orders_ties_by_codebook(data):
         ["Organisatorische", "Wachtlijsten, concurrentie"],
         ["Politieke", "Concurrentie"],
     ]
-    assert table.notes == []
+    assert table.notes == [POOLED]
 
 
 def test_factor_counts_and_interviews(data):
@@ -96,6 +98,13 @@ def test_filter_by_coder(coded):
         T.factor_overview(bob, "stimulerend")
     with pytest.raises(NothingToExport, match=r"no codings by coder 'eve' \(coders in this project: ann, bob\)"):
         load(coded, coder="eve")
+
+
+def test_a_table_of_several_coders_says_whose_codings_it_pools(coded):
+    """Without --coder every coder's codings count (overlaps once): the notes did not say so."""
+    table = T.factor_overview(load(coded), "remmend")
+    assert POOLED in table.notes
+    assert not any("samen" in n for n in T.factor_overview(load(coded, coder="bob"), "remmend").notes)
 
 
 def test_filters_that_match_nothing_say_so(coded):
@@ -239,7 +248,7 @@ def test_crosstab_wide_segments(data):
         ["Activiteiten", 1, 17, 0, 0, 1, 13],
         ["Totaal", 6, 100, 2, 100, 8, 100],
     ]
-    assert table.notes == ["Eenheid: gecodeerde segmenten; % per kolom."]
+    assert table.notes == ["Eenheid: gecodeerde segmenten; % per kolom.", POOLED]
 
 
 def test_crosstab_interviews_by_actorgroep(data):

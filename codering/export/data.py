@@ -183,6 +183,10 @@ class ExportData:
             notes.append(text("note_where", lang, filters="; ".join(parts), n=self.interviews))
         if self.coder:
             notes.append(text("note_coder", lang, coder=self.coder))
+        else:
+            coders = sorted({m.coding.coder for m in self.marks})
+            if len(coders) > 1:  # pooled: say whose, so a report never mixes coders unknowingly
+                notes.append(text("note_coders_pooled", lang, coders=", ".join(coders)))
         return notes
 
 

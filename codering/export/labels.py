@@ -59,6 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "category_level_many": "({n} segmenten op categorieniveau)",
         "note_where": "Alleen interviews met {filters} (n = {n}).",
         "note_coder": "Alleen de coderingen van {coder}.",
+        "note_coders_pooled": "Coderingen van {coders} samen; wat zij op dezelfde zin codeerden, telt één keer.",
         "note_unit_segments": "Eenheid: gecodeerde segmenten; % per kolom.",
         "note_unit_interviews": "Eenheid: interviews (een interview telt één keer per code); % per kolom.",
         "note_detail": "Segmenten: gecodeerde segmenten; % interviews: aandeel van de {n} interviews. "
@@ -130,6 +131,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "category_level_many": "({n} segments at category level)",
         "note_where": "Only interviews with {filters} (n = {n}).",
         "note_coder": "Only the codings of {coder}.",
+        "note_coders_pooled": "Codings of {coders} together; what they coded on the same sentence counts once.",
         "note_unit_segments": "Unit: coded segments; % per column.",
         "note_unit_interviews": "Unit: interviews (an interview counts once per code); % per column.",
         "note_detail": "Segments: coded segments; % interviews: share of the {n} interviews. "
