@@ -295,3 +295,14 @@ def test_a_csv_says_on_stderr_which_title_and_notes_it_cannot_hold(tmp_path):
     assert result.stdout.startswith("Categorie,Factoren")  # the data stay plain CSV
     assert f"note (not in the CSV): {TABEL5}" in result.stderr
     assert "note (not in the CSV): Alleen interviews met locatie = Beernem" in result.stderr
+
+
+def test_nothing_coded_is_one_line_not_two_notes_that_promise_the_other_table(tmp_path):
+    """Both tables asked, neither side coded: each side said "only the other table follows", then the
+    error said there was none."""
+    p = str(tmp_path / "p.codering")
+    assert run_cli("init", p).returncode == 0
+    assert run_cli("-p", p, "import", str(ROOT / "transcripts" / "int01_huisarts_beernem.txt")).returncode == 0
+    result = run_cli("-p", p, "export", "factors")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "no stimulerend or remmend factors" in result.stderr, result.stderr

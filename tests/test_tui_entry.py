@@ -37,7 +37,10 @@ def test_a_project_from_a_newer_codering_is_refused(tmp_path, project):
 
 def test_help_names_the_command():
     result = run_tui("--help")
-    assert result.returncode == 0 and "python tui.py [PROJECT]" in result.stdout
+    assert result.returncode == 0 and "Usage: python tui.py [PROJECT]" in result.stdout
+    assert "``" not in result.stdout  # the usage, not the module's docstring
+    extra = run_tui("a.codering", "b.codering")
+    assert extra.returncode == 2 and "python tui.py: one project at most, got 2" in extra.stderr
 
 
 def test_only_the_tui_package_imports_textual():

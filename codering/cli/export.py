@@ -46,16 +46,21 @@ def _where(values: tuple[str, ...]) -> dict[str, list[str]]:
     return out
 
 
-def _common(formats: tuple[str, ...] = TABLE_FORMATS) -> Callable:
+def _common(formats: tuple[str, ...] = TABLE_FORMATS, default: str | None = None) -> Callable:
+    """The options every export has; ``default``: the format without -o or --format (tables: none, they
+    are printed to the terminal)."""
+    said = default or "none: print to the terminal"
+    stdout = default or "Markdown"
+
     def decorate(func: Callable) -> Callable:
         options = [
             click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
                          help="Only interviews with this attribute value (repeatable)."),
             click.option("--coder", default=None, help="Only this coder's codings (default: all coders)."),
             click.option("--format", "fmt", type=click.Choice(formats, case_sensitive=False), default=None,
-                         help="Output format (default: from the -o suffix; none: print to the terminal)."),
+                         help=f"Output format (default: from the -o suffix; {said})."),
             click.option("-o", "--output", type=click.Path(), default=None,
-                         help="File (or folder) to write; '-' or /dev/stdout: standard output (Markdown unless "
+                         help=f"File (or folder) to write; '-' or /dev/stdout: standard output ({stdout} unless "
                               "--format says otherwise); default: the exports/ folder beside the project file."),
             click.option("--force", is_flag=True, help="Replace an existing output file."),
         ]
@@ -177,7 +182,6 @@ def factors_cmd(state, polarity, counts, interviews, min_interviews, order, unco
             if len(sides) == 1:
                 raise
             empty.append(exc)
-            click.echo(f"note: {exc}; only the other table follows", err=True)
             continue
         if uncoded:
             try:
@@ -186,6 +190,8 @@ def factors_cmd(state, polarity, counts, interviews, min_interviews, order, unco
                 click.echo(str(exc), err=True)
     if len(empty) == len(sides):  # "no stimulerend or remmend factors coded in ... (4 interviews, 0 codings)"
         raise NothingToExport(str(empty[0]).replace(f"no {sides[0]} ", f"no {' or '.join(sides)} ", 1))
+    for exc in empty:  # one side not coded yet: said once, after it is clear that the other side follows
+        click.echo(f"note: {exc}; only the other table follows", err=True)
     emit(state, out, fmt, output, force, "factors" if len(sides) > 1 else f"factors-{sides[0]}")
 
 
@@ -266,7 +272,7 @@ def codebook_cmd(state, criteria, where, coder, fmt, output, force) -> None:
 @click.option("--polarity", type=POLARITY, default="beide", show_default=True, help="heatmap, network.")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="At most this many factors (heatmap 30, network 40).")
 @click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="network: weakest line drawn.")
-@_common(formats=("png", "svg"))
+@_common(formats=("png", "svg"), default="png")
 def figure_cmd(state, kind, by, unit, polarity, top, min_count, where, coder, fmt, output, force) -> None:
     """Figures: factors (diverging bars), heatmap (factors by attribute), network (co-occurrence)."""
     from codering.export import figures as F
@@ -314,7 +320,7 @@ def _unit(value: str | None, allowed: tuple[str, str]) -> str:
 @click.option("--unit", type=click.Choice(["segments", "interviews"]), default="segments", show_default=True)
 @click.option("--figures", is_flag=True, help="Also write the figures (PNG) beside the tables file.")
 @click.option("--counts", is_flag=True, help='Show coded segments per factor in Tabel 5 and 6: "Nabijheid (7)".')
-@_common()
+@_common(default="xlsx")
 def all_cmd(state, group, by, unit, figures, counts, where, coder, fmt, output, force) -> None:
     """Every table in one file (XLSX by default: a sheet per table), optionally with the figures."""
     from codering.export import tables as T

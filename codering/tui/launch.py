@@ -14,11 +14,28 @@ import sys
 from pathlib import Path
 
 
+USAGE = """\
+Usage: {prog} [PROJECT]
+
+  The codering terminal UI. PROJECT: a project file, or a project on a PostgreSQL
+  server (postgresql://HOST[:PORT]/DB?project=NAME). Without it, the demo project
+  (made once from the sample transcripts and the default codebook).
+
+  Keys: ? in the UI lists them. The command line: codering --help."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help") for a in args) or len(args) > 1:
-        print(__doc__.strip())
-        return 0 if args and args[0] in ("-h", "--help") else 2
+    started_as = Path(sys.argv[0]).name
+    prog = {"tui.py": "python tui.py", "__main__.py": "python -m codering.tui"}.get(started_as, "codering-ui")
+    usage = USAGE.format(prog=prog)
+    if any(a in ("-h", "--help") for a in args):
+        print(usage)
+        return 0
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        what = f"unknown option '{args[0]}'" if args[0].startswith("-") else f"one project at most, got {len(args)}"
+        print(f"{usage.splitlines()[0]}\n{prog}: {what}", file=sys.stderr)
+        return 2
     from codering.errors import CoderingError
 
     project_path: Path | None = None
