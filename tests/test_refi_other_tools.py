@@ -188,3 +188,25 @@ def test_the_projects_own_export_comes_back_onto_its_changed_text(project, tmp_p
             "were moved to the same words in the project's text; 1 coding whose words are gone left out"
             ) in report.notices
     assert report.codings_added == 1  # the one made elsewhere; the others were already there
+
+
+def test_decimals_and_times_are_exported_with_their_types_and_come_back_as_written(project, tmp_path):
+    """A Float and a DateTime variable were written as Text: the other tool lost their types."""
+    from codering.ingest import parse_text
+
+    xmlschema = pytest.importorskip("xmlschema")
+    for n, (score, when, code) in enumerate((("3.5", "2023-05-01T10:00:00Z", "007"),
+                                             ("4.25", "2023-05-02T09:30:00+02:00", "12"))):
+        project.import_transcript(parse_text(TEXT, f"gesprek{n}"))
+        project.set_attributes(f"gesprek{n}", {"tevredenheid": score, "start": when, "code": code})
+    export_qdpx(project, tmp_path / "a.qdpx")
+    with zipfile.ZipFile(tmp_path / "a.qdpx") as z:
+        qde = z.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(Path(__file__).resolve().parent.parent.parent / "shared" / "refi" / "Project.xsd")
+                        ).validate(qde)
+    assert 'name="tevredenheid" typeOfVariable="Float"' in qde and "<FloatValue>4.25</FloatValue>" in qde
+    assert 'name="start" typeOfVariable="DateTime"' in qde
+    assert 'name="code" typeOfVariable="Text"' in qde  # "007" as an Integer would come back as 7
+    import_qdpx(tmp_path / "a.qdpx", tmp_path / "b.codering")
+    with Project.open(tmp_path / "b.codering") as back:
+        assert back.attributes("gesprek0") == {"tevredenheid": "3.5", "start": "2023-05-01T10:00:00Z", "code": "007"}

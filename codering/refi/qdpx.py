@@ -31,7 +31,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from codering.errors import ExportError
@@ -54,7 +54,9 @@ NOT_CARRIED = ("Not carried by REFI-QDA: coding origins (manual, suggestion, imp
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-_VALUE_ELEMENT = {"Text": "TextValue", "Integer": "IntegerValue", "Boolean": "BooleanValue", "Date": "DateValue"}
+_VALUE_ELEMENT = {"Text": "TextValue", "Integer": "IntegerValue", "Boolean": "BooleanValue", "Date": "DateValue",
+                  "Float": "FloatValue", "DateTime": "DateTimeValue"}
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
 
 
 @dataclass
@@ -79,14 +81,20 @@ class QdpxExport:
 
 
 def variable_type(values: list[str]) -> str:
-    """The REFI type that holds every value exactly: Integer, Boolean, Date, else Text."""
+    """The REFI type that holds every value exactly as written: Integer, Float (a decimal with a point),
+    Boolean, Date, DateTime, else Text (a leading zero, a decimal comma or a mix stay Text)."""
     if values and all(re.fullmatch(r"-?[1-9]\d*|0", v) for v in values):
         return "Integer"
+    if values and all(re.fullmatch(r"-?(?:[1-9]\d*|0)\.\d+", v) for v in values):
+        return "Float"
     if values and all(v in ("true", "false") for v in values):
         return "Boolean"
     try:
         if values and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and date.fromisoformat(v) for v in values):
             return "Date"
+        if values and all(_DATETIME.fullmatch(v) and datetime.fromisoformat(v.replace("Z", "+00:00"))
+                          for v in values):
+            return "DateTime"
     except ValueError:
         pass
     return "Text"
