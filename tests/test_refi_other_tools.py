@@ -210,3 +210,23 @@ def test_decimals_and_times_are_exported_with_their_types_and_come_back_as_writt
     import_qdpx(tmp_path / "a.qdpx", tmp_path / "b.codering")
     with Project.open(tmp_path / "b.codering") as back:
         assert back.attributes("gesprek0") == {"tevredenheid": "3.5", "start": "2023-05-01T10:00:00Z", "code": "007"}
+
+
+def test_a_header_line_in_the_text_does_not_sit_beside_the_tools_own_variable(tmp_path):
+    """A text starting "Locatie: Gent" gave an attribute 'Locatie' from the text beside the tool's
+    variable 'Locatie' (another value), and both went out again as two variables."""
+    text = "Locatie: Gent\ndatum: 2023-03-01\n\nI: Hoe loopt het?\n\nR: Goed.\n"
+    values = (f'<VariableValue><VariableRef targetGUID="{G(802)}"/><TextValue>Brugge</TextValue>'
+              "</VariableValue>")
+    src = (f'<TextSource guid="{G(101)}" name="Duo"><PlainTextContent>{text}</PlainTextContent>'
+           f"{values}</TextSource>")
+    qde = archive(tmp_path / "h.qdpx", src).read_bytes()
+    with zipfile.ZipFile(tmp_path / "h.qdpx") as z:
+        body = z.read("project.qde").decode("utf-8").replace('name="Regio"', 'name="Locatie"')
+    with zipfile.ZipFile(tmp_path / "h2.qdpx", "w") as z:
+        z.writestr("project.qde", body)
+    assert qde
+    report = import_qdpx(tmp_path / "h2.qdpx", tmp_path / "p.codering")
+    with Project.open(tmp_path / "p.codering") as p:
+        assert p.attributes("Duo") == {"datum": "2023-03-01", "Locatie": "Brugge"}
+    assert any("'locatie' at the top of its text left out as attributes" in n for n in report.notices), report.notices

@@ -242,7 +242,16 @@ class _Reader:
                           else self.positions)
         if not pos.ok:
             raise RefiError(f"{here}: the text cannot be lined up with its normalised form; positions unusable")
-        source = _Source(sguid, name, parsed, _values(src, self.variables, self.where))
+        values = _values(src, self.variables, self.where)
+        told = {k.casefold(): k for k in values}
+        clash = [k for k in parsed.attributes if k.casefold() in told and
+                 (k != told[k.casefold()] or parsed.attributes[k] != values[told[k.casefold()]])]
+        if clash:  # a "Locatie: Gent" line atop the text beside the tool's own variable Locatie: the tool's wins
+            parsed = dataclasses.replace(parsed, attributes={k: v for k, v in parsed.attributes.items()
+                                                             if k not in clash})
+            self.notices.append(f"source '{name}': the line(s) {', '.join(repr(k) for k in clash)} at the top of "
+                                "its text left out as attributes; the file's own variables of that name count")
+        source = _Source(sguid, name, parsed, values)
         for sel in selections:
             start, end = _int(sel, "startPosition", self.where), _int(sel, "endPosition", self.where)
             at = f"{self.where} line {sel.sourceline}: PlainTextSelection {start}-{end} of source '{name}'"
