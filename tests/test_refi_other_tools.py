@@ -230,3 +230,24 @@ def test_a_header_line_in_the_text_does_not_sit_beside_the_tools_own_variable(tm
     with Project.open(tmp_path / "p.codering") as p:
         assert p.attributes("Duo") == {"datum": "2023-03-01", "Locatie": "Brugge"}
     assert any("'locatie' at the top of its text left out as attributes" in n for n in report.notices), report.notices
+
+
+def test_new_codes_under_the_projects_codes_get_path_ids(project, tmp_path):
+    """A code added in another tool under Nabijheid got the flat id 'zelfde_gebouw': `agreement --codes
+    '^(stim|rem)\\.'` and every id filter missed it."""
+    export_qdpx(project, tmp_path / "ons.qdpx")
+    with zipfile.ZipFile(tmp_path / "ons.qdpx") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    at = qde.index('name="Nabijheid"')
+    close = qde.index("</Code>", at)
+    extra = (f'<Code guid="{G(11)}" name="Zelfde gebouw" isCodable="true">'
+             f'<Code guid="{G(12)}" name="Gedeelde inkom" isCodable="true"/></Code>')
+    members["project.qde"] = (qde[:close] + extra + qde[close:]).encode("utf-8")
+    with zipfile.ZipFile(tmp_path / "terug.qdpx", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    import_qdpx(tmp_path / "terug.qdpx", project)
+    book = project.codebook()
+    assert book.get("stim.praktisch.nabijheid.zelfde_gebouw").parent == "stim.praktisch.nabijheid"
+    assert book.get("stim.praktisch.nabijheid.zelfde_gebouw.gedeelde_inkom").label == "Gedeelde inkom"

@@ -292,6 +292,7 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
     taken: set[str] = set(target_codes)
     ids: dict[str, str] = {}
     used: set[str] = set()
+    nested: set[str] = set()  # new codes given a path id under a code of the target
     codes = list(codes)
 
     set_of: dict[str, list[RefiSet]] = {}
@@ -337,7 +338,11 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
                 cid = same[0]
             else:
                 part = slug(c.name)
-                cid = part if part not in taken else unique(f"{parent_id}.{part}" if parent_id else part)
+                if parent_id and (parent_id in target_codes or parent_id in nested):  # under a code of the
+                    cid = unique(f"{parent_id}.{part}")  # project: its id's path, so `--codes '^stim\.'` finds it
+                    nested.add(cid)
+                else:
+                    cid = part if part not in taken else unique(f"{parent_id}.{part}" if parent_id else part)
         ids[c.guid] = cid
         used.add(cid)
         taken.add(cid)
