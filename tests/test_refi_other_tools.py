@@ -251,3 +251,24 @@ def test_new_codes_under_the_projects_codes_get_path_ids(project, tmp_path):
     book = project.codebook()
     assert book.get("stim.praktisch.nabijheid.zelfde_gebouw").parent == "stim.praktisch.nabijheid"
     assert book.get("stim.praktisch.nabijheid.zelfde_gebouw.gedeelde_inkom").label == "Gedeelde inkom"
+
+
+def test_another_codering_projects_ids_yield_to_the_same_codes_by_name(project, tmp_path):
+    """A project made from another tool's file has its own ids for the same codes; its export carried them
+    in id lines, which beat the match by name and built a second tree beside the project's."""
+    from codering.codebook import Code, Codebook
+    from codering.ingest import parse_text
+
+    other_book = Codebook(id="elders", name="Elders", codes={
+        "sf": Code(id="sf", label="Stimulerende factoren", codable=False),
+        "sf.p": Code(id="sf.p", label="Praktische", parent="sf"),
+        "sf.p.n": Code(id="sf.p.n", label="Nabijheid", parent="sf.p"),
+    })
+    with Project.create(tmp_path / "elders.codering", other_book) as other:
+        other.import_transcript(parse_text(TEXT, "gesprek"))
+        other.add_coding("gesprek", *words(other.content("gesprek"), "hetzelfde gebouw"), "sf.p.n", "mira")
+        export_qdpx(other, tmp_path / "elders.qdpx")
+    before = [c.id for c in project.codebook()]
+    report = import_qdpx(tmp_path / "elders.qdpx", project)
+    assert [c.id for c in project.codebook()] == before and report.codes_added == 0
+    assert [(c.code_id, c.text) for c in project.codings()] == [("stim.praktisch.nabijheid", "hetzelfde gebouw")]

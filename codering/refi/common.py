@@ -327,13 +327,13 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
     for c in codes:
         parent_id = ids.get(c.parent) if c.parent else None
         wanted = _single(c.fields, "id")
-        if wanted and _ID_RE.match(wanted) and wanted not in used:
-            cid = wanted
+        same = [x.id for x in target_codes.values()
+                if x.parent == parent_id and x.label.casefold() == c.name.casefold() and x.id not in used]
+        if wanted and _ID_RE.match(wanted) and wanted not in used and (wanted in target_codes or not same):
+            cid = wanted  # codering's own id line; one the project lacks yields to a code of that name here
         elif c.guid in by_guid and by_guid[c.guid] not in used:
             cid = by_guid[c.guid]
         else:
-            same = [x.id for x in target_codes.values()
-                    if x.parent == parent_id and x.label.casefold() == c.name.casefold() and x.id not in used]
             if same:
                 cid = same[0]
             else:
