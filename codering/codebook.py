@@ -247,8 +247,11 @@ def _clean(value: Any) -> Any:
 def _shipped_hint() -> str:
     from codering.paths import codebooks_dir
 
+    import os
+
     names = sorted(p.stem for p in codebooks_dir().glob("*.yaml"))
-    return f" (codering ships: {', '.join(names)}; give one by name)" if names else ""
+    where = f"codebooks in {codebooks_dir()}" if os.environ.get("CODERING_HOME") else "codering ships"
+    return f" ({where}: {', '.join(names)}; give one by name)" if names else ""
 
 
 def load_codebook(path: str | Path) -> Codebook:
@@ -480,10 +483,13 @@ def _text(value: Any) -> str:
 
 
 def default_codebook_path() -> Path:
-    """The shipped default codebook (seed 002)."""
-    from codering.paths import codebooks_dir
+    """The shipped default codebook (seed 002): from ``$CODERING_HOME/codebooks`` when that folder has
+    it, else the copy codering ships (a home folder of one's own codebooks need not hold the default)."""
+    from codering.paths import codebooks_dir, shipped_dir
 
-    return codebooks_dir() / "samenwerking-zorg-welzijn.yaml"
+    name = "samenwerking-zorg-welzijn.yaml"
+    home = codebooks_dir() / name
+    return home if home.is_file() else shipped_dir("codebooks", packaged_only=True) / name
 
 
 def iter_problems(paths: Iterable[Path]) -> Iterator[str]:

@@ -15,19 +15,19 @@ def repo_root() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent.parent
 
 
-def shipped_dir(name: str) -> Path:
+def shipped_dir(name: str, packaged_only: bool = False) -> Path:
     """A folder of shipped files (``codebooks``, ``transcripts``).
 
-    ``$CODERING_HOME/<name>`` when that is set; else the copy an installed wheel
-    holds as package data (``codering/_data/<name>``, see ``setup.py``); else the
-    checkout's top-level folder, the one editable copy.
+    ``$CODERING_HOME/<name>`` when that folder exists (unless ``packaged_only``); else the
+    copy an installed wheel holds as package data (``codering/_data/<name>``, see
+    ``setup.py``); else the checkout's top-level folder, the one editable copy.
     """
-    if os.environ.get("CODERING_HOME"):
+    if os.environ.get("CODERING_HOME") and not packaged_only and (repo_root() / name).is_dir():
         return repo_root() / name
     packaged = resources.files("codering").joinpath("_data", name)
     if packaged.is_dir():
         return Path(str(packaged))
-    return repo_root() / name
+    return Path(__file__).resolve().parent.parent / name  # the checkout's
 
 
 def codebooks_dir() -> Path:

@@ -99,3 +99,21 @@ def test_model_use_refuses_an_old_recipe_and_a_missing_folder_at_once(tmp_path):
     missing = run_cli("-p", p, "model", "use", str(tmp_path / "modellen" / "aangepast"), "--precision", "int8")
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"codering: error: {tmp_path / 'modellen' / 'aangepast'}: no such folder"
+
+
+def test_a_home_folder_without_the_default_codebook_still_inits_and_names_its_own(tmp_path):
+    """$CODERING_HOME with one codebook of one's own: `init` failed for want of the default codebook,
+    with a hint that codering "ships" the user's own file."""
+    home = tmp_path / "home" / "codebooks"
+    home.mkdir(parents=True)
+    (home / "eigen.yaml").write_text((Path(__file__).resolve().parent.parent / "codebooks" /
+                                      "randvoorwaarden-zorgnetwerken.yaml").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    env = {"CODERING_HOME": str(tmp_path / "home"), "CODERING_DEMO": str(tmp_path / "demo.codering")}
+    made = run_cli("init", str(tmp_path / "a.codering"), env=env)
+    assert made.returncode == 0 and "Samenwerking rond zorg en welzijn" in made.stdout, made.stderr
+    assert run_cli("init", str(tmp_path / "b.codering"), "--codebook", "eigen", env=env).returncode == 0
+    missing = run_cli("init", str(tmp_path / "c.codering"), "--codebook", "nope", env=env)
+    assert missing.stderr.strip() == (f"codering: error: nope: no such codebook file (codebooks in {home}: eigen; "
+                                      "give one by name)")
+    assert run_cli("demo", env=env).returncode == 0  # no transcripts/ there: the shipped samples
