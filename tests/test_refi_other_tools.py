@@ -272,3 +272,17 @@ def test_another_codering_projects_ids_yield_to_the_same_codes_by_name(project, 
     report = import_qdpx(tmp_path / "elders.qdpx", project)
     assert [c.id for c in project.codebook()] == before and report.codes_added == 0
     assert [(c.code_id, c.text) for c in project.codings()] == [("stim.praktisch.nabijheid", "hetzelfde gebouw")]
+
+
+def test_codes_back_from_taguette_are_matched_by_their_label_path(project, tmp_path):
+    """Taguette's own codebook export of the tags codering wrote for it ("Stimulerende factoren /
+    Praktische / Nabijheid", flat, no namespace): every one was added again as a flat code."""
+    from codering.refi.taguette import taguette_rows
+
+    codes = "".join(f'<Code guid="{G(500 + n)}" name="{tag}" isCodable="true"/>'
+                    for n, (tag, _) in enumerate(taguette_rows(project.codebook())))
+    (tmp_path / "taguette.qdc").write_text(f"<?xml version='1.0' encoding='utf-8'?>\n<CodeBook><Codes>{codes}"
+                                           "</Codes><Sets/></CodeBook>", encoding="utf-8")
+    before = [c.id for c in project.codebook()]
+    report = import_codebook(project, tmp_path / "taguette.qdc", "tester")
+    assert report.added == 0 and [c.id for c in project.codebook()] == before

@@ -37,6 +37,7 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "codering 0.1.0"
 _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+PATH_SEPARATOR = " / "  # a code named by its path of labels, as the Taguette export writes it
 _COLOR6 = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COLOR3 = re.compile(r"^#[0-9a-fA-F]{3}$")
 _FIELD_LINE = re.compile(r"^(include|exclude|example|short|key|id): ?(.*)$")
@@ -288,6 +289,7 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
     after the group.
     """
     target_codes = target.codes if target is not None else {}
+    by_path = {target.path_label(cid, PATH_SEPARATOR).casefold(): cid for cid in target_codes} if target else {}
     by_guid = {guid(base, "code", cid): cid for cid in target_codes} if base else {}
     taken: set[str] = set(target_codes)
     ids: dict[str, str] = {}
@@ -329,6 +331,9 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
         wanted = _single(c.fields, "id")
         same = [x.id for x in target_codes.values()
                 if x.parent == parent_id and x.label.casefold() == c.name.casefold() and x.id not in used]
+        if not same and c.parent is None and PATH_SEPARATOR in c.name:  # a tag codering exported for
+            found = by_path.get(" ".join(c.name.split()).casefold())  # Taguette, back as a flat code
+            same = [found] if found and found not in used else []
         if wanted and _ID_RE.match(wanted) and wanted not in used and (wanted in target_codes or not same):
             cid = wanted  # codering's own id line; one the project lacks yields to a code of that name here
         elif c.guid in by_guid and by_guid[c.guid] not in used:

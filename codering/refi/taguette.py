@@ -19,10 +19,10 @@ from pathlib import Path
 
 from codering.codebook import Codebook
 from codering.errors import ExportError
+from codering.refi.common import PATH_SEPARATOR as SEPARATOR
 
 __all__ = ["TaguetteExport", "taguette_rows", "write_taguette_csv"]
 
-SEPARATOR = " / "
 
 
 @dataclass
