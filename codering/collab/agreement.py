@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -85,16 +85,6 @@ def _units(project: "Project", name: str, unit: str, interviewer: bool) -> list[
             for ss in turns.values()]
 
 
-def _covered(spans: list[tuple[int, int]], start: int, end: int) -> int:
-    """Characters of start-end covered by the merged, sorted ``spans``."""
-    i = max(0, bisect_left(spans, (start, start)) - 1)
-    total = 0
-    while i < len(spans) and spans[i][0] < end:
-        total += max(0, min(end, spans[i][1]) - max(start, spans[i][0]))
-        i += 1
-    return total
-
-
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[list[int]] = []
     for s, e in sorted(spans):
@@ -114,8 +104,23 @@ def applied_codes(book: "Codebook", codings: Iterable["Coding"], units: Sequence
         for code in (book.counts_for(c.code_id) if rollup and c.code_id in book else {c.code_id}):
             spans.setdefault(code, []).append((c.start, c.end))
     merged = {code: _merge(s) for code, s in spans.items()}
-    return [frozenset(code for code, s in merged.items() if 2 * _covered(s, u.start, u.end) >= u.end - u.start)
-            for u in units]
+    # each code's spans visit only the units they overlap (units are in text order and do not overlap):
+    # asking every unit about every code cost 6 million coverage sums on a 120-interview project
+    starts = [u.start for u in units]
+    found: list[set[str]] = [set() for _ in units]
+    for code, pieces in merged.items():
+        covered: dict[int, int] = {}
+        for a, b in pieces:
+            i = max(0, bisect_right(starts, a) - 1)
+            while i < len(units) and units[i].start < b:
+                overlap = min(b, units[i].end) - max(a, units[i].start)
+                if overlap > 0:
+                    covered[i] = covered.get(i, 0) + overlap
+                i += 1
+        for i, n in covered.items():
+            if 2 * n >= units[i].end - units[i].start:
+                found[i].add(code)
+    return [frozenset(codes) if u.end > u.start else frozenset(merged) for codes, u in zip(found, units)]
 
 
 def coded_units(project: "Project", name: str, units: Sequence[Unit], coder: str,
