@@ -139,7 +139,10 @@ async def test_the_export_preview_and_the_agreement_view_follow_another_coder(te
         await pilot.pause()
         await pilot.press("a")  # the agreement view: ann and bob
         await pilot.pause()
+        await app.workers.wait_for_complete()  # its figures are computed in a thread
+        await pilot.pause()
         title = app.screen.query_one("#agreement-title")
+        assert "κ" in str(title.render())
         before = str(title.render())
         with Project.open(team_project, "bob") as other:
             for s in sentences[:3]:

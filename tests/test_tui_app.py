@@ -37,7 +37,7 @@ async def open_agreement(app, pilot):
     """From the overview, once start-up work is done, to the agreement view (``a``)."""
     await ready(app, pilot)
     await pilot.press("a")
-    await pilot.pause()
+    await ready(app, pilot)  # the figures and the list are computed in a thread
     assert type(app.screen).__name__ == "AgreementScreen"
     return app.screen
 
@@ -447,20 +447,20 @@ async def test_agreement_view_steps_through_disagreements_and_settles_them(sampl
         assert listing.row_count == 3
         assert "1 anna" in str(screen.query_one("#disagreement-detail").render())
         await pilot.press("1")  # segment 6: anna's code
-        await pilot.pause()
+        await ready(app, pilot)
         assert listing.row_count == 2
         await pilot.press("0")  # segment 7: no code applies
-        await pilot.pause()
+        await ready(app, pilot)
         assert listing.row_count == 1
         await pilot.press("c", *"nabijheid", "enter")  # segment 8: a third code, chosen by search
-        await pilot.pause()
+        await ready(app, pilot)
         assert listing.row_count == 0
         assert "geen open" in str(screen.query_one("#disagreement-detail").render())
         await pilot.press("r")  # show the settled ones too
-        await pilot.pause()
+        await ready(app, pilot)
         assert listing.row_count == 3
         await pilot.press("u")  # undo the last decision: segment 8 is open again
-        await pilot.pause()
+        await ready(app, pilot)
         assert [d.resolved for d in screen.items] == [True, True, False]
     with Project.open(sample_project) as project:
         consensus = sorted((c.start, c.code_id) for c in project.codings(coder="consensus"))
@@ -644,3 +644,53 @@ async def test_a_live_refresh_on_a_screen_being_taken_down_does_nothing(sample_p
         screen.live_refresh()  # no NoMatches
         await pilot.press("escape")
         await pilot.pause()
+
+
+@sync
+async def test_the_agreement_view_computes_in_a_thread_and_a_decision_waits_for_it(sample_project, monkeypatch):
+    """On a big project the figures took seconds on the event loop, again at every colleague's coding; now
+    keys are answered meanwhile, and a decision made before the list is back is refused, not misplaced."""
+    import threading
+
+    import codering.tui.screens.agreement as screen_mod
+    from codering.tui.widgets.status import StatusLine
+
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        seg = [s for s in project.segments(info.id) if s.role == "respondent"][0]
+        project.add_coding(info.id, seg.start, seg.end, "rem.financieel", "anna")
+        project.add_coding(info.id, seg.start, seg.end, "fin.doorverwijzen", "bert")
+    release = threading.Event()
+    real = screen_mod.disagreements
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(screen_mod, "disagreements", slow)
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "AgreementScreen" and screen.pending
+        assert "wordt berekend" in str(screen.query_one("#agreement-title").render())
+        await pilot.press("1")
+        await pilot.pause()
+        assert screen.query_one(StatusLine).message == "even geduld: de lijst wordt bijgewerkt"
+        release.set()
+        await ready(app, pilot)
+        assert not screen.pending and screen.query_one("#disagreement-table").row_count == 1
+        release.clear()  # the list after the decision takes its time too
+        await pilot.press("1")
+        await pilot.pause()
+        assert screen.settling and screen.query_one(StatusLine).message.startswith("consensus: de codes van")
+        await pilot.press("0")  # on the row just settled: refused, not a second decision
+        await pilot.pause()
+        assert screen.query_one(StatusLine).message == "even geduld: de lijst wordt bijgewerkt"
+        release.set()
+        await ready(app, pilot)
+        assert screen.query_one("#disagreement-table").row_count == 0
+    with Project.open(sample_project) as project:
+        assert [c.code_id for c in project.codings(coder="consensus")] == ["rem.financieel"]
