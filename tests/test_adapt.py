@@ -272,3 +272,33 @@ def test_stale_export_folders_of_killed_exports_are_removed(tmp_path):
     os.utime(old, (hours_ago, hours_ago))
     remove_stale_folders(tmp_path, ".exporting-")
     assert not old.exists() and fresh.exists()  # an export in progress is left alone
+
+
+def test_a_round_embeds_at_most_a_sample_of_a_big_projects_sentences(tmp_path, small_codebook, monkeypatch):
+    """A round embedded every reviewed sentence twice in PyTorch: 20 minutes and 1.9 GB a round on 120
+    coded interviews, again every 200 decisions. Beyond the caps it takes a seeded sample, in order."""
+    import codering.suggest.adapt as A
+
+    items = list(range(5000))
+    sample = A.capped(items, 300, seed=0)
+    assert len(sample) == 300 and sample == sorted(sample) and sample == A.capped(items, 300, seed=0)
+    assert A.capped(items[:10], 300) == items[:10]
+    with _make_project(tmp_path, small_codebook) as project:
+        full = A.adapt(project, dry_run=True, min_coded=10, holdout=0.35, max_pairs=50)
+        monkeypatch.setattr(A, "MAX_TRAIN", 6)
+        monkeypatch.setattr(A, "MAX_HELD_OUT", 4)
+        small = A.adapt(project, dry_run=True, min_coded=10, holdout=0.35, max_pairs=50)
+    assert (full.held_out, small.held_out) == (7, 4) and small.pairs < full.pairs
+
+
+def test_imported_codings_do_not_count_towards_the_next_round(tmp_path, small_codebook):
+    """Opening a project of 20,000 codings from another tool started a round at once."""
+    from codering.suggest.adapt import event_count
+
+    with _make_project(tmp_path, small_codebook) as project:
+        before = event_count(project)
+        seg = [s for s in project.segments("b_huisarts") if s.role == "respondent"][0]
+        project.add_coding("b_huisarts", seg.start, seg.end, "rem.praktisch", "collega", origin="import")
+        assert event_count(project) == before
+        project.add_coding("b_huisarts", seg.start, seg.end, "rem.praktisch", "tester")
+        assert event_count(project) == before + 1

@@ -213,6 +213,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             "segments": q("SELECT COUNT(*) FROM segments"),
             "codings": q("SELECT COUNT(*) FROM codings WHERE detached = 0"),
             "detached_codings": q("SELECT COUNT(*) FROM codings WHERE detached = 1"),
+            "imported_codings": q("SELECT COUNT(*) FROM codings WHERE detached = 0 AND origin = 'import'"),
             "decisions": q("SELECT COUNT(*) FROM decisions"),
             "accepted": q("SELECT COUNT(*) FROM decisions WHERE accepted = 1"),
             "memos": q("SELECT COUNT(*) FROM memos"),
