@@ -128,3 +128,12 @@ def test_a_project_coded_at_category_level_gets_its_heatmap_and_network(tmp_path
     network = F.cooccurrence_network(data, unit="turn").axes[0]
     assert "Praktische" in {t.get_text() for t in network.texts}
     project.close()
+
+
+def test_a_heatmap_by_an_attribute_of_many_values_is_refused_in_one_line(data, monkeypatch):
+    """By interview_id on 120 interviews: a 27,300-pixel image, 1.8 GB to draw, unreadable."""
+    from codering.errors import NothingToExport
+
+    monkeypatch.setattr(F, "MAX_HEATMAP_COLUMNS", 1)
+    with pytest.raises(NothingToExport, match=r"'locatie' has \d+ values; a heatmap is readable up to 1 columns"):
+        F.factor_heatmap(data, by="locatie")

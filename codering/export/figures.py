@@ -104,6 +104,10 @@ def factor_bars(source, *, unit: str = "segments", where: dict | None = None, co
     return _selection(fig, data)
 
 
+#: The most columns (values of the attribute) a heatmap draws.
+MAX_HEATMAP_COLUMNS = 40
+
+
 def factor_heatmap(source, by: str = "locatie", *, unit: str = "segments", polarity: str | None = None,
                    top: int = 30, where: dict | None = None, coder: str | None = None) -> Figure:
     """Coded factors (the ``top`` most coded) by the values of case attribute ``by``."""
@@ -112,6 +116,10 @@ def factor_heatmap(source, by: str = "locatie", *, unit: str = "segments", polar
     if not any(by in t.attributes for t in data.transcripts):
         raise NothingToExport(f"no selected interview has the attribute '{by}'")
     values = data.attribute_values(by)
+    if len(values) > MAX_HEATMAP_COLUMNS:  # 120 interview ids: 27,300 px wide and 1.8 GB to draw, unreadable
+        raise NothingToExport(f"'{by}' has {len(values)} values; a heatmap is readable up to "
+                              f"{MAX_HEATMAP_COLUMNS} columns: choose an attribute with fewer values (e.g. locatie), "
+                              f"or select interviews with --where, or use `export crosstab --by {by}`")
     members = {v: {t.id for t in data.transcripts if t.attributes.get(by, "") == v} for v in values}
     coded = [f for root in polarity_roots(book, polarity) for c in book.children(root.id)
              for f in factors(book, c.id) if data.count(f.id)]
