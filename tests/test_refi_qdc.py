@@ -175,3 +175,14 @@ def test_new_codes_keep_the_files_place_among_the_projects_codes(project, tmp_pa
     assert [c.id for _, c in after.walk()] == [c.id for _, c in book.walk()]
     project.undo()
     assert [c.id for _, c in project.codebook().walk()] == before
+
+
+def test_two_codes_of_one_name_without_guids_both_stay(tmp_path):
+    """They were refused as "code GUID 'None' is used twice"."""
+    path = tmp_path / "noguid.qdc"
+    path.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="Thema" isCodable="false">'
+                    '<Code name="Subthema" isCodable="true"/><Code name="Subthema" isCodable="true"/></Code>'
+                    "</Codes></CodeBook>", encoding="utf-8")
+    book, notices = parse_qdc(path)
+    assert [c.label for c in book.children(book.roots()[0].id)] == ["Subthema", "Subthema (2)"]
+    assert any("two codes are named 'Subthema'" in n for n in notices)

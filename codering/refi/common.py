@@ -231,6 +231,8 @@ def read_codes(codes_el: "etree._Element", where: str, notices: list[str]) -> li
         if not name:
             raise RefiError(f"{where} line {el.sourceline}: a Code has no name")
         key = norm_guid(el.get("guid")) or f"name:{path}/{name}"
+        if key in seen and not norm_guid(el.get("guid")):  # two codes of one name, neither with a GUID: both
+            key = f"{key}@{el.sourceline}"  # stay (the second is named "... (2)" in the codebook)
         if key in seen:
             raise RefiError(f"{where} line {el.sourceline}: code GUID '{el.get('guid')}' is used twice")
         seen.add(key)
