@@ -186,3 +186,17 @@ def test_two_codes_of_one_name_without_guids_both_stay(tmp_path):
     book, notices = parse_qdc(path)
     assert [c.label for c in book.children(book.roots()[0].id)] == ["Subthema", "Subthema (2)"]
     assert any("two codes are named 'Subthema'" in n for n in notices)
+
+
+def test_init_and_validate_say_what_a_qdc_lost(tmp_path):
+    """`init --codebook x.qdc` said nothing of a dropped colour; `codebook validate` said only "ok"."""
+    from tests.conftest import run_cli
+
+    path = tmp_path / "kleur.qdc"
+    path.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="a" name="Eenzaamheid" '
+                    'isCodable="true" color="red"/></Codes></CodeBook>', encoding="utf-8")
+    made = run_cli("init", str(tmp_path / "p.codering"), "--codebook", str(path))
+    note = "  note: code 'Eenzaamheid': colour 'red' is not #rrggbb; left out"
+    assert made.returncode == 0 and note in made.stdout.splitlines(), made.stderr
+    checked = run_cli("codebook", "validate", str(path))
+    assert checked.stdout.splitlines() == [f"{path}: ok, 1 code", note]

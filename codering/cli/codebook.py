@@ -29,14 +29,17 @@ def codebook_validate(files: tuple[str, ...]) -> None:
 
     failed = 0
     for name in files:
+        notices: list[str] = []
         try:
-            book = load_codebook(codebook_file(name))
+            book = load_codebook(codebook_file(name), notices)
         except CodebookError as exc:
             failed += 1
             for problem in exc.problems:
                 click.echo(problem, err=True)
         else:
             click.echo(f"{name}: ok, {count(len(book), 'code')}")
+            for notice in notices:  # what a .qdc loses on the way in
+                click.echo(f"  note: {notice}")
     if failed:
         raise click.exceptions.Exit(1)
 

@@ -27,10 +27,13 @@ def init(project_path: str, codebook_path: str | None) -> None:
     from codering.refi import load_codebook_file as load_codebook
     from codering.store import Project
 
-    codebook = load_codebook(codebook_file(codebook_path) if codebook_path else default_codebook_path())
+    notices: list[str] = []
+    codebook = load_codebook(codebook_file(codebook_path) if codebook_path else default_codebook_path(), notices)
     with Project.create(project_path, codebook) as project:
         book = project.codebook()
     click.echo(f"Created {project_path} with codebook '{book.name}' ({count(len(book), 'code')}).")
+    for notice in notices:
+        click.echo(f"  note: {notice}")
 
 
 @click.command("import")

@@ -97,17 +97,21 @@ def read_qdc(path: str | Path) -> Codebook:
     return parse_qdc(path)[0]
 
 
-def load_codebook_file(path: str | Path) -> Codebook:
+def load_codebook_file(path: str | Path, notices: list[str] | None = None) -> Codebook:
     """A codebook file as the commands take it: REFI-QDA when it ends in ``.qdc``, else YAML; problems
-    raise ``CodebookError`` either way (so ``codebook validate`` lists them alike)."""
+    raise ``CodebookError`` either way (so ``codebook validate`` lists them alike). ``notices``: what a
+    ``.qdc`` lost or changed on the way in (a colour that is not #rrggbb, a code group become a folder)."""
     from codering.codebook import CodebookError, load_codebook
 
     if Path(path).suffix.lower() != ".qdc":
         return load_codebook(path)
     try:
-        return read_qdc(path)
+        book, said = parse_qdc(path)
     except RefiError as exc:
         raise CodebookError(str(exc)) from None
+    if notices is not None:
+        notices.extend(said)
+    return book
 
 
 @dataclass
