@@ -332,3 +332,24 @@ def test_undoing_a_new_code_someone_has_coded_with_since_leaves_it_and_goes_on(t
         assert "stim.praktisch.fiets" in project.codebook()
         assert project.undo() is not None  # the older action, the label edit, is undone
         assert project.codebook().get("stim.praktisch").label == "Praktische"
+
+
+def test_an_undo_after_a_transcript_was_removed_never_lands_on_a_newcomer(two_coders):
+    """SQLite gave the next transcript the removed one's id, and undoing an older removal of a coding put
+    that coding on the newcomer's text."""
+    from codering.ingest import parse_text
+
+    anna, bert = two_coders
+    extra = parse_text("I: Vraag?\n\nR: Een antwoord over de huisarts en de wachtlijst.\n", "t02")
+    anna.import_transcript(extra)
+    seg = [s for s in anna.segments("t02") if s.role == "respondent"][0]
+    c = anna.add_coding("t02", seg.start, seg.end, "stim.praktisch", "anna")
+    anna.remove_coding(c)
+    removed_id = anna.transcript_id("t02")
+    anna.remove_transcript("t02")
+    anna.import_transcript(parse_text("I: Iets anders?\n\nR: Een heel ander interview, langer dan het eerste.\n",
+                                      "t03"))
+    assert anna.transcript_id("t03") != removed_id
+    assert "what it belongs to is gone" in anna.undo()  # the removal of the coding: its transcript is gone
+    assert anna.codings("t03") == []
+    assert anna.integrity_ok()

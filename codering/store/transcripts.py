@@ -37,12 +37,19 @@ class TranscriptTables(Journaled):
         with self.transaction() as conn:
             if row is None:
                 position = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM transcripts").fetchone()[0]
-                cur = conn.execute(
-                    "INSERT INTO transcripts (name, content, content_hash, source_path, source_format, encoding,"
-                    " imported_at, position) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-                    (parsed.name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
-                     parsed.encoding, now(), position),
-                )
+                if self.dialect.name == "sqlite":  # never the id of a removed transcript (see remove_transcript)
+                    high = conn.execute("SELECT value FROM meta WHERE key = 'transcripts.removed_max'").fetchone()
+                    top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM transcripts").fetchone()[0]
+                    new_id = max(top, int(high[0]) if high else 0) + 1
+                else:  # PostgreSQL's identity column never hands out an id twice
+                    new_id = None
+                cols = "name, content, content_hash, source_path, source_format, encoding, imported_at, position"
+                values = (parsed.name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
+                          parsed.encoding, now(), position)
+                if new_id is not None:
+                    cols, values = "id, " + cols, (new_id, *values)
+                cur = conn.execute(f"INSERT INTO transcripts ({cols}) VALUES ({', '.join('?' * len(values))})"
+                                   " RETURNING id", values)
                 transcript_id = cur.fetchone()[0]
             else:
                 transcript_id, old_content = row[0], row[1]
@@ -116,8 +123,16 @@ class TranscriptTables(Journaled):
             "SELECT name, source_path FROM transcripts WHERE source_path IS NOT NULL")}
 
     def remove_transcript(self, name: str) -> None:
+        """Remove a transcript and what hangs on it (not journaled). Its id is never given out again: an
+        undo of an older action would otherwise put the removed transcript's coding on the newcomer (SQLite
+        reuses the highest id of an ``INTEGER PRIMARY KEY``; the journal finds the row's parent there)."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM transcripts WHERE id = ?", (self.transcript_id(name),))
+            tid = self.transcript_id(name)
+            conn.execute("DELETE FROM transcripts WHERE id = ?", (tid,))
+            if self.dialect.name == "sqlite":
+                conn.execute("INSERT INTO meta (key, value) VALUES ('transcripts.removed_max', ?) ON CONFLICT (key) "
+                             "DO UPDATE SET value = CASE WHEN CAST(excluded.value AS INTEGER) > CAST(meta.value AS "
+                             "INTEGER) THEN excluded.value ELSE meta.value END", (str(tid),))
 
     def transcript_id(self, name: str | int) -> int:
         if isinstance(name, int):
