@@ -9,6 +9,8 @@ from codering.ingest.plan import plan_import
 from codering.paths import demo_project_path, sample_transcripts_dir
 from codering.store import Project
 
+DEMO_MARK = "demo"  # the setting that says a project was made as the demo project
+
 
 def ensure_demo_project(path: str | Path | None = None, fresh: bool = False) -> tuple[Path, bool]:
     """Return the demo project's path, creating it from ``transcripts/`` if needed.
@@ -34,15 +36,18 @@ def ensure_demo_project(path: str | Path | None = None, fresh: bool = False) -> 
     plan = plan_import([sample_transcripts_dir()])  # read everything before creating anything
     with Project.create(target, load_codebook(default_codebook_path())) as project:
         plan.apply(project, coder="demo")
+        project.set_setting(DEMO_MARK, "1")
     return target, True
 
 
 def _is_demo(path: Path) -> bool:
-    """Is ``path`` the demo location, or a project this module made that nobody has worked in?"""
+    """Is ``path`` the demo location, or a project this module made (it carries the mark) that nobody has
+    worked in? A project of one's own without codings yet is not (it may hold imports and attributes)."""
     try:
         if path.resolve() == demo_project_path().resolve():
             return True
         with Project.open(path) as project:
-            return set(project.coders()) <= {"demo"} and not project.memos() and not project.stats()["decisions"]
+            return (project.setting(DEMO_MARK) == "1" and set(project.coders()) <= {"demo"}
+                    and not project.memos() and not project.stats()["decisions"])
     except Exception:  # not a project, damaged, unreadable: not the demo's to remove
         return False

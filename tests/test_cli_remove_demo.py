@@ -117,3 +117,15 @@ def test_a_home_folder_without_the_default_codebook_still_inits_and_names_its_ow
     assert missing.stderr.strip() == (f"codering: error: nope: no such codebook file (codebooks in {home}: eigen; "
                                       "give one by name)")
     assert run_cli("demo", env=env).returncode == 0  # no transcripts/ there: the shipped samples
+
+
+def test_demo_fresh_leaves_a_project_of_ones_own_without_codings(tmp_path):
+    """A project with imported transcripts and attributes but no codings yet passed for the demo."""
+    env = {"CODERING_DEMO": str(tmp_path / "demo.codering")}
+    mine = tmp_path / "eigen.codering"
+    assert run_cli("init", str(mine), env=env).returncode == 0
+    assert run_cli("-p", str(mine), "import", str(SAMPLES / "int01_huisarts_beernem.txt"), env=env).returncode == 0
+    before = mine.read_bytes()
+    refused = run_cli("-p", str(mine), "demo", "--fresh", env=env)
+    assert refused.returncode == 1 and "not the demo project" in refused.stderr
+    assert mine.read_bytes() == before
