@@ -58,3 +58,24 @@ def test_the_same_problem_on_many_lines_is_said_once(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (f"codering: error: {jsonl}: 30 lines (1, 2, 3, ...): transcript 't9' is not "
                                      "in the project or this import")
+
+
+def test_a_folder_with_a_hash_in_its_name_is_not_taken_for_an_archive(tmp_path):
+    """A recorded path with '#' in it was taken for a .qdpx source, and the refusal was skipped."""
+    a, b = tmp_path / "C#2", tmp_path / "gb"
+    a.mkdir(), b.mkdir()
+    shutil.copy(SAMPLES / "int01_huisarts_beernem.txt", a / "int01.txt")
+    shutil.copy(SAMPLES / "int02_ocmw_maatschappelijk_werker_tongeren.txt", b / "int01.txt")
+    p = str(tmp_path / "p.codering")
+    assert run_cli("init", p).returncode == 0
+    assert run_cli("-p", p, "import", str(a / "int01.txt")).returncode == 0
+    refused = run_cli("-p", p, "import", str(b / "int01.txt"))
+    assert refused.returncode == 1 and "has another text; this file would replace it" in refused.stderr
+
+
+def test_a_path_recorded_as_typed_still_matches_the_same_file(tmp_path):
+    from codering.ingest.plan import _same_file
+
+    target = tmp_path / "proj" / "data" / "int09.txt"
+    assert _same_file("data/int09.txt", target) and not _same_file("other/int09.txt", target)
+    assert _same_file(str(target), target) and not _same_file(str(tmp_path / "x" / "int09.txt"), target)

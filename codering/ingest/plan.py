@@ -9,6 +9,7 @@ either fully imported or absent.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -67,7 +68,7 @@ class ImportPlan:
         for path, parsed in self.transcripts:
             before, old = sources.get(parsed.name), known.get(parsed.name)
             if (old is None or old.content_hash == parsed.content_hash or self.replace or not before
-                    or "#" in before or _same_file(before, path)):
+                    or _ARCHIVE_SOURCE.search(before) or _same_file(before, path)):
                 continue  # new, unchanged, asked for, or the same file changed since: brought up to date
             problems.append(f"{path}: the project's '{parsed.name}' came from {before} and has another text; "
                             "this file would replace it (to update it from this file add --replace; to keep "
@@ -133,10 +134,16 @@ class ImportPlan:
         return reports
 
 
+_ARCHIVE_SOURCE = re.compile(r"\.qdpx#[^/\\]*$", re.I)  # "study.qdpx#Interview 3": a source of an archive
+
+
 def _same_file(recorded: str, path: Path) -> bool:
-    """Is ``path`` the file a transcript was imported from (recorded absolute; before, as typed)?"""
+    """Is ``path`` the file a transcript was imported from? Recorded absolute now; before, as typed, so a
+    relative record matches a path that ends in it (``data/int09.txt`` for ``proj/data/int09.txt``)."""
     try:
-        return Path(recorded).resolve() == Path(path).resolve()
+        if Path(recorded).is_absolute():
+            return Path(recorded).resolve() == Path(path).resolve()
+        return Path(path).resolve().parts[-len(Path(recorded).parts):] == Path(recorded).parts
     except OSError:
         return False
 
