@@ -302,3 +302,18 @@ def test_imported_codings_do_not_count_towards_the_next_round(tmp_path, small_co
         assert event_count(project) == before
         project.add_coding("b_huisarts", seg.start, seg.end, "rem.praktisch", "tester")
         assert event_count(project) == before + 1
+
+
+def test_a_count_kept_before_imports_were_left_out_does_not_hold_rounds_back(tmp_path, small_codebook):
+    """A project whose last round stored the count with imported codings in it: new decisions came out
+    negative and no round started until they had made up for every imported coding."""
+    from codering.suggest.adapt import S_EVENTS_BEFORE, due, event_count, events_at_last_round
+
+    with _make_project(tmp_path, small_codebook) as project:
+        seg = [s for s in project.segments("b_huisarts") if s.role == "respondent"][0]
+        for code in ("rem.praktisch", "stim.praktisch", "fin.doorverwijzen"):
+            project.add_coding("b_huisarts", seg.start, seg.end, code, "collega", origin="import")
+        project.set_setting(S_EVENTS_BEFORE, str(event_count(project) + 3))  # as the old count had it
+        assert events_at_last_round(project) == event_count(project)
+        project.add_coding("b_huisarts", seg.start, seg.end, "rem.praktisch", "tester")
+        assert due(project, every=1)

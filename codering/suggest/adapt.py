@@ -98,7 +98,8 @@ S_MODEL = "model"  # what the engine uses (read by EmbeddingSuggester.prepare)
 S_BASE = "adapt.base_model"  # the model the adapted one was trained from
 S_ADAPTED = "adapt.model"  # the adopted folder, if any
 S_ROUND = "adapt.round"  # the number of the last round (adopted or not)
-S_EVENTS = "adapt.events"  # codings + decisions when the last round started
+S_EVENTS = "adapt.events.made"  # codings made here (not imported) + decisions when the last round started
+S_EVENTS_BEFORE = "adapt.events"  # the same with imported codings, as projects before this key kept it
 S_LAST = "adapt.last"  # the last round's report (JSON)
 
 
@@ -141,6 +142,19 @@ class Decisions:
     @property
     def coded(self) -> int:
         return sum(s.coded for s in self.sentences)
+
+
+def events_at_last_round(project: "Project") -> int:
+    """``event_count`` when the last round started. A project whose last round predates imported codings
+    being left out kept a count with them: it is taken less the imported codings, never below 0 (else no
+    round would come until as many new decisions had made up for them)."""
+    made = project.setting(S_EVENTS)
+    if made is not None:
+        return int(made)
+    before = project.setting(S_EVENTS_BEFORE)
+    if before is None:
+        return 0
+    return max(0, int(before) - int(project.stats()["imported_codings"]))
 
 
 def event_count(project: "Project") -> int:
@@ -882,11 +896,11 @@ def status(project: "Project") -> dict:
         "adapted": project.setting(S_ADAPTED) or None,
         "round": int(project.setting(S_ROUND) or 0),
         "events": events,
-        "new_events": events - int(project.setting(S_EVENTS) or 0),
+        "new_events": events - events_at_last_round(project),
         "last": json.loads(last) if last else None,
     }
 
 
 def due(project: "Project", every: int = ROUND_EVERY) -> bool:
     """Whether enough codings and decisions were added since the last round to start another."""
-    return event_count(project) - int(project.setting(S_EVENTS) or 0) >= every
+    return event_count(project) - events_at_last_round(project) >= every

@@ -387,10 +387,10 @@ class CoderingApp(App[None]):
             return
         if getattr(self.suggester, "fallback", False):  # keyword suggestions: no model to adapt
             return
-        from codering.suggest.adapt import S_EVENTS, event_count
+        from codering.suggest.adapt import event_count, events_at_last_round
 
         events = event_count(self.project)
-        if events >= self._adapt_retry_at and events - int(self.project.setting(S_EVENTS) or 0) >= self.adapt_every:
+        if events >= self._adapt_retry_at and events - events_at_last_round(self.project) >= self.adapt_every:
             self._adapt_retry_at = events + self.adapt_every
             self._start_adapt()
 
