@@ -72,8 +72,17 @@ class ProjectScreen(AppScreen[None]):
 
     def action_undo(self) -> None:
         done = self.project.undo()
-        self.say(f"ongedaan gemaakt: {done}" if done else "niets om ongedaan te maken")
+        self.say(f"{undo_verb(done)}: {done}" if done else "niets om ongedaan te maken")
         self.reload()
+
+
+def undo_verb(done: str, redo: bool = False) -> str:
+    """How the status line says an undo (or redo) of ``done``: "niet ongedaan gemaakt" when the journal
+    says nothing of it changed (every row was changed by someone since)."""
+    nothing = "(nothing changed: " in done
+    if redo:
+        return "niet opnieuw gedaan" if nothing else "opnieuw gedaan"
+    return "niet ongedaan gemaakt" if nothing else "ongedaan gemaakt"
 
 
 @contextmanager

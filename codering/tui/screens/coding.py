@@ -22,7 +22,7 @@ from codering.coding.session import CodingSession
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
 from codering.tui.messages import guarded
-from codering.tui.screens.base import AppScreen
+from codering.tui.screens.base import AppScreen, undo_verb
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import CodeLine, PanelData, SegmentPanel, SuggestionLine
 from codering.tui.widgets.line import TextLine
@@ -409,8 +409,7 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def action_undo(self) -> None:
         done = self.session.undo()
-        verb = "niet ongedaan gemaakt" if done and "(nothing changed: " in done else "ongedaan gemaakt"
-        self._say(f"{verb}: {self.session.describe(done)}{self._where_changed()}" if done
+        self._say(f"{undo_verb(done)}: {self.session.describe(done)}{self._where_changed()}" if done
                   else "niets om ongedaan te maken")
         self.highlight = 0
         self._redraw(marks=True)
@@ -418,8 +417,7 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def action_redo(self) -> None:
         done = self.session.redo()
-        verb = "niet opnieuw gedaan" if done and "(nothing changed: " in done else "opnieuw gedaan"
-        self._say(f"{verb}: {self.session.describe(done)}{self._where_changed()}" if done
+        self._say(f"{undo_verb(done, redo=True)}: {self.session.describe(done)}{self._where_changed()}" if done
                   else "niets om opnieuw te doen")
         self.highlight = 0
         self._redraw(marks=True)
