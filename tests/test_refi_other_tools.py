@@ -286,3 +286,21 @@ def test_codes_back_from_taguette_are_matched_by_their_label_path(project, tmp_p
     before = [c.id for c in project.codebook()]
     report = import_codebook(project, tmp_path / "taguette.qdc", "tester")
     assert report.added == 0 and [c.id for c in project.codebook()] == before
+
+
+def test_the_own_export_does_not_go_onto_another_interview_that_took_the_name(project, tmp_path):
+    """After `import --replace` put another interview under the name, the archive's codings were moved
+    onto that interview's words wherever they happened to match."""
+    from codering.ingest import parse_text
+
+    project.import_transcript(parse_text("interview_id: G-1\n\n" + TEXT, "gesprek"))
+    project.add_coding("gesprek", *words(project.content("gesprek"), "hetzelfde gebouw"), "stim.praktisch.nabijheid",
+                       "an")
+    export_qdpx(project, tmp_path / "ons.qdpx")
+    other = ("interview_id: G-9\n\nI: Wat doet u precies?\n\nR: Ik werk in een ander gebouw, "
+             "ver van de huisarts en het CAW.\n\nI: En verder?\n\nR: Niets bijzonders, eerlijk gezegd niet.\n")
+    project.import_transcript(parse_text(other, "gesprek"))  # what import --replace does
+    report = import_qdpx(tmp_path / "ons.qdpx", project)
+    assert report.transcripts_added == ["gesprek-2"] and not report.transcripts_matched
+    assert [c.text for c in project.codings("gesprek")] == []
+    assert [c.text for c in project.codings("gesprek-2")] == ["hetzelfde gebouw"]

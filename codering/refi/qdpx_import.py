@@ -131,6 +131,16 @@ def _write_memos(project, plan: QdpxPlan, names: dict[str, str], ids: dict[str, 
         report.memos_added += 1
 
 
+def _same_interview(old: str, new: str) -> bool:
+    """Is ``new`` an edited ``old`` (most of its paragraphs still there, word for word), not another
+    interview that took the name (``import --replace``)?"""
+    paragraphs = {" ".join(p.split()) for p in old.split("\n") if len(p.split()) >= 4}
+    if not paragraphs:
+        return False
+    kept = {" ".join(p.split()) for p in new.split("\n")}
+    return len(paragraphs & kept) >= 0.5 * len(paragraphs)
+
+
 def _move_to_current_text(project, plan: QdpxPlan, source, name: str, report: QdpxImport) -> None:
     """The archive holds an earlier text of the project's transcript ``name`` (the source has the GUID
     this project's export gives it): its codings and memos move to the same words in the project's text,
@@ -174,8 +184,8 @@ def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImp
         elif parsed.content_hash in by_hash:
             name = by_hash[parsed.content_hash]
             report.transcripts_matched.append(name)
-        elif source.guid in own:  # this project's own export, and the transcript's text has changed since
-            name = own[source.guid]
+        elif source.guid in own and _same_interview(parsed.content, project.content(own[source.guid])):
+            name = own[source.guid]  # this project's own export, and the transcript's text was edited since
             _move_to_current_text(project, plan, source, name, report)
             report.transcripts_matched.append(name)
         else:
