@@ -122,7 +122,8 @@ def test_a_code_renamed_in_the_other_tool_is_named_not_silently_kept(project, tm
     report = import_qdpx(tmp_path / "terug.qdpx", project)
     assert project.codebook().get("stim.praktisch.nabijheid").label == "Nabijheid"
     assert ("code 'Nabijheid' (stim.praktisch.nabijheid) differs in the file (label 'Nabijheid' -> 'Fysieke "
-            "nabijheid'); the project's kept (`codering codebook import` of the codebook takes the file's over)"
+            "nabijheid'); the project's kept (to take the file's over, export the codebook from the other tool as "
+            ".qdc and `codering -p P codebook import FILE.qdc`)"
             ) in report.notices
     book = project.codebook()
     write_qdc(book.__class__(id=book.id, name=book.name, codes={

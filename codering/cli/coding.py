@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from codering.cli.common import State, console, default_coder, short
@@ -93,7 +95,7 @@ def undo(state: State, coder: str) -> None:
     done = state.project().undo(coder)
     verb = "Not undone" if done and "(nothing changed: " in done else "Undone"
     click.echo(f"{verb}: {done}" if done else f"Nothing to undo for {coder}.")
-    if done and done.startswith("import ") and done.lower().endswith(".qdpx"):
+    if done and re.match(r"import .+\.qdpx(?: \(|$)", done, re.I):
         click.echo("  note: the transcripts it added stay (adding a transcript is not undone); "
                    "`codering -p PROJECT remove TRANSCRIPT` takes one out")
 

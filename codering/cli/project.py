@@ -92,7 +92,8 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
             click.echo(f"  {line}")
     if plan.codings:
         click.echo(f"{count(plan.codings_added, 'coding')} imported from {count(len(plan.codings), 'span')}"
-                   + (f" ({plan.codings_present} were already there)." if plan.codings_present else "."))
+                   + (f" ({plan.codings_present} {'was' if plan.codings_present == 1 else 'were'} already there)."
+                      if plan.codings_present else "."))
 
 
 def _import_exchange(state: State, files: list[str], coder: str, positions: str) -> None:

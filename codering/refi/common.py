@@ -416,7 +416,8 @@ def merge_codebook(project, book: Codebook, coder: str, update: bool, notices: l
             notices.append(f"code '{old.label}' ({old.id}) updated from the file: {said}")
         elif changes:
             notices.append(f"code '{old.label}' ({old.id}) differs in the file ({said}); the project's kept "
-                           "(`codering codebook import` of the codebook takes the file's over)")
+                           "(to take the file's over, export the codebook from the other tool as .qdc and "
+                           "`codering -p P codebook import FILE.qdc`)")
     return added, updated
 
 

@@ -56,7 +56,6 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 _VALUE_ELEMENT = {"Text": "TextValue", "Integer": "IntegerValue", "Boolean": "BooleanValue", "Date": "DateValue",
                   "Float": "FloatValue", "DateTime": "DateTimeValue"}
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
 
 
 @dataclass

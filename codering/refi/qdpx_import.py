@@ -55,7 +55,8 @@ class QdpxImport:
             parts.append(f"{len(self.transcripts_matched)} already in the project")
         parts.append(f"{self.codes_added} of {self.codes_total} codes new")
         parts.append(f"{count(self.codings_added, 'coding')} added" + (
-            f" ({self.codings_present} were already there)" if self.codings_present else ""))
+            f" ({self.codings_present} {'was' if self.codings_present == 1 else 'were'} already there)"
+            if self.codings_present else ""))
         parts.append(f"{count(self.memos_added, 'memo')}")
         parts.append(f"coders: {', '.join(self.coders) or 'none'}")
         return "; ".join(parts) + "."

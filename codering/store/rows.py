@@ -122,7 +122,7 @@ class ImportReport:
             return f"{self.name}: imported, {count(self.segments, 'segment')}"
         parts = [f"{self.name}: updated to the new text, {count(self.segments, 'segment')}"]
         parts.append(f"{count(self.codings_kept, 'coding')} unchanged, "
-                     f"{self.codings_moved} moved to the same words in the new text")
+                     f"{count(self.codings_moved, 'coding')} moved to the same words in the new text")
         if self.codings_detached:
             parts.append(
                 f"{self.codings_detached} could not be found in the new text and are kept as detached codings "

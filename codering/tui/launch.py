@@ -32,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(usage)
         return 0
-    if len(args) > 1 or (args and args[0].startswith("-")):
-        what = f"unknown option '{args[0]}'" if args[0].startswith("-") else f"one project at most, got {len(args)}"
+    options = [a for a in args if a.startswith("-")]
+    if len(args) > 1 or options:
+        what = f"unknown option '{options[0]}'" if options else f"one project at most, got {len(args)}"
         print(f"{usage.splitlines()[0]}\n{prog}: {what}", file=sys.stderr)
         return 2
     from codering.errors import CoderingError
