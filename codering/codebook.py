@@ -249,9 +249,15 @@ def _shipped_hint() -> str:
 
     import os
 
+    from codering.paths import shipped_dir
+
     names = sorted(p.stem for p in codebooks_dir().glob("*.yaml"))
-    where = f"codebooks in {codebooks_dir()}" if os.environ.get("CODERING_HOME") else "codering ships"
-    return f" ({where}: {', '.join(names)}; give one by name)" if names else ""
+    shipped = shipped_dir("codebooks", packaged_only=True)
+    if os.environ.get("CODERING_HOME") and codebooks_dir() != shipped:
+        own = f"codebooks in {codebooks_dir()}: {', '.join(names) or 'none'}; "
+        names = sorted(p.stem for p in shipped.glob("*.yaml"))
+        return f" ({own}codering ships: {', '.join(names)}; give one by name)"
+    return f" (codering ships: {', '.join(names)}; give one by name)" if names else ""
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -115,7 +115,10 @@ def test_a_home_folder_without_the_default_codebook_still_inits_and_names_its_ow
     assert run_cli("init", str(tmp_path / "b.codering"), "--codebook", "eigen", env=env).returncode == 0
     missing = run_cli("init", str(tmp_path / "c.codering"), "--codebook", "nope", env=env)
     assert missing.stderr.strip() == (f"codering: error: nope: no such codebook file (codebooks in {home}: eigen; "
+                                      "codering ships: randvoorwaarden-zorgnetwerken, samenwerking-zorg-welzijn; "
                                       "give one by name)")
+    shipped = run_cli("init", str(tmp_path / "d.codering"), "--codebook", "randvoorwaarden-zorgnetwerken", env=env)
+    assert shipped.returncode == 0, shipped.stderr
     assert run_cli("demo", env=env).returncode == 0  # no transcripts/ there: the shipped samples
 
 

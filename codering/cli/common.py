@@ -19,14 +19,15 @@ def codebook_file(name: str) -> str:
     codering keeps in its package; a name that is neither stays as given, for the loader's error."""
     from pathlib import Path
 
-    from codering.paths import codebooks_dir
+    from codering.paths import codebooks_dir, shipped_dir
 
     if Path(name).exists() or "/" in name or "\\" in name:
         return name
-    for candidate in (name, f"{name}.yaml"):
-        shipped = codebooks_dir() / candidate
-        if shipped.is_file():
-            return str(shipped)
+    for folder in (codebooks_dir(), shipped_dir("codebooks", packaged_only=True)):  # $CODERING_HOME's first
+        for candidate in (name, f"{name}.yaml"):
+            shipped = folder / candidate
+            if shipped.is_file():
+                return str(shipped)
     return name
 
 
