@@ -694,3 +694,43 @@ async def test_the_agreement_view_computes_in_a_thread_and_a_decision_waits_for_
         assert screen.query_one("#disagreement-table").row_count == 0
     with Project.open(sample_project) as project:
         assert [c.code_id for c in project.codings(coder="consensus")] == ["rem.financieel"]
+
+
+@sync
+async def test_the_agreement_view_computes_once_at_a_time_and_shows_what_came_in_meanwhile(sample_project,
+                                                                                           monkeypatch):
+    """Threads cannot be stopped: refreshes faster than a computation piled threads up, and every result
+    but the newest was thrown away, so the figures never showed while colleagues kept coding."""
+    import threading
+
+    import codering.tui.screens.agreement as screen_mod
+
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        project.add_coding(info.id, segs[0].start, segs[0].end, "rem.financieel", "anna")
+        project.add_coding(info.id, segs[0].start, segs[0].end, "fin.doorverwijzen", "bert")
+    release, calls = threading.Event(), []
+    real = screen_mod.disagreements
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(screen_mod, "disagreements", slow)
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        with Project.open(sample_project) as project:  # a colleague codes while the figures are computed
+            project.add_coding(info.id, segs[1].start, segs[1].end, "rem.financieel", "anna")
+        for _ in range(3):
+            screen.live_refresh()
+        assert calls == [1] and screen.again
+        release.set()
+        await ready(app, pilot)
+        assert len(calls) == 2 and not screen.pending
+        assert screen.query_one("#disagreement-table").row_count == 2  # the colleague's coding is in

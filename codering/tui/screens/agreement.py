@@ -74,6 +74,7 @@ class AgreementScreen(ProjectScreen):
         self.items: list[Disagreement] = []
         self.pending = False  # a reload is being computed
         self.settling = False  # ... after a decision made here
+        self.again = False  # ... and another was asked for meanwhile
         self.codebook: "Codebook" = project.codebook()
 
     def compose(self) -> ComposeResult:
@@ -113,6 +114,10 @@ class AgreementScreen(ProjectScreen):
         """Compute the report and the list again, in a thread on a connection of its own: on a big project
         (120 interviews, three coders) that took seconds, and a colleague's every coding asks for it."""
         self.codebook = self.project.codebook()
+        if self.pending:  # one computation at a time (a thread cannot be stopped): once more when it is back
+            self.again = True
+            return
+        self.again = False
         self._generation = getattr(self, "_generation", 0) + 1
         self.pending = True
         if self.report is None:
@@ -141,10 +146,14 @@ class AgreementScreen(ProjectScreen):
     @on(Computed)
     def _computed(self, event: Computed) -> None:
         if event.generation != self._generation or not self.is_mounted:
-            return  # a later reload is under way, or the screen is gone
-        self.pending = self.settling = False
+            return  # the screen is gone
+        self.pending = False
         self.report, self.items = event.report, event.items
         self._show(event.shown_as, event.problem)
+        if self.again:  # asked for again meanwhile (a decision here, a colleague's coding): a decision
+            self.reload()  # made here still waits for the list that holds it
+        else:
+            self.settling = False
 
     def _show(self, shown_as: dict[str, str], problem: str) -> None:
         title = self.query_one("#agreement-title", Static)
