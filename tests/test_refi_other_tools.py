@@ -305,3 +305,26 @@ def test_the_own_export_does_not_go_onto_another_interview_that_took_the_name(pr
     assert report.transcripts_added == ["gesprek-2"] and not report.transcripts_matched
     assert [c.text for c in project.codings("gesprek")] == []
     assert [c.text for c in project.codings("gesprek-2")] == ["hetzelfde gebouw"]
+
+
+def test_transcripts_of_one_case_go_out_as_one_case_and_come_back_as_they_were(project, tmp_path):
+    """The case 'Mia' with two interviews went out as two cases named after the transcripts, with a
+    variable 'case' beside them."""
+    from codering.ingest import parse_text
+
+    xmlschema = pytest.importorskip("xmlschema")
+    values = {"mia_2022": {"case": "Mia", "regio": "Gent", "jaar": "2022"},
+              "mia_2023": {"case": "Mia", "regio": "Gent", "jaar": "2023"},
+              "tom": {"regio": "Brugge"}}
+    for n, (name, attrs) in enumerate(values.items()):
+        project.import_transcript(parse_text(TEXT.replace("lang", f"lang ({n})"), name))
+        project.set_attributes(name, attrs)
+    export_qdpx(project, tmp_path / "a.qdpx")
+    with zipfile.ZipFile(tmp_path / "a.qdpx") as z:
+        qde = z.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(Path(__file__).resolve().parent.parent.parent / "shared" / "refi" / "Project.xsd")
+                        ).validate(qde)
+    assert qde.count("<Case ") == 2 and 'name="Mia"' in qde and 'name="case"' not in qde
+    import_qdpx(tmp_path / "a.qdpx", tmp_path / "b.codering")
+    with Project.open(tmp_path / "b.codering") as back:
+        assert {name: back.attributes(name) for name in values} == values

@@ -54,6 +54,7 @@ NOT_CARRIED = ("Not carried by REFI-QDA: coding origins (manual, suggestion, imp
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+CASE_ATTRIBUTE = "case"  # the attribute naming a transcript's case, as the import of a tool's cases sets it
 _VALUE_ELEMENT = {"Text": "TextValue", "Integer": "IntegerValue", "Boolean": "BooleanValue", "Date": "DateValue",
                   "Float": "FloatValue", "DateTime": "DateTimeValue"}
 
@@ -145,25 +146,48 @@ def export_qdpx(project, path: str | Path, *, force: bool = False) -> QdpxExport
         append_codes(E(E(root, "CodeBook"), "Codes"), book, base, ns, code_notes)
 
     attributes = {t.id: project.attributes(t.id) for t in infos}
+    # transcripts that name their case (the `case` attribute an import from a tool with cases gives) are one
+    # Case with the values they share; what differs goes on each source. The others: a Case each, as before.
+    by_case: dict[str, list] = {}
+    for t in infos:
+        if attributes[t.id].get(CASE_ATTRIBUTE):
+            by_case.setdefault(attributes[t.id][CASE_ATTRIBUTE], []).append(t)
+    source_values: dict[int, dict[str, str]] = {}
     variables: dict[str, list[str]] = {}
     for attrs in attributes.values():
         for key, value in attrs.items():
-            variables.setdefault(key, []).append(value)
+            if not (key == CASE_ATTRIBUTE and by_case):
+                variables.setdefault(key, []).append(value)
     types = {key: variable_type(values) for key, values in variables.items()}
-    if variables:
-        el = E(root, "Variables")
-        for key, kind in types.items():
-            E(el, "Variable", guid=guid(base, "variable", key), name=xml_safe(key), typeOfVariable=kind)
+
+    def values(el, attrs: dict[str, str]) -> None:
+        for key, value in attrs.items():
+            vv = E(el, "VariableValue")
+            E(vv, "VariableRef", targetGUID=guid(base, "variable", key))
+            E(vv, _VALUE_ELEMENT[types[key]]).text = xml_safe(value)
+
+    if variables or by_case:
+        if variables:
+            el = E(root, "Variables")
+            for key, kind in types.items():
+                E(el, "Variable", guid=guid(base, "variable", key), name=xml_safe(key), typeOfVariable=kind)
         cases = E(root, "Cases")
         for t in infos:
-            if not attributes[t.id]:
+            own = {k: v for k, v in attributes[t.id].items() if k != CASE_ATTRIBUTE or not by_case}
+            if not own or attributes[t.id].get(CASE_ATTRIBUTE):
                 continue
             case = E(cases, "Case", guid=guid(base, "case", t.name), name=xml_safe(t.name))
-            for key, value in attributes[t.id].items():
-                vv = E(case, "VariableValue")
-                E(vv, "VariableRef", targetGUID=guid(base, "variable", key))
-                E(vv, _VALUE_ELEMENT[types[key]]).text = xml_safe(value)
+            values(case, own)
             E(case, "SourceRef", targetGUID=guid(base, "source", t.name))
+        for name, members in by_case.items():
+            first = {k: v for k, v in attributes[members[0].id].items() if k != CASE_ATTRIBUTE}
+            shared = {k: v for k, v in first.items() if all(attributes[m.id].get(k) == v for m in members)}
+            case = E(cases, "Case", guid=guid(base, "case", f"{CASE_ATTRIBUTE}:{name}"), name=xml_safe(name))
+            values(case, shared)
+            for m in members:
+                E(case, "SourceRef", targetGUID=guid(base, "source", m.name))
+                source_values[m.id] = {k: v for k, v in attributes[m.id].items()
+                                       if k != CASE_ATTRIBUTE and k not in shared}
 
     spans: dict[tuple[int, int, int], list] = {}
     for coding in codings:
@@ -208,6 +232,7 @@ def export_qdpx(project, path: str | Path, *, force: bool = False) -> QdpxExport
                     E(sel, "NoteRef", targetGUID=note)
             for note in source_notes.get(t.id, []):
                 E(src, "NoteRef", targetGUID=note)
+            values(src, source_values.get(t.id, {}))  # a source's own values beside its case's
 
     if memos:
         notes = E(root, "Notes")
