@@ -41,6 +41,7 @@ from codering.export.data import ExportData, NothingToExport, factors, load
 from codering.export.labels import in_list, join_factors, text
 from codering.export.relations import cooccurrence, cooccurrence_counts, crosstab
 from codering.export.table import Table
+from codering.wording import count
 
 if TYPE_CHECKING:
     from codering.codebook import Code
@@ -86,7 +87,7 @@ def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = Fal
         more = f" in at least {min_interviews} interviews" if min_interviews > 1 else ""
         raise NothingToExport(f"no {polarity_word(root, 'nl')} "
                               f"factors coded{more} in the selected interviews "
-                              f"({data.interviews} interviews, {len(data.marks)} codings)")
+                              f"({count(data.interviews, 'interview')}, {count(len(data.marks), 'coding')})")
     notes = []
     if counts and interviews:
         notes.append(text("note_both", lang, n=data.interviews))
@@ -156,7 +157,7 @@ def factor_detail(source, polarity: str | None = None, *, quotes: int = 1, quote
                 entries.append((root, category, None))
     if not any(data.count(f.id if f else c.id) for _, c, f in entries):
         raise NothingToExport(f"no factors coded in the selected interviews "
-                              f"({data.interviews} interviews, {len(data.marks)} codings)")
+                              f"({count(data.interviews, 'interview')}, {count(len(data.marks), 'coding')})")
     pools = {(c.id, f.id if f else None): (data.marks_under(f.id) if f else data.direct_marks(c.id))
              for _, c, f in entries}
     picker = QuotePicker(data, [m for pool in pools.values() for m in pool])
