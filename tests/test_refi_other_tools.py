@@ -328,3 +328,17 @@ def test_transcripts_of_one_case_go_out_as_one_case_and_come_back_as_they_were(p
     import_qdpx(tmp_path / "a.qdpx", tmp_path / "b.codering")
     with Project.open(tmp_path / "b.codering") as back:
         assert {name: back.attributes(name) for name in values} == values
+
+
+def test_document_groups_become_an_attribute_to_crosstab_by(tmp_path):
+    """ATLAS.ti's document groups (sets of sources) were left out with a notice, though grouping
+    interviews is what crosstabs and --where do."""
+    sets = (f'<Sets><Set guid="{G(951)}" name="Zorg"><MemberSource targetGUID="{G(101)}"/></Set>'
+            f'<Set guid="{G(952)}" name="Welzijn"><MemberSource targetGUID="{G(101)}"/>'
+            f'<MemberSource targetGUID="{G(102)}"/></Set></Sets>')
+    path = archive(tmp_path / "g.qdpx", source(1, "Een", "") + source(2, "Twee", "", text=TEXT.replace("lang", "kort")),
+                   extra=sets)
+    report = import_qdpx(path, tmp_path / "p.codering")
+    with Project.open(tmp_path / "p.codering") as p:
+        assert (p.attributes("Een"), p.attributes("Twee")) == ({"groep": "Zorg, Welzijn"}, {"groep": "Welzijn"})
+    assert "2 document group(s) became the attribute 'groep' of 2 transcripts" in report.notices

@@ -40,6 +40,7 @@ from codering.wording import count
 
 __all__ = ["QdpxPlan", "read_qdpx"]
 
+GROUP_ATTRIBUTE = "groep"  # the attribute a source's document groups (REFI sets of sources) become
 _VALUES = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
 
 
@@ -314,6 +315,35 @@ class _Reader:
                                 + (f"their differing {', '.join(left)} and " if left else "")
                                 + "the case name were left out (one value per transcript)")
 
+    def source_groups(self, sets_el) -> int:
+        """Document groups (sets of sources: ATLAS.ti's document groups, NVivo's sets) become the attribute
+        ``groep`` of their sources, which is what crosstabs and ``--where`` group by; a source in several
+        gets their names joined. Returns how many such sets there were."""
+        groups = 0
+        of_source: dict[str, list[str]] = {}
+        for el in kids(sets_el, "Set") if sets_el is not None else []:
+            members = [norm_guid(m.get("targetGUID")) for m in kids(el, "MemberSource")]
+            if not members or kids(el, "MemberCode"):
+                continue
+            groups += 1
+            name = " ".join((el.get("name") or "set").split())
+            for member in members:
+                if member in self.sources:
+                    of_source.setdefault(member, []).append(name)
+        kept = []
+        for guid_, names in of_source.items():
+            source = self.sources[guid_]
+            if any(k.casefold() == GROUP_ATTRIBUTE for k in source.attributes):
+                self.notices.append(f"source '{source.name}' has an attribute '{GROUP_ATTRIBUTE}' of its own; its "
+                                    f"document group(s) {', '.join(names)} left out")
+                continue
+            source.attributes[GROUP_ATTRIBUTE] = ", ".join(names)
+            kept.append(source.name)
+        if groups:
+            self.notices.append(f"{groups} document group(s) became the attribute '{GROUP_ATTRIBUTE}' of "
+                                f"{count(len(kept), 'transcript')}")
+        return groups
+
     def notes(self) -> None:
         """Notes become memos where they are referenced, in the order of <Notes>; unreferenced: project memos."""
         self.note_refs(self.root)
@@ -368,9 +398,9 @@ def read_qdpx(path: str | Path, *, positions: str = "auto", default_coder: str =
     reader.cases()
     reader.notes()
     sets, other_sets = read_sets(kid(root, "Sets"), "targetGUID")
+    other_sets -= reader.source_groups(kid(root, "Sets"))
     if other_sets:
-        reader.notices.append(f"{other_sets} set(s) of sources or notes left out "
-                              "(codering groups transcripts by attributes)")
+        reader.notices.append(f"{other_sets} set(s) of notes left out (codering has no place for them)")
     if kid(root, "Links") is not None or kid(root, "Graphs") is not None:
         reader.notices.append("links and graphs left out")
     sources = list(reader.sources.values())
