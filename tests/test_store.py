@@ -457,3 +457,32 @@ def test_changing_whose_work_is_learned_from_makes_the_engine_read_everything_ag
     token, changed = p.learning_changes(token)
     assert changed is None
     assert p.learning_changes(token)[1] == set()
+
+
+def test_a_file_open_in_this_process_is_checked_through_sqlite_not_a_second_descriptor(tmp_path, small_codebook,
+                                                                                        monkeypatch):
+    """Opening a project a second time in one process (the agreement view's and the export preview's
+    worker threads) read its header with open()/close(); closing that descriptor dropped the POSIX locks
+    SQLite holds for the first connection, and a colleague's `codering code` in another process then
+    damaged the file (reproduced 2 of 2 times: "database disk image is malformed")."""
+    import builtins
+
+    from codering.store import Project
+
+    path = tmp_path / "p.codering"
+    Project.create(path, small_codebook).close()
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise AssertionError("the project file was opened with open() while a connection held it")
+        return real_open(file, *args, **kwargs)
+
+    with Project.open(path) as first:
+        monkeypatch.setattr(builtins, "open", guarded)
+        with Project.open(path) as second:  # the worker's own connection
+            assert second.codebook() == first.codebook()
+        monkeypatch.setattr(builtins, "open", real_open)
+    with pytest.raises(AssertionError):  # with nothing open here, the header is read directly, as before
+        monkeypatch.setattr(builtins, "open", guarded)
+        Project.open(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,9 +109,15 @@ def check_project_file(path: Path) -> int:
         raise StoreError(f"{path}: no such project; create one with `codering init {path}`")
     if path.is_dir():
         raise StoreError(f"{path}: is a folder, not a project file")
-    problem = input_problem(os.stat(path))  # a device or a pipe, which open() would block on
+    status = os.stat(path)
+    problem = input_problem(status)  # a device or a pipe, which open() would block on
     if problem:
         raise StoreError(f"{path}: {problem}")
+    if _open_here(status):
+        # another connection of this process has the file open: closing a descriptor of ours would drop its
+        # POSIX locks (they are per process and file), and another process could then checkpoint or delete
+        # the write-ahead log under it, damaging the file. SQLite itself shares them safely, so ask it.
+        return _version_through_sqlite(path)
     with open(path, "rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
@@ -128,6 +135,61 @@ def check_project_file(path: Path) -> int:
         )
     if _cut_short(path, header):
         raise damaged(path, "it is shorter than its own header says")
+    return version
+
+
+_OPEN: dict[tuple[int, int], int] = {}  # (device, inode) of the project files this process has connected to
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_key(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def _open_here(status: os.stat_result) -> bool:
+    with _OPEN_LOCK:
+        return _OPEN.get(_file_key(status), 0) > 0
+
+
+def opened(path: Path) -> tuple[int, int] | None:
+    """Note that this process holds a connection to ``path`` (undone by :func:`closed`)."""
+    try:
+        key = _file_key(os.stat(path))
+    except OSError:
+        return None
+    with _OPEN_LOCK:
+        _OPEN[key] = _OPEN.get(key, 0) + 1
+    return key
+
+
+def closed(key: tuple[int, int] | None) -> None:
+    if key is None:
+        return
+    with _OPEN_LOCK:
+        left = _OPEN.get(key, 0) - 1
+        if left > 0:
+            _OPEN[key] = left
+        else:
+            _OPEN.pop(key, None)
+
+
+def _version_through_sqlite(path: Path) -> int:
+    """The checks of :func:`check_project_file` on a file this process already has open, through SQLite."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0)
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise store_error(path, exc) from None
+    finally:
+        conn.close()
+    if app_id != APPLICATION_ID:
+        raise StoreError(f"{path}: an SQLite file but not a codering project; nothing was changed")
+    if version < 0:
+        raise damaged(path, f"its schema number is {version}, which no codering writes")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: made by a newer codering (schema {version}, this one reads up to "
+                         f"{SCHEMA_VERSION}); update codering; nothing was changed")
     return version
 
 

@@ -18,7 +18,17 @@ from codering.errors import StoreError
 from codering.store.caches import Caches
 from codering.store.codes import CodebookTables
 from codering.store.codings import CodingTables
-from codering.store.connection import check_project_file, connect, damaged, migrate, store_error, use_wal, writable
+from codering.store.connection import (
+    check_project_file,
+    closed,
+    connect,
+    damaged,
+    migrate,
+    opened,
+    store_error,
+    use_wal,
+    writable,
+)
 from codering.store.location import ServerAddress, locate
 from codering.store.migrations import SCHEMA_VERSION
 from codering.store.learning import LearningQueries
@@ -94,6 +104,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         project = cls(path, conn)
         project.read_only = read_only
         project.coder = coder
+        project._file_key = opened(path)  # other opens in this process then leave the file's locks alone
         return project
 
     @staticmethod
@@ -177,6 +188,8 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
 
     def close(self) -> None:
         self._conn.close()
+        closed(getattr(self, "_file_key", None))
+        self._file_key = None
 
     def __enter__(self) -> "Project":
         return self
