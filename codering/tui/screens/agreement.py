@@ -14,10 +14,9 @@ import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Static
 
@@ -25,7 +24,7 @@ from codering.collab.agreement import (CONSENSUS, AgreementError, AgreementRepor
                                 default_coders, disagreements, resolve)
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
-from codering.tui.messages import Failed, OpenAt, guarded
+from codering.tui.messages import OpenAt, guarded
 from codering.tui.screens.base import ProjectScreen, flat, keeping_cursor
 from codering.tui.widgets.status import StatusLine
 
@@ -72,9 +71,6 @@ class AgreementScreen(ProjectScreen):
         self.coders = coders
         self.report: AgreementReport | None = None
         self.items: list[Disagreement] = []
-        self.pending = False  # a reload is being computed
-        self.settling = False  # ... after a decision made here
-        self.again = False  # ... and another was asked for meanwhile
         self.codebook: "Codebook" = project.codebook()
 
     def compose(self) -> ComposeResult:
@@ -96,75 +92,32 @@ class AgreementScreen(ProjectScreen):
     def watch_unit(self) -> None:
         self.reload_if_mounted()
 
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (the picker, help): what colleagues coded meanwhile is shown (the live view
+        refreshes only the screen on top)."""
+        self.reload_if_mounted()
+
     @property
     def compared(self) -> list[str]:
         return list(self.report.coders) if self.report else list(self.coders or [])
 
     # -- content ----------------------------------------------------------------------------------
-    class Computed(Message):
-        """The figures and the list, computed in a thread (``generation``: of the reload that asked)."""
-
-        def __init__(self, generation: int, report: AgreementReport | None, items: list[Disagreement],
-                     shown_as: dict[str, str], problem: str = "") -> None:
-            super().__init__()
-            self.generation, self.report, self.items = generation, report, items
-            self.shown_as, self.problem = shown_as, problem
-
     def reload(self) -> None:
-        """Compute the report and the list again, in a thread on a connection of its own: on a big project
-        (120 interviews, three coders) that took seconds, and a colleague's every coding asks for it."""
         self.codebook = self.project.codebook()
-        if self.pending:  # one computation at a time (a thread cannot be stopped): once more when it is back
-            self.again = True
-            return
-        self.again = False
-        self._generation = getattr(self, "_generation", 0) + 1
-        self.pending = True
-        if self.report is None:
-            self.query_one("#agreement-title", Static).update(Text("Overeenstemming wordt berekend…", style="dim"))
-        self.compute(self._generation, list(self.coders or []), self.unit, self.show_resolved)
-
-    @work(thread=True, exclusive=True, group="agreement", exit_on_error=False)
-    def compute(self, generation: int, coders: list[str], unit: str, show_resolved: bool) -> None:
-        from codering.store import Project
-
-        try:
-            with Project.open(self.project.path) as project:
-                chosen = coders or default_coders(project)
-                report = agreement(project, chosen, unit=unit)
-                items = disagreements(project, chosen, unit=unit, include_resolved=show_resolved)
-                shown_as = {i.name: i.attributes.get("interview_id") or i.name for i in project.transcripts()}
-        except AgreementError as exc:
-            self.post_message(self.Computed(generation, None, [], {}, problem=str(exc)))
-            return
-        except Exception as exc:  # noqa: BLE001 - a dialog, never a traceback
-            self.post_message(self.Computed(generation, None, [], {}, problem=str(exc)))
-            self.post_message(Failed(exc, "agreement"))
-            return
-        self.post_message(self.Computed(generation, report, items, shown_as))
-
-    @on(Computed)
-    def _computed(self, event: Computed) -> None:
-        if event.generation != self._generation or not self.is_mounted:
-            return  # the screen is gone
-        self.pending = False
-        self.report, self.items = event.report, event.items
-        self._show(event.shown_as, event.problem)
-        if self.again:  # asked for again meanwhile (a decision here, a colleague's coding): a decision
-            self.reload()  # made here still waits for the list that holds it
-        else:
-            self.settling = False
-
-    def _show(self, shown_as: dict[str, str], problem: str) -> None:
         title = self.query_one("#agreement-title", Static)
         head = self.query_one("#disagreement-head", Static)
         table = self.query_one("#agreement-table", DataTable)
         listing = self.query_one("#disagreement-table", DataTable)
-        if self.report is None:
+        coders = self.coders or default_coders(self.project)
+        try:
+            self.report = agreement(self.project, coders, unit=self.unit)
+            self.items = disagreements(self.project, coders, unit=self.unit, include_resolved=self.show_resolved)
+        except AgreementError as exc:
+            self.report, self.items = None, []
             table.clear(columns=True)
             listing.clear(columns=True)
             head.update("")
-            title.update(Text.assemble(("Overeenstemming: ", "bold"), problem))
+            title.update(Text.assemble(("Overeenstemming: ", "bold"), str(exc)))
             self.query_one("#disagreement-detail", Static).update(Text(
                 "Codeer een interview met twee codeurs (codering --coder NAAM, of voeg een project samen met "
                 "codering merge) om overeenstemming te meten.", style="dim italic"))
@@ -187,6 +140,7 @@ class AgreementScreen(ProjectScreen):
                 listing.add_column(f"{n} {coder}", key=f"coder:{coder}")
             listing.add_column("consensus", key="consensus")
             colors = code_colors(self.codebook)
+            shown_as = {i.name: i.attributes.get("interview_id") or i.name for i in self.project.transcripts()}
             room = max(16, self.size.width - 12 - 16 * len(report.coders) - 14 - 6)
             for n, item in enumerate(self.items):
                 text = flat(item.unit.text)
@@ -264,30 +218,21 @@ class AgreementScreen(ProjectScreen):
         detail.update(Text.assemble(*lines))
 
     # -- deciding ---------------------------------------------------------------------------------
-    def _waiting(self) -> bool:
-        """A decision waits while the list is first computed, and after a decision until the list is back
-        (the row under the cursor is the one just settled). A refresh for a colleague's coding does not
-        hold decisions up: the rows shown are the ones decided on."""
-        waiting = self.pending and (self.settling or self.report is None)
-        if waiting:
-            self.query_one(StatusLine).message = "even geduld: de lijst wordt bijgewerkt"
-        return waiting
-
     def _settle(self, message: str, **how) -> None:
-        if self._waiting():
-            return
         item = self.current()
         if item is None:
             self.query_one(StatusLine).message = "geen meningsverschil geselecteerd"
             return
-        resolve(self.project, item.unit.key, coder=self.coder, as_coder=CONSENSUS, **how)
+        try:
+            resolve(self.project, item.unit.key, coder=self.coder, as_coder=CONSENSUS, **how)
+        except AgreementError as exc:  # the unit changed in the file since the list was read
+            self.query_one(StatusLine).message = f"niet vastgelegd: {exc}"
+            self.reload()
+            return
         self.query_one(StatusLine).message = f"{message}   (u: ongedaan maken)"
-        self.settling = True
         self.reload()
 
     def action_take(self, n: int) -> None:
-        if self._waiting():
-            return
         coders = self.compared
         if not 1 <= n <= len(coders):
             self.query_one(StatusLine).message = f"er {'is' if len(coders) == 1 else 'zijn'} maar {len(coders)} codeurs"
@@ -296,13 +241,14 @@ class AgreementScreen(ProjectScreen):
         if item is not None and not item.codes.get(coders[n - 1]):
             self._settle(f"consensus: geen code (zoals {coders[n - 1]})", none=True)
             return
-        self._settle(f"consensus: de codes van {coders[n - 1]}", take=coders[n - 1])
+        shown = tuple(item.codes.get(coders[n - 1], ())) if item is not None else ()
+        self._settle(f"consensus: de codes van {coders[n - 1]}", codes=shown)  # the codes shown, as shown
 
     def action_none(self) -> None:
         self._settle("consensus: geen code", none=True)
 
     def action_choose(self) -> None:
-        if not self._waiting() and self.current() is not None:
+        if self.current() is not None:
             self.app.push_screen(CodePicker(self.codebook, code_colors(self.codebook), title="Consensus: welke code?"),
                                  self._chosen)
 
