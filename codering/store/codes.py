@@ -70,7 +70,6 @@ class CodebookTables(Journaled):
                     self._update("codes", code.id, changes)
         self._codebook = None
 
-
     def _place_new(self, book: Codebook, parent: str | None, after: str | None) -> int:
         """The position of a new child of ``parent`` (see :meth:`update_code`), making room for it."""
         last = self._conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM codes").fetchone()[0]

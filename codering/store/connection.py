@@ -122,17 +122,8 @@ def check_project_file(path: Path) -> int:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
         raise StoreError(f"{path}: not a codering project (not an SQLite file); nothing was changed")
-    app_id = int.from_bytes(header[68:72], "big")
-    version = int.from_bytes(header[60:64], "big", signed=True)  # SQLite's user_version is signed
-    if app_id != APPLICATION_ID:
-        raise StoreError(f"{path}: an SQLite file but not a codering project; nothing was changed")
-    if version < 0:
-        raise damaged(path, f"its schema number is {version}, which no codering writes")
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"{path}: made by a newer codering (schema {version}, this one reads up to {SCHEMA_VERSION}); "
-            "update codering; nothing was changed"
-        )
+    version = _checked_version(path, int.from_bytes(header[68:72], "big"),
+                               int.from_bytes(header[60:64], "big", signed=True))  # user_version is signed
     if _cut_short(path, header):
         raise damaged(path, "it is shorter than its own header says")
     return version
@@ -183,13 +174,20 @@ def _version_through_sqlite(path: Path) -> int:
         raise store_error(path, exc) from None
     finally:
         conn.close()
+    return _checked_version(path, app_id, version)
+
+
+def _checked_version(path: Path, app_id: int, version: int) -> int:
+    """``version``, unless the application id or the schema number says this codering cannot open it."""
     if app_id != APPLICATION_ID:
         raise StoreError(f"{path}: an SQLite file but not a codering project; nothing was changed")
     if version < 0:
         raise damaged(path, f"its schema number is {version}, which no codering writes")
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: made by a newer codering (schema {version}, this one reads up to "
-                         f"{SCHEMA_VERSION}); update codering; nothing was changed")
+        raise StoreError(
+            f"{path}: made by a newer codering (schema {version}, this one reads up to {SCHEMA_VERSION}); "
+            "update codering; nothing was changed"
+        )
     return version
 
 
