@@ -92,8 +92,10 @@ def undo(state: State, coder: str) -> None:
     """Take back CODER's latest action (works across sessions; other coders' work is never undone).
 
     A row that another action changed since is left as it is; the output names it."""
+    from codering.store import changed_nothing
+
     done = state.project().undo(coder)
-    verb = "Not undone" if done and "(nothing changed: " in done else "Undone"
+    verb = "Not undone" if changed_nothing(done) else "Undone"
     click.echo(f"{verb}: {done}" if done else f"Nothing to undo for {coder}.")
     if done and re.match(r"import .+\.qdpx(?: \(|$)", done, re.I):
         click.echo("  note: the transcripts it added stay (adding a transcript is not undone); "
@@ -105,8 +107,10 @@ def undo(state: State, coder: str) -> None:
 @click.pass_obj
 def redo(state: State, coder: str) -> None:
     """Do again the action CODER undid most recently."""
+    from codering.store import changed_nothing
+
     done = state.project().redo(coder)
-    verb = "Not redone" if done and "(nothing changed: " in done else "Redone"
+    verb = "Not redone" if changed_nothing(done) else "Redone"
     click.echo(f"{verb}: {done}" if done else f"Nothing to redo for {coder}.")
 
 

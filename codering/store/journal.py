@@ -38,6 +38,14 @@ from codering.store.rows import now
 _JOURNALED = {"codings", "decisions", "memos", "codes"}
 
 
+NOTHING_CHANGED = " (nothing changed: "  # how an undo or redo whose every row was changed since says so
+
+
+def changed_nothing(done: str | None) -> bool:
+    """Did this undo (or redo), as :meth:`Journaled.undo` described it, leave every row as it was?"""
+    return bool(done) and NOTHING_CHANGED in done
+
+
 def table_touched(ops: Iterable[dict[str, Any]], table: str) -> bool:
     return any(op["table"] == table for op in ops)
 
@@ -198,7 +206,7 @@ class Journaled(Connected):
             else:
                 conn.execute("UPDATE journal SET undone = 0, undone_by = NULL, ops = ? WHERE id = ?", (text, entry))
             if notes and len(left) == len(ops):  # every row was changed since: nothing of it was taken back
-                description += f" (nothing changed: {'; '.join(notes)})"
+                description += f"{NOTHING_CHANGED}{'; '.join(notes)})"
             elif notes:
                 description += f" (left as it is: {'; '.join(notes)})"
             return description

@@ -79,7 +79,9 @@ class ProjectScreen(AppScreen[None]):
 def undo_verb(done: str, redo: bool = False) -> str:
     """How the status line says an undo (or redo) of ``done``: "niet ongedaan gemaakt" when the journal
     says nothing of it changed (every row was changed by someone since)."""
-    nothing = "(nothing changed: " in done
+    from codering.store import changed_nothing
+
+    nothing = changed_nothing(done)
     if redo:
         return "niet opnieuw gedaan" if nothing else "opnieuw gedaan"
     return "niet ongedaan gemaakt" if nothing else "ongedaan gemaakt"
