@@ -300,7 +300,7 @@ def _patterns(matrix: UnitMatrix, codes: Iterable[str]) -> dict[str, Counter]:
     masks: dict[str, dict[int, int]] = {code: {} for code in wanted}
     for bit, coder in enumerate(matrix.coders):
         for i, applied in enumerate(matrix.applied[coder]):
-            for code in applied & wanted if len(applied) > len(wanted) else (c for c in applied if c in wanted):
+            for code in applied & wanted:
                 masks[code][i] = masks[code].get(i, 0) | (1 << bit)
     n, k = len(matrix.units), len(matrix.coders)
     out: dict[str, Counter] = {}

@@ -408,13 +408,14 @@ def merge_codebook(project, book: Codebook, coder: str, update: bool, notices: l
             continue
         fields = ("label", "description", "include", "exclude", "examples", "color")
         changes = {f: getattr(code, f) for f in fields if getattr(code, f) and getattr(code, f) != getattr(old, f)}
-        if changes and update:
+        if not changes:
+            continue
+        said = ", ".join(f"label '{old.label}' -> '{code.label}'" if f == "label" else f for f in changes)
+        if update:
             project.update_code(old.with_changes(**changes), coder)
             updated += 1
-        said = ", ".join(f"label '{old.label}' -> '{code.label}'" if f == "label" else f for f in changes)
-        if changes and update:
             notices.append(f"code '{old.label}' ({old.id}) updated from the file: {said}")
-        elif changes:
+        else:
             notices.append(f"code '{old.label}' ({old.id}) differs in the file ({said}); the project's kept "
                            "(to take the file's over, export the codebook from the other tool as .qdc and "
                            "`codering -p P codebook import FILE.qdc`)")

@@ -158,17 +158,19 @@ class _Reader:
     def user_names(self, users: list) -> dict[str, str]:
         """User GUID -> coder name. Two users of one name stay two coders: each gets its ``id`` (the
         initials NVivo and MAXQDA write) or the start of its GUID in brackets, with a notice."""
+        from collections import Counter
+
         names = {norm_guid(el.get("guid")): " ".join((el.get("name") or el.get("id") or "").split())
                  or f"user-{norm_guid(el.get('guid'))[:8]}" for el in users}
-        shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+        shared = {n for n, times in Counter(names.values()).items() if times > 1}
         for el in users:
             key = norm_guid(el.get("guid"))
             if names.get(key) in shared:
                 tag = " ".join((el.get("id") or "").split())
                 names[key] = f"{names[key]} ({tag if tag and tag != names[key] else key[:8]})"
-        if len(set(names.values())) < len(names):  # the ids did not tell them apart: the GUIDs do
-            names = {key: f"{name} ({key[:8]})" if list(names.values()).count(name) > 1 else name
-                     for key, name in names.items()}
+        times = Counter(names.values())
+        if len(times) < len(names):  # the ids did not tell them apart: the GUIDs do
+            names = {key: f"{name} ({key[:8]})" if times[name] > 1 else name for key, name in names.items()}
         for name in sorted(shared):
             told = sorted(n for n in names.values() if n.startswith(f"{name} ("))
             self.notices.append(f"{len(told)} users are named '{name}'; they stay apart as "
