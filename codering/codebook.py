@@ -245,19 +245,13 @@ def _clean(value: Any) -> Any:
 
 
 def _shipped_hint() -> str:
-    from codering.paths import codebooks_dir
+    from codering.paths import codebook_dirs
 
-    import os
-
-    from codering.paths import shipped_dir
-
-    names = sorted(p.stem for p in codebooks_dir().glob("*.yaml"))
-    shipped = shipped_dir("codebooks", packaged_only=True)
-    if os.environ.get("CODERING_HOME") and codebooks_dir() != shipped:
-        own = f"codebooks in {codebooks_dir()}: {', '.join(names) or 'none'}; "
-        names = sorted(p.stem for p in shipped.glob("*.yaml"))
-        return f" ({own}codering ships: {', '.join(names)}; give one by name)"
-    return f" (codering ships: {', '.join(names)}; give one by name)" if names else ""
+    *home, shipped = codebook_dirs()
+    own = "".join(f"codebooks in {d}: {', '.join(sorted(p.stem for p in d.glob('*.yaml'))) or 'none'}; "
+                  for d in home)
+    names = sorted(p.stem for p in shipped.glob("*.yaml"))
+    return f" ({own}codering ships: {', '.join(names)}; give one by name)" if names or own else ""
 
 
 def load_codebook(path: str | Path) -> Codebook:
@@ -491,11 +485,11 @@ def _text(value: Any) -> str:
 def default_codebook_path() -> Path:
     """The shipped default codebook (seed 002): from ``$CODERING_HOME/codebooks`` when that folder has
     it, else the copy codering ships (a home folder of one's own codebooks need not hold the default)."""
-    from codering.paths import codebooks_dir, shipped_dir
+    from codering.paths import codebook_dirs
 
     name = "samenwerking-zorg-welzijn.yaml"
-    home = codebooks_dir() / name
-    return home if home.is_file() else shipped_dir("codebooks", packaged_only=True) / name
+    dirs = codebook_dirs()
+    return next((d / name for d in dirs if (d / name).is_file()), dirs[-1] / name)
 
 
 def iter_problems(paths: Iterable[Path]) -> Iterator[str]:

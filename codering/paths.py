@@ -34,6 +34,12 @@ def codebooks_dir() -> Path:
     return shipped_dir("codebooks")
 
 
+def codebook_dirs() -> list[Path]:
+    """Where a codebook is looked up by name: ``$CODERING_HOME/codebooks`` first (when there is one), then
+    the codebooks codering ships, which a home folder of one's own codebooks need not repeat."""
+    return list(dict.fromkeys([codebooks_dir(), shipped_dir("codebooks", packaged_only=True)]))
+
+
 def sample_transcripts_dir() -> Path:
     return shipped_dir("transcripts")
 

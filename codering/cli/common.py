@@ -19,11 +19,11 @@ def codebook_file(name: str) -> str:
     codering keeps in its package; a name that is neither stays as given, for the loader's error."""
     from pathlib import Path
 
-    from codering.paths import codebooks_dir, shipped_dir
+    from codering.paths import codebook_dirs
 
     if Path(name).exists() or "/" in name or "\\" in name:
         return name
-    for folder in (codebooks_dir(), shipped_dir("codebooks", packaged_only=True)):  # $CODERING_HOME's first
+    for folder in codebook_dirs():
         for candidate in (name, f"{name}.yaml"):
             shipped = folder / candidate
             if shipped.is_file():
