@@ -11,16 +11,23 @@ from tests.conftest import run_cli
 SAMPLES = Path(__file__).resolve().parent.parent / "transcripts"
 
 
-def test_another_file_of_the_same_name_is_refused_unless_replace(tmp_path):
-    """Two folders that both hold int01.txt: the second import replaced interview A's text with B's, its
-    codings detached, and no undo brought it back."""
-    a, b = tmp_path / "ga", tmp_path / "gb"
+def two_folders_and_the_first_imported(tmp_path, first: str) -> tuple[Path, Path, str]:
+    """Folders ``first`` and ``gb``, each holding another interview as int01.txt; a project that has
+    imported the first one. Returns the two folders and the project."""
+    a, b = tmp_path / first, tmp_path / "gb"
     a.mkdir(), b.mkdir()
     shutil.copy(SAMPLES / "int01_huisarts_beernem.txt", a / "int01.txt")
     shutil.copy(SAMPLES / "int02_ocmw_maatschappelijk_werker_tongeren.txt", b / "int01.txt")
     p = str(tmp_path / "p.codering")
     assert run_cli("init", p).returncode == 0
     assert run_cli("-p", p, "import", str(a / "int01.txt")).returncode == 0
+    return a, b, p
+
+
+def test_another_file_of_the_same_name_is_refused_unless_replace(tmp_path):
+    """Two folders that both hold int01.txt: the second import replaced interview A's text with B's, its
+    codings detached, and no undo brought it back."""
+    a, b, p = two_folders_and_the_first_imported(tmp_path, "ga")
     assert run_cli("-p", p, "code", "int01", "3316", "3340", "stim.praktisch.nabijheid").returncode == 0
     refused = run_cli("-p", p, "import", str(b / "int01.txt"))
     assert refused.returncode == 1
@@ -62,13 +69,7 @@ def test_the_same_problem_on_many_lines_is_said_once(tmp_path):
 
 def test_a_folder_with_a_hash_in_its_name_is_not_taken_for_an_archive(tmp_path):
     """A recorded path with '#' in it was taken for a .qdpx source, and the refusal was skipped."""
-    a, b = tmp_path / "C#2", tmp_path / "gb"
-    a.mkdir(), b.mkdir()
-    shutil.copy(SAMPLES / "int01_huisarts_beernem.txt", a / "int01.txt")
-    shutil.copy(SAMPLES / "int02_ocmw_maatschappelijk_werker_tongeren.txt", b / "int01.txt")
-    p = str(tmp_path / "p.codering")
-    assert run_cli("init", p).returncode == 0
-    assert run_cli("-p", p, "import", str(a / "int01.txt")).returncode == 0
+    _, b, p = two_folders_and_the_first_imported(tmp_path, "C#2")
     refused = run_cli("-p", p, "import", str(b / "int01.txt"))
     assert refused.returncode == 1 and "has another text; this file would replace it" in refused.stderr
 
