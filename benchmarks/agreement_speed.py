@@ -31,24 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from combine_speed import codes_of, sentence_codes  # noqa: E402
-from import_corpus import transcript  # noqa: E402
+from combine_speed import codes_of, generated_project, sentence_codes  # noqa: E402
 
-from codering.codebook import default_codebook_path, load_codebook  # noqa: E402
 from codering.collab.agreement import agreement, row_codes, unit_matrix  # noqa: E402
 from codering.collab.reliability import krippendorff_alpha, percent_agreement  # noqa: E402
-from codering.ingest import parse_text  # noqa: E402
 from codering.store import Project  # noqa: E402
 
 
 def build(path: Path, args) -> Project:
-    codebook = load_codebook(default_codebook_path())
-    project = Project.create(path, codebook)
     rng = random.Random(11)
-    for i in range(args.transcripts):
-        project.import_transcript(parse_text(transcript(i, args.words, rng), f"bench{i:03d}"), None)
-    spans = [(t.name, s) for t in project.transcripts() for s in project.segments(t.name) if s.role != "interviewer"]
-    rng.shuffle(spans)
+    project, codebook, spans = generated_project(path, args.transcripts, args.words, rng)
     added = 0
     with project.action("benchmark: two coders", "ann"):
         for name, seg in spans:

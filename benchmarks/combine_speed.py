@@ -66,14 +66,21 @@ def sentence_codes(codebook, rng: random.Random) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def build(path: Path, args) -> tuple[Project, int]:
+def generated_project(path: Path, transcripts: int, words: int, rng: random.Random):
+    """A project on the default codebook with ``transcripts`` generated interviews (``import_corpus.py``);
+    returns it, its codebook and its respondent sentences as (transcript, segment), shuffled."""
     codebook = load_codebook(default_codebook_path())
     project = Project.create(path, codebook)
-    rng = random.Random(7)
-    for i in range(args.transcripts):
-        project.import_transcript(parse_text(transcript(i, args.words, rng), f"bench{i:02d}"), None)
+    for i in range(transcripts):
+        project.import_transcript(parse_text(transcript(i, words, rng), f"bench{i:03d}"), None)
     spans = [(t.name, s) for t in project.transcripts() for s in project.segments(t.name) if s.role != "interviewer"]
     rng.shuffle(spans)
+    return project, codebook, spans
+
+
+def build(path: Path, args) -> tuple[Project, int]:
+    rng = random.Random(7)
+    project, codebook, spans = generated_project(path, args.transcripts, args.words, rng)
     added = 0
     with project.action("benchmark: code sentences", CODER):
         for name, seg in spans:
