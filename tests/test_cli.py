@@ -97,6 +97,33 @@ def test_code_uncode_memo_undo(cli_project, transcript_file):
     assert stats(cli_project)["codings"] == 1
 
 
+def test_codings_list_as_tab_separated_values_and_limited(cli_project, transcript_file):
+    """`codings --format tsv` gives one line per coding with the whole text, readable by pandas; `--limit`
+    cuts the table and says how many there are."""
+    import io
+
+    import pandas as pd
+
+    p = str(cli_project)
+    assert run_cli("-p", p, "import", str(transcript_file)).returncode == 0
+    content = transcript_file.read_text(encoding="utf-8")
+    start = content.index("We zitten")
+    end = start + len("We zitten in hetzelfde gebouw.")
+    assert run_cli("-p", p, "code", "t01_huisarts", str(start), str(end), "stim.praktisch.nabijheid",
+                   "ctx.netwerk", "--coder", "ann").returncode == 0
+    listed = run_cli("-p", p, "codings", "--format", "tsv")
+    assert listed.returncode == 0, listed.stderr
+    table = pd.read_csv(io.StringIO(listed.stdout), sep="\t")
+    assert list(table.columns) == ["id", "transcript", "start", "end", "code", "coder", "origin", "text"]
+    assert sorted(table["code"]) == ["ctx.netwerk", "stim.praktisch.nabijheid"]
+    assert set(table["text"]) == {"We zitten in hetzelfde gebouw."}
+    assert set(table["start"]) == {start} and set(table["end"]) == {end}
+    cut = run_cli("-p", p, "codings", "--limit", "1")
+    assert cut.returncode == 0, cut.stderr
+    assert "2 codings, the first 1 shown" in cut.stdout
+    assert cut.stdout.count("We zitten in hetzelfde gebouw.") == 1
+
+
 def test_code_with_unknown_code_is_one_line_error(cli_project, transcript_file):
     p = str(cli_project)
     run_cli("-p", p, "import", str(transcript_file))

@@ -114,27 +114,53 @@ def redo(state: State, coder: str) -> None:
     click.echo(f"{verb}: {done}" if done else f"Nothing to redo for {coder}.")
 
 
+#: Above this many rows the table says how to list them faster: rich lays out a table at about 0.5 ms a
+#: row (20,581 codings: 10.8 s as a table, 0.4 s as TSV; measured 2026-12-06).
+LONG_TABLE = 2000
+
+
 @click.command()
 @click.option("--transcript", help="Only this transcript.")
 @click.option("--coder", help="Only this coder.")
 @click.option("--code", "code_id", help="Only this code.")
 @click.option("--detached", is_flag=True, help="Only codings whose text is gone after a re-import.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True,
+              help="tsv: tab-separated lines with a header and the whole text, for scripts and spreadsheets "
+                   "(fast on large projects).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many codings.")
 @click.pass_obj
-def codings(state: State, transcript: str | None, coder: str | None, code_id: str | None, detached: bool) -> None:
+def codings(state: State, transcript: str | None, coder: str | None, code_id: str | None, detached: bool,
+            fmt: str, limit: int | None) -> None:
     """List codings with their text."""
-    from rich.table import Table
-
     project = state.project()
     if code_id is not None:
         project.codebook().get(code_id)  # an unknown code: one line naming it, not an empty table
     rows = project.codings(transcript, coder=coder, code_id=code_id, include_detached=detached)
     if detached:
         rows = [r for r in rows if r.detached]
-    table = Table(title=count(len(rows), "coding"), title_justify="left")
-    for col in ("id", "transcript", "span", "code", "coder", "origin", "text"):
-        table.add_column(col)
+    total = len(rows)
+    rows = rows[:limit] if limit is not None else rows
     names = {t.id: t.name for t in project.transcripts()}
-    for r in rows:
-        table.add_row(str(r.id), names.get(r.transcript_id, "?"), f"{r.start}-{r.end}", r.code_id, r.coder,
-                      r.origin, short(r.text, 60))
-    console().print(table)
+    columns = ("id", "transcript", "start", "end", "code", "coder", "origin", "text")
+    if fmt == "tsv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, dialect="excel-tab", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows((r.id, names.get(r.transcript_id, "?"), r.start, r.end, r.code_id, r.coder, r.origin,
+                          " ".join(r.text.split())) for r in rows)
+    else:
+        from rich.table import Table
+
+        title = count(total, "coding") + (f", the first {len(rows)} shown" if len(rows) < total else "")
+        table = Table(title=title, title_justify="left")
+        for col in ("id", "transcript", "span", "code", "coder", "origin", "text"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(str(r.id), names.get(r.transcript_id, "?"), f"{r.start}-{r.end}", r.code_id, r.coder,
+                          r.origin, short(r.text, 60))
+        if len(rows) > LONG_TABLE:
+            console(stderr=True).print(f"{count(len(rows), 'coding')} in a table take a while; "
+                                       "--format tsv lists them at once, --limit N shows the first N")
+        console().print(table)
