@@ -109,6 +109,22 @@ def test_several_tables_as_csv_become_one_file_each(study, tmp_path):
     assert sorted(p.name for p in tmp_path.glob("f-*.csv")) == sorted(names)
 
 
+def test_a_crosstab_too_wide_for_a_page_says_so(study, tmp_path, monkeypatch):
+    """A wide crosstab with more columns than a landscape page holds is still written, with a note that
+    names the way out; spreadsheets and CSV take any width. (The page holds 41 columns; lowered here so
+    the mini project's 2 locations go over it.)"""
+    import codering.cli.export as cli_export
+
+    monkeypatch.setattr(cli_export, "PAGE_COLUMNS", 4)
+    out = ok(invoke(study, "crosstab", "--by", "locatie", "-o", str(tmp_path / "k.docx")))
+    assert (tmp_path / "k.docx").exists()
+    assert "note: the table has 7 columns (locatie has many values)" in out and "--layout long" in out
+    assert "note: the table" not in ok(invoke(study, "crosstab", "--by", "locatie", "-o", str(tmp_path / "k.xlsx")))
+    assert "note: the table" not in ok(invoke(study, "crosstab", "--by", "locatie", "--layout", "long"))
+    monkeypatch.setattr(cli_export, "PAGE_COLUMNS", 41)
+    assert "note: the table" not in ok(invoke(study, "crosstab", "--by", "locatie", "-o", str(tmp_path / "j.docx")))
+
+
 def test_crosstab_by_actorgroep_in_interviews_with_filter(study, tmp_path):
     out = ok(invoke(study, "crosstab", "--by", "actorgroep", "--unit", "interviews", "--where", "locatie=Beernem"))
     assert "Finaliteit uitgesplitst naar actorgroep" in out

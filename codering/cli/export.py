@@ -231,6 +231,29 @@ def crosstab_cmd(state, group, by, unit, layout, decimals, title, where, coder, 
     data = _load(state, where, coder)
     table = T.crosstab(data, group, by, unit=unit, layout=layout, decimals=decimals, title=title)
     emit(state, [table], fmt, output, force, table.name)
+    _too_wide(table, fmt, output, by)
+
+
+#: A landscape A4 page (246 mm between the margins) holds this many columns at 6 mm or more each.
+PAGE_COLUMNS = 41
+
+
+def _too_wide(table, fmt: str | None, output: str | None, by: str) -> None:
+    """Say so when a wide crosstab will not be readable on a page (an attribute with a value per interview:
+    120 interview ids gave 243 columns of 1 mm). Spreadsheets and CSV take any width."""
+    from codering.export.table import grid
+    from codering.export.writers import format_for, is_stdout
+
+    if output is not None and not is_stdout(output):  # emit has checked the two already
+        kind = format_for(Path(output), fmt)
+    else:
+        kind = format_for(Path("x"), fmt) if fmt else "terminal"
+    columns = len(grid(table).flat_header)
+    if kind in ("xlsx", "csv") or columns <= PAGE_COLUMNS:
+        return
+    click.echo(f"note: the table has {columns} columns ({by} has many values), each about "
+               f"{246 / columns:.0f} mm wide on a landscape A4 page; --layout long (a block of rows per value), "
+               f"--where to select interviews, or --format xlsx keep it readable", err=True)
 
 
 @export_group.command("cooccurrence")
