@@ -298,6 +298,21 @@ def test_evaluate_command_writes_json(gold_dir, tmp_path, monkeypatch):
     assert "that start a passage" in " ".join(result.output.split())
     result = CliRunner().invoke(evaluate_command, [str(tmp_path)])
     assert result.exit_code != 0
+    # an earlier report is replaced; another file (here the gold itself, a slip of the tab key) is not
+    args = [str(gold_dir), "--codes", r"^(stim|rem)\.", "--model", "fake:hashing"]
+    again = CliRunner().invoke(evaluate_command, [*args, "--json", str(out)])
+    assert again.exit_code == 0, again.output
+    assert json.loads(out.read_text())["online"] == []  # this run's report, not online
+    gold = gold_dir / "e1.gold.jsonl"
+    before = gold.read_bytes()
+    refused = CliRunner().invoke(evaluate_command, [*args, "--json", str(gold)])
+    assert refused.exit_code == 2 and "is not an earlier evaluation report" in refused.output
+    assert "--force" in refused.output and gold.read_bytes() == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("eigen notities\n", encoding="utf-8")
+    forced = CliRunner().invoke(evaluate_command, [*args, "--json", str(notes), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "overall" in json.loads(notes.read_text(encoding="utf-8"))
 
 
 def test_a_gold_span_outside_the_text_is_named_not_dropped(gold_dir):

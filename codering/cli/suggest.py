@@ -100,7 +100,10 @@ def suggest_command(state, transcripts: tuple[str, ...], model: str | None, k: i
 @click.command("evaluate")
 @click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--online", is_flag=True, help="Simulate a researcher who accepts, rejects and adds codes as they go.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the full report as JSON.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False),
+              help="Also write the full report as JSON (an earlier report of that name is replaced; any other "
+                   "file only with --force).")
+@click.option("--force", is_flag=True, help="Let --json replace a file that is not an earlier report.")
 @click.option("--codes", default=None, metavar="REGEX", help="Score only gold codes matching REGEX, e.g. '^(stim|rem)\\.'.")
 @click.option("--train", multiple=True, type=click.Path(exists=True),
               help="Labelled segments (JSONL), a gold file or a folder of them, imported as earlier codings. Repeatable.")
@@ -119,7 +122,7 @@ def suggest_command(state, transcripts: tuple[str, ...], model: str | None, k: i
                    "gold never uses counts as wrong instead of being skipped.")
 def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: str | None, train: tuple[str, ...],
                      codebook_path: str | None, model: str | None, min_score: float | None, fill: int | None,
-                     gate: float | None, no_cache: bool, strict: bool) -> None:
+                     gate: float | None, no_cache: bool, strict: bool, force: bool) -> None:
     """Measure suggestion quality against gold codings in GOLD_DIR.
 
     GOLD_DIR holds transcripts (NAME.txt) with gold codings (NAME.gold.jsonl).
@@ -138,6 +141,9 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
 
     if json_path and not Path(json_path).expanduser().resolve().parent.is_dir():  # told now, not after the run
         raise click.BadParameter(f"{json_path}: its folder does not exist", param_hint="--json")
+    if json_path and not force and Path(json_path).exists() and not _earlier_report(Path(json_path)):
+        raise click.BadParameter(f"{json_path} exists and is not an earlier evaluation report; name another "
+                                 "file, or add --force to replace it", param_hint="--json")
     options = {}
     if min_score is not None:
         options["min_score"] = min_score
@@ -152,8 +158,21 @@ def evaluate_command(gold_dir: str, online: bool, json_path: str | None, codes: 
                           strict=strict)
     print_report(report)
     if json_path:
-        Path(json_path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        from codering.fileio import atomic_write_text
+
+        atomic_write_text(Path(json_path), json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         click.echo(f"Report written to {json_path}")
+
+
+def _earlier_report(path: Path) -> bool:
+    """Whether ``path`` holds a report that ``evaluate --json`` wrote (so writing there again loses nothing
+    a new run does not give back): a JSON object with the report's top-level keys."""
+    try:
+        with path.open("rb") as handle:
+            found = json.loads(handle.read(64 * 1024 * 1024))
+    except (OSError, ValueError):
+        return False
+    return isinstance(found, dict) and {"overall", "per_code", "settings"} <= set(found)
 
 
 def print_report(report: dict) -> None:
