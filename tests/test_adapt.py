@@ -317,3 +317,54 @@ def test_a_count_kept_before_imports_were_left_out_does_not_hold_rounds_back(tmp
         assert events_at_last_round(project) == event_count(project)
         project.add_coding("b_huisarts", seg.start, seg.end, "rem.praktisch", "tester")
         assert due(project, every=1)
+
+
+def test_a_round_killed_during_its_export_leaves_a_working_project_and_no_orphan(tmp_path, small_codebook):
+    """The new folder was renamed into place, then exported to int8 (about 20 s) before the project named
+    it: a kill in that export left a folder of 470 MB that nobody named, for good. Now the project names
+    the new folder first (loading it makes the export) and writes down the folder it replaced, which the
+    next round or a rollback deletes."""
+    import subprocess
+    import sys
+
+    from codering.suggest.adapt import S_ADAPTED, S_BASE, S_MODEL, S_SUPERSEDED, _INFO, adapted_root, rollback
+    from codering.suggest.embed import SentenceTransformerEmbedder
+    from codering.suggest.model import DEFAULT_MODEL
+    from codering.suggest.runtime import with_precision
+
+    cache = tmp_path / "cache"
+    with _make_project(tmp_path, small_codebook) as project:
+        root = adapted_root(project, cache)
+        earlier = root / "round-0-20261205-120000"  # what an earlier round adopted
+        earlier.mkdir(parents=True)
+        (earlier / _INFO).write_text("{}\n", encoding="utf-8")
+        project.set_setting(S_BASE, DEFAULT_MODEL)
+        project.set_setting(S_ADAPTED, str(earlier))
+        project.set_setting(S_MODEL, f"{earlier}@int8v2")
+    child = (
+        "import os, sys\n"
+        "import codering.suggest.runtime as runtime\n"
+        "def killed(*args, **kwargs):\n"
+        "    os._exit(9)  # the process ends in the middle of the int8 export\n"
+        "runtime.ensure_export = killed\n"
+        "from pathlib import Path\n"
+        "from codering.store import Project\n"
+        "from codering.suggest.adapt import adapt\n"
+        "with Project.open(sys.argv[1]) as project:\n"
+        "    adapt(project, min_gain=-2.0, min_coded=10, holdout=0.35, max_pairs=16, batch_size=8,\n"
+        "          cache_dir=Path(sys.argv[2]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child, str(tmp_path / "adapt.codering"), str(cache)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 9, done.stderr[-2000:]
+    with Project.open(tmp_path / "adapt.codering") as project:
+        folder = Path(project.setting(S_ADAPTED))
+        assert folder.parent == root and folder.name.startswith("round-1-") and (folder / _INFO).is_file()
+        assert project.setting(S_MODEL) == with_precision(str(folder), "int8")
+        assert project.setting(S_SUPERSEDED) == str(earlier) and earlier.is_dir()
+        vectors = SentenceTransformerEmbedder(project.setting(S_MODEL)).encode([NEAR[0]])  # exports it now
+        assert vectors.shape == (1, 384)
+        assert sorted(p.name for p in root.iterdir() if p.name.startswith("round-")) == [earlier.name, folder.name]
+        assert "the adapted model was deleted" in rollback(project)
+        assert not earlier.exists() and not folder.exists() and project.setting(S_SUPERSEDED) == ""
+        assert project.setting(S_MODEL) == DEFAULT_MODEL

@@ -215,6 +215,11 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                          (f"setting.{key}", value))
 
+    def unset_setting(self, key: str) -> None:
+        """Remove one key (``setting`` gives its default again)."""
+        with self.transaction(self.coder) as conn:
+            conn.execute("DELETE FROM meta WHERE key = ?", (f"setting.{key}",))
+
     # -- overview ----------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         q = lambda sql: self._conn.execute(sql).fetchone()[0]  # noqa: E731

@@ -101,6 +101,7 @@ S_ROUND = "adapt.round"  # the number of the last round (adopted or not)
 S_EVENTS = "adapt.events.made"  # codings made here (not imported) + decisions when the last round started
 S_EVENTS_BEFORE = "adapt.events"  # the same with imported codings, as projects before this key kept it
 S_LAST = "adapt.last"  # the last round's report (JSON)
+S_SUPERSEDED = "adapt.superseded"  # the folder a new round replaced, until it is deleted
 
 
 class AdaptError(SuggestError):
@@ -698,6 +699,7 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
                     sum(s.coded for s in test), len(pairs), counts, dry_run=dry_run)
     if dry_run:
         return report
+    _drop_superseded(project)  # a round killed during its export left the folder it replaced
     say(f"round {number}: {len(train)} training sentences, {len(test)} held out, {len(pairs)} pairs ({recipe})"
         + (f"; a sample of the {reviewed} reviewed" if len(train) + len(test) < reviewed else ""))
 
@@ -742,6 +744,13 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
             report.seconds["save"] = round(time.perf_counter() - t0, 1)
             previous = project.setting(S_ADAPTED)
             name = with_precision(str(folder), precision)  # the model id the project will use
+            # The project names the new folder before its int8 export (about 20 s), and the superseded one is
+            # written down: a kill during the export leaves a project on a complete model (loading it makes
+            # the export) and no folder that nobody names (the next round deletes the superseded one).
+            kept = {key: project.setting(key) for key in (S_BASE, S_ADAPTED, S_MODEL, S_ROUND, S_EVENTS)}
+            if previous and previous != str(folder):
+                project.set_setting(S_SUPERSEDED, previous)
+            _record(project, report, decisions.events, adopted=str(folder), model_name=name)
             try:
                 if precision == "int8":
                     t0 = time.perf_counter()
@@ -751,13 +760,13 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
                 else:
                     project.store_vectors(str(folder), memory)  # the engine need not embed these again
                     embedder = _Loaded(str(folder), model)
-                _record(project, report, decisions.events, adopted=str(folder), model_name=name)
-            except BaseException:  # cancelled or failed before the project names it: not left behind
-                if project.setting(S_ADAPTED) != str(folder):
-                    _remove(folder, root)
+            except BaseException:  # cancelled or failed: the project goes back to what it used, not left behind
+                for key, value in kept.items():
+                    project.set_setting(key, value) if value is not None else project.unset_setting(key)
+                project.set_setting(S_SUPERSEDED, "")
+                _remove(folder, root)
                 raise
-            if previous and previous != str(folder):
-                _remove(Path(previous), root)
+            _drop_superseded(project)
             if embed_project and not cancelled():
                 t0 = time.perf_counter()
                 _embed_rest(project, embedder, progress, cancelled)
@@ -849,6 +858,17 @@ def _remove(folder: Path, root: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _drop_superseded(project: "Project") -> None:
+    """Delete the adapted folder a round replaced (written down in the settings until it is gone), unless the
+    project went back to it."""
+    superseded = project.setting(S_SUPERSEDED)
+    if not superseded:
+        return
+    if superseded != project.setting(S_ADAPTED):
+        _remove(Path(superseded), Path(superseded).parent)
+    project.set_setting(S_SUPERSEDED, "")
+
+
 def _remove_stale(root: Path) -> None:
     """Temporary folders of rounds that were killed, an hour or more ago."""
     remove_stale_folders(root, _TMP_PREFIX)
@@ -883,6 +903,7 @@ def rollback(project: "Project", cache_dir: Path | None = None) -> str:
     project.set_setting(S_ADAPTED, "")  # the settings first: a kill before the delete leaves only a folder
     project.set_setting(S_MODEL, base)
     _remove(Path(adapted), Path(adapted).parent)
+    _drop_superseded(project)
     return f"back to the base model {base}; the adapted model was deleted"
 
 
