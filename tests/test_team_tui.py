@@ -6,6 +6,8 @@ Pilot drives the real app; the other coder is a second connection (another
 
 from __future__ import annotations
 
+import time
+
 
 import pytest
 from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
@@ -148,3 +150,48 @@ async def test_the_export_preview_and_the_agreement_view_follow_another_coder(te
             for s in sentences[:3]:
                 other.add_coding(name, s.start, s.end, "stim.praktisch.nabijheid", "bob")
         assert await until(pilot, lambda: str(title.render()) != before)
+
+
+@sync
+async def test_live_reloads_of_the_agreement_view_wait_while_colleagues_keep_coding(team_project, monkeypatch):
+    """The agreement view reloads on the event loop; on a big project that took 1-2 s, again at each
+    colleague's coding, so the screen never answered. A live reload now waits until it costs at most
+    ``LIVE_SHARE`` of the time since the last one, and the waiting ones become one; the coder's own
+    actions reload at once. (The last reload's cost is set to 1 s here, as on a big project.)"""
+    import codering.tui.screens.agreement as screen_module
+
+    monkeypatch.setattr(screen_module, "LIVE_SHARE", 0.5)  # a cost of 1 s: the next live reload after 2 s
+    app = make_app(team_project, suggester=KeywordSuggester(), coder="ann", start_model=False)
+    with Project.open(team_project, "ann") as mine:
+        name = mine.transcripts()[0].name
+        sentences = [s for s in mine.segments(name) if s.role != "interviewer"][:8]
+        for s in sentences[:3]:
+            mine.add_coding(name, s.start, s.end, "stim.praktisch.nabijheid", "ann")
+    with Project.open(team_project, "bob") as other:
+        other.add_coding(name, sentences[0].start, sentences[0].end, "stim.praktisch.nabijheid", "bob")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, screen_module.AgreementScreen) and screen.report is not None
+        reloads = []
+        real = screen._reload
+        monkeypatch.setattr(screen, "_reload", lambda: (reloads.append(time.monotonic()), real()))
+        assert [d.unit.text for d in screen.items] == [s.text for s in sentences[1:3]]
+        screen._last_cost, screen._last_reload = 1.0, time.monotonic()
+        first = time.monotonic()
+        with Project.open(team_project, "bob") as other:
+            for s in sentences[1:4]:  # three codings, a live check between each
+                other.add_coding(name, s.start, s.end, "stim.praktisch.nabijheid", "bob")
+                await pilot.pause(0.3)
+        assert reloads == [] and screen._live_timer is not None  # waiting, not reloading
+        assert await until(pilot, lambda: len(reloads) == 1, seconds=5)
+        assert reloads[0] - first >= 1.9
+        await pilot.pause(0.5)
+        assert len(reloads) == 1  # the three became one
+        assert [d.unit.text for d in screen.items] == [sentences[3].text]  # bob's codings are in
+        screen._last_cost, screen._last_reload = 1.0, time.monotonic()
+        await pilot.press("r")  # the coder's own action (show the resolved ones too) reloads at once
+        await pilot.pause()
+        assert len(reloads) == 2 and screen._live_timer is None

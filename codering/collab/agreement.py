@@ -314,9 +314,11 @@ def _patterns(matrix: UnitMatrix, codes: Iterable[str]) -> dict[str, Counter]:
 
 
 def agreement(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
-              codes: str | None = None, interviewer: bool = False) -> AgreementReport:
-    """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall."""
-    matrix = unit_matrix(project, coders, unit, interviewer)
+              codes: str | None = None, interviewer: bool = False,
+              matrix: UnitMatrix | None = None) -> AgreementReport:
+    """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall. ``matrix``: the
+    ``unit_matrix`` of these coders, unit and interviewer rule, when the caller already has it."""
+    matrix = matrix or unit_matrix(project, coders, unit, interviewer)
     book = project.codebook()
     rows: list[AgreementRow] = []
     pooled: Counter = Counter()
@@ -354,11 +356,12 @@ class Disagreement:
 
 def disagreements(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
                   codes: str | None = None, consensus: str = CONSENSUS, interviewer: bool = False,
-                  include_resolved: bool = False) -> list[Disagreement]:
+                  include_resolved: bool = False, matrix: UnitMatrix | None = None) -> list[Disagreement]:
     """Units where the coders differ on a reported code, in text order, with every coder's codes and
-    whether ``consensus`` has resolved it (codings on the unit, or a "no code" memo on its span)."""
-    matrix = unit_matrix(project, [c for c in (coders or default_coders(project, consensus)) if c != consensus],
-                         unit, interviewer)
+    whether ``consensus`` has resolved it (codings on the unit, or a "no code" memo on its span).
+    ``matrix``: the ``unit_matrix`` of the coders other than ``consensus``, when the caller has it."""
+    matrix = matrix or unit_matrix(
+        project, [c for c in (coders or default_coders(project, consensus)) if c != consensus], unit, interviewer)
     reported = set(row_codes(project, matrix, codes))
     has_consensus = consensus in project.coders()
     agreed: dict[str, dict[str, frozenset[str]]] = {}
