@@ -301,6 +301,22 @@ def test_learning_events_are_codings_and_decisions_per_transcript(loaded_project
     assert p.learning_events([tid]) == events and p.learning_events([tid + 1]) == {} and p.learning_events([]) == {}
 
 
+def test_learning_events_carry_the_sentences_a_coders_cursor_jumped_over(loaded_project):
+    """Kind "s": spans the coding screen's cursor jumped over (``CodingSession``), for that coder's own
+    learning only; a coder whose name holds a dot does not take another's."""
+    p = loaded_project
+    tid = p.transcript_id("t01_huisarts")
+    p.add_coding("t01_huisarts", 10, 20, "stim.praktisch", "ann")
+    p.set_setting(f"tui.skipped.ann.{tid}", "30-40,50-60")
+    p.set_setting(f"tui.skipped.ann.b.{tid}", "70-80")
+    p.set_setting(f"tui.skipped.bob.{tid}", "90-95")
+    p.coder = "ann"
+    assert sorted(p.learning_events()[tid]) == [("c", 10, 20, "stim.praktisch"), ("s", 30, 40, ""), ("s", 50, 60, "")]
+    assert p.learning_events([tid + 1]) == {}
+    p.coder = None  # every coder's work (scripts, evaluation): no one's jumps
+    assert p.learning_events()[tid] == [("c", 10, 20, "stim.praktisch")]
+
+
 def test_learning_changes_name_the_transcripts_touched_since_a_token(loaded_project, tmp_path):
     p = loaded_project
     p.import_transcript(parse_text(SMALL_TRANSCRIPT, "t02"))

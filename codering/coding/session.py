@@ -129,6 +129,10 @@ class CodingSession:
         self._stored: dict[tuple[int, int], list[Shown]] = {}
         self.reload()
         self._load_stored()
+        self._placed = False  # the first goto (the restored position) jumps over nothing
+        self._visited: set[int] = set()  # segments the cursor was on in this session
+        self._skipped_saved = self.project.setting(self._skipped_key) or ""
+        self.skipped: set[int] = self._read_skipped(self._skipped_saved)
         self.goto(self._restored_position())
 
     # -- loading ------------------------------------------------------------------------
@@ -183,6 +187,55 @@ class CodingSession:
     def save_position(self) -> None:
         if self.segments:
             self.project.set_setting(f"tui.cursor.{self.coder}.{self.tid}", str(self.first))
+        self._save_skipped()
+
+    # -- sentences the cursor jumped over ---------------------------------------------------
+    # The engine counts a sentence before the last one a coder touched as passed over ("no code here"),
+    # as researchers walk a transcript in order. A jump (n, N, ], page down, undo, a sentence opened from
+    # another screen) passes sentences the coder never saw: they are written down here, per coder and
+    # transcript (setting ``tui.skipped.<coder>.<transcript id>``, spans of consecutive sentences as
+    # character offsets), and the engine leaves them out of the passed-over ones until the cursor has been
+    # on them (``LearningQueries.learning_events``, kind "s").
+    @property
+    def _skipped_key(self) -> str:
+        return f"tui.skipped.{self.coder}.{self.tid}"
+
+    def _read_skipped(self, saved: str) -> set[int]:
+        out: set[int] = set()
+        for part in saved.split(","):
+            start, _, end = part.partition("-")
+            if not (start.isdigit() and end.isdigit()):
+                continue
+            lo = bisect_left(self._starts, int(start))
+            for i in range(lo, len(self.segments)):
+                if self.segments[i].end > int(end):
+                    break
+                out.add(i)
+        return out
+
+    def _note_visit(self, before: int | None) -> None:
+        """The cursor came from segment ``before`` to the selection: what it jumped over forwards and never
+        stood on in this session is skipped; what it stands on now is not."""
+        if before is not None and self.first > before + 1:
+            self.skipped.update(i for i in range(before + 1, self.first)
+                                if self.visitable(i) and i not in self._visited)
+        here = range(self.first, self.last + 1)
+        self._visited.update(here)
+        self.skipped.difference_update(here)
+
+    def _save_skipped(self) -> None:
+        spans, run = [], []
+        for i in sorted(self.skipped):
+            if run and i != run[-1] + 1:
+                spans.append(run)
+                run = []
+            run.append(i)
+        if run:
+            spans.append(run)
+        text = ",".join(f"{self.segments[r[0]].start}-{self.segments[r[-1]].end}" for r in spans)
+        if text != self._skipped_saved:
+            self.project.set_setting(self._skipped_key, text)
+            self._skipped_saved = text
 
     # -- the selection ------------------------------------------------------------------
     @property
@@ -228,8 +281,11 @@ class CodingSession:
         if index is None or not self.segments:
             return False
         index = max(0, min(index, len(self.segments) - 1))
+        before = self.last if self._placed else None
         self.first = self.last = index
         self.narrow = None
+        self._placed = True
+        self._note_visit(before)
         return True
 
     def move(self, step: int) -> bool:
@@ -262,6 +318,7 @@ class CodingSession:
             return False
         self.last = nxt
         self.narrow = None
+        self._note_visit(None)
         return True
 
     def extend_to(self, index: int) -> bool:
@@ -604,6 +661,7 @@ class CodingSession:
                                                float(getattr(self.suggester, "min_score", LIKELY)))
 
     def _observe(self) -> None:
+        self._save_skipped()  # what the cursor jumped over before this decision, for the engine to see now
         if self.suggester is not None and self.suggester_ready:
             self.suggester.observe(self.project)
             self._cache.clear()

@@ -41,6 +41,30 @@ class LearningQueries(Connected):
         out: dict[int, list[tuple[str, int, int, str]]] = {}
         for tid, *event in self._conn.execute(sql, codings_args + decisions_args):
             out.setdefault(tid, []).append(tuple(event))
+        if scope != "everyone":  # the sentences this coder's cursor jumped over (kind "s"; see below)
+            wanted = None if transcripts is None else set(ids)
+            for tid, spans in self._skipped(coder).items():
+                if tid in out and (wanted is None or tid in wanted):
+                    out[tid].extend(("s", start, end, "") for start, end in spans)
+        return out
+
+    def _skipped(self, coder: str) -> dict[int, list[tuple[int, int]]]:
+        """Per transcript id, the spans the coding screen's cursor jumped over without standing on them
+        (``CodingSession``, setting ``tui.skipped.<coder>.<transcript id>``). The engine takes sentences
+        before the last one a coder touched as passed over ("no code here"), except these: a jump with
+        ``n`` or ``N`` had made every sentence it passed a "no code" answer the coder never gave. Only for
+        one coder's learning: with every coder's work pooled, another coder may have read them."""
+        prefix = f"setting.tui.skipped.{coder}."
+        out: dict[int, list[tuple[int, int]]] = {}
+        rows = self._conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        for key, value in rows:
+            tid = key[len(prefix):]
+            if not tid.isdigit():
+                continue
+            for part in (value or "").split(","):
+                start, _, end = part.partition("-")
+                if start.isdigit() and end.isdigit():
+                    out.setdefault(int(tid), []).append((int(start), int(end)))
         return out
 
     def learning_scope(self) -> tuple[str, str | None]:

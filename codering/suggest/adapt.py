@@ -187,9 +187,10 @@ def collect(project: "Project") -> Decisions:
         starts = [s.start for s in respondent]
         carried: dict[int, set[str]] = {}
         rejected: dict[int, set[str]] = {}
+        skipped: set[int] = set()  # jumped over by the coder's cursor: not passed over (``learning_events``)
         for kind, start, end, code in todo:
             head = head_of.get(code)
-            if head is None:
+            if head is None and kind != "s":
                 continue
             lo = max(0, bisect_right(starts, start) - 1)
             for i in range(lo, len(respondent)):
@@ -197,13 +198,18 @@ def collect(project: "Project") -> Decisions:
                 if seg.start >= end:
                     break
                 if overlaps(seg.start, seg.end, start, end):
-                    (rejected if kind == "r" else carried).setdefault(i, set()).add(head)
+                    if kind == "s":
+                        skipped.add(i)
+                    else:
+                        (rejected if kind == "r" else carried).setdefault(i, set()).add(head)
         touched = set(carried) | set(rejected)
         if not touched:
             continue
         last = max(touched)
         interview = len(respondent) < len(project.segments(info.id))  # it has interviewer turns
         for i, seg in enumerate(respondent[:last + 1]):
+            if i in skipped and i not in touched:
+                continue
             pos = frozenset(carried.get(i, ()))
             sentences.append(Sentence((info.id, seg.index), info.name, seg.text, pos,
                                       frozenset(rejected.get(i, ())) - pos, interview))

@@ -198,7 +198,11 @@ class TrainingBuilder:
         direct, factor = np.zeros(H), np.zeros(H)
         last = -1
         rows_of, respondent, example_at = self._respondents(tid)
+        skipped: set[int] = set()  # sentences the coder's cursor jumped over (see ``learning_events``)
         for kind, start, end, code in events:
+            if kind == "s":
+                skipped.update(self.rows_for(tid, start, end))
+                continue
             h = head_of.get(code)
             rows = self.rows_for(tid, start, end)
             if rows:
@@ -215,9 +219,12 @@ class TrainingBuilder:
                 elif h is not None:
                     by_family.setdefault(key, {}).setdefault(h, set()).add(code)
         positives = {key: set(families) for key, families in by_family.items()}
-        # reviewed: everything up to the last touched sentence, and whatever was touched
-        examples = respondent[:int(np.searchsorted(rows_of, last, side="right"))]
-        examples += [example_at[k[1]] for k in sorted(set(positives) | set(rejections)) if k[1] > last]
+        # reviewed: everything up to the last touched sentence but what the cursor jumped over, and whatever
+        # was touched
+        touched = set(positives) | set(rejections)
+        examples = [e for e in respondent[:int(np.searchsorted(rows_of, last, side="right"))]
+                    if e.key[1] not in skipped or e.key in touched]
+        examples += [example_at[k[1]] for k in sorted(touched) if k[1] > last]
         keys = [e.key for e in examples]
         n = len(keys)
         Y = np.zeros((n, H), dtype=np.float32)
