@@ -140,8 +140,8 @@ class CodingSession:
         """Re-read codings, decisions, memos and the codebook (after undo, redo, edits)."""
         self.codebook: Codebook = self.project.codebook()
         self._reload_codings()
-        self.rejected = {(d.start, d.end, d.code_id) for d in self.project.decisions()
-                         if d.transcript_id == self.tid and not d.accepted}
+        self.rejected = {(d.start, d.end, d.code_id) for d in self.project.decisions(transcript=self.tid)
+                         if not d.accepted}
         self.memos: list[Memo] = self.project.memos(self.tid)
         self._cache.clear()
         self._combinations = None

@@ -94,11 +94,14 @@ class CodingTables(Journaled):
                 self.add_coding(tid, start, end, code_id, coder, origin="suggestion")
         return decision
 
-    def decisions(self, coder: str | None = None) -> list[Decision]:
+    def decisions(self, coder: str | None = None, transcript: str | int | None = None) -> list[Decision]:
         sql = ("SELECT id, transcript_id, start, end, text, code_id, score, accepted, model_id, coder, created"
-               " FROM decisions")
-        args: tuple = ()
+               " FROM decisions WHERE 1=1")
+        args: list[Any] = []
         if coder is not None:
-            sql += " WHERE coder = ?"
-            args = (coder,)
+            sql += " AND coder = ?"
+            args.append(coder)
+        if transcript is not None:
+            sql += " AND transcript_id = ?"
+            args.append(self.transcript_id(transcript))  # type: ignore[attr-defined]
         return [Decision(*r[:7], bool(r[7]), *r[8:]) for r in self._conn.execute(sql + " ORDER BY id", args)]
