@@ -10,6 +10,8 @@ this test; the engine runs on the fast fake embedder (the real one is tested els
 
 from __future__ import annotations
 
+from test_tui_support import sample_project, sample_template, sync  # noqa: F401 - fixtures
+
 from codering.codebook import default_codebook_path, load_codebook
 from codering.coding.session import CodingSession
 from codering.ingest import parse_text
@@ -117,3 +119,33 @@ def test_an_adaptation_round_leaves_skipped_sentences_out_of_its_negatives(tmp_p
     session.apply("rem.financieel")
     texts = [s.text for s in collect(project).sentences]
     assert texts == ["We hebben een wijkoverleg elke maand.", "Die stopt volgend jaar."]
+
+
+@sync
+async def test_on_the_screen_a_turn_jump_is_written_down_before_the_engine_learns(sample_project):
+    """The real app, driven by Pilot: `]` jumps to the next turn, a code by search; the sentences of the
+    first turn the cursor never stood on are in the setting when the decision is made."""
+    from test_tui_app import open_first
+
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = await open_first(app, pilot)
+        session = screen.session
+        start = session.first
+        turn = session.segments[start].turn
+        passed = [i for i in range(start + 1, len(session.segments))
+                  if session.segments[i].turn == turn and session.visitable(i)]
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+        tid, landed = session.tid, session.first
+    assert passed  # the first answer has more than one sentence
+    with Project.open(sample_project) as project:
+        segments = project.segments(tid)
+        spans = project.setting(f"tui.skipped.tester.{tid}").split(",")
+        assert spans == [f"{segments[passed[0]].start}-{segments[passed[-1]].end}"]
+        assert [c.start for c in project.codings(tid)] == [segments[landed].start]
