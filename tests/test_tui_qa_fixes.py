@@ -370,6 +370,65 @@ async def test_a_decision_on_a_file_another_process_holds_is_kept_and_retried(sa
         assert [(c.start, c.end, c.code_id) for c in screen.project.codings()] == [(*span, "stim.praktisch.nabijheid")]
 
 
+@sync
+async def test_a_click_while_a_decision_waits_does_not_move_it_and_a_quit_asks_first(sample_project):
+    """The retry runs the key's action again where the cursor is: a click on another sentence while the
+    decision waited saved the first suggestion of that sentence there instead. And q quit at once, the
+    waiting decision lost, under a status line that said nothing would be."""
+    import sqlite3
+
+    from codering.tui.widgets.transcript import TranscriptView
+
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        session = screen.session
+        span, first = session.span, session.first
+        later = session.segments[first + 5]
+        other = sqlite3.connect(sample_project, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("1")
+            assert await until(pilot, lambda: app.waiting_write is not None, seconds=10)
+            screen.query_one(TranscriptView).post_message(TranscriptView.Clicked(later.start + 1, False))
+            await pilot.pause()
+            assert session.first == first  # the click waited too
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running and "stop nog eens om te stoppen zonder die beslissing" in said(screen)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert await until(pilot, lambda: app.waiting_write is None, seconds=10)
+        assert [(c.start, c.end, c.code_id) for c in screen.project.codings()] == [(*span, "stim.praktisch.nabijheid")]
+        await pilot.press("q")  # nothing waits: quits at once
+        await pilot.pause()
+        assert not app.is_running
+
+
+@sync
+async def test_a_second_quit_while_a_decision_waits_quits_without_it(sample_project):
+    import sqlite3
+
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid"), coder="tester")
+    other = sqlite3.connect(sample_project, isolation_level=None)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await open_first(app, pilot)
+            other.execute("BEGIN IMMEDIATE")
+            await pilot.press("1")
+            assert await until(pilot, lambda: app.waiting_write is not None, seconds=10)
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running
+            await pilot.press("q")
+            await pilot.pause()
+            assert not app.is_running
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
 # -- narrow terminals -----------------------------------------------------------------------------------------
 
 @sync

@@ -70,7 +70,8 @@ MODEL_RETRY = 5.0
 
 
 #: What quitting does (the quit keys' tooltip): true because an open memo or code form is saved on the way out.
-QUIT_TIP = "Alles is al bewaard (een open memo of code wordt bij het stoppen bewaard); stoppen kan altijd"
+QUIT_TIP = ("Alles is al bewaard (een open memo of code wordt bij het stoppen bewaard; wacht een beslissing "
+            "nog op het project, dan zegt de eerste keer stoppen dat eerst); stoppen kan altijd")
 
 
 class CoderingApp(App[None]):
@@ -112,6 +113,7 @@ class CoderingApp(App[None]):
         self._adapt_retry_at = 0  # event count before which a round that found too little is not retried
         self._adapt_timer = None
         self.waiting_write = None  # an action the server did not get, retried until it is saved
+        self._quit_anyway = False  # a quit while a decision waited was refused once: the next one quits
         self._file_busy = False  # the waiting write found the project file locked (not a lost server)
         self._retry_timer = None
         self._server_up = True
@@ -197,6 +199,7 @@ class CoderingApp(App[None]):
     @on(WriteWaiting)
     def _write_waiting(self, event: WriteWaiting) -> None:
         self.waiting_write = event.retry
+        self._quit_anyway = False
         self._file_busy = not isinstance(event.error, ConnectionLostError)
         if not self._file_busy:
             self._server_up = False
@@ -515,8 +518,16 @@ class CoderingApp(App[None]):
         """Ctrl+Q and q. Text typed in an open form (a memo, a code) is saved as Ctrl+S would save it; a form
         that cannot be saved as it is (a code without a label) keeps the app open and says so, and a second
         Ctrl+Q quits without it."""
-        if all(self._settled(form) for form in self._open_forms()):
-            self.exit()
+        if not all(self._settled(form) for form in self._open_forms()):
+            return
+        if self.waiting_write is not None and not self._quit_anyway:
+            self._retry_write()  # one more try now
+            if self.waiting_write is not None:
+                self._quit_anyway = True
+                self._say("⚠ je laatste beslissing is nog niet bewaard: wacht tot ze bewaard is, of stop nog eens "
+                          "om te stoppen zonder die beslissing")
+                return
+        self.exit()
 
     def exit(self, result: None = None, return_code: int = 0, message=None) -> None:
         """Every way out (a quit key, SIGTERM or a closed terminal window) first saves what is typed in an open

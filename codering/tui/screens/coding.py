@@ -287,6 +287,7 @@ class CodingScreen(AppScreen[None]):
             self.highlight = (self.highlight + step) % count
 
     @on(TranscriptView.Clicked)
+    @guarded  # while a decision waits for the project, a click must not move the cursor it is retried at
     def _clicked(self, event: TranscriptView.Clicked) -> None:
         s = self.session
         index = s.index_at(event.offset)
