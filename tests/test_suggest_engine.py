@@ -585,3 +585,25 @@ def test_a_passage_goes_on_with_the_factor_the_coder_gave_it_and_says_so(tmp_pat
         # the same sentence in a turn of its own carries nothing over: the factor that fits it
         assert "stim.praktisch.nabijheid" in shown(alone)
         assert all(s.source != "passage" for s in shown(alone).values())
+
+
+def test_prepare_imports_what_the_first_decision_needs(tmp_path, small_codebook):
+    """The UI prepares the engine in a worker thread; the first decision's calibration imported
+    scikit-learn's metrics (1.2 s, scipy with it) on the event loop, and the first key of every session
+    froze for 1-2 s. ``prepare`` imports them now."""
+    from codering.ingest import parse_text
+
+    path = tmp_path / "p.codering"
+    with Project.create(path, small_codebook) as project:
+        project.import_transcript(parse_text("I: Hoe gaat het?\n\nR: We zitten in hetzelfde gebouw.", "t"), "t.txt")
+    child = ("import sys\n"
+             "from codering.store import Project\n"
+             "from codering.suggest.embed import HashingEmbedder\n"
+             "from codering.suggest.engine import EmbeddingSuggester\n"
+             "with Project.open(sys.argv[1]) as project:\n"
+             "    before = 'sklearn.metrics' in sys.modules\n"
+             "    EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False).prepare(project)\n"
+             "    print(before, 'sklearn.metrics' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", "True"]

@@ -284,6 +284,9 @@ class EmbeddingSuggester:
                 self._memory = {}
         if self.embedder is None:
             self.embedder = SentenceTransformerEmbedder(self.model_id)
+        # imported here, where the UI prepares in a worker thread: the first decision's calibration needs it,
+        # and importing it there (scipy with it) froze the first key of a session for 1-2 s
+        import sklearn.metrics  # noqa: F401
         if self.embedder.model_id != self.model_id:
             raise SuggestError(f"embedder is {self.embedder.model_id!r}, engine expects {self.model_id!r}")
         if not self._build_zeroshot(project, progress, cancelled):
