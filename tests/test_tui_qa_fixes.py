@@ -217,6 +217,7 @@ async def test_reject_all_moves_on_without_suggestions_and_the_others_say_none_h
             assert s.first == first and said(screen) == "geen suggesties hier", key
         await pilot.press("X")
         assert s.first > first and f"→ segment {s.first + 1}" in said(screen)
+        assert "ongedaan" not in said(screen)  # nothing was saved: u would take back an earlier decision
 
 
 @sync

@@ -306,12 +306,14 @@ class CodingScreen(AppScreen[None]):
             self._moved(s.goto(index))
 
     # -- deciding (every one is in the store when the method returns) --------------------------
-    def _decided(self, message: str | None) -> None:
+    def _decided(self, message: str | None, saved: bool = True) -> None:
+        """Say what a decision did; ``saved``: something was written that ``u`` takes back (X with nothing
+        shown writes nothing, and ``u`` would take back the decision before it)."""
         if message is None:
             self._say(self._nothing_to_decide("geen suggestie met dat nummer"))
             return
         self.highlight = 0
-        self._say(f"{message}   (u: ongedaan maken)")
+        self._say(f"{message}   (u: ongedaan maken)" if saved else message)
         self._redraw(marks=True)
 
     @guarded
@@ -353,7 +355,8 @@ class CodingScreen(AppScreen[None]):
     @guarded
     def action_reject_all(self) -> None:
         if self._codable():
-            self._decided(self.session.decide_all(False))  # "nothing here": moves on, suggestions or not
+            shown = bool(self.session.suggestions())
+            self._decided(self.session.decide_all(False), saved=shown)  # "nothing here": moves on all the same
 
     def action_pick_code(self) -> None:
         if not self._codable():
