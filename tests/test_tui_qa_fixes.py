@@ -430,6 +430,26 @@ async def test_a_second_quit_while_a_decision_waits_quits_without_it(sample_proj
         other.close()
 
 
+@sync
+async def test_a_rejection_undone_from_the_command_line_comes_back_on_the_open_screen(sample_project):
+    """The live refresh read codings and memos again, not rejections: after an undo in a shell the code
+    stayed hidden on the open screen until a restart."""
+    from codering.store import Project
+
+    app = make_app(sample_project, suggester=FixedSuggester("stim.praktisch.nabijheid", "rem.praktisch"),
+                   coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        session = screen.session
+        await pilot.press("x")  # Nabijheid rejected; rem.praktisch stays, so does the cursor
+        assert [s.code_id for s in session.suggestions()] == ["rem.praktisch"]
+        with Project.open(sample_project, "tester") as shell:
+            assert shell.undo("tester") is not None
+        assert await until(pilot, lambda: [s.code_id for s in session.suggestions()]
+                           == ["stim.praktisch.nabijheid", "rem.praktisch"], seconds=5)
+        assert "Nabijheid" in panel(screen)
+
+
 # -- narrow terminals -----------------------------------------------------------------------------------------
 
 @sync

@@ -140,12 +140,14 @@ class CodingSession:
         """Re-read codings, decisions, memos and the codebook (after undo, redo, edits)."""
         self.codebook: Codebook = self.project.codebook()
         self._reload_codings()
-        self.rejected = {(d.start, d.end, d.code_id) for d in self.project.decisions(transcript=self.tid)
-                         if not d.accepted}
+        self.rejected = self._read_rejected()
         self.memos: list[Memo] = self.project.memos(self.tid)
         self._cache.clear()
         self._combinations = None
         self._accepts_since = 0
+
+    def _read_rejected(self) -> set[tuple[int, int, str]]:
+        return {(d.start, d.end, d.code_id) for d in self.project.decisions(transcript=self.tid) if not d.accepted}
 
     def _reload_codings(self) -> None:
         self.codings: list[Coding] = self.project.codings(self.tid)
@@ -562,12 +564,19 @@ class CodingSession:
         return f"− {label}"
 
     def refresh(self) -> bool:
-        """Read this transcript's codings and memos again (another coder or window may have changed
-        them); True when they changed."""
-        before = (self.codings, self.memos)
+        """Read this transcript's codings, rejections and memos again (another coder, window or command
+        may have changed them: an undo from the command line took a rejection back, and the list kept
+        hiding the code); True when they changed. When codings or rejections changed, the engine learns
+        them now and the suggestions are asked again."""
+        before = (self.codings, self.rejected, self.memos)
         self._reload_codings()
+        self.rejected = self._read_rejected()
         self.memos = self.project.memos(self.tid)
-        return (self.codings, self.memos) != before
+        if (self.codings, self.rejected) != before[:2]:
+            self._cache.clear()
+            if self.suggester is not None and self.suggester_ready:
+                self.suggester.observe(self.project)
+        return (self.codings, self.rejected, self.memos) != before
 
     def add_memo(self, text: str) -> str:
         start, end = self.span
