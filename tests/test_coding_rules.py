@@ -38,6 +38,21 @@ def test_each_decision_key_moves_the_same_way_and_says_so(sample_project):
         assert session.first > second and "→ segment" in message
 
 
+def test_after_x_the_status_counts_likely_codes_and_alternatives_apart(sample_project):
+    """"blijft: nog 5 waarschijnlijke codes" counted two dimmed alternatives as likely."""
+    class TwoLikely(UnsureSuggester):
+        def suggest(self, project, transcript, start, end, k=3):
+            return [Suggestion("stim.praktisch.nabijheid", 0.6, "lijkt op: …", "example"),
+                    Suggestion("rem.praktisch", 0.5, "lijkt op: …", "example"),
+                    Suggestion("stim.praktisch", 0.45, "lijkt op: …", "example"),
+                    Suggestion("rem.financieel", 0.05, "past bij: …", "codebook", likely=False)][:k]
+
+    with Project.open(sample_project) as project:
+        session = session_on(project, TwoLikely({}))
+        message = session.reject(0)
+        assert "blijft: nog 2 waarschijnlijke codes en 1 alternatief hier (j: verder)" in message, message
+
+
 def test_reject_all_moves_on_even_when_the_list_would_refill(sample_project):
     class Refill(UnsureSuggester):
         def suggest(self, project, transcript, start, end, k=3):

@@ -648,8 +648,10 @@ class CodingSession:
         elif alternatives_hold and not any(s.likely for s in left):
             message += f"  · blijft: {len(left)} {'alternatieven' if len(left) > 1 else 'alternatief'} hier (j: verder)"
         else:
-            likely = len(holding)
-            message += f"  · blijft: nog {likely} waarschijnlijke code{'s' if likely > 1 else ''} hier (j: verder)"
+            likely = sum(1 for s in holding if s.likely)  # after x every suggestion holds; the dimmed are no likely ones
+            others = len(holding) - likely
+            message += f"  · blijft: nog {likely} waarschijnlijke code{'s' if likely > 1 else ''}" + (
+                f" en {others} {'alternatieven' if others > 1 else 'alternatief'}" if others else "") + " hier (j: verder)"
         self.save_position()
         return message
 
