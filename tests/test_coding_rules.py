@@ -53,6 +53,22 @@ def test_after_x_the_status_counts_likely_codes_and_alternatives_apart(sample_pr
         assert "blijft: nog 2 waarschijnlijke codes en 1 alternatief hier (j: verder)" in message, message
 
 
+def test_undone_actions_read_in_dutch_with_labels(sample_project):
+    """The status after u showed journal text: "code ctx.markt, niveau.operationeel on int01 905-1061"
+    (the comma defeated the label lookup), "recode a -> b", "add project memo"."""
+    with Project.open(sample_project) as project:
+        session = session_on(project, UnsureSuggester({}))
+        said = session.describe
+        assert said("code stim.praktisch.nabijheid, rem.praktisch on int01 905-1061") == "code Nabijheid, Praktische (Remmende factoren)"
+        assert said("recode stim.praktisch.nabijheid -> rem.praktisch") == "hercodeerd: Nabijheid → Praktische (Remmende factoren)"
+        assert said("add project memo") == "projectmemo" and said("remove memo 12") == "memo weg"
+        assert said("remove coding 7") == "codering weg"
+        project.add_memo("Het project als geheel", "tester")  # no place in a transcript
+        assert session.undo() == "add project memo" and not session.changed_here  # so no "— segment N"
+        session.accept(0)
+        assert session.undo().startswith("accept suggestion") and session.changed_here
+
+
 def test_reject_all_moves_on_even_when_the_list_would_refill(sample_project):
     class Refill(UnsureSuggester):
         def suggest(self, project, transcript, start, end, k=3):

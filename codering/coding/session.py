@@ -71,12 +71,23 @@ MAX_SHOWN = 9
 # The journal's descriptions of the actions a coder undoes most (``Project.add_coding``, ``record_decision``,
 # ``add_memo``, and this module's own), and how the status line says them: {code} is the code's label.
 _READABLE = [
-    (re.compile(r"code (?P<code>\S+) on .+? \d+-\d+"), "code {code}"),
+    (re.compile(r"code (?P<codes>\S+(?:, \S+)*) on .+? \d+-\d+"), "code {codes}"),
     (re.compile(r"accept suggestion (?P<code>\S+)"), "✓ {code}"),
     (re.compile(r"reject suggestion (?P<code>\S+)"), "✗ {code}"),
     (re.compile(r"accept (?P<n>\d+) suggestions"), "✓ {n} suggesties"),
     (re.compile(r"reject (?P<n>\d+) suggestions"), "✗ {n} suggesties"),
+    (re.compile(r"recode (?P<code>\S+) -> (?P<new>\S+)"), "hercodeerd: {code} → {new}"),
     (re.compile(r"add segment memo"), "memo"),
+    (re.compile(r"add project memo"), "projectmemo"),
+    (re.compile(r"add code memo"), "codememo"),
+    (re.compile(r"add transcript memo"), "transcriptmemo"),
+    (re.compile(r"edit memo \d+"), "memo bewerkt"),
+    (re.compile(r"remove memo \d+"), "memo weg"),
+    (re.compile(r"remove coding \d+"), "codering weg"),
+    (re.compile(r"resolve unit \S+ as (?P<who>\S+)"), "meningsverschil beslecht ({who})"),
+    (re.compile(r"add code (?P<code>\S+)"), "code {code} toegevoegd"),
+    (re.compile(r"edit code (?P<code>\S+)"), "code {code} bewerkt"),
+    (re.compile(r"merge (?P<name>.+)"), "samengevoegd: {name}"),
     (re.compile(r"remove (?!coding \d|memo \d)(?P<label>.+?)(?= \((?:left as it is|nothing changed)|$)"), "− {label}"),
 ]
 
@@ -605,18 +616,22 @@ class CodingSession:
     def _show_change(self, where: tuple[int, int, int] | None) -> None:
         """Select the segments an undo or redo changed; a change in another transcript is named instead."""
         self.changed_elsewhere = None
-        if where is None:
+        self.changed_here = False
+        if where is None:  # a project or code memo, a codebook edit: no place in a transcript
             return
         tid, start, end = where
         if tid != self.tid:
             self.changed_elsewhere = self.project.transcript_name(tid)
             return
+        self.changed_here = True
         first, last = self.index_at(start), self.index_at(max(start, end - 1))
         if first is not None and self.goto(first) and last is not None and last > first:
             self.last = last
 
     changed_elsewhere: str | None = None
     """After undo/redo: the transcript it changed, when that is not this one."""
+    changed_here: bool = False
+    """After undo/redo: it changed a span of this transcript (the cursor is on it)."""
 
     def describe(self, done: str) -> str:
         """An undone or redone action as the coder reads it: code labels instead of ids, no offsets
@@ -625,8 +640,11 @@ class CodingSession:
             found = pattern.match(done)
             if found is not None:
                 parts = found.groupdict()
-                if "code" in parts:
-                    parts["code"] = self.label(parts["code"])
+                for key in ("code", "new"):
+                    if key in parts:
+                        parts[key] = self.label(parts[key])
+                if "codes" in parts:
+                    parts["codes"] = ", ".join(self.label(c) for c in parts["codes"].split(", "))
                 return said.format(**parts) + done[found.end():]
         return done
 

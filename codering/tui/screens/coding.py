@@ -408,7 +408,9 @@ class CodingScreen(AppScreen[None]):
 
     def _where_changed(self) -> str:
         elsewhere = self.session.changed_elsewhere
-        return f" (in {elsewhere})" if elsewhere else f" — segment {self.session.first + 1}"
+        if elsewhere:
+            return f" (in {elsewhere})"
+        return f" — segment {self.session.first + 1}" if self.session.changed_here else ""
 
     @guarded
     def action_undo(self) -> None:
