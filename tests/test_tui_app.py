@@ -391,10 +391,19 @@ async def test_help_and_command_palette_list_every_action(sample_project):
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_first(app, pilot)
-        titles = {c.title for c in app.get_system_commands(screen)}
+        commands = {c.title: c.help for c in app.get_system_commands(screen)}
         for binding in CodingScreen.BINDINGS:
-            assert binding.description in titles, binding.description
+            assert binding.description in commands, binding.description
             assert binding.id, binding
+        # Textual's own commands and its copy binding in Dutch too; the key is the key itself
+        assert {"Thema", "Stoppen", "Toetsenpaneel", "Schermafdruk", "Geselecteerde tekst kopiëren"} <= set(commands)
+        assert not {"Theme", "Quit", "Keys", "Screenshot", "Copy selected text"} & set(commands)
+        assert commands["Aanvaard"].endswith("(toets: 1)") and "Aanvaard suggestie 1 (2-9" in commands["Aanvaard"]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.screen.query_one("CommandInput").placeholder == "Zoek een opdracht…"
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()
         table = app.screen.query_one("#keys")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
@@ -70,6 +71,8 @@ MODEL_RETRY = 5.0
 
 
 #: What quitting does (the quit keys' tooltip): true because an open memo or code form is saved on the way out.
+#: Descriptions of Textual's own bindings, as the palette lists them.
+TEXTUAL_WORDS = {"Copy selected text": "Geselecteerde tekst kopiëren"}
 QUIT_TIP = ("Alles is al bewaard (een open memo of code wordt bij het stoppen bewaard; wacht een beslissing "
             "nog op het project, dan zegt de eerste keer stoppen dat eerst); stoppen kan altijd")
 
@@ -83,6 +86,9 @@ class CoderingApp(App[None]):
         Binding("ctrl+q", "quit", "Stoppen", show=False, priority=True, id="app.quit", tooltip=QUIT_TIP),
         # q quits from every screen; a text field (search, memo) types the q instead
         Binding("q", "quit", "Stoppen", show=False, id="app.quit_q", tooltip=QUIT_TIP),
+        # the command palette under a Dutch name (Textual adds "palette" when the app has no binding for it)
+        Binding("ctrl+p", "command_palette", "opdrachten", show=False, priority=True, id="app.palette",
+                tooltip="Alle opdrachten van dit scherm, met hun toets"),
     ]
 
     model_state: reactive[ModelState] = reactive(ModelState, always_update=True)
@@ -565,8 +571,25 @@ class CoderingApp(App[None]):
             pass
 
     # -- command palette: every binding of the screen is a command -----------------------------
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a Dutch placeholder."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder="Zoek een opdracht…"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's own commands in Dutch, then the adaptation round and every binding of the screen."""
+        yield SystemCommand("Thema", "Kies een ander kleurenthema", self.action_change_theme)
+        yield SystemCommand("Stoppen", QUIT_TIP, self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand("Toetsenpaneel verbergen", "Verberg het paneel met toetsen", self.action_hide_help_panel)
+        else:
+            yield SystemCommand("Toetsenpaneel", "Toon de toetsen van dit scherm in een paneel", self.action_show_help_panel)
+        if screen.maximized is not None:
+            yield SystemCommand("Verkleinen", "Het vergrote deel weer op zijn plaats", screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand("Vergroten", "Vergroot het deel met de focus", screen.action_maximize)
+        yield SystemCommand("Schermafdruk", "Bewaar het scherm als SVG in de map exports van het project",
+                            lambda: self.set_timer(0.1, self.deliver_screenshot))
         if self.adapting:
             yield SystemCommand("Aanpassen stoppen", "Stop de ronde die het model aan dit project aanpast",
                                 self.action_adapt_stop)
@@ -585,9 +608,10 @@ class CoderingApp(App[None]):
             if slot in seen:
                 continue
             seen.add(slot)
-            keys = self.get_key_display(binding)
-            help_text = f"{binding.tooltip or binding.description} (toets: {keys})"
-            yield SystemCommand(binding.description, help_text, partial(self.run_action, binding.action, active.node))
+            keys = self.get_key_display(replace(binding, key_display=None))  # the key itself: "1", not "1-9"
+            name = TEXTUAL_WORDS.get(binding.description, binding.description)
+            help_text = f"{TEXTUAL_WORDS.get(binding.tooltip, binding.tooltip) or name} (toets: {keys})"
+            yield SystemCommand(name, help_text, partial(self.run_action, binding.action, active.node))
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:

@@ -24,7 +24,7 @@ from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDia
 from codering.tui.messages import guarded
 from codering.tui.screens.base import AppScreen, undo_verb
 from codering.tui.state import ModelState
-from codering.tui.widgets.panel import CodeLine, PanelData, SegmentPanel, SuggestionLine
+from codering.tui.widgets.panel import ORIGIN_WORDS, CodeLine, PanelData, SegmentPanel, SuggestionLine
 from codering.tui.widgets.line import TextLine
 from codering.tui.widgets.status import StatusLine
 from codering.tui.widgets.transcript import Mark, TranscriptView
@@ -57,7 +57,7 @@ class CodingScreen(AppScreen[None]):
 
     BINDINGS = [
         Binding("1", "accept_suggestion(0)", "Aanvaard", key_display="1-9", id="coding.accept",
-                tooltip="Aanvaard suggestie 1-9: de code wordt meteen toegepast en bewaard"),
+                tooltip="Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard"),
         *[Binding(str(n), f"accept_suggestion({n - 1})", f"Aanvaard suggestie {n}", show=False,
                   id=f"coding.accept{n}") for n in range(2, 10)],
         Binding("x", "reject_suggestion", "Afwijzen", id="coding.reject",
@@ -377,7 +377,8 @@ class CodingScreen(AppScreen[None]):
         elif len(here) == 1:
             self._remove(here[0].id)
         else:
-            choices = [(c.id, f"{self.session.label(c.code_id)}  ({c.coder}, {c.origin})") for c in here]
+            choices = [(c.id, f"{self.session.label(c.code_id)}  ({c.coder}, {ORIGIN_WORDS.get(c.origin, c.origin)})")
+                       for c in here]
             self.app.push_screen(ChoiceDialog("Welke code weghalen?", choices), self._remove)
 
     @guarded
