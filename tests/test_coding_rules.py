@@ -69,6 +69,25 @@ def test_undone_actions_read_in_dutch_with_labels(sample_project):
         assert session.undo().startswith("accept suggestion") and session.changed_here
 
 
+def test_k_after_a_decision_on_several_sentences_selects_them_again(sample_project):
+    """"k: terug voor een tweede code" after coding two sentences went back to the second alone; a second
+    code taken there covered half the passage the first one is on."""
+    with Project.open(sample_project) as project:
+        session = session_on(project, UnsureSuggester({}))
+        first = session.first
+        assert session.extend()
+        selection = (session.first, session.last)
+        session.accept(0)
+        assert session.first > selection[1]
+        assert session.move(-1) and (session.first, session.last) == selection
+        # a single sentence: k is one step back, as always
+        for _ in range(3):
+            session.move(1)
+        at = session.first
+        session.accept(0)
+        assert session.move(-1) and session.first == session.last == at
+
+
 def test_reject_all_moves_on_even_when_the_list_would_refill(sample_project):
     class Refill(UnsureSuggester):
         def suggest(self, project, transcript, start, end, k=3):
@@ -238,7 +257,7 @@ async def test_help_is_dutch_and_wraps_its_explanations(sample_project):
         assert "Opdrachtenpalet" in actions and "Kopiëren" in actions
         assert not {"palette", "Copy selected text"} & actions
         accept = next(r for r in rows if r[0] == "1 … 9")
-        assert " ".join(accept[2].split()) == "Aanvaard suggestie 1-9: de code wordt meteen toegepast en bewaard"
+        assert " ".join(accept[2].split()) == "Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard"
 
 
 @sync

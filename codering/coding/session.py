@@ -141,6 +141,7 @@ class CodingSession:
         self.reload()
         self._load_stored()
         self._placed = False  # the first goto (the restored position) jumps over nothing
+        self._back: tuple[int, tuple] | None = None  # after a decision moved on: (where to, the selection it left)
         self._visited: set[int] = set()  # segments the cursor was on in this session
         self._skipped_saved = self.project.setting(self._skipped_key) or ""
         self.skipped: set[int] = self._read_skipped(self._skipped_saved)
@@ -302,7 +303,16 @@ class CodingSession:
         return True
 
     def move(self, step: int) -> bool:
-        """To the next (``step`` 1) or previous (-1) segment the cursor visits."""
+        """To the next (``step`` 1) or previous (-1) segment the cursor visits. Right after a decision on a
+        selection of several sentences (or part of one) moved on, ``k`` selects that selection again (the
+        status offers "k: terug voor een tweede code"; a second code belongs on the same words)."""
+        back, self._back = self._back, None
+        if step < 0 and back is not None and back[0] == self.first == self.last and self.narrow is None:
+            first, last, narrow = back[1]
+            self.goto(first)
+            self.last, self.narrow = last, narrow
+            self._note_visit(None)
+            return True
         return self.goto(self._next_visitable(self.last if step > 0 else self.first, step))
 
     def move_turn(self, step: int) -> bool:
@@ -660,7 +670,9 @@ class CodingSession:
         if finished or not holding:
             # likely codes left behind because this coder seldom combines them with the one taken: say so
             passed = not finished and not alternatives_hold and any(s.likely for s in left)
+            decided = (self.first, self.last, self.narrow)
             message += f"  → segment {self.first + 1}" if self.move(1) else "  · einde van het transcript"
+            self._back = (self.first, decided) if decided[1] > decided[0] or decided[2] else None
             if passed:
                 message += " (k: terug voor een tweede code)"
         elif alternatives_hold and not any(s.likely for s in left):
