@@ -450,6 +450,28 @@ async def test_a_rejection_undone_from_the_command_line_comes_back_on_the_open_s
         assert "Nabijheid" in panel(screen)
 
 
+@sync
+async def test_back_from_a_review_recode_the_status_names_what_u_takes_back_now(sample_project):
+    """After a recode in review, the coding screen still said "✓ Nabijheid (u: ongedaan maken)" while u
+    took back the recode."""
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first(app, pilot)
+        await pilot.press("slash", *"nabijheid", "enter")
+        await pilot.pause()
+        assert "(u: ongedaan maken)" in said(screen)
+        await pilot.press("r")  # review the code on this sentence; recode its one coding
+        await pilot.pause()
+        await pilot.press("c", *"doorverwijzen", "enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert said(screen) == "terug bij het coderen · u maakt ongedaan: hercodeerd: Nabijheid → Doorverwijzen"
+        await pilot.press("u")
+        assert [c.code_id for c in screen.project.codings()] == ["stim.praktisch.nabijheid"]
+
+
 # -- narrow terminals -----------------------------------------------------------------------------------------
 
 @sync

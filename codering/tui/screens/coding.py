@@ -133,7 +133,32 @@ class CodingScreen(AppScreen[None]):
             self.session.reload()
             self.palette = code_colors(self.session.codebook)
             self._redraw(marks=True)
+            self._say_latest_undo()
         self._resumed_once = True
+
+    _said_for: int | None = None  # the journal entry the status's "u: ongedaan maken" was said for
+
+    def _say_undoable(self, message: str) -> None:
+        self._say(f"{message}   (u: ongedaan maken)")
+        latest = self._latest_action()
+        self._said_for = latest[0] if latest else None
+
+    def _latest_action(self) -> tuple[int, str] | None:
+        """This coder's latest action that ``u`` would take back: (journal id, description)."""
+        for entry_id, description, undone, _ in self.project.history(1, coder=self.session.coder):
+            return None if undone else (entry_id, description)
+        return None
+
+    def _say_latest_undo(self) -> None:
+        """Back from another screen (review, codebook, agreement) that did something undoable: the status
+        still offered u for the decision made here, while u now takes back what was done there."""
+        status = self.query_one(StatusLine)
+        if "(u: ongedaan maken)" not in status.message:
+            return
+        latest = self._latest_action()
+        if latest is None or latest[0] == self._said_for:
+            return
+        status.message = f"terug bij het coderen · u maakt ongedaan: {self.session.describe(latest[1])}"
 
     def live_refresh(self) -> None:
         """The project changed (another coder, another window; see ``CoderingApp._live_check``): this
@@ -313,7 +338,10 @@ class CodingScreen(AppScreen[None]):
             self._say(self._nothing_to_decide("geen suggestie met dat nummer"))
             return
         self.highlight = 0
-        self._say(f"{message}   (u: ongedaan maken)" if saved else message)
+        if saved:
+            self._say_undoable(message)
+        else:
+            self._say(message)
         self._redraw(marks=True)
 
     @guarded
@@ -385,7 +413,10 @@ class CodingScreen(AppScreen[None]):
     def _remove(self, coding_id: int | None) -> None:
         if coding_id is not None:
             removed = self.session.remove(coding_id)
-            self._say(f"{removed}   (u: ongedaan maken)" if removed else "deze code is intussen verwijderd")
+            if removed:
+                self._say_undoable(removed)
+            else:
+                self._say("deze code is intussen verwijderd")
             self._redraw(marks=True)
 
     def action_memo(self) -> None:
