@@ -181,3 +181,34 @@ def test_every_shipped_codebook_is_valid():
     assert len(files) >= 2
     for path in files:
         assert len(load_codebook(path)) > 5
+
+
+def test_unquoted_numbers_in_ids_are_kept_as_written():
+    """YAML reads `id: 1.20` as 1.2 and `id: 010` as 8: the ids changed without a word, `1.10` beside
+    `1.1` was a "duplicate", and codings naming the ids as written found no code. Ids, parents, labels
+    and keys are now kept as written."""
+    text = ("codebook:\n  id: genummerd\n  name: Genummerd\ncodes:\n"
+            "  - id: 1\n    label: Samenwerking\n    key: 1\n"
+            "  - id: 1.1\n    label: Overleg\n    parent: 1\n"
+            "  - id: 1.10\n    label: Tiende punt\n    parent: 1\n"
+            "  - id: 1.20\n    label: 2020\n    parent: 1\n"
+            "  - id: 010\n    label: Met voorloopnul\n"
+            "  - id: 1_000\n    label: Duizend\n")
+    book = parse_codebook(text)
+    assert [(c.id, c.parent) for c in book] == [("1", None), ("1.1", "1"), ("1.10", "1"), ("1.20", "1"),
+                                                ("010", None), ("1_000", None)]
+    assert book.get("1.20").label == "2020" and book.get("1").key == "1"
+
+
+@pytest.mark.parametrize("code_id, said", [
+    (".y", "a '.' separates two parts of the id; it cannot start or end it, nor follow another '.'"),
+    ("stim..x", "a '.' separates two parts"), ("z.", "a '.' separates two parts"),
+    ("a.-b", "each part (between dots) starts with a letter, a digit or '_'"),
+    ("a b", "may only hold letters, digits, '_', '-' and '.'"),
+])
+def test_an_id_with_dots_in_the_wrong_place_is_told_what_is_wrong(code_id, said):
+    """`.y` was told it "may only hold letters, digits, '_', '-' and '.'", which it does; `stim..x` and
+    `z.` were accepted."""
+    text = f"codebook:\n  id: t\n  name: T\ncodes:\n  - id: '{code_id}'\n    label: X\n"
+    with pytest.raises(CodebookError, match=re.escape(f"id '{code_id}': {said}")):
+        parse_codebook(text)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Iterable
 
-from codering.codebook import Code, Codebook
+from codering.codebook import Code, Codebook, id_problem
 from codering.errors import RefiError
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "codering 0.1.0"
-_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 PATH_SEPARATOR = " / "  # a code named by its path of labels, as the Taguette export writes it
 _COLOR6 = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COLOR3 = re.compile(r"^#[0-9a-fA-F]{3}$")
@@ -336,7 +335,7 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
         if not same and c.parent is None and PATH_SEPARATOR in c.name:  # a tag codering exported for
             found = by_path.get(" ".join(c.name.split()).casefold())  # Taguette, back as a flat code
             same = [found] if found and found not in used else []
-        if wanted and _ID_RE.match(wanted) and wanted not in used and (wanted in target_codes or not same):
+        if wanted and not id_problem(wanted) and wanted not in used and (wanted in target_codes or not same):
             cid = wanted  # codering's own id line; one the project lacks yields to a code of that name here
         elif c.guid in by_guid and by_guid[c.guid] not in used:
             cid = by_guid[c.guid]

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static, TextArea
 
-from codering.codebook import Code
+from codering.codebook import Code, id_problem
 from codering.coding.search import fold
 from codering.tui.dialogs.base import Dialog, SaveCancelDialog, save_cancel_bindings
 
@@ -80,7 +80,6 @@ class CodeFields:
     is_new: bool
 
 
-_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
 def slug(label: str) -> str:
@@ -164,8 +163,8 @@ class CodeForm(SaveCancelDialog[CodeFields | None]):
             while code_id in self.taken:
                 n += 1
                 code_id = f"{base}_{n}"
-        if not _ID_RE.match(code_id):
-            self.tell(f"'{code_id}' is geen geldig id (letters, cijfers, _ . -).")
+        if id_problem(code_id):
+            self.tell(f"'{code_id}' is geen geldig id (delen van letters, cijfers, _ en -, gescheiden door één punt).")
             return
         if code_id in self.taken:
             self.tell(f"Er is al een code met id '{code_id}'.")
