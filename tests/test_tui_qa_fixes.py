@@ -472,6 +472,41 @@ async def test_back_from_a_review_recode_the_status_names_what_u_takes_back_now(
         assert [c.code_id for c in screen.project.codings()] == ["stim.praktisch.nabijheid"]
 
 
+@sync
+async def test_an_import_from_the_screen_shows_what_the_command_line_says(sample_project, tmp_path):
+    """`i` said "geïmporteerd: 0 nieuw, 0 bijgewerkt, 1 ongewijzigd" for a renamed copy it did not import
+    and for a file of codings it did; what the command line reports was never shown."""
+    import json
+    import shutil
+
+    from codering.tui.dialogs import NoticeDialog
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "nieuw"
+    folder.mkdir()
+    shutil.copy(ROOT / "transcripts" / "int01_huisarts_beernem.txt", folder / "kopie_int01.txt")
+    content = (ROOT / "transcripts" / "int01_huisarts_beernem.txt").read_text(encoding="utf-8")
+    start = content.index("En de nabijheid")
+    (folder / "coderingen.jsonl").write_text(json.dumps(
+        {"transcript": "int01_huisarts_beernem", "start": start, "end": start + len("En de nabijheid ook, hè."),
+         "codes": ["stim.praktisch.nabijheid"]}) + "\n", encoding="utf-8")
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "OverviewScreen")
+        overview = app.screen
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(folder)
+        await pilot.press("enter")
+        assert await until(pilot, lambda: isinstance(app.screen, NoticeDialog), seconds=20)
+        text = str(app.screen.message)
+        assert "kopie_int01: niet geïmporteerd, het project heeft dezelfde tekst al als 'int01_huisarts_beernem'" in text
+        assert "1 codering(en) geïmporteerd" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is overview and said(overview).endswith("1 niet (dezelfde tekst staat er al)")
+
+
 # -- narrow terminals -----------------------------------------------------------------------------------------
 
 @sync

@@ -58,3 +58,13 @@ class ErrorDialog(Dialog[None]):
 
     def action_close(self) -> None:
         self.action_cancel()
+
+
+class NoticeDialog(ErrorDialog):
+    """Something to read that is not an error (what an import did besides adding transcripts)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-message", markup=False)
+            yield Button("OK", variant="primary", id="ok")

@@ -14,12 +14,13 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from codering.coding.search import fold
 from codering.suggest.base import LIKELY
-from codering.tui.dialogs import TextDialog
+from codering.tui.dialogs import NoticeDialog, TextDialog
 from codering.tui.messages import Failed
 from codering.tui.screens.base import ProjectScreen, attribute_columns, keeping_cursor, show_path
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
+    from codering.ingest.plan import ImportPlan
     from codering.store import ImportReport, Project, TranscriptInfo
 
 NOTHING_YET = "nog geen transcripten: i om te importeren"
@@ -58,9 +59,10 @@ class OverviewScreen(ProjectScreen):
         """Transcripts were imported: the model must embed them too."""
 
     class ImportDone(Message):
-        def __init__(self, reports: list["ImportReport"]) -> None:
+        def __init__(self, reports: list["ImportReport"], plan: "ImportPlan | None" = None) -> None:
             super().__init__()
             self.reports = reports
+            self.plan = plan
 
     def __init__(self, project: "Project | None" = None, coder: str = "coder", note: str = "") -> None:
         super().__init__()
@@ -194,17 +196,22 @@ class OverviewScreen(ProjectScreen):
         except Exception as exc:  # noqa: BLE001 - shown as a dialog
             self.post_message(Failed(exc, "import"))
             return
-        self.post_message(self.ImportDone(reports))
+        self.post_message(self.ImportDone(reports, plan))
 
     @on(ImportDone)
     def _imported(self, event: ImportDone) -> None:
         reports = event.reports
         added = sum(r.status == "added" for r in reports)
         updated = sum(r.status == "updated" for r in reports)
+        same = sum(r.status == "duplicate" for r in reports)
         self.query_one(StatusLine).message = (
-            f"geïmporteerd: {added} nieuw, {updated} bijgewerkt, {len(reports) - added - updated} ongewijzigd"
+            f"geïmporteerd: {added} nieuw, {updated} bijgewerkt, {len(reports) - added - updated - same} ongewijzigd"
+            + (f", {same} niet (dezelfde tekst staat er al)" if same else "")
         )
         self.reload()
+        details = import_details(reports, event.plan)
+        if details:  # what the command line says besides the counts: nothing of it may go unseen
+            self.app.push_screen(NoticeDialog("Importeren", "\n".join(details)))
         if added or updated:
             self.post_message(self.CorpusChanged())
 
@@ -240,3 +247,29 @@ class OverviewScreen(ProjectScreen):
 
         if self.project is not None:
             self.app.push_screen(AgreementScreen(self.project, self.coder))
+
+
+def import_details(reports: list["ImportReport"], plan: "ImportPlan | None") -> list[str]:
+    """What an import did besides adding or leaving transcripts as they were, in the words of the coding
+    screen: copies not imported, codings no longer found in an edited text, codings and attributes
+    imported, and the importer's notices (as the command line prints them)."""
+    lines: list[str] = []
+    for r in reports:
+        if r.status == "duplicate":
+            lines.append(f"{r.name}: niet geïmporteerd, het project heeft dezelfde tekst al als '{r.same_as}' "
+                         "(een hernoemde kopie zou elke codering dubbel tellen)")
+        elif r.status == "updated" and r.codings_detached:
+            lines.append(f"{r.name}: nieuwe tekst; {r.codings_detached} codering(en) niet teruggevonden, bewaard als "
+                         "losgekoppeld (telt niet mee in exports; `codering stats` toont ze)")
+        lines += [f"{r.name}: {notice}" for notice in r.notices]
+    if plan is not None:
+        lines += list(plan.notices)
+        if plan.codings:
+            lines.append(f"{plan.codings_added} codering(en) geïmporteerd"
+                         + (f" ({plan.codings_present} stonden er al)" if plan.codings_present else ""))
+        if plan.attributes:
+            changed = plan.attributes_changed
+            lines.append(f"attributen gezet voor {len(plan.attributes)} transcript(en)"
+                         + (f"; {len(changed)} waarde(n) vervangen:" if changed else ""))
+            lines += [f"  {line}" for line in changed]
+    return lines
