@@ -758,3 +758,13 @@ def test_segmentation_speed():
                          for i in range(200))
     pt = parse_text(sample, "speed")
     assert len(pt.segments) == 200 * 18  # speed itself: benchmarks/import_corpus.py
+
+
+def test_attributes_csv_as_excel_saves_it_with_a_sep_line_and_empty_columns(tmp_path):
+    """Excel (Dutch settings) writes "sep=;" as the first line and ";;" for empty columns after the last:
+    both were refused ("first column must be named 'transcript' (found 'sep=')", "column 3 has no name")."""
+    from codering.ingest.attributes import read_attributes_csv
+
+    path = tmp_path / "attributen.csv"
+    path.write_bytes("sep=;\r\ntranscript;locatie;;\r\nint01;Gent;;\r\nint02;Hasselt;;\r\n;;;\r\n".encode("cp1252"))
+    assert read_attributes_csv(path) == {"int01": {"locatie": "Gent"}, "int02": {"locatie": "Hasselt"}}

@@ -28,7 +28,12 @@ def read_attributes_csv(path: Path) -> dict[str, dict[str, str]]:
     text, _, _ = decode_bytes(data, path)
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
+    hint = re.fullmatch(r"\s*sep=(.)\s*", first)  # Excel's "sep=;" line names the separator
+    if hint:
+        delimiter = hint.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         rows = list(reader)
@@ -38,6 +43,8 @@ def read_attributes_csv(path: Path) -> dict[str, dict[str, str]]:
     if not rows:
         raise TranscriptError(path, "the file is empty")
     head = [" ".join(c.split()) for c in rows[0]]
+    while len(head) > 1 and not head[-1]:  # Excel saves empty columns after the last one as ";;;"
+        head.pop()
     if not head or head[0].lower() not in _NAME_COLUMNS:
         raise TranscriptError(path, "the first column must be named 'transcript', 'name' or 'file'"
                                     f" (found '{head[0] if head else ''}')")
