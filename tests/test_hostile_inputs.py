@@ -338,3 +338,39 @@ def test_an_import_into_a_project_with_a_damaged_page_writes_nothing(tmp_path, s
     assert result.returncode == 1
     assert "the project file is damaged" in result.stderr and result.stderr.count("\n") == 1
     assert path.read_bytes() == before
+
+
+def test_ctrl_c_during_an_import_says_how_far_it_got(tmp_path, transcript_file, monkeypatch):
+    """Ctrl-C part-way through writing 300 transcripts only said "codering: interrupted" (297 were in)."""
+    from click.testing import CliRunner
+
+    from codering.cli.root import cli
+    from codering.store import Project
+
+    folder = tmp_path / "map"
+    folder.mkdir()
+    text = transcript_file.read_text(encoding="utf-8")
+    for n in range(5):
+        (folder / f"t{n}.txt").write_text(text.replace("Beernem", f"Plaats {n}"), encoding="utf-8")
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    real = Project.import_transcript
+    calls = []
+
+    def interrupted_at_the_third(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Project, "import_transcript", interrupted_at_the_third)
+    result = CliRunner().invoke(cli, ["-p", str(project), "import", str(folder)])
+    assert result.exit_code == 130
+    assert "codering: interrupted at transcript 3 of 5 (t2); the transcripts before it are imported, each whole; " \
+           "the same import again does the rest" in " ".join(result.output.split())
+    monkeypatch.setattr(Project, "import_transcript", real)
+    with Project.open(project) as p:
+        assert [t.name for t in p.transcripts()] == ["t0", "t1"]
+    assert run_cli("-p", str(project), "import", str(folder)).returncode == 0
+    with Project.open(project) as p:
+        assert len(p.transcripts()) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,21 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
             raise CoderingError("nothing to import: no transcripts, attribute or codings files among the arguments")
         plan.replace = replace
         task = bar.add_task("Importing", total=len(plan.transcripts))
-        reports = plan.apply(project, coder or "import",
-                             progress=lambda name: bar.update(task, advance=1, description=f"Importing {name}"))
+        at: list[str] = []  # the transcripts begun, in order
+
+        def step(name: str) -> None:
+            at.append(name)
+            bar.update(task, advance=1, description=f"Importing {name}")
+
+        try:
+            reports = plan.apply(project, coder or "import", progress=step)
+        except KeyboardInterrupt:
+            bar.stop()
+            where = f" at transcript {len(at)} of {len(plan.transcripts)} ({at[-1]})" if at else ""
+            click.echo(f"codering: interrupted{where}; the transcripts before it are imported, each whole; the "
+                       "same import again does the rest (attributes and codings come after the transcripts)",
+                       err=True)
+            sys.exit(130)
     for notice in plan.notices:
         click.echo(f"note: {notice}")
     for report in reports:
