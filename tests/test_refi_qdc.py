@@ -200,3 +200,13 @@ def test_init_and_validate_say_what_a_qdc_lost(tmp_path):
     assert made.returncode == 0 and note in made.stdout.splitlines(), made.stderr
     checked = run_cli("codebook", "validate", str(path))
     assert checked.stdout.splitlines() == [f"{path}: ok, 1 code", note]
+
+
+def test_an_is_codable_that_is_not_a_boolean_is_named(tmp_path):
+    path = tmp_path / "vaag.qdc"
+    path.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="a" name="Twijfel" '
+                    'isCodable="misschien"/><Code guid="b" name="Ja" isCodable="1"/></Codes></CodeBook>',
+                    encoding="utf-8")
+    book, notices = parse_qdc(path)
+    assert all(c.codable for c in book)
+    assert notices == ["code 'Twijfel': isCodable 'misschien' is not true or false; taken as codable"]

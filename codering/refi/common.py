@@ -242,7 +242,10 @@ def read_codes(codes_el: "etree._Element", where: str, notices: list[str]) -> li
         if color and not _COLOR6.match(color):
             notices.append(f"code '{name}': colour '{color}' is not #rrggbb; left out")
             color = None
-        codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
+        flag = (el.get("isCodable") or "true").strip().lower()
+        codable = flag not in ("false", "0")
+        if flag not in ("true", "false", "1", "0"):  # xs:boolean allows these four
+            notices.append(f"code '{name}': isCodable '{el.get('isCodable')}' is not true or false; taken as codable")
         out.append(RefiCode(key, name, parent, description, fields, color, codable, el.sourceline))
         for child in kids(el, "Code"):
             visit(child, key, f"{path}/{name}")
