@@ -65,7 +65,7 @@ def startup(project: str | None) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-async def next_sentence(project: str | None, keys: int) -> tuple[float, str | None, list[float], list[float]]:
+async def next_sentence(project: str | None, keys: int) -> tuple[float, str | None, list[float], list[float], float]:
     from codering.tui.app import make_app
 
     app = make_app(project)
@@ -85,7 +85,17 @@ async def next_sentence(project: str | None, keys: int) -> tuple[float, str | No
             await pilot.pause()
             cpu.append((time.process_time() - c) * 1000)
             wall.append((time.perf_counter() - t) * 1000)
-        return ready, app.model_state.model_id, cpu, wall
+        # the session's first decision (the first calibration runs then), taken back again at once
+        while not app.screen.session.suggestions():
+            await pilot.press("j")
+            await pilot.pause()
+        t = time.perf_counter()
+        await pilot.press("1")
+        await pilot.pause()
+        first = (time.perf_counter() - t) * 1000
+        await pilot.press("u")
+        await pilot.pause()
+        return ready, app.model_state.model_id, cpu, wall, first
 
 
 async def first_suggestion(path: Path, whole_corpus: bool) -> None:
@@ -232,7 +242,8 @@ def main() -> None:
 
     starts = [startup(args.project) for _ in range(args.runs)]
     print(f"start-up to a filled overview     {min(starts):.2f}-{max(starts):.2f} s over {args.runs} runs")
-    ready, model, cpu, wall = asyncio.run(next_sentence(args.project, args.keys))
+    ready, model, cpu, wall, first = asyncio.run(next_sentence(args.project, args.keys))
+    print(f"the session's first decision (1)  {first:.0f} ms wall (then undone)")
     print(f"model ready (load + embed)        {ready:.1f} s ({model}; vectors already in the project are not embedded again)")
     for name, times in (("CPU", cpu), ("wall, with Pilot's waits", wall)):
         ordered = sorted(times)
