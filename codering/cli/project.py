@@ -100,7 +100,7 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
             click.echo(f"  note: {notice}")
     if plan.attributes:
         changed = plan.attributes_changed
-        click.echo(f"Attributes set for {count(len(plan.attributes), 'transcript')}"
+        click.echo(f"Attributes set for {count(plan.attributes_set, 'transcript')}"
                    + (f"; {count(len(changed), 'value')} replaced (not undoable):" if changed else "."))
         for line in changed:
             click.echo(f"  {line}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from codering.errors import TranscriptError
 from codering.fileio import read_input
 from codering.ingest.decoding import decode_bytes
-from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES
+from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, transcript_name_form
 
 _NAME_COLUMNS = {"transcript", "name", "file", "bestand", "naam", "transcriptie", "filename", "bestandsnaam"}
 
@@ -63,7 +63,7 @@ def read_attributes_csv(path: Path) -> dict[str, dict[str, str]]:
         if len(row) > len(head) and any(c.strip() for c in row[len(head):]):
             raise TranscriptError(path, f"row {number} has {len(row)} cells but the header names {len(head)} "
                                         "columns (a value with the separator in it needs quotes)")
-        name = re.split(r"[\\/]", raw)[-1]
+        name = transcript_name_form(re.split(r"[\\/]", raw)[-1])
         if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
             name = name[: -len(Path(name).suffix)]
         if name in result:

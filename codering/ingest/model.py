@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".odt", ".vtt", ".srt")
@@ -38,3 +39,9 @@ class ParsedTranscript:
     encoding: str
     notices: list[str] = field(default_factory=list)
     content_hash: str = ""
+
+
+def transcript_name_form(name: str) -> str:
+    """A transcript's name as stored and looked up: Unicode NFC. macOS gives file names in NFD ("é" as "e"
+    and an accent), a name typed in a CSV, a .jsonl or on the command line comes in NFC."""
+    return unicodedata.normalize("NFC", name)

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from codering.errors import TranscriptError
 from codering.ingest.decoding import normalise_text
-from codering.ingest.model import ParsedTranscript, Segment, Turn
+from codering.ingest.model import ParsedTranscript, Segment, Turn, transcript_name_form
 from codering.ingest.sentences import sentence_bounds
 from codering.ingest.speakers import (KEY_VALUE, LABEL, SHORT_CODE, SPEAKER_WORD_KEYS, TIMESTAMP, label_role,
                                       name_strength, normalise_timestamp)
@@ -106,15 +106,8 @@ def _split_values(value: str) -> list[str]:
     return [v.strip().lower() for v in re.split(r"[,;/&+]| en ", value) if v.strip()]
 
 
-def parse(text: str, name: str, source_format: str, encoding: str, notices: list[str], *, where,
-           speakers: frozenset[str] | None = None, only_speakers: bool = False) -> ParsedTranscript:
-    notices = list(notices)
-    content, more = normalise_text(text)
-    notices += more
-    if not content.strip():
-        raise TranscriptError(where, "the file is empty")
-
-    # paragraphs: runs of non-blank lines, as lists of (offset, line)
+def _paragraphs(content: str) -> list[list[tuple[int, str]]]:
+    """Runs of non-blank lines, as lists of (offset, line)."""
     paragraphs: list[list[tuple[int, str]]] = []
     pos, current = 0, []
     for line in content.split("\n"):
@@ -126,13 +119,35 @@ def parse(text: str, name: str, source_format: str, encoding: str, notices: list
         pos += len(line) + 1
     if current:
         paragraphs.append(current)
+    return paragraphs
 
-    def line_prefix(off_line: tuple[int, str]) -> tuple[int, _Prefix]:
-        off, line = off_line
-        lead = len(line) - len(line.lstrip())
-        return off + lead, _prefix(line[lead:].rstrip())
 
-    prefixes = [[line_prefix(item) for item in para] for para in paragraphs]
+def _line_prefix(off_line: tuple[int, str]) -> tuple[int, _Prefix]:
+    off, line = off_line
+    lead = len(line) - len(line.lstrip())
+    return off + lead, _prefix(line[lead:].rstrip())
+
+
+def header_attributes(content: str, source_format: str) -> dict[str, str]:
+    """The attributes the header of a parsed transcript's ``content`` gave it (as :func:`parse` read them):
+    what a re-import compares with the new header, to tell the file's values from values set since."""
+    paragraphs = _paragraphs(content)
+    if source_format in ("vtt", "srt") or len(paragraphs) < 2:
+        return {}
+    later_labels = {p.label for para in paragraphs[1:] for _, p in map(_line_prefix, para) if p.label}
+    return _header_attributes([line for _, line in paragraphs[0]], later_labels) or {}
+
+
+def parse(text: str, name: str, source_format: str, encoding: str, notices: list[str], *, where,
+           speakers: frozenset[str] | None = None, only_speakers: bool = False) -> ParsedTranscript:
+    notices = list(notices)
+    content, more = normalise_text(text)
+    notices += more
+    if not content.strip():
+        raise TranscriptError(where, "the file is empty")
+
+    paragraphs = _paragraphs(content)
+    prefixes = [[_line_prefix(item) for item in para] for para in paragraphs]
     later_labels = {p.label for para in prefixes[1:] for _, p in para if p.label}
 
     attributes: dict[str, str] = {}
@@ -229,7 +244,7 @@ def parse(text: str, name: str, source_format: str, encoding: str, notices: list
     turns = _guess_interviewer(content, turns, name_roles, notices, hint=not only_speakers)
     segments = segment_turns(content, turns)
     return ParsedTranscript(
-        name=name, content=content, attributes=attributes, turns=turns, segments=segments,
+        name=transcript_name_form(name), content=content, attributes=attributes, turns=turns, segments=segments,
         source_format=source_format, encoding=encoding, notices=notices,
         content_hash=hashlib.sha256(content.encode("utf-8")).hexdigest(),
     )

@@ -8,17 +8,20 @@ either fully imported or absent.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from codering.errors import CoderingError, ImportProblems, TranscriptError
-from codering.fileio import read_input
+from codering.fileio import input_problem, read_input
 from codering.ingest.attributes import read_attributes_csv
 from codering.ingest.files import read_transcript
-from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES
+from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, transcript_name_form
+from codering.wording import count
 
 if TYPE_CHECKING:
     from codering.store import ImportReport, Project
@@ -51,6 +54,7 @@ class ImportPlan:
     codings_added: int = 0
     codings_present: int = 0
     attributes_changed: list[str] = field(default_factory=list)  # "name: key 'old' -> 'new'"
+    attributes_set: int = 0  # transcripts whose attributes were set (not those of a renamed copy left out)
     replace: bool = False  # a transcript of the same name from another file may replace the project's
 
     @property
@@ -59,12 +63,12 @@ class ImportPlan:
 
     def check(self, project: Project) -> None:
         """Check attributes and codings against the project and this plan; raise if any problem."""
-        known = {t.name: t for t in project.transcripts()}
+        known = {transcript_name_form(t.name): t for t in project.transcripts()}
         contents = {parsed.name: parsed.content for _, parsed in self.transcripts}
         names = set(known) | set(contents)
         codebook = project.codebook()
         problems: list[str] = []
-        sources = project.transcript_sources()
+        sources = {transcript_name_form(name): path for name, path in project.transcript_sources().items()}
         for path, parsed in self.transcripts:
             before, old = sources.get(parsed.name), known.get(parsed.name)
             if (old is None or old.content_hash == parsed.content_hash or self.replace or not before
@@ -107,30 +111,44 @@ class ImportPlan:
             # a renamed copy of a transcript in the project would count every coding twice: not imported
             reports.append(project.import_transcript(parsed, source_path=str(Path(path).resolve()),
                                                      new_text_only=True))
-        duplicates = {r.name for r in reports if r.status == "duplicate"}
+        copies = {r.name: r for r in reports if r.status == "duplicate"}
         for name, attrs in self.attributes.items():
-            if name in duplicates:
+            if name in copies:
+                where = f" from {self.attribute_files[name].name}" if name in self.attribute_files else ""
+                copies[name].notices.append(f"its attributes{where} were not set ('{copies[name].same_as}' keeps "
+                                            "its own)")
                 continue
             old = project.attributes(name)
             self.attributes_changed += [f"{name}: {key} '{old[key]}' -> '{value}'" for key, value in attrs.items()
                                         if key in old and old[key] != value]
             project.set_attributes(name, attrs)
+            self.attributes_set += 1
         if self.codings:
+            moved: dict[str, dict[str, int]] = {}  # a copy's codings go onto the transcript with its text
             # journaled as the person at the project (undo is per coder), else as ``coder``
             with project.action(f"import {len(self.codings)} codings", project.coder or coder):
                 present: dict[str, set] = {}
                 for rec in self.codings:
-                    if rec.transcript not in present:
-                        present[rec.transcript] = {(c.start, c.end, c.code_id, c.coder)
-                                                   for c in project.codings(rec.transcript, include_detached=True)}
+                    target = copies[rec.transcript].same_as if rec.transcript in copies else rec.transcript
+                    if target != rec.transcript:
+                        files = moved.setdefault(rec.transcript, {})
+                        where = Path(rec.source.rsplit(":", 1)[0]).name
+                        files[where] = files.get(where, 0) + len(rec.codes)
+                    if target not in present:
+                        present[target] = {(c.start, c.end, c.code_id, c.coder)
+                                           for c in project.codings(target, include_detached=True)}
                     for code in rec.codes:
                         key = (rec.start, rec.end, code, rec.coder or coder)
-                        if key in present[rec.transcript]:
+                        if key in present[target]:
                             self.codings_present += 1
                             continue
-                        project.add_coding(rec.transcript, *key, origin="import")
-                        present[rec.transcript].add(key)
+                        project.add_coding(target, *key, origin="import")
+                        present[target].add(key)
                         self.codings_added += 1
+            for name, files in moved.items():
+                copies[name].notices.append(
+                    f"its {count(sum(files.values()), 'coding')} from {', '.join(files)} went onto "
+                    f"'{copies[name].same_as}' (the same text)")
         return reports
 
 
@@ -150,11 +168,20 @@ def _same_file(recorded: str, path: Path) -> bool:
 
 def collect_files(paths: Iterable[str | Path], notices: list[str] | None = None) -> list[Path]:
     """Expand folders (not recursively) into the files codering can import; what a folder holds besides
-    (other file types, subfolders) is named in ``notices``. Hidden files, READMEs and the lock files Word
-    and LibreOffice keep beside an open document (``~$interview.docx``, ``.~lock.interview.odt#``) are
-    passed over quietly."""
+    (other file types, subfolders, pipes, broken links) is named in ``notices``. Hidden files, READMEs and
+    the lock files Word and LibreOffice keep beside an open document (``~$interview.docx``,
+    ``.~lock.interview.odt#``) are passed over quietly. A file named twice (the same path twice, or a folder
+    and a file in it) is taken once."""
     importable = SUPPORTED_SUFFIXES + CODINGS_SUFFIXES + ATTRIBUTE_SUFFIXES
     out: list[Path] = []
+    taken: set[tuple[str, str]] = set()
+
+    def add(path: Path) -> None:
+        key = (_real_path(path), path.name)
+        if key not in taken:
+            taken.add(key)
+            out.append(path)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -162,16 +189,43 @@ def collect_files(paths: Iterable[str | Path], notices: list[str] | None = None)
             for child in sorted(path.iterdir()):
                 if child.name.startswith((".", "README", "~$")):
                     continue
-                if child.is_file() and child.suffix.lower() in importable:
-                    out.append(child)
-                else:
+                if child.suffix.lower() not in importable or child.is_dir():
                     skipped.append(child.name + ("/" if child.is_dir() else ""))
+                    continue
+                unreadable = _not_a_file(child)
+                if unreadable is None:
+                    add(child)
+                elif notices is not None:
+                    notices.append(f"{child}: left out, {unreadable}")
             if skipped and notices is not None:
                 notices.append(f"{path}: left out {', '.join(skipped)} (not a transcript, .csv or .jsonl; "
                                "subfolders are not read)")
         else:
-            out.append(path)
+            add(path)
     return out
+
+
+def _real_path(path: Path) -> str:
+    """The file ``path`` names, links followed (as written when that fails, e.g. for a loop of links)."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why a folder's entry with a transcript's (or .csv's, .jsonl's) name cannot be read as a file, or None:
+    a pipe, device or socket, a link to nothing, a loop of links (what a direct import says, in other words)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if path.is_symlink():
+            if isinstance(exc, FileNotFoundError):
+                return f"a broken link (to {os.readlink(path)}, which does not exist)"
+            if exc.errno == errno.ELOOP:
+                return "a link that leads back to itself (a loop of links)"
+        return f"cannot be read ({exc.strerror or exc})"
+    return input_problem(info)
 
 
 def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -> ImportPlan:
@@ -193,7 +247,12 @@ def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -
             else:
                 parsed = read_transcript(path)
                 if parsed.name in seen:
-                    problems.append(f"{path}: a transcript named '{parsed.name}' is already in this import ({seen[parsed.name]})")
+                    other = seen[parsed.name]
+                    looks = ""
+                    if other.name != path.name and transcript_name_form(other.name) == transcript_name_form(path.name):
+                        looks = " (the same name with its accents written another way, as macOS does)"
+                    problems.append(f"{path}: a transcript named '{parsed.name}' is already in this import "
+                                    f"({other}){looks}")
                     continue
                 seen[parsed.name] = path
                 plan.transcripts.append((path, parsed))
@@ -240,7 +299,7 @@ def read_codings_jsonl(path: Path) -> list[CodingRecord]:
             raise TranscriptError(where, "'coder' must be a name (text)")
         if obj.get("text") is not None and not isinstance(obj["text"], str):
             raise TranscriptError(where, "'text' must be text")
-        name = Path(str(obj["transcript"])).name
+        name = transcript_name_form(Path(str(obj["transcript"])).name)
         name = name[:-4] if name.endswith(".txt") else name
         records.append(CodingRecord(where, name, obj["start"], obj["end"], tuple(codes),
                                     obj.get("text"), obj.get("coder")))

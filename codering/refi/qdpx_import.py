@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codering.errors import RefiError
 from codering.refi.common import (
     BOOK_FIELDS,
     build_codebook,
@@ -79,6 +80,9 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
     from codering.store.location import locate
 
     plan = read_qdpx(path, positions=positions, default_coder=coder)
+    if not (plan.sources or plan.codes or plan.memos):  # as `import` says of a folder with nothing in it
+        why = "; ".join(plan.notices) or "it holds no text sources, codes or memos"
+        raise RefiError(f"nothing to import from {path}: {why}")
     own = not isinstance(target, Project)
     project_path = locate(target) if own else target.path  # a file, or a project on a server
     created = own and not Project.exists(project_path)

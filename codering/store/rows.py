@@ -109,6 +109,7 @@ class ImportReport:
     codings_moved: int = 0
     codings_detached: int = 0
     codings_kept: int = 0
+    memos_unplaced: int = 0  # passage memos whose words are gone, now on the whole transcript
     notices: list[str] = field(default_factory=list)
     same_as: str | None = None
 
@@ -128,4 +129,7 @@ class ImportReport:
                 f"{self.codings_detached} could not be found in the new text and are kept as detached codings "
                 "(listed by `codering stats`, excluded from exports)"
             )
+        if self.memos_unplaced:
+            parts.append(f"{count(self.memos_unplaced, 'passage memo')} whose words are gone kept on the whole "
+                         "transcript (see the notes)")
         return "; ".join(parts)

@@ -6,6 +6,7 @@ import bisect
 from typing import TYPE_CHECKING
 
 from codering.errors import StoreError
+from codering.ingest.model import transcript_name_form
 from codering.store.journal import Journaled
 from codering.store.reanchor import reanchor
 from codering.store.rows import ImportReport, SegmentRow, TranscriptInfo, now, text_hash
@@ -19,12 +20,16 @@ class TranscriptTables(Journaled):
 
     def import_transcript(self, parsed: "ParsedTranscript", source_path: str | None = None,
                           new_text_only: bool = False) -> ImportReport:
-        """Add a transcript, or bring a changed one up to date keeping its codings. ``new_text_only``: a
-        new name whose text the project holds already is not added (status ``duplicate``, ``same_as``)."""
-        row = self._conn.execute(
-            "SELECT id, content, content_hash FROM transcripts WHERE name = ?", (parsed.name,)
+        """Add a transcript, or bring a changed one up to date keeping its codings, memos and the attributes
+        set since its import (see :meth:`_update_attributes`). ``new_text_only``: a new name whose text the
+        project holds already is not added (status ``duplicate``, ``same_as``). Names are stored in
+        Unicode NFC (a file name from macOS comes in NFD: "é" as "e" and an accent)."""
+        name = transcript_name_form(parsed.name)
+        found = self._find_transcript(name)
+        row = None if found is None else self._conn.execute(
+            "SELECT id, content, content_hash, source_format FROM transcripts WHERE id = ?", (found,)
         ).fetchone()
-        report = ImportReport(parsed.name, "added", len(parsed.segments), notices=list(parsed.notices))
+        report = ImportReport(name, "added", len(parsed.segments), notices=list(parsed.notices))
         if row is not None and row[2] == parsed.content_hash:
             report.status = "unchanged"
             return report
@@ -44,7 +49,7 @@ class TranscriptTables(Journaled):
                 else:  # PostgreSQL's identity column never hands out an id twice
                     new_id = None
                 cols = "name, content, content_hash, source_path, source_format, encoding, imported_at, position"
-                values = (parsed.name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
+                values = (name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
                           parsed.encoding, now(), position)
                 if new_id is not None:
                     cols, values = "id, " + cols, (new_id, *values)
@@ -55,12 +60,13 @@ class TranscriptTables(Journaled):
                 transcript_id, old_content = row[0], row[1]
                 report.status = "updated"
                 conn.execute(
-                    "UPDATE transcripts SET content = ?, content_hash = ?, source_path = ?, source_format = ?,"
-                    " encoding = ?, imported_at = ? WHERE id = ?",
-                    (parsed.content, parsed.content_hash, source_path, parsed.source_format, parsed.encoding,
-                     now(), transcript_id),
+                    "UPDATE transcripts SET name = ?, content = ?, content_hash = ?, source_path = ?,"
+                    " source_format = ?, encoding = ?, imported_at = ? WHERE id = ?",
+                    (name, parsed.content, parsed.content_hash, source_path, parsed.source_format,
+                     parsed.encoding, now(), transcript_id),
                 )
                 self._reanchor(transcript_id, old_content, parsed.content, report)
+                self._update_attributes(transcript_id, old_content, row[3], parsed.attributes, report)
                 conn.execute("DELETE FROM segments WHERE transcript_id = ?", (transcript_id,))
                 conn.execute("DELETE FROM suggestions WHERE transcript_id = ?", (transcript_id,))
                 conn.execute("DELETE FROM turns WHERE transcript_id = ?", (transcript_id,))
@@ -76,17 +82,46 @@ class TranscriptTables(Journaled):
                 [(transcript_id, s.index, s.turn, s.start, s.end, roles.get(s.turn, "none"),
                   text_hash(parsed.content[s.start:s.end])) for s in parsed.segments],
             )
-            self._set_attributes(transcript_id, parsed.attributes, replace=True)
+            if row is None:
+                self._set_attributes(transcript_id, parsed.attributes, replace=True)
         return report
 
+    def _update_attributes(self, transcript_id: int, old_content: str, old_format: str,
+                           header: dict[str, str], report: ImportReport) -> None:
+        """A changed text's header updates the attributes it gave before, and only those: an attribute the
+        old header did not give (set from a CSV, an archive or a script) is kept, and so is a value set
+        since over a header line that did not change. A value the header changed, added or dropped is
+        taken from the new header and named in a notice."""
+        from codering.ingest.parse import header_attributes
+
+        before = header_attributes(old_content, old_format or "txt")
+        stored = dict(self._conn.execute(
+            "SELECT name, value FROM attributes WHERE transcript_id = ?", (transcript_id,)).fetchall())
+        changed: dict[str, str] = {}
+        for key, value in header.items():
+            if key in before and before[key] == value:
+                continue  # the same header line: the project's value (maybe set from a CSV since) stays
+            if stored.get(key) != value:
+                was = f"'{stored[key]}'" if key in stored else "none"
+                report.notices.append(f"attribute {key}: '{value}' from the changed header (was {was})")
+            changed[key] = value
+        for key, value in before.items():
+            if key not in header and stored.get(key) == value:  # its header line is gone, and nothing replaced it
+                self._conn.execute("DELETE FROM attributes WHERE transcript_id = ? AND name = ?", (transcript_id, key))
+                report.notices.append(f"attribute {key}: '{value}' removed (its header line is gone)")
+        self._set_attributes(transcript_id, changed, replace=False)
+
     def _reanchor(self, transcript_id: int, old: str, new: str, report: ImportReport) -> None:
-        """Move codings, memos and decisions to the same words in a changed text; detach codings whose words are gone."""
+        """Move codings, memos and decisions to the same words in a changed text; detach codings whose words
+        are gone, and keep a passage memo whose words are gone on the transcript (named in a notice)."""
         for table in ("codings", "memos", "decisions"):
             spans = self._conn.execute(
                 f"SELECT id, start, end FROM {table} WHERE transcript_id = ? AND start IS NOT NULL", (transcript_id,)
             ).fetchall()
             for key, start, moved in reanchor(old, new, spans):
-                if table != "codings":
+                if table == "memos" and moved is None:
+                    self._unplace_memo(key, old, report)
+                elif table != "codings":
                     if moved is not None:
                         self._conn.execute(f"UPDATE {table} SET start = ?, end = ? WHERE id = ?", (*moved, key))
                 elif moved is None:
@@ -98,6 +133,15 @@ class TranscriptTables(Journaled):
                         report.codings_kept += 1
                     else:
                         report.codings_moved += 1
+
+    def _unplace_memo(self, memo_id: int, old: str, report: ImportReport) -> None:
+        """A passage memo whose words are gone from the new text becomes a memo on the whole transcript
+        (as a passage memo of a .qdpx whose words are gone); the notice names it and the words it was on."""
+        start, end, text = self._conn.execute("SELECT start, end, text FROM memos WHERE id = ?", (memo_id,)).fetchone()
+        self._conn.execute("UPDATE memos SET kind = 'transcript', start = NULL, end = NULL WHERE id = ?", (memo_id,))
+        report.memos_unplaced += 1
+        report.notices.append(f"memo {memo_id} ({_quote(text)}) was on words that are gone from the new text "
+                              f"({_quote(old[start:end])}); it is kept as a memo on the whole transcript")
 
     def set_attributes(self, name: str, attributes: dict[str, str], replace: bool = False) -> None:
         with self.transaction():
@@ -134,10 +178,23 @@ class TranscriptTables(Journaled):
                              "DO UPDATE SET value = CASE WHEN CAST(excluded.value AS INTEGER) > CAST(meta.value AS "
                              "INTEGER) THEN excluded.value ELSE meta.value END", (str(tid),))
 
+    def _find_transcript(self, name: str) -> int | None:
+        """The id of the transcript called ``name`` in any Unicode normal form (NFC, as typed on most
+        systems, or NFD, as macOS gives file names), or None."""
+        wanted = transcript_name_form(name)
+        row = self._conn.execute("SELECT id FROM transcripts WHERE name = ?", (wanted,)).fetchone()
+        if row is not None:
+            return row[0]
+        for tid, stored in self._conn.execute("SELECT id, name FROM transcripts"):  # stored before NFC was
+            if transcript_name_form(stored) == wanted:
+                return tid
+        return None
+
     def transcript_id(self, name: str | int) -> int:
         if isinstance(name, int):
             return name
-        row = self._conn.execute("SELECT id FROM transcripts WHERE name = ?", (name,)).fetchone()
+        found = self._find_transcript(name)
+        row = None if found is None else (found,)
         if row is None:
             known = [r[0] for r in self._conn.execute("SELECT name FROM transcripts ORDER BY position LIMIT 5")]
             hint = f" (known: {', '.join(known)}{', ...' if len(known) == 5 else ''})" if known else ""
@@ -235,3 +292,9 @@ class TranscriptTables(Journaled):
             "SELECT idx, start, end, body_start, speaker, role, timestamp FROM turns WHERE transcript_id = ? ORDER BY idx",
             (tid,),
         )]
+
+
+def _quote(text: str, width: int = 60) -> str:
+    """``text`` on one line in quotes, shortened to about ``width`` characters."""
+    line = " ".join(text.split())
+    return f"'{line if len(line) <= width else line[:width - 3].rstrip() + '...'}'"
