@@ -32,6 +32,20 @@ def _clean(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
+def _speaker_lines(lines: list[str]) -> list[str]:
+    """A cue's lines, split where a line starts with a speaker label ("R: ...", "- Jan: ..."): one piece per
+    speaker, so "I: Vraag?\nR: Antwoord." is two turns."""
+    pieces: list[list[str]] = []
+    for line in lines:
+        m = _PREFIX_NAME.match(_clean(line)) or _BRACKET_NAME.match(_clean(line))
+        name = (m.group("b") or m.groupdict().get("n") or "").strip() if m else ""
+        if not pieces or (name and (label_role(name) or _SPEAKER_ID.fullmatch(name) or name_strength(name))):
+            pieces.append([line])
+        else:
+            pieces[-1].append(line)
+    return ["\n".join(piece) for piece in pieces]
+
+
 def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[str]]:
     """Cues -> "[hh:mm:ss] Speaker: text" paragraphs; consecutive cues of one speaker are merged."""
 
@@ -63,6 +77,7 @@ def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[st
 
     # (time, speaker or None, text) per voice span
     parts: list[tuple[str, str | None, str]] = []
+    split_cues = 0
     for start, lines in cues:
         payload = "\n".join(lines)
         voices = list(_VOICE.finditer(payload))
@@ -74,7 +89,9 @@ def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[st
                 name = " ".join((m.group(1) or "").split()) or None
                 parts.append((start, name, _clean(payload[m.end():stop])))
         else:
-            parts.append((start, None, _clean(payload)))
+            pieces = _speaker_lines(lines)
+            split_cues += len(pieces) > 1
+            parts.extend((start, None, _clean(piece)) for piece in pieces)
 
     # "Name: text" prefixes in cue text (Zoom, Otter, many SRT files)
     def prefix(text: str) -> tuple[str | None, str]:
@@ -130,6 +147,9 @@ def convert_subtitles(text: str, fmt: str, path) -> tuple[str, list[str], set[st
         notices.append(f"{bad_times} cue(s) with a start time that is not a time (like 99:99) took the time of "
                        "the cue before")
     speakers = {t[1] for t in turns if t[1]}
+    if split_cues and len(speakers) > 1:
+        notices.append(f"{split_cues} cue(s) held lines of more than one speaker; each speaker's lines were read "
+                       "as their own turn")
     if not speakers:
         notices.append("the subtitles name no speakers: turns have no speaker label")
     return "\n\n".join(paragraphs), notices, speakers

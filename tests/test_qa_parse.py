@@ -1,0 +1,48 @@
+"""Parsing defects found in a QA pass: subtitle cues with two speakers, a repeated header key, a Markdown title
+before the header and multi-line front matter, Word tables in other column orders, invisible characters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codering.ingest import ParsedTranscript, parse_text, read_transcript
+
+
+def turns(pt: ParsedTranscript) -> list[tuple[str, str, str]]:
+    return [(t.speaker, t.role, pt.content[t.body_start:t.end]) for t in pt.turns]
+
+
+# -- 1. a subtitle cue with the lines of two speakers ------------------------------------------------
+
+def test_srt_cue_with_two_speakers_gives_two_turns(tmp_path):
+    path = tmp_path / "duo.srt"
+    path.write_text("1\n00:00:02,000 --> 00:00:05,000\nI: Hoe vaak overlegt u met de school?\n"
+                    "R: Elke maand, soms vaker.\n\n2\n00:00:05,500 --> 00:00:07,000\nR: Vooral in september.\n",
+                    encoding="utf-8")
+    pt = read_transcript(path)
+    assert turns(pt) == [("I", "interviewer", "Hoe vaak overlegt u met de school?"),
+                         ("R", "respondent", "Elke maand, soms vaker. Vooral in september.")]
+    assert any("more than one speaker" in n for n in pt.notices)
+
+
+def test_vtt_dash_lines_with_two_speakers_keep_later_cues_with_their_speaker(tmp_path):
+    path = tmp_path / "duo.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n- Interviewer: Wie belt u eerst?\n"
+                    "- Katrien: De wijkagent.\n\n00:00:03.000 --> 00:00:06.000\nKatrien: Daarna het buurthuis.\n\n"
+                    "00:00:06.000 --> 00:00:08.000\nInterviewer: Waarom in die volgorde?\n", encoding="utf-8")
+    pt = read_transcript(path)
+    assert [(s, r) for s, r, _ in turns(pt)] == [("Interviewer", "interviewer"), ("Katrien", "respondent"),
+                                                 ("Interviewer", "interviewer")]
+    assert turns(pt)[1][2] == "De wijkagent. Daarna het buurthuis."
+    assert "Katrien" not in turns(pt)[0][2]
+
+
+def test_cue_line_with_a_colon_that_is_no_speaker_stays_in_the_turn(tmp_path):
+    path = tmp_path / "dubbelpunt.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:04,000\nR: We hadden een probleem\nmet name dit: geen budget.\n\n"
+                    "2\n00:00:04,000 --> 00:00:05,000\nI: Juist.\n", encoding="utf-8")
+    pt = read_transcript(path)
+    assert turns(pt) == [("R", "respondent", "We hadden een probleem met name dit: geen budget."),
+                         ("I", "interviewer", "Juist.")]
