@@ -46,3 +46,27 @@ def test_cue_line_with_a_colon_that_is_no_speaker_stays_in_the_turn(tmp_path):
     pt = read_transcript(path)
     assert turns(pt) == [("R", "respondent", "We hadden een probleem met name dit: geen budget."),
                          ("I", "interviewer", "Juist.")]
+
+
+# -- 2. a header key given twice (a duo interview) ------------------------------------------------
+
+def test_repeated_header_key_keeps_the_header_and_joins_the_values():
+    pt = parse_text("interview_id: D7\nlocatie: Aalst\nfunctie: maatschappelijk werker\nfunctie: coördinator\n\n"
+                    "I: Hoe is de samenwerking gestart?\n\nR: Via een project van de provincie.\n", "duo")
+    assert pt.attributes == {"interview_id": "D7", "locatie": "Aalst",
+                             "functie": "maatschappelijk werker; coördinator"}
+    assert [t.role for t in pt.turns] == ["interviewer", "respondent"]
+    assert "interview_id" not in pt.content[pt.turns[0].start:]
+    assert any("'functie' more than once" in n and "maatschappelijk werker; coördinator" in n for n in pt.notices)
+
+
+def test_repeated_interviewer_names_both_interviewers():
+    pt = parse_text("interviewer: Sofie\ninterviewer: Bram\nlocatie: Lier\n\nSofie: Wat doet u hier?\n\n"
+                    "Bram: En sinds wanneer?\n\nNadia: Ik coördineer het dienstencentrum, sinds 2019.\n", "trio")
+    assert pt.attributes["interviewer"] == "Sofie; Bram"
+    assert [t.role for t in pt.turns] == ["interviewer", "interviewer", "respondent"]
+
+
+def test_one_name_twice_is_still_a_conversation_not_a_header():
+    pt = parse_text("Marleen: Goeiemorgen\nMarleen: Dag\n\nR: Dag Marleen.\n", "gesprek")
+    assert pt.attributes == {}

@@ -42,7 +42,7 @@ def _is_sentence(value: str) -> bool:
     return bool(re.search(r"[?!…]$|[^.\s]{3}\.$|\?\s", value)) or len(value.split()) > 12
 
 
-def _header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, str] | None:
+def header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, str] | None:
     """The attributes if these lines form a header block, else None."""
     matches = [KEY_VALUE.fullmatch(line.strip()) for line in lines]
     if not all(matches) or not lines:
@@ -52,8 +52,8 @@ def _header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, st
     if any(SHORT_CODE.fullmatch(k) for k in raw_keys):
         return None
     keys = [re.sub(r"\s+", "_", k.lower()) for k in raw_keys]
-    if len(set(keys)) != len(keys) or not any(values):
-        return None
+    if not any(values) or (len(set(keys)) < len(keys) and len(set(keys)) < 2 and keys[0] not in KNOWN_ATTRIBUTES):
+        return None  # "Marleen: ja\nMarleen: goed" is not a header
     if all(k in SPEAKER_WORD_KEYS or label_role(r) for k, r in zip(keys, raw_keys)) and len(keys) > 1:
         return None  # "Interviewer: ...\nRespondent: ..." is a conversation
     if all(k in later_labels for k in raw_keys):
@@ -66,7 +66,21 @@ def _header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, st
             return None
         if key in SPEAKER_WORD_KEYS and not raw.islower() and not name_strength(value):
             return None  # "Interviewer: Hoe gaat het met u" is a turn
-    return dict(zip(keys, values))
+    joined: dict[str, list[str]] = {}
+    for key, value in zip(keys, values):
+        if value not in joined.setdefault(key, []):
+            joined[key].append(value)
+    return {key: "; ".join(v for v in vals if v) for key, vals in joined.items()}
+
+
+def _repeated_keys(lines: list[str]) -> dict[str, int]:
+    """Header keys given on more than one line: key -> how many different values (they are joined)."""
+    values: dict[str, list[str]] = {}
+    for line in lines:
+        m = KEY_VALUE.fullmatch(line.strip())
+        key = re.sub(r"\s+", "_", m.group(1).strip().lower())
+        values.setdefault(key, []).append((m.group(2) or "").strip())
+    return {k: len(set(filter(None, v))) for k, v in values.items() if len(v) > 1}
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -152,12 +166,15 @@ def parse(text: str, name: str, source_format: str, encoding: str, notices: list
 
     attributes: dict[str, str] = {}
     first_lines = [line for _, line in paragraphs[0]]
-    header = None if only_speakers else _header_attributes(first_lines, later_labels)
+    header = None if only_speakers else header_attributes(first_lines, later_labels)
     if header is not None:
         if len(paragraphs) == 1:
             raise TranscriptError(where, "no interview text after the header")
         attributes = header
         paragraphs, prefixes = paragraphs[1:], prefixes[1:]
+        for key, different in _repeated_keys(first_lines).items():
+            notices.append(f"the header gives '{key}' more than once; " + (
+                f"its values were joined: '{key}: {attributes[key]}'" if different > 1 else "it was read once"))
     else:
         notices.append("no header: attributes empty")
 
