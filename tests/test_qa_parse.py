@@ -70,3 +70,38 @@ def test_repeated_interviewer_names_both_interviewers():
 def test_one_name_twice_is_still_a_conversation_not_a_header():
     pt = parse_text("Marleen: Goeiemorgen\nMarleen: Dag\n\nR: Dag Marleen.\n", "gesprek")
     assert pt.attributes == {}
+
+
+# -- 3. Markdown: a title heading before the header; multi-line front matter ------------------------
+
+def test_markdown_title_heading_then_header(tmp_path):
+    path = tmp_path / "int12.md"
+    path.write_text("# Gesprek met de schepen van welzijn\n\ninterview_id: M12\nlocatie: Geel\n\n"
+                    "**I:** Wat betekent het lokaal bestuur voor u?\n\n**R:** Veel, het is onze regisseur.\n",
+                    encoding="utf-8")
+    pt = read_transcript(path)
+    assert pt.attributes == {"titel": "Gesprek met de schepen van welzijn", "interview_id": "M12", "locatie": "Geel"}
+    assert turns(pt) == [("I", "interviewer", "Wat betekent het lokaal bestuur voor u?"),
+                         ("R", "respondent", "Veel, het is onze regisseur.")]
+
+
+def test_markdown_title_heading_then_a_first_turn_is_no_header(tmp_path):
+    path = tmp_path / "int13.md"
+    path.write_text("# Gesprek 13\n\nInterviewer: Goeiemiddag\n\nRespondent: Dag\n\nInterviewer: Zullen we?\n",
+                    encoding="utf-8")
+    pt = read_transcript(path)
+    assert pt.attributes == {"titel": "Gesprek 13"}
+    assert [t.speaker for t in pt.turns] == ["Interviewer", "Respondent", "Interviewer"]
+
+
+def test_markdown_front_matter_multiline_value_is_kept(tmp_path):
+    path = tmp_path / "int14.md"
+    path.write_text("---\ninterview_id: M14\nnotitie: |\n  opgenomen in de cafetaria\n  met veel achtergrondlawaai\n"
+                    "thema's:\n  - jeugd\n  - armoede\ndatum: 2023-11-07\n---\n\n**I:** Vraag een?\n\n"
+                    "**R:** Antwoord een.\n", encoding="utf-8")
+    pt = read_transcript(path)
+    assert pt.attributes["notitie"] == "opgenomen in de cafetaria met veel achtergrondlawaai"
+    assert pt.attributes["datum"] == "2023-11-07"
+    assert pt.attributes["themas"] == "jeugd; armoede"
+    assert "|" not in pt.attributes and "|" not in pt.attributes.values()
+    assert [t.speaker for t in pt.turns] == ["I", "R"]
