@@ -105,3 +105,59 @@ def test_markdown_front_matter_multiline_value_is_kept(tmp_path):
     assert pt.attributes["themas"] == "jeugd; armoede"
     assert "|" not in pt.attributes and "|" not in pt.attributes.values()
     assert [t.speaker for t in pt.turns] == ["I", "R"]
+
+
+# -- 4. Word tables in other column orders ---------------------------------------------------------
+
+def word_table(path: Path, rows: list[list[str]]) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("interview_id: W3")
+    table = document.add_table(rows=0, cols=len(rows[0]))
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row):
+            cell.text = value
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("rows", [
+    [["Spreker", "Tijd", "Tekst"], ["Interviewer", "00:01:10", "Hoe verloopt de doorverwijzing?"],
+     ["Respondent", "00:01:15", "Meestal via een telefoontje naar de huisarts."]],
+    [["#", "Tijd", "Spreker", "Tekst"], ["1", "00:01:10", "Interviewer", "Hoe verloopt de doorverwijzing?"],
+     ["2", "00:01:15", "Respondent", "Meestal via een telefoontje naar de huisarts."]],
+    [["1", "00:01:10", "Interviewer", "Hoe verloopt de doorverwijzing?"],
+     ["2", "00:01:15", "Respondent", "Meestal via een telefoontje naar de huisarts."]],
+    [["Interviewer", "[00:01:10]", "Hoe verloopt de doorverwijzing?"],
+     ["Respondent", "[00:01:15]", "Meestal via een telefoontje naar de huisarts."]],
+], ids=["speaker-time-text", "nr-time-speaker-text-header", "nr-time-speaker-text", "speaker-time-text-no-header"])
+def test_word_table_columns_found_in_any_order(tmp_path, rows):
+    pt = read_transcript(word_table(tmp_path / "tabel.docx", rows))
+    assert pt.attributes == {"interview_id": "W3"}
+    assert [(t.speaker, t.role, t.timestamp, pt.content[t.body_start:t.end]) for t in pt.turns] == [
+        ("Interviewer", "interviewer", "00:01:10", "Hoe verloopt de doorverwijzing?"),
+        ("Respondent", "respondent", "00:01:15", "Meestal via een telefoontje naar de huisarts.")]
+
+
+@pytest.mark.parametrize("header", [[], [["Spreker", "Tekst", "Opmerking"]]], ids=["by-content", "by-header"])
+def test_word_table_note_column_is_left_out_with_a_notice(tmp_path, header):
+    rows = header + [["Interviewer", "Wie neemt het initiatief tot overleg?", "zucht"],
+                     ["Marc", "Meestal de directeur van het woonzorgcentrum.", "wijst"],
+                     ["Marc", "Soms ikzelf.", ""]]
+    pt = read_transcript(word_table(tmp_path / "noot.docx", rows))
+    assert turns(pt) == [("Interviewer", "interviewer", "Wie neemt het initiatief tot overleg?"),
+                         ("Marc", "respondent", "Meestal de directeur van het woonzorgcentrum."),
+                         ("Marc", "respondent", "Soms ikzelf.")]
+    assert "zucht" not in pt.content and "wijst" not in pt.content
+    assert any("notes beside the turns" in n for n in pt.notices)
+
+
+def test_word_table_of_two_text_columns_keeps_all_text(tmp_path):
+    rows = [["Welke partners zijn voor u het belangrijkst in de wijk?",
+             "De scholen en het OCMW, want die zien de gezinnen elke dag."],
+            ["Hoe houdt u contact met hen?", "Via een maandelijks overleg in het lokaal dienstencentrum."]]
+    pt = read_transcript(word_table(tmp_path / "vraag_antwoord.docx", rows))
+    for row in rows:
+        for cell in row:
+            assert cell in pt.content

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from codering.errors import TranscriptError
-from codering.ingest.speakers import KEY_VALUE, SHORT_CODE, normalise_timestamp
+from codering.ingest.speakers import KEY_VALUE, SHORT_CODE, label_role, name_strength, normalise_timestamp
 
 # a header line as a docx/odt paragraph or table row; parse_text decides whether it is a header
 _KEY_ONLY = re.compile(r"[A-Za-z][\w -]{0,40}:?")
@@ -18,6 +18,106 @@ MAX_XML = 400 * 1024 * 1024
 def _is_heading(style: str) -> bool:
     low = style.lower()
     return low.startswith(("heading", "title", "kop", "titel", "subtitle", "ondertitel"))
+
+
+_COLUMN_HEADERS = {
+    **dict.fromkeys(_TABLE_TEXT_HEADERS, "text"),
+    **dict.fromkeys(("spreker", "speaker", "wie", "naam", "name", "persoon", "spreker/naam"), "speaker"),
+    **dict.fromkeys(("tijd", "time", "tijdstip", "tijdcode", "timestamp", "tijdsaanduiding", "start"), "time"),
+    **dict.fromkeys(("#", "nr", "nr.", "no", "no.", "nummer", "regel", "lijn", "rij", "line"), "number"),
+    **dict.fromkeys(("opmerking", "opmerkingen", "notitie", "notities", "noot", "note", "notes", "commentaar",
+                     "comment", "comments", "memo"), "note"),
+}
+_CELL_TIME = re.compile(r"[\[(]?(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?(?:\s*(?:-->|[-–—])\s*\S+)?")
+
+
+def _column_kinds(grid: list[list[str]]) -> tuple[list[str], bool] | None:
+    """What each column of a transcript table holds ("time", "speaker", "text", "number", "note"), and whether
+    the first row names them; None when the table does not look like speaker turns."""
+    width = len(grid[0])
+    named = [_COLUMN_HEADERS.get(c.strip().rstrip(":").lower(), "") for c in grid[0]]
+    has_header = sum(bool(k) for k in named) >= 2 and all(named.count(k) == 1 for k in named if k != "note")
+    data = grid[1:] if has_header else grid
+    if not data:
+        return None
+
+    def share(col: int, test) -> float:
+        cells = [r[col] for r in data if r[col]]
+        return sum(map(test, cells)) / len(cells) if cells else 0.0
+
+    def speaker_like(cell: str) -> bool:
+        label = cell.rstrip(":").strip()
+        return len(label) <= 40 and bool(label_role(label) or name_strength(label))
+
+    if has_header:
+        kinds = named
+    else:
+        kinds = [""] * width
+        for col in range(width):
+            if share(col, lambda c: bool(_CELL_TIME.fullmatch(c) and normalise_timestamp(
+                    _CELL_TIME.fullmatch(c).group(1)))) >= 0.8 and "time" not in kinds:
+                kinds[col] = "time"
+            elif share(col, lambda c: bool(re.fullmatch(r"\d{1,5}\.?", c))) >= 0.8 and "number" not in kinds:
+                kinds[col] = "number"
+        free = [c for c in range(width) if not kinds[c]]
+        speakers = [c for c in free if share(c, speaker_like) >= 0.8
+                    and len({r[c] for r in data if r[c]}) <= max(3, len(data) // 2)]
+        if not speakers or len(free) < 2:
+            return None
+        kinds[speakers[0]] = "speaker"
+    length = {c: sum(len(r[c]) for r in data) / len(data) for c in range(width) if kinds[c] in ("", "text")}
+    if not length:
+        return None
+    text = kinds.index("text") if "text" in kinds else max(length, key=length.get)
+    kinds[text] = "text"
+    for col in length:
+        if col != text:
+            if length[col] * 2 > length[text]:
+                return None  # another column of real text: read the table row by row as before
+            kinds[col] = "note"
+    return kinds, has_header
+
+
+def _table_turns(raw_rows: list[list[str]], rows: list[list[str]], notices: list[str]) -> list[str]:
+    """A table's rows -> turn paragraphs. Columns are found by a header row or by what they hold (a time, a
+    speaker label, a row number, the text); a note column is left out. Other tables: one row, one paragraph."""
+    grid = [[" ".join(c.split()) for c in row] for row in raw_rows]
+    grid = [row for row in grid if any(row)]
+    found = _column_kinds(grid) if len(grid[0]) >= 2 and all(len(r) == len(grid[0]) for r in grid) else None
+    if found is None:
+        return _plain_table_turns(rows)
+    kinds, has_header = found
+    out: list[str] = []
+    for row in grid[1:] if has_header else grid:
+        cell = dict(zip(kinds, row))
+        if not cell["text"]:
+            continue
+        when = _CELL_TIME.fullmatch(cell.get("time", ""))
+        ts = normalise_timestamp(when.group(1)) if when else None
+        speaker = cell.get("speaker", "").rstrip(":").strip()
+        out.append((f"[{ts}] " if ts else "") + (f"{speaker}: " if speaker else "") + cell["text"])
+    notes = [(f"'{grid[0][c]}'" if has_header else str(c + 1)) for c, k in enumerate(kinds) if k == "note"]
+    if notes:
+        notices.append(f"table column {', '.join(notes)}: read as notes beside the turns and left out of the text "
+                       "that is coded")
+    return out
+
+
+def _plain_table_turns(rows: list[list[str]]) -> list[str]:
+    out: list[str] = []
+    if len(rows[0]) >= 2 and rows[0][-1].lower() in _TABLE_TEXT_HEADERS:
+        rows = rows[1:]
+    for row in rows:
+        ts = normalise_timestamp(row[0].strip("[]()")) if len(row) >= 2 else None
+        if ts and len(row) == 3:
+            out.append(f"[{ts}] {row[1].rstrip(':')}: {row[2]}")
+        elif ts and len(row) == 2:
+            out.append(f"[{ts}] {row[1]}")
+        elif len(row) == 2 and len(row[0]) <= 40 and "\n" not in row[0] and not row[0].endswith((".", "?", "!")):
+            out.append(f"{row[0].rstrip(':')}: {row[1]}")
+        else:
+            out.append(" ".join(row))
+    return out
 
 
 def blocks_to_text(blocks: list[tuple], notices: list[str]) -> str:
@@ -55,19 +155,7 @@ def blocks_to_text(blocks: list[tuple], notices: list[str]) -> str:
                 notices.append("the table at the start of the document was read as the header")
                 continue
             leading = False
-            if len(rows[0]) >= 2 and rows[0][-1].lower() in _TABLE_TEXT_HEADERS:
-                rows = rows[1:]
-            for row in rows:
-                ts = normalise_timestamp(row[0].strip("[]()")) if len(row) >= 2 else None
-                if ts and len(row) == 3:
-                    paragraphs.append(f"[{ts}] {row[1].rstrip(':')}: {row[2]}")
-                elif ts and len(row) == 2:
-                    paragraphs.append(f"[{ts}] {row[1]}")
-                elif len(row) == 2 and len(row[0]) <= 40 and "\n" not in row[0] and not row[0].endswith(
-                        (".", "?", "!")):
-                    paragraphs.append(f"{row[0].rstrip(':')}: {row[1]}")
-                else:
-                    paragraphs.append(" ".join(row))
+            paragraphs.extend(_table_turns(block[1], rows, notices))
     parts = (["\n".join(header)] if header else []) + paragraphs
     return "\n\n".join(parts)
 
