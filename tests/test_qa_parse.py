@@ -161,3 +161,36 @@ def test_word_table_of_two_text_columns_keeps_all_text(tmp_path):
     for row in rows:
         for cell in row:
             assert cell in pt.content
+
+
+# -- 5. invisible characters ------------------------------------------------------------------------
+
+def test_invisible_characters_are_removed_and_counted(tmp_path):
+    path = tmp_path / "onzichtbaar.txt"
+    path.write_text("interview_id: O1\n\nI: Werkt u met het OC\ufeffMW?\n\nR: Ja,\x0c met het OCMW\x07 en de "
+                    "huis\u00adarts.\n", encoding="utf-8")
+    pt = read_transcript(path)
+    assert pt.content.count("OCMW") == 2 and "huisarts" in pt.content
+    assert not any(ch in pt.content for ch in "\ufeff\x0c\x07\u00ad")
+    assert any(n.startswith("4 invisible character(s) removed") for n in pt.notices)
+    for s in pt.segments:
+        assert pt.content[s.start:s.end] == pt.content[s.start:s.end].strip()
+
+
+def test_newline_tab_and_emoji_joiners_are_kept():
+    pt = parse_text("R: Eerst\tdit.\nDan 👩\u200d⚕️ de dokter.\n", "houden")
+    assert "\t" in pt.content and "\u200d" in pt.content and "\n" in pt.content
+    assert not any("invisible" in n for n in pt.notices)
+
+
+def test_qdpx_positions_line_up_across_a_removed_invisible_character():
+    from codering.refi.positions import PositionMap
+
+    original = "R: Het OC\ufeffMW en\x07 de buurt."
+    stored = parse_text(original, "p").content
+    assert stored == "R: Het OCMW en de buurt."
+    pos = PositionMap(original, stored, "codepoints")
+    assert pos.ok
+    start, end = original.index("OC"), original.index("MW") + 2
+    assert stored[pos(start):pos(end)] == "OCMW"
+    assert stored[pos(original.index("de")):pos(len(original))] == "de buurt."

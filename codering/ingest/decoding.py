@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import re
+import sys
 import unicodedata
 
 from codering.errors import TranscriptError
@@ -16,6 +18,21 @@ _BINARY_MAGIC = (
 )
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 _BINARY = "looks like a binary file, not a transcript"
+# invisible characters the stored text goes without: control (Cc) and format (Cf) characters, but not the newline
+# and tab, nor the joiners and tag characters that hold emoji sequences and some scripts together
+_KEPT_INVISIBLE = frozenset("\n\t\u200c\u200d")
+
+
+@functools.cache
+def _invisible_re() -> re.Pattern:
+    chars = (chr(i) for i in range(sys.maxunicode + 1) if unicodedata.category(chr(i)) in ("Cc", "Cf"))
+    return re.compile("[" + "".join(re.escape(ch) for ch in chars if is_invisible(ch)) + "]")
+
+
+def is_invisible(ch: str) -> bool:
+    """True for a character :func:`normalise_text` removes (U+FEFF, U+200B, a form feed, a bell, ...)."""
+    return (unicodedata.category(ch) in ("Cc", "Cf") and ch not in _KEPT_INVISIBLE
+            and not "\U000e0020" <= ch <= "\U000e007f")
 
 
 def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
@@ -103,7 +120,8 @@ def decode_bytes(data: bytes, path) -> tuple[str, str, list[str]]:
 
 
 def normalise_text(text: str) -> tuple[str, list[str]]:
-    """Canonical line ends (LF), NFC, no BOM, no trailing whitespace at the end of the file."""
+    """Canonical line ends (LF), NFC, no BOM, no invisible control or format characters (see
+    :func:`is_invisible`), no trailing whitespace at the end of the file."""
     notices: list[str] = []
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -112,6 +130,12 @@ def normalise_text(text: str) -> tuple[str, list[str]]:
         notices.append("line ends converted to LF")
     if any(ch in text for ch in "\x0b\u2028\u2029"):
         text = text.replace("\u2029", "\n\n").replace("\u2028", "\n").replace("\x0b", "\n")
+    removed = _invisible_re().findall(text)
+    if removed:
+        text = _invisible_re().sub("", text)
+        kinds = sorted(set(removed))
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in kinds[:5]) + (", ..." if len(kinds) > 5 else "")
+        notices.append(f"{len(removed)} invisible character(s) removed from the text ({shown})")
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         notices.append("accents normalised to composed characters (NFC)")

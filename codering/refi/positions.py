@@ -3,14 +3,17 @@
 REFI-QDA counts Unicode code points from 0, end exclusive: Python ``str``
 indices. Not every tool does: NVivo for Windows counts UTF-16 code units,
 ATLAS.ti counts CRLF as one character. And codering stores a transcript
-normalised (no BOM, LF line ends, NFC, no trailing whitespace), so offsets into
-the file's text are moved onto the stored text by lining the two up.
+normalised (no BOM, LF line ends, NFC, no invisible control or format
+characters, no trailing whitespace), so offsets into the file's text are moved
+onto the stored text by lining the two up.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from typing import Callable
+
+from codering.ingest.decoding import is_invisible
 
 MODES = ("auto", "codepoints", "utf16", "crlf1")
 
@@ -73,6 +76,9 @@ def align(original: str, stored: str) -> list[int] | None:
             continue
         if ch == "\u2029" and stored.startswith("\n\n", j):
             i, j = i + 1, j + 2
+            continue
+        if is_invisible(ch):
+            i += 1  # an invisible character the store leaves out
             continue
         end = i + 1
         while end < n and unicodedata.combining(original[end]):
