@@ -142,14 +142,14 @@ def _line_prefix(off_line: tuple[int, str]) -> tuple[int, _Prefix]:
     return off + lead, _prefix(line[lead:].rstrip())
 
 
-def header_attributes(content: str, source_format: str) -> dict[str, str]:
+def file_header_attributes(content: str, source_format: str) -> dict[str, str]:
     """The attributes the header of a parsed transcript's ``content`` gave it (as :func:`parse` read them):
     what a re-import compares with the new header, to tell the file's values from values set since."""
     paragraphs = _paragraphs(content)
     if source_format in ("vtt", "srt") or len(paragraphs) < 2:
         return {}
     later_labels = {p.label for para in paragraphs[1:] for _, p in map(_line_prefix, para) if p.label}
-    return _header_attributes([line for _, line in paragraphs[0]], later_labels) or {}
+    return header_attributes([line for _, line in paragraphs[0]], later_labels) or {}
 
 
 def parse(text: str, name: str, source_format: str, encoding: str, notices: list[str], *, where,

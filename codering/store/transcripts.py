@@ -92,9 +92,9 @@ class TranscriptTables(Journaled):
         old header did not give (set from a CSV, an archive or a script) is kept, and so is a value set
         since over a header line that did not change. A value the header changed, added or dropped is
         taken from the new header and named in a notice."""
-        from codering.ingest.parse import header_attributes
+        from codering.ingest.parse import file_header_attributes
 
-        before = header_attributes(old_content, old_format or "txt")
+        before = file_header_attributes(old_content, old_format or "txt")
         stored = dict(self._conn.execute(
             "SELECT name, value FROM attributes WHERE transcript_id = ?", (transcript_id,)).fetchall())
         changed: dict[str, str] = {}
