@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import Iterable
 
 from codering.errors import TranscriptError
+from codering.fileio import megabytes
+from codering.ingest.model import MAX_BYTES
 from codering.ingest.speakers import KEY_VALUE, SHORT_CODE, label_role, name_strength, normalise_timestamp
 
 # a header line as a docx/odt paragraph or table row; parse_text decides whether it is a header
 _KEY_ONLY = re.compile(r"[A-Za-z][\w -]{0,40}:?")
 _TABLE_TEXT_HEADERS = {"tekst", "text", "transcript", "transcriptie", "uitspraak", "inhoud", "spraak", "wat"}
-MAX_XML = 400 * 1024 * 1024
+# What the parts of a .docx or .odt that are read may unpack to, each and together: an XML part is
+# several times the text in it, so a few times the transcript limit; a zip bomb (a few MB unpacking to GBs)
+# is refused from the zip's directory before anything is unpacked.
+MAX_UNPACKED = 5 * MAX_BYTES
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _is_heading(style: str) -> bool:
@@ -159,20 +166,43 @@ def blocks_to_text(blocks: list[tuple], notices: list[str]) -> str:
     parts = (["\n".join(header)] if header else []) + paragraphs
     return "\n\n".join(parts)
 
-def check_zip(path: Path, member: str, reason: str) -> None:
+
+def check_zip(path: Path, reason: str, members: Iterable[str] | None = None) -> None:
+    """Refuse ``path`` in one line unless it is a zip whose parts that will be read (``members``, or every
+    member when None: python-docx reads every part the package refers to) unpack to at most MAX_UNPACKED,
+    each and together. Only the zip's directory is read: ``ZipInfo.file_size`` is also what zipfile stops
+    at (with a CRC error), so a member cannot unpack to more than it says."""
     try:
         with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo(member)
-            if info.file_size > MAX_XML:
-                raise TranscriptError(path, f"{reason} (its text part is unreasonably large)")
-    except TranscriptError:
-        raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        hint = ""
-        try:
-            with open(path, "rb") as fh:
-                if fh.read(4) == b"\xd0\xcf\x11\xe0":
-                    hint = " (it is an old .doc file; save it as .docx)"
-        except OSError:
-            pass
-        raise TranscriptError(path, reason + hint) from None
+            if members is None:
+                infos = [info for info in zf.infolist() if not info.is_dir()]
+            else:
+                wanted = set(members)
+                infos = [info for info in zf.infolist() if info.filename in wanted]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise TranscriptError(path, _not_a_zip(path, reason)) from None
+    infos.sort(key=lambda info: -info.file_size)
+    total = sum(info.file_size for info in infos)
+    limit = f"the limit is {megabytes(MAX_UNPACKED)}"
+    if infos and infos[0].file_size > MAX_UNPACKED:
+        raise TranscriptError(path, f"the document's part '{infos[0].filename}' unpacks to "
+                                    f"{megabytes(infos[0].file_size)}; {limit}")
+    if total > MAX_UNPACKED:
+        raise TranscriptError(path, f"the document's parts unpack to {megabytes(total)} together (the largest, "
+                                    f"'{infos[0].filename}', to {megabytes(infos[0].file_size)}); {limit}")
+
+
+def _not_a_zip(path: Path, reason: str) -> str:
+    """Why ``path`` (not a zip) is refused: an OLE compound file is an old .doc, or, with the streams every
+    encrypted Office file has, a password-protected document."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(OLE_MAGIC)) != OLE_MAGIC:
+                return reason
+            data = fh.read(MAX_BYTES)
+    except OSError:
+        return reason
+    if any(name.encode("utf-16-le") in data for name in ("EncryptedPackage", "EncryptionInfo")):
+        return ("the document is password-protected; open it in Word, remove the password (File > Info > "
+                "Protect Document) and save it again")
+    return reason + " (it is an old .doc file; save it as .docx)"

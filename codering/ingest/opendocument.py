@@ -63,12 +63,13 @@ def read_odt(path: Path) -> tuple[str, list[str]]:
     import xml.etree.ElementTree as ET
 
     reason = "not a valid OpenDocument text file"
-    check_zip(path, "content.xml", reason)
+    check_zip(path, reason, ("mimetype", "content.xml"))
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             if "mimetype" in names:
-                mimetype = zf.read("mimetype").decode("ascii", "replace").strip()
+                with zf.open("mimetype") as stream:  # a media type, never long
+                    mimetype = stream.read(200).decode("ascii", "replace").strip()
                 if not mimetype.startswith("application/vnd.oasis.opendocument.text"):
                     raise TranscriptError(path, f"{reason} (it is '{mimetype}')")
             root = ET.fromstring(zf.read("content.xml"))

@@ -39,7 +39,7 @@ def _docx_paragraph_text(p) -> str:
 
 def read_docx(path: Path) -> tuple[str, list[str]]:
     """A Word document: paragraphs become turns, a leading table or key: value lines the header."""
-    check_zip(path, "word/document.xml", "not a valid Word file")
+    check_zip(path, "not a valid Word file")
     try:
         import docx
         from docx.table import Table

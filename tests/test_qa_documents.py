@@ -1,0 +1,228 @@
+"""Word (.docx) and OpenDocument (.odt) transcripts from a QA pass: text that was silently dropped (content
+controls, w:customXml, text boxes), text read twice (a table nested in an .odt table), zip bombs in parts
+that were never size-checked, and valid or password-protected files refused for the wrong reason.
+
+Every input is built here, with python-docx and zipfile.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from codering.errors import TranscriptError
+from codering.ingest import read_transcript
+from codering.ingest import documents
+from tests.conftest import run_cli
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def turn_bodies(pt) -> list[str]:
+    return [pt.content[t.start:t.end] for t in pt.turns]
+
+
+def docx_bytes(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def rewrite(data: bytes, path: Path, change, member: str = "word/document.xml") -> Path:
+    """``data`` (a zip) with ``member`` changed by ``change(text) -> text``, written to ``path``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            content = zin.read(item.filename)
+            if item.filename == member:
+                changed = change(content.decode("utf-8"))
+                assert changed != content.decode("utf-8"), "the test's change did not apply"
+                content = changed.encode("utf-8")
+            zout.writestr(item, content)
+    return path
+
+
+def wrap_paragraph(xml: str, text: str, before: str, after: str) -> str:
+    """The w:p holding ``text`` wrapped in ``before`` ... ``after``."""
+    end = xml.index(text)
+    start = xml.rindex("<w:p>", 0, end)
+    stop = xml.index("</w:p>", end) + len("</w:p>")
+    return xml[:start] + before + xml[start:stop] + after + xml[stop:]
+
+
+ODT_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+          'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"')
+
+
+def make_odt(path: Path, body: str) -> Path:
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODT_NS}><office:body>'
+               f"<office:text>{body}</office:text></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+TURNS = ["I: Hoe bent u bij de thuiszorg terechtgekomen?", "R: Via mijn schoonzus, die daar al werkte.",
+         "I: En hoe verliep de eerste week?", "R: Zwaar, maar de collega's hielpen me goed op weg."]
+
+
+# -- 3. zip bombs -------------------------------------------------------------------------------------------
+
+MIB = 1 << 20
+
+
+def add_big_member(zf: zipfile.ZipFile, name: str, size: int, start: bytes = b"") -> None:
+    """A member that unpacks to ``size`` bytes from a few hundred KB in the zip."""
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    chunk = b" " * MIB
+    with zf.open(info, "w", force_zip64=True) as out:
+        out.write(start)
+        written = len(start)
+        while written < size:
+            out.write(chunk[: size - written])
+            written += len(chunk[: size - written])
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("bommen")
+    plain = docx_bytes(TURNS[:2])
+    made = {}
+    # a part python-docx reads besides document.xml
+    with zipfile.ZipFile(io.BytesIO(plain)) as zin, \
+            zipfile.ZipFile(folder / "stijlen.docx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename != "word/styles.xml":
+                zout.writestr(item, zin.read(item.filename))
+        add_big_member(zout, "word/styles.xml", 300 * MIB, b"<!-- ")
+    made["styles"] = folder / "stijlen.docx"
+    # document.xml under the old 400 MB limit, far over what a transcript's text may be
+    with zipfile.ZipFile(io.BytesIO(plain)) as zin, \
+            zipfile.ZipFile(folder / "document.docx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename != "word/document.xml":
+                zout.writestr(item, zin.read(item.filename))
+        add_big_member(zout, "word/document.xml", 390 * MIB, zin.read("word/document.xml"))
+    made["document"] = folder / "document.docx"
+    # two parts each under the limit, together over it
+    with zipfile.ZipFile(io.BytesIO(plain)) as zin, \
+            zipfile.ZipFile(folder / "samen.docx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename not in ("word/styles.xml", "word/settings.xml"):
+                zout.writestr(item, zin.read(item.filename))
+        add_big_member(zout, "word/styles.xml", 140 * MIB, b"<!-- ")
+        add_big_member(zout, "word/settings.xml", 130 * MIB, b"<!-- ")
+    made["together"] = folder / "samen.docx"
+    # an .odt whose mimetype member is the bomb
+    with zipfile.ZipFile(folder / "mimetype.odt", "w") as zout:
+        add_big_member(zout, "mimetype", 300 * MIB, b"application/vnd.oasis.opendocument.text")
+        zout.writestr("content.xml", f'<office:document-content {ODT_NS}><office:body><office:text>'
+                                     "<text:p>I: Alles goed?</text:p></office:text></office:body>"
+                                     "</office:document-content>")
+    made["mimetype"] = folder / "mimetype.odt"
+    return made
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("styles", r"stijlen\.docx: the document's part 'word/styles\.xml' unpacks to 300 MiB; the limit is 250 MiB$"),
+    ("document", r"document\.docx: the document's part 'word/document\.xml' unpacks to 390 MiB; the limit is "
+                 r"250 MiB$"),
+    ("together", r"samen\.docx: the document's parts unpack to 270\.\d MiB together \(the largest, "
+                 r"'word/styles\.xml', to 140 MiB\); the limit is 250 MiB$"),
+    ("mimetype", r"mimetype\.odt: the document's part 'mimetype' unpacks to 300 MiB; the limit is 250 MiB$"),
+])
+def test_a_zip_bomb_in_any_part_read_is_refused_without_unpacking_it(bombs, monkeypatch, kind, message):
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def spy(self, name, *args, **kwargs):
+        opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    started = time.perf_counter()
+    with pytest.raises(TranscriptError, match=message):
+        read_transcript(bombs[kind])
+    assert time.perf_counter() - started < 1
+    assert opened == []
+
+
+def test_a_zip_bomb_is_one_line_and_imports_nothing(bombs, tmp_path):
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    result = run_cli("-p", str(project), "import", str(bombs["styles"]))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"codering: error: {bombs['styles']}: the document's part 'word/styles.xml' unpacks to 300 MiB; the "
+        "limit is 250 MiB"]
+    conn = sqlite3.connect(project)
+    try:
+        assert conn.execute("SELECT count(*) FROM transcripts").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_the_limit_is_tied_to_the_transcript_limit():
+    from codering.ingest.model import MAX_BYTES
+
+    assert documents.MAX_UNPACKED == 5 * MAX_BYTES
+
+
+# -- 4. document2.xml, password-protected files ---------------------------------------------------------------
+
+def test_a_word_file_whose_main_part_is_not_document_xml_is_read(tmp_path):
+    """The main part is found through the package relationships, as python-docx does: its name need not be
+    word/document.xml. It was refused as 'not a valid Word file'."""
+    data = docx_bytes(TURNS[:2])
+    path = tmp_path / "doc2.docx"
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            content, name = zin.read(item.filename), item.filename
+            if name == "word/document.xml":
+                name = "word/document2.xml"
+            if name in ("[Content_Types].xml", "_rels/.rels"):
+                content = content.replace(b"word/document.xml", b"word/document2.xml")
+            zout.writestr(name, content)
+    assert "word/document.xml" not in zipfile.ZipFile(path).namelist()
+    assert turn_bodies(read_transcript(path)) == TURNS[:2]
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def ole_file(*stream_names: str) -> bytes:
+    """Enough of an OLE compound file: its header, then directory entries with UTF-16 names."""
+    entries = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64 for name in stream_names)
+    return OLE + b"\x00" * 504 + entries + b"\x00" * 2048
+
+
+@pytest.mark.parametrize("streams", [("EncryptionInfo", "EncryptedPackage"), ("EncryptedPackage",)])
+def test_a_password_protected_word_file_is_named_so(tmp_path, streams):
+    path = tmp_path / "beveiligd.docx"
+    path.write_bytes(ole_file("Root Entry", *streams))
+    with pytest.raises(TranscriptError) as info:
+        read_transcript(path)
+    assert str(info.value) == (f"{path}: the document is password-protected; open it in Word, remove the password "
+                               "(File > Info > Protect Document) and save it again")
+
+
+def test_an_old_doc_file_is_still_called_one(tmp_path):
+    path = tmp_path / "oud.docx"
+    path.write_bytes(ole_file("Root Entry", "WordDocument", "1Table"))
+    with pytest.raises(TranscriptError, match=r"not a valid Word file \(it is an old \.doc file; save it as "
+                                              r"\.docx\)$"):
+        read_transcript(path)
