@@ -79,6 +79,91 @@ TURNS = ["I: Hoe bent u bij de thuiszorg terechtgekomen?", "R: Via mijn schoonzu
          "I: En hoe verliep de eerste week?", "R: Zwaar, maar de collega's hielpen me goed op weg."]
 
 
+# -- 1. content controls and w:customXml ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("before, after", [
+    ('<w:sdt><w:sdtPr><w:alias w:val="Antwoord"/><w:tag w:val="a1"/></w:sdtPr><w:sdtContent>',
+     "</w:sdtContent></w:sdt>"),
+    ('<w:customXml w:uri="urn:interview" w:element="antwoord"><w:customXmlPr><w:attr w:name="nr" w:val="1"/>'
+     "</w:customXmlPr>", "</w:customXml>"),
+    ('<w:sdt><w:sdtContent><w:customXml w:element="blok"><w:sdt><w:sdtContent>',
+     "</w:sdtContent></w:sdt></w:customXml></w:sdtContent></w:sdt>"),
+], ids=["content-control", "customXml", "nested"])
+def test_a_word_turn_in_a_block_level_wrapper_is_imported_in_its_place(tmp_path, before, after):
+    """python-docx's iter_inner_content yields only the body's own w:p and w:tbl: the turn was dropped."""
+    path = rewrite(docx_bytes(TURNS), tmp_path / "sdt.docx",
+                   lambda xml: wrap_paragraph(xml, "Via mijn schoonzus", before, after))
+    pt = read_transcript(path)
+    assert turn_bodies(pt) == TURNS
+
+
+def test_table_rows_and_cells_in_content_controls_are_read(tmp_path):
+    """A repeating-section content control wraps table rows (w:tbl/w:sdt/w:sdtContent/w:tr); a cell can be
+    wrapped too. tr_lst and tc_lst see neither."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("I: Wie zat er mee aan tafel?")
+    table = document.add_table(rows=2, cols=2)
+    for row, (who, text) in zip(table.rows, [("R", "De wijkverpleegkundige."), ("I", "Was dat altijd zo?")]):
+        row.cells[0].text, row.cells[1].text = who, text
+    out = io.BytesIO()
+    document.save(out)
+
+    def wrap(xml: str) -> str:
+        start = xml.index("<w:tr", xml.index("<w:tbl>"))
+        stop = xml.index("</w:tr>", start) + len("</w:tr>")
+        xml = xml[:start] + "<w:sdt><w:sdtContent>" + xml[start:stop] + "</w:sdtContent></w:sdt>" + xml[stop:]
+        cell = xml.rindex("<w:tc>", 0, xml.index("Was dat altijd zo?"))
+        cell_end = xml.index("</w:tc>", cell) + len("</w:tc>")
+        return xml[:cell] + "<w:sdt><w:sdtContent>" + xml[cell:cell_end] + "</w:sdtContent></w:sdt>" + xml[cell_end:]
+
+    pt = read_transcript(rewrite(out.getvalue(), tmp_path / "rijen.docx", wrap))
+    assert turn_bodies(pt) == ["I: Wie zat er mee aan tafel?", "R: De wijkverpleegkundige.", "I: Was dat altijd zo?"]
+
+
+# -- 2. text boxes ------------------------------------------------------------------------------------------
+
+def word_text_box(text: str) -> str:
+    """A run with a text box as Word writes it: a DrawingML shape, and a VML copy for older readers."""
+    box = f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+    return (f'<w:r><mc:AlternateContent xmlns:mc="{MC}"><mc:Choice Requires="wps"><w:drawing>'
+            '<wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+            '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="x">'
+            '<wps:wsp xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:txbx>'
+            f"{box}</wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+            '<mc:Fallback><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:textbox>'
+            f"{box}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>")
+
+
+def test_a_word_text_box_is_imported_once_after_its_paragraph_with_a_notice(tmp_path):
+    box = word_text_box("R: Ik belde toen zelf naar het rusthuis.")
+    run = f"<w:r><w:t>{TURNS[2]}</w:t></w:r>"
+    path = rewrite(docx_bytes(TURNS), tmp_path / "kader.docx", lambda xml: xml.replace(run, run + box, 1))
+    pt = read_transcript(path)
+    assert turn_bodies(pt) == [*TURNS[:3], "R: Ik belde toen zelf naar het rusthuis.", TURNS[3]]
+    assert "the text of 1 text box was imported as a paragraph of its own after the paragraph it is anchored " \
+           "in" in pt.notices
+
+
+def test_a_word_text_box_in_a_table_cell_is_read_once(tmp_path):
+    """In a cell every w:p was read, the VML copy of a text box too: its text came twice."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("I: Wat stond er op het bord?")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "R", "Het weekmenu."
+    out = io.BytesIO()
+    document.save(out)
+    box = word_text_box("Soep van de dag")
+    path = rewrite(out.getvalue(), tmp_path / "cel.docx",
+                   lambda xml: xml.replace("<w:r><w:t>Het weekmenu.</w:t></w:r>",
+                                           "<w:r><w:t>Het weekmenu.</w:t></w:r>" + box, 1))
+    pt = read_transcript(path)
+    assert turn_bodies(pt) == ["I: Wat stond er op het bord?", "R: Het weekmenu. Soep van de dag"]
+
+
 # -- 3. zip bombs -------------------------------------------------------------------------------------------
 
 MIB = 1 << 20
@@ -180,6 +265,22 @@ def test_the_limit_is_tied_to_the_transcript_limit():
     from codering.ingest.model import MAX_BYTES
 
     assert documents.MAX_UNPACKED == 5 * MAX_BYTES
+
+
+@pytest.mark.parametrize("suffix", [".docx"])
+def test_a_document_with_more_text_than_a_transcript_may_hold_is_refused(tmp_path, monkeypatch, suffix):
+    """A part under the unpacked limit can still hold far more text than the 50 MiB a transcript may have:
+    reading stops there instead of segmenting hundreds of MB (here the limit is made small)."""
+    monkeypatch.setattr(documents, "MAX_BYTES", 2000, raising=False)
+    turns = [f"R: Zin nummer {i} over de dagbesteding in het woonzorgcentrum." for i in range(100)]
+    if suffix == ".docx":
+        path = tmp_path / "lang.docx"
+        path.write_bytes(docx_bytes(turns))
+    else:
+        path = make_odt(tmp_path / "lang.odt", "".join(f"<text:p>{t}</text:p>" for t in turns))
+    with pytest.raises(TranscriptError, match=r"lang\.(docx|odt): the document's text is over 0\.1 MiB, the limit "
+                                              r"for a transcript$"):
+        read_transcript(path)
 
 
 # -- 4. document2.xml, password-protected files ---------------------------------------------------------------

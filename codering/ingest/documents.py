@@ -167,6 +167,55 @@ def blocks_to_text(blocks: list[tuple], notices: list[str]) -> str:
     return "\n\n".join(parts)
 
 
+def flatten_blocks(blocks: list[tuple]) -> list[str]:
+    """The paragraphs of blocks one by one, a table's cell by cell: the text of a table cell."""
+    lines: list[str] = []
+    for block in blocks:
+        if block[0] == "p":
+            lines.append(block[1])
+        else:
+            lines.extend(cell for row in block[1] for cell in row)
+    return lines
+
+
+class Collected:
+    """What a reader counts while it collects a document's blocks: the text boxes it read and the text so
+    far, to stop as soon as there is more than a transcript may hold (a zip bomb within MAX_UNPACKED)."""
+
+    def __init__(self) -> None:
+        self.boxes = 0
+        self.chars = 0
+
+    def add(self, text: str) -> str:
+        self.chars += len(text)
+        if self.chars > MAX_BYTES:  # more characters than bytes allowed is surely too much
+            raise TextTooLarge
+        return text
+
+
+class TextTooLarge(Exception):
+    """The text of a document is over MAX_BYTES: the reader turns this into a TranscriptError."""
+
+
+def too_much_text(path: Path) -> TranscriptError:
+    return TranscriptError(path, f"the document's text is over {megabytes(MAX_BYTES)}, the limit for a transcript")
+
+
+def finish(path: Path, blocks: list[tuple], collected: Collected) -> tuple[str, list[str]]:
+    """The canonical text and notices of a document read into ``blocks``."""
+    notices: list[str] = []
+    text = blocks_to_text(blocks, notices)
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise too_much_text(path)
+    if collected.boxes == 1:
+        notices.append("the text of 1 text box was imported as a paragraph of its own after the paragraph it "
+                       "is anchored in")
+    elif collected.boxes:
+        notices.append(f"the text of {collected.boxes} text boxes was imported as paragraphs of their own after "
+                       "the paragraphs they are anchored in")
+    return text, notices
+
+
 def check_zip(path: Path, reason: str, members: Iterable[str] | None = None) -> None:
     """Refuse ``path`` in one line unless it is a zip whose parts that will be read (``members``, or every
     member when None: python-docx reads every part the package refers to) unpack to at most MAX_UNPACKED,
