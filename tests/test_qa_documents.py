@@ -164,6 +164,20 @@ def test_a_word_text_box_in_a_table_cell_is_read_once(tmp_path):
     assert turn_bodies(pt) == ["I: Wat stond er op het bord?", "R: Het weekmenu. Soep van de dag"]
 
 
+def test_an_odt_text_box_is_imported_after_its_paragraph_with_a_notice(tmp_path):
+    body = ("<text:p>I: Waar haalde u de informatie?</text:p>"
+            "<text:p>R: Uit de folder van de mutualiteit.<draw:frame draw:name=\"Kader1\" svg:width=\"5cm\">"
+            "<draw:text-box><text:p>R: Die lag in de wachtzaal.</text:p></draw:text-box></draw:frame>"
+            " En van de buren.</text:p>"
+            "<text:p>I: Hielp dat?</text:p>")
+    pt = read_transcript(make_odt(tmp_path / "kader.odt", body))
+    assert turn_bodies(pt) == ["I: Waar haalde u de informatie?",
+                               "R: Uit de folder van de mutualiteit. En van de buren.",
+                               "R: Die lag in de wachtzaal.", "I: Hielp dat?"]
+    assert "the text of 1 text box was imported as a paragraph of its own after the paragraph it is anchored " \
+           "in" in pt.notices
+
+
 # -- 3. zip bombs -------------------------------------------------------------------------------------------
 
 MIB = 1 << 20
@@ -267,7 +281,7 @@ def test_the_limit_is_tied_to_the_transcript_limit():
     assert documents.MAX_UNPACKED == 5 * MAX_BYTES
 
 
-@pytest.mark.parametrize("suffix", [".docx"])
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
 def test_a_document_with_more_text_than_a_transcript_may_hold_is_refused(tmp_path, monkeypatch, suffix):
     """A part under the unpacked limit can still hold far more text than the 50 MiB a transcript may have:
     reading stops there instead of segmenting hundreds of MB (here the limit is made small)."""
@@ -327,3 +341,26 @@ def test_an_old_doc_file_is_still_called_one(tmp_path):
     with pytest.raises(TranscriptError, match=r"not a valid Word file \(it is an old \.doc file; save it as "
                                               r"\.docx\)$"):
         read_transcript(path)
+
+
+# -- 5. a table in a table cell in an .odt ---------------------------------------------------------------------
+
+def test_an_odt_table_nested_in_a_cell_is_read_once(tmp_path):
+    cell = "<table:table-cell><text:p>{}</text:p></table:table-cell>"
+    inner = ("<table:table><table:table-row>" + cell.format("eerst de kinesist") + cell.format("dan de logo")
+             + "</table:table-row></table:table>")
+    body = ("<text:p>I: Wie kwam er langs?</text:p><table:table><table:table-header-rows><table:table-row>"
+            + cell.format("Spreker") + cell.format("Tekst") + "</table:table-row></table:table-header-rows>"
+            "<table:table-row>" + cell.format("R")
+            + "<table:table-cell><text:p>Om beurten:</text:p>" + inner + "</table:table-cell></table:table-row>"
+            "</table:table>")
+    pt = read_transcript(make_odt(tmp_path / "genest.odt", body))
+    assert turn_bodies(pt) == ["I: Wie kwam er langs?", "R: Om beurten: eerst de kinesist dan de logo"]
+
+
+def test_an_odt_nested_too_deeply_is_one_line(tmp_path):
+    """The reader walks sections and lists recursively: thousands deep was a RecursionError, not an error line."""
+    body = "<text:section>" * 5000 + "<text:p>R: Heel diep.</text:p>" + "</text:section>" * 5000
+    with pytest.raises(TranscriptError, match=r"diep\.odt: not a valid OpenDocument text file \(its text is "
+                                              r"nested too deeply\)$"):
+        read_transcript(make_odt(tmp_path / "diep.odt", body))

@@ -7,16 +7,20 @@ import zipfile
 from pathlib import Path
 
 from codering.errors import TranscriptError
-from codering.ingest.documents import blocks_to_text, check_zip
+from codering.ingest.documents import Collected, TextTooLarge, check_zip, finish, flatten_blocks, too_much_text
 
 _T = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+_ROW_GROUPS = {f"{_TABLE}table-header-rows", f"{_TABLE}table-rows", f"{_TABLE}table-row-group"}
 _ODT_SKIP = {f"{_T}note", f"{_OFFICE}annotation", f"{_OFFICE}annotation-end", f"{_T}tracked-changes",
              f"{_T}sequence-decls", f"{_T}variable-decls", f"{_T}user-field-decls"}
 
 
-def _odt_text(el) -> str:
+def _odt_text(el, anchored: list) -> str:
+    """The text of a text:p or text:h. Drawing objects in it (a text box: draw:frame with draw:text-box, a
+    shape with text) are not part of its text; they are added to ``anchored``."""
     parts: list[str] = []
 
     def add(text: str | None) -> None:
@@ -33,6 +37,8 @@ def _odt_text(el) -> str:
                 parts.append("\t")
             elif tag == f"{_T}line-break":
                 parts.append("\n")
+            elif tag.startswith(_DRAW):
+                anchored.append(child)
             elif tag not in _ODT_SKIP and tag not in (f"{_T}p", f"{_T}h"):
                 walk(child)
             add(child.tail)
@@ -41,21 +47,49 @@ def _odt_text(el) -> str:
     return "".join(parts)
 
 
-def _odt_blocks(node, blocks: list[tuple]) -> None:
+def _odt_rows(node):
+    """A table's own rows, also those in header-rows, rows and row-group elements, not a nested table's."""
+    for child in node:
+        if child.tag == f"{_TABLE}table-row":
+            yield child
+        elif child.tag in _ROW_GROUPS:
+            yield from _odt_rows(child)
+
+
+def _odt_blocks(node, blocks: list[tuple], seen: Collected, in_drawing: bool = False) -> None:
+    """The paragraphs and tables in ``node`` as blocks, in document order. The content of a text box (or
+    shape) follows the paragraph it is anchored in, as paragraphs of its own; ``seen`` counts those with
+    text, and the text (``in_drawing``: inside one already counted)."""
     for child in node:
         tag = child.tag
         if tag in (f"{_T}p", f"{_T}h"):
             style = "Heading" if tag == f"{_T}h" else child.get(f"{_T}style-name", "")
-            blocks.append(("p", _odt_text(child), style))
+            anchored: list = []
+            blocks.append(("p", seen.add(_odt_text(child, anchored)), style))
+            for drawing in anchored:
+                _drawing_blocks(drawing, blocks, seen)
         elif tag == f"{_TABLE}table":
             rows = []
-            for row in child.iter(f"{_TABLE}table-row"):
-                cells = ["\n".join(_odt_text(p) for p in cell.iter() if p.tag in (f"{_T}p", f"{_T}h"))
-                         for cell in row if cell.tag == f"{_TABLE}table-cell"]
+            for row in _odt_rows(child):
+                cells = []
+                for cell in row:
+                    if cell.tag == f"{_TABLE}table-cell":
+                        inner: list[tuple] = []
+                        _odt_blocks(cell, inner, seen)
+                        cells.append("\n".join(flatten_blocks(inner)))
                 rows.append(cells)
             blocks.append(("table", rows))
+        elif tag.startswith(_DRAW) and not in_drawing:  # anchored to the page or a frame, where it stands
+            _drawing_blocks(child, blocks, seen)
         elif tag not in _ODT_SKIP:
-            _odt_blocks(child, blocks)
+            _odt_blocks(child, blocks, seen, in_drawing)
+
+
+def _drawing_blocks(drawing, blocks: list[tuple], seen: Collected) -> None:
+    before = len(blocks)
+    _odt_blocks(drawing, blocks, seen, in_drawing=True)
+    if any(line.strip() for line in flatten_blocks(blocks[before:])):
+        seen.boxes += 1
 
 
 def read_odt(path: Path) -> tuple[str, list[str]]:
@@ -81,6 +115,11 @@ def read_odt(path: Path) -> tuple[str, list[str]]:
     if body is None:
         raise TranscriptError(path, reason)
     blocks: list[tuple] = []
-    _odt_blocks(body, blocks)
-    notices: list[str] = []
-    return blocks_to_text(blocks, notices), notices
+    seen = Collected()
+    try:
+        _odt_blocks(body, blocks, seen)
+    except TextTooLarge:
+        raise too_much_text(path) from None
+    except RecursionError:
+        raise TranscriptError(path, f"{reason} (its text is nested too deeply)") from None
+    return finish(path, blocks, seen)
