@@ -374,3 +374,27 @@ def test_ctrl_c_during_an_import_says_how_far_it_got(tmp_path, transcript_file, 
     assert run_cli("-p", str(project), "import", str(folder)).returncode == 0
     with Project.open(project) as p:
         assert len(p.transcripts()) == 5
+
+
+def test_undo_of_a_codings_import_names_the_codings_it_added(tmp_path, transcript_file):
+    """The journal took the count of spans the file listed: "Undone: import 3 codings" for the one coding
+    added (two were there already)."""
+    import json
+
+    project = tmp_path / "p.codering"
+    assert run_cli("init", str(project)).returncode == 0
+    assert run_cli("-p", str(project), "import", str(transcript_file)).returncode == 0
+    content = transcript_file.read_text(encoding="utf-8")
+    start = content.index("We zitten")
+    span = {"transcript": transcript_file.stem, "start": start, "end": start + len("We zitten in hetzelfde gebouw.")}
+    first = tmp_path / "eerst.jsonl"
+    first.write_text(json.dumps({**span, "codes": ["stim.praktisch.nabijheid", "ctx.netwerk"]}) + "\n",
+                     encoding="utf-8")
+    assert run_cli("-p", str(project), "import", str(first), "--coder", "ann").returncode == 0
+    again = tmp_path / "opnieuw.jsonl"
+    again.write_text(json.dumps({**span, "codes": ["stim.praktisch.nabijheid", "ctx.netwerk", "rem.praktisch"]})
+                     + "\n", encoding="utf-8")
+    done = run_cli("-p", str(project), "import", str(again), "--coder", "ann")
+    assert "1 coding imported from 1 span (2 were already there)." in done.stdout, done.stdout
+    undone = run_cli("-p", str(project), "undo")  # journaled as the person at the project
+    assert "Undone: import 1 coding" in undone.stdout, undone.stdout

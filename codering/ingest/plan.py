@@ -145,6 +145,7 @@ class ImportPlan:
                         project.add_coding(target, *key, origin="import")
                         present[target].add(key)
                         self.codings_added += 1
+                project.rename_action(f"import {count(self.codings_added, 'coding')}")  # not the spans listed
             for name, files in moved.items():
                 copies[name].notices.append(
                     f"its {count(sum(files.values()), 'coding')} from {', '.join(files)} went onto "

@@ -56,6 +56,7 @@ class Journaled(Connected):
     coder: str | None = None  # who works through this Project: the default coder of actions, undo and redo
     _ops: list[dict[str, Any]] | None = None  # the open action's changes; None outside an action
     _codebook = None  # the codebook cache (codering.store.codes), dropped when an undo touches codes
+    _renamed: str | None = None  # the open action's description, when known only at its end (``rename_action``)
 
     @contextmanager
     def action(self, description: str, coder: str | None = None) -> Iterator["Journaled"]:
@@ -74,10 +75,17 @@ class Journaled(Connected):
                                  (who, who))
                     conn.execute(
                         "INSERT INTO journal (description, ops, coder, created) VALUES (?, ?, ?, ?)",
-                        (description, json.dumps(self._ops, ensure_ascii=False), who, now()),
+                        (self._renamed or description, json.dumps(self._ops, ensure_ascii=False), who, now()),
                     )
             finally:
                 self._ops = None
+                self._renamed = None
+
+    def rename_action(self, description: str) -> None:
+        """Inside an action: journal it as ``description`` (what it did is known only at its end, e.g. how
+        many of the codings a file lists were not there yet)."""
+        if self._ops is not None:
+            self._renamed = description
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         cols = ", ".join(row)
