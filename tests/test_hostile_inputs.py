@@ -398,3 +398,29 @@ def test_undo_of_a_codings_import_names_the_codings_it_added(tmp_path, transcrip
     assert "1 coding imported from 1 span (2 were already there)." in done.stdout, done.stdout
     undone = run_cli("-p", str(project), "undo")  # journaled as the person at the project
     assert "Undone: import 1 coding" in undone.stdout, undone.stdout
+
+
+def test_a_codings_file_is_read_strictly_where_a_slip_would_go_unseen(tmp_path, transcript_file):
+    """A key given twice took its last value; "codes": [] imported nothing without a word; a coder
+    "  ann " became a coder of its own; a typo such as "code" beside "codes" was ignored in silence."""
+    import json
+
+    from codering.errors import TranscriptError
+    from codering.ingest.plan import read_codings_jsonl
+
+    path = tmp_path / "c.jsonl"
+    base = {"transcript": "t01_huisarts", "start": 0, "end": 10, "codes": ["stim.praktisch"]}
+    path.write_text('{"transcript": "t01_huisarts", "start": 0, "start": 5, "end": 10, "codes": ["x"]}\n',
+                    encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"c.jsonl:1: the key 'start' appears twice"):
+        read_codings_jsonl(path)
+    path.write_text(json.dumps({**base, "codes": []}) + "\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"'codes' is empty: name at least one code"):
+        read_codings_jsonl(path)
+    path.write_text(json.dumps({**base, "coder": "  ann ", "code": "rem.praktisch"}) + "\n"
+                    + json.dumps({**base, "code": "x"}) + "\n", encoding="utf-8")
+    notices: list[str] = []
+    records = read_codings_jsonl(path, notices)
+    assert [r.coder for r in records] == ["ann", None]
+    assert notices == ["c.jsonl: key 'code' is not one codering reads (it reads transcript, start, end, codes, "
+                       "text, coder); left out (lines 1, 2)"]

@@ -240,7 +240,7 @@ def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -
         suffix = path.suffix.lower()
         try:
             if suffix in CODINGS_SUFFIXES:
-                plan.codings.extend(read_codings_jsonl(path))
+                plan.codings.extend(read_codings_jsonl(path, plan.notices))
             elif suffix in ATTRIBUTE_SUFFIXES:
                 for name, attrs in read_attributes_csv(path).items():
                     plan.attributes.setdefault(name, {}).update(attrs)
@@ -264,24 +264,40 @@ def plan_import(paths: Iterable[str | Path], progress: Progress | None = None) -
     return plan
 
 
-def read_codings_jsonl(path: Path) -> list[CodingRecord]:
-    """Codings in the gold format: ``{"transcript", "start", "end", "codes", ["text"], ["coder"]}``."""
+#: The keys of a codings line; others are named in a notice (a typo such as "code" beside "codes").
+CODING_KEYS = ("transcript", "start", "end", "codes", "text", "coder")
+
+
+def _no_twice(pairs: list[tuple[str, object]]) -> dict:
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"the key {', '.join(repr(k) for k in twice)} appears twice")
+    return dict(pairs)
+
+
+def read_codings_jsonl(path: Path, notices: list[str] | None = None) -> list[CodingRecord]:
+    """Codings in the gold format: ``{"transcript", "start", "end", "codes", ["text"], ["coder"]}``. Other keys
+    are named in ``notices`` (by line); a key given twice or an empty ``codes`` is refused."""
     data = read_input(path, MAX_BYTES, lambda reason: TranscriptError(path, reason))
     records: list[CodingRecord] = []
     try:
         lines = data.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise TranscriptError(path, "codings file is not UTF-8 text") from None
+    unknown: dict[str, list[int]] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_no_twice)
         except json.JSONDecodeError as exc:
             raise TranscriptError(where, f"invalid JSON ({exc.msg})") from None
         except RecursionError:
             raise TranscriptError(where, "invalid JSON (nested too deeply)") from None
+        except ValueError as exc:  # a key twice: which value was meant cannot be told
+            raise TranscriptError(where, str(exc)) from None
         if not isinstance(obj, dict):
             raise TranscriptError(where, "each line must be a JSON object")
         missing = [k for k in ("transcript", "start", "end", "codes") if k not in obj]
@@ -292,6 +308,11 @@ def read_codings_jsonl(path: Path) -> list[CodingRecord]:
             codes = [codes]
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise TranscriptError(where, "'codes' must be a list of code ids")
+        if not codes:
+            raise TranscriptError(where, "'codes' is empty: name at least one code")
+        for key in obj:
+            if key not in CODING_KEYS:
+                unknown.setdefault(key, []).append(number)
         if any(not isinstance(obj[k], int) or isinstance(obj[k], bool) for k in ("start", "end")):
             raise TranscriptError(where, "'start' and 'end' must be whole numbers")
         if obj["end"] <= obj["start"]:
@@ -302,8 +323,13 @@ def read_codings_jsonl(path: Path) -> list[CodingRecord]:
             raise TranscriptError(where, "'text' must be text")
         name = transcript_name_form(Path(str(obj["transcript"])).name)
         name = name[:-4] if name.endswith(".txt") else name
-        records.append(CodingRecord(where, name, obj["start"], obj["end"], tuple(codes),
-                                    obj.get("text"), obj.get("coder")))
+        coder = obj["coder"].strip() if obj.get("coder") is not None else None  # "  ann " is ann
+        records.append(CodingRecord(where, name, obj["start"], obj["end"], tuple(codes), obj.get("text"), coder))
     if not records:
         raise TranscriptError(path, "no codings in the file")
+    if notices is not None:
+        for key, numbers in unknown.items():
+            lines_said = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+            notices.append(f"{path.name}: key '{key}' is not one codering reads (it reads {', '.join(CODING_KEYS)}); "
+                           f"left out (line{'s' if len(numbers) > 1 else ''} {lines_said})")
     return records
