@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from codering.errors import TranscriptError
 from codering.fileio import megabytes
@@ -191,6 +191,13 @@ class Collected:
         if self.chars > MAX_BYTES:  # more characters than bytes allowed is surely too much
             raise TextTooLarge
         return text
+
+    def box(self, blocks: list[tuple], read: Callable[[], None]) -> None:
+        """Read a text box (or shape) into ``blocks`` with ``read``; count it when it held any text."""
+        before = len(blocks)
+        read()
+        if any(line.strip() for line in flatten_blocks(blocks[before:])):
+            self.boxes += 1
 
 
 class TextTooLarge(Exception):

@@ -86,10 +86,7 @@ def _odt_blocks(node, blocks: list[tuple], seen: Collected, in_drawing: bool = F
 
 
 def _drawing_blocks(drawing, blocks: list[tuple], seen: Collected) -> None:
-    before = len(blocks)
-    _odt_blocks(drawing, blocks, seen, in_drawing=True)
-    if any(line.strip() for line in flatten_blocks(blocks[before:])):
-        seen.boxes += 1
+    seen.box(blocks, lambda: _odt_blocks(drawing, blocks, seen, in_drawing=True))
 
 
 def read_odt(path: Path) -> tuple[str, list[str]]:

@@ -68,10 +68,7 @@ def _docx_blocks(node, blocks: list[tuple], style_of, seen: Collected) -> None:
             anchored: list = []
             blocks.append(("p", seen.add(_docx_paragraph_text(child, anchored)), style_of(child)))
             for box in anchored:
-                before = len(blocks)
-                _docx_blocks(box, blocks, style_of, seen)
-                if any(line.strip() for line in flatten_blocks(blocks[before:])):
-                    seen.boxes += 1
+                seen.box(blocks, lambda box=box: _docx_blocks(box, blocks, style_of, seen))
         elif tag == f"{_W}tbl":
             rows = []
             for tr in _within(child, f"{_W}tr"):
