@@ -8,6 +8,8 @@ loads a model and embeds the corpus) and runs in a worker; ``suggest`` and
 
 from __future__ import annotations
 
+import itertools
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -101,21 +103,12 @@ class KeywordSuggester:
         on a project of 20,581 codings (the fallback while the model cannot load)."""
         self._token, changed = project.learning_changes(self._token)
         if changed is None:
-            parts: dict[int, tuple[dict[str, set[str]], set[tuple[str, str]]]] = {}
-            for coding in project.codings():
-                parts.setdefault(coding.transcript_id, ({}, set()))[0].setdefault(
-                    coding.code_id, set()).update(_words(coding.text))
-            for d in project.decisions():
-                if not d.accepted:
-                    parts.setdefault(d.transcript_id, ({}, set()))[1].add((d.text, d.code_id))
-            self._parts = parts
+            self._parts = _learned_parts(project.codings(), project.decisions())
         else:
+            fresh = _learned_parts(itertools.chain.from_iterable(project.codings(t) for t in changed),
+                                   itertools.chain.from_iterable(project.decisions(transcript=t) for t in changed))
             for tid in changed:
-                learned: dict[str, set[str]] = {}
-                for coding in project.codings(tid):
-                    learned.setdefault(coding.code_id, set()).update(_words(coding.text))
-                rejected = {(d.text, d.code_id) for d in project.decisions(transcript=tid) if not d.accepted}
-                self._parts[tid] = (learned, rejected)
+                self._parts[tid] = fresh.get(tid, ({}, set()))
         merged: dict[str, set[str]] = {}
         rejected_all: set[tuple[str, str]] = set()
         for learned, rejected in self._parts.values():
@@ -151,6 +144,18 @@ class KeywordSuggester:
             out.append(Suggestion(code_id, round(score, 3), reason, source))
         out.sort(key=lambda s: (-s.score, s.code_id))
         return out[:k]
+
+
+def _learned_parts(codings, decisions) -> dict[int, tuple[dict[str, set[str]], set[tuple[str, str]]]]:
+    """Per transcript id: the words of its codings per code, and its rejected (text, code) pairs."""
+    parts: dict[int, tuple[dict[str, set[str]], set[tuple[str, str]]]] = {}
+    for coding in codings:
+        parts.setdefault(coding.transcript_id, ({}, set()))[0].setdefault(coding.code_id, set()).update(
+            _words(coding.text))
+    for d in decisions:
+        if not d.accepted:
+            parts.setdefault(d.transcript_id, ({}, set()))[1].add((d.text, d.code_id))
+    return parts
 
 
 _STOP = set("de het een en van in op met voor aan te is dat die dit er niet wel ook maar om als bij "
