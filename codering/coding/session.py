@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codering.errors import CoderingError
+from codering.store import read_spans, skipped_setting
 from codering.suggest.base import LIKELY
 
 #: The coder's code combinations (what holds the screen after an accept) are counted again after this
@@ -212,17 +213,13 @@ class CodingSession:
     # on them (``LearningQueries.learning_events``, kind "s").
     @property
     def _skipped_key(self) -> str:
-        return f"tui.skipped.{self.coder}.{self.tid}"
+        return skipped_setting(self.coder, self.tid)
 
     def _read_skipped(self, saved: str) -> set[int]:
         out: set[int] = set()
-        for part in saved.split(","):
-            start, _, end = part.partition("-")
-            if not (start.isdigit() and end.isdigit()):
-                continue
-            lo = bisect_left(self._starts, int(start))
-            for i in range(lo, len(self.segments)):
-                if self.segments[i].end > int(end):
+        for start, end in read_spans(saved):
+            for i in range(bisect_left(self._starts, start), len(self.segments)):
+                if self.segments[i].end > end:
                     break
                 out.add(i)
         return out

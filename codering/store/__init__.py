@@ -28,11 +28,12 @@ of codering uses; it is put together from one part per responsibility::
 from codering.store.codings import ORIGINS
 from codering.store.connection import SQLITE_MAGIC, as_store_error
 from codering.store.journal import changed_nothing, table_touched
+from codering.store.learning import read_spans, skipped_setting
 from codering.store.memos import MEMO_KINDS
 from codering.store.project import Project
 from codering.store.rows import Coding, Decision, ImportReport, Memo, SegmentRow, TranscriptInfo, now, text_hash
 
 __all__ = [
     "MEMO_KINDS", "ORIGINS", "SQLITE_MAGIC", "as_store_error", "Coding", "Decision", "ImportReport", "Memo", "Project", "SegmentRow",
-    "TranscriptInfo", "changed_nothing", "now", "table_touched", "text_hash",
+    "TranscriptInfo", "changed_nothing", "now", "read_spans", "skipped_setting", "table_touched", "text_hash",
 ]

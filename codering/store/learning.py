@@ -54,17 +54,13 @@ class LearningQueries(Connected):
         before the last one a coder touched as passed over ("no code here"), except these: a jump with
         ``n`` or ``N`` had made every sentence it passed a "no code" answer the coder never gave. Only for
         one coder's learning: with every coder's work pooled, another coder may have read them."""
-        prefix = f"setting.tui.skipped.{coder}."
+        prefix = "setting." + skipped_setting(coder, "")
         out: dict[int, list[tuple[int, int]]] = {}
         rows = self._conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
         for key, value in rows:
             tid = key[len(prefix):]
-            if not tid.isdigit():
-                continue
-            for part in (value or "").split(","):
-                start, _, end = part.partition("-")
-                if start.isdigit() and end.isdigit():
-                    out.setdefault(int(tid), []).append((int(start), int(end)))
+            if tid.isdigit():
+                out[int(tid)] = read_spans(value or "")
         return out
 
     def learning_scope(self) -> tuple[str, str | None]:
@@ -124,6 +120,21 @@ class LearningQueries(Connected):
         changed = {r[0] for r in conn.execute("SELECT transcript_id FROM temp.learning_changes WHERE seq > ?",
                                               (since[2],))}
         return token, changed
+
+
+def skipped_setting(coder: str, transcript_id: int | str) -> str:
+    """The setting that holds the spans the coding screen's cursor jumped over (see ``_skipped``)."""
+    return f"tui.skipped.{coder}.{transcript_id}"
+
+
+def read_spans(text: str) -> list[tuple[int, int]]:
+    """Spans written as "start-end,start-end" (the skipped setting); anything else in it is passed over."""
+    out = []
+    for part in text.split(","):
+        start, _, end = part.partition("-")
+        if start.isdigit() and end.isdigit():
+            out.append((int(start), int(end)))
+    return out
 
 
 def _change_triggers() -> list[str]:
