@@ -23,6 +23,12 @@ CODE_FIELDS = (
 META_FIELDS = ("id", "name", "language", "version", "description", "source")
 _ID_CHARS_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_\-]*)*$")
+_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_BOOK_ID_RE = re.compile(r"^[a-z0-9_-]+$")
+#: Codes nested deeper than this are refused (the report's tables are three levels deep).
+MAX_DEPTH = 20
+#: A codebook file larger than this is refused before it is parsed.
+MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
 
 
 def id_problem(code_id: str) -> str | None:
@@ -35,12 +41,6 @@ def id_problem(code_id: str) -> str | None:
     if code_id.startswith(".") or code_id.endswith(".") or ".." in code_id:
         return "a '.' separates two parts of the id; it cannot start or end it, nor follow another '.'"
     return "each part (between dots) starts with a letter, a digit or '_'"
-_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-_BOOK_ID_RE = re.compile(r"^[a-z0-9_-]+$")
-#: Codes nested deeper than this are refused (the report's tables are three levels deep).
-MAX_DEPTH = 20
-#: A codebook file larger than this is refused before it is parsed.
-MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from codering.coding.session import default_coder
+from codering.wording import short
 
 __all__ = ["CONTEXT", "State", "codebook_file", "console", "default_coder", "short"]
 
@@ -68,6 +69,3 @@ def console(*, stderr: bool = False, follow_terminal: bool = False):
     return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
-def short(text: str, width: int = 50) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

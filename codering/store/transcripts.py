@@ -10,6 +10,7 @@ from codering.ingest.model import transcript_name_form
 from codering.store.journal import Journaled
 from codering.store.reanchor import reanchor
 from codering.store.rows import ImportReport, SegmentRow, TranscriptInfo, now, text_hash
+from codering.wording import short
 
 if TYPE_CHECKING:
     from codering.ingest.model import ParsedTranscript
@@ -140,8 +141,8 @@ class TranscriptTables(Journaled):
         start, end, text = self._conn.execute("SELECT start, end, text FROM memos WHERE id = ?", (memo_id,)).fetchone()
         self._conn.execute("UPDATE memos SET kind = 'transcript', start = NULL, end = NULL WHERE id = ?", (memo_id,))
         report.memos_unplaced += 1
-        report.notices.append(f"memo {memo_id} ({_quote(text)}) was on words that are gone from the new text "
-                              f"({_quote(old[start:end])}); it is kept as a memo on the whole transcript")
+        report.notices.append(f"memo {memo_id} ('{short(text, 60)}') was on words that are gone from the new text "
+                              f"('{short(old[start:end], 60)}'); it is kept as a memo on the whole transcript")
 
     def set_attributes(self, name: str, attributes: dict[str, str], replace: bool = False) -> None:
         with self.transaction():
@@ -194,12 +195,11 @@ class TranscriptTables(Journaled):
         if isinstance(name, int):
             return name
         found = self._find_transcript(name)
-        row = None if found is None else (found,)
-        if row is None:
+        if found is None:
             known = [r[0] for r in self._conn.execute("SELECT name FROM transcripts ORDER BY position LIMIT 5")]
             hint = f" (known: {', '.join(known)}{', ...' if len(known) == 5 else ''})" if known else ""
             raise StoreError(f"no transcript named '{name}' in this project{hint}")
-        return row[0]
+        return found
 
     def transcript_name(self, transcript_id: int) -> str:
         row = self._conn.execute("SELECT name FROM transcripts WHERE id = ?", (transcript_id,)).fetchone()
@@ -292,9 +292,3 @@ class TranscriptTables(Journaled):
             "SELECT idx, start, end, body_start, speaker, role, timestamp FROM turns WHERE transcript_id = ? ORDER BY idx",
             (tid,),
         )]
-
-
-def _quote(text: str, width: int = 60) -> str:
-    """``text`` on one line in quotes, shortened to about ``width`` characters."""
-    line = " ".join(text.split())
-    return f"'{line if len(line) <= width else line[:width - 3].rstrip() + '...'}'"

@@ -768,7 +768,10 @@ def adapt(project: "Project", *, recipe: str = DEFAULT_RECIPE, epochs: int = EPO
                     embedder = _Loaded(str(folder), model)
             except BaseException:  # cancelled or failed: the project goes back to what it used, not left behind
                 for key, value in kept.items():
-                    project.set_setting(key, value) if value is not None else project.unset_setting(key)
+                    if value is None:
+                        project.unset_setting(key)
+                    else:
+                        project.set_setting(key, value)
                 project.set_setting(S_SUPERSEDED, "")
                 _remove(folder, root)
                 raise

@@ -70,9 +70,9 @@ QUIT_WAIT = 5.0
 MODEL_RETRY = 5.0
 
 
-#: What quitting does (the quit keys' tooltip): true because an open memo or code form is saved on the way out.
 #: Descriptions of Textual's own bindings, as the palette lists them.
 TEXTUAL_WORDS = {"Copy selected text": "Geselecteerde tekst kopiëren"}
+#: What quitting does (the quit keys' tooltip): true because an open memo or code form is saved on the way out.
 QUIT_TIP = ("Alles is al bewaard (een open memo of code wordt bij het stoppen bewaard; wacht een beslissing "
             "nog op het project, dan zegt de eerste keer stoppen dat eerst); stoppen kan altijd")
 

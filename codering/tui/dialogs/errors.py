@@ -34,6 +34,8 @@ def describe(exc: BaseException) -> tuple[str, str]:
 class ErrorDialog(Dialog[None]):
     """An error: a title, a message, one button."""
 
+    KIND = "error"  # the style classes of the box and the title: error-box, error-title
+
     BINDINGS = [
         Binding("escape,enter", "close", "Sluiten", id="error.close"),
     ]
@@ -44,8 +46,8 @@ class ErrorDialog(Dialog[None]):
         self.message = message
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box error-box"):
-            yield Label(self.title_text, classes="dialog-title error-title")
+        with Vertical(classes=f"dialog-box {self.KIND}-box"):
+            yield Label(self.title_text, classes=f"dialog-title {self.KIND}-title")
             yield Static(self.message, classes="dialog-message", markup=False)
             yield Button("OK", variant="primary", id="ok")
 
@@ -63,8 +65,4 @@ class ErrorDialog(Dialog[None]):
 class NoticeDialog(ErrorDialog):
     """Something to read that is not an error (what an import did besides adding transcripts)."""
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.message, classes="dialog-message", markup=False)
-            yield Button("OK", variant="primary", id="ok")
+    KIND = "notice"  # no style of its own: the plain dialog box

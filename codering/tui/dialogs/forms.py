@@ -80,8 +80,6 @@ class CodeFields:
     is_new: bool
 
 
-
-
 def slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", fold(label)).strip("_")[:40] or "code"
 

@@ -26,7 +26,7 @@ from codering.collab.agreement import (CONSENSUS, AgreementError, AgreementRepor
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
 from codering.tui.messages import OpenAt, guarded
-from codering.tui.screens.base import ProjectScreen, flat, keeping_cursor
+from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, keeping_cursor
 from codering.tui.widgets.status import StatusLine
 
 #: A live reload (colleagues' codings) waits until its cost is at most this share of the time since the last.
@@ -268,7 +268,7 @@ class AgreementScreen(ProjectScreen):
             self.query_one(StatusLine).message = f"niet vastgelegd: {exc}"
             self.reload()
             return
-        self.query_one(StatusLine).message = f"{message}   (u: ongedaan maken)"
+        self.query_one(StatusLine).message = message + UNDO_HINT
         self.reload()
 
     def action_take(self, n: int) -> None:

@@ -76,6 +76,10 @@ class ProjectScreen(AppScreen[None]):
         self.reload()
 
 
+#: What the status line adds to a message about something ``u`` takes back.
+UNDO_HINT = "   (u: ongedaan maken)"
+
+
 def undo_verb(done: str, redo: bool = False) -> str:
     """How the status line says an undo (or redo) of ``done``: "niet ongedaan gemaakt" when the journal
     says nothing of it changed (every row was changed by someone since)."""

@@ -22,7 +22,7 @@ from codering.coding.session import CodingSession
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
 from codering.tui.messages import guarded
-from codering.tui.screens.base import AppScreen, undo_verb
+from codering.tui.screens.base import UNDO_HINT, AppScreen, undo_verb
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import ORIGIN_WORDS, CodeLine, PanelData, SegmentPanel, SuggestionLine
 from codering.tui.widgets.line import TextLine
@@ -139,7 +139,7 @@ class CodingScreen(AppScreen[None]):
     _said_for: int | None = None  # the journal entry the status's "u: ongedaan maken" was said for
 
     def _say_undoable(self, message: str) -> None:
-        self._say(f"{message}   (u: ongedaan maken)")
+        self._say(message + UNDO_HINT)
         latest = self._latest_action()
         self._said_for = latest[0] if latest else None
 
@@ -153,7 +153,7 @@ class CodingScreen(AppScreen[None]):
         """Back from another screen (review, codebook, agreement) that did something undoable: the status
         still offered u for the decision made here, while u now takes back what was done there."""
         status = self.query_one(StatusLine)
-        if "(u: ongedaan maken)" not in status.message:
+        if UNDO_HINT.strip() not in status.message:
             return
         latest = self._latest_action()
         if latest is None or latest[0] == self._said_for:

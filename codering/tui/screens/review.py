@@ -20,7 +20,7 @@ from codering.coding.review import recode
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
 from codering.tui.messages import OpenAt, guarded
-from codering.tui.screens.base import ProjectScreen, attribute_columns, flat, keeping_cursor
+from codering.tui.screens.base import UNDO_HINT, ProjectScreen, attribute_columns, flat, keeping_cursor
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ class ReviewScreen(ProjectScreen):
             return
         recode(self.project, coding, code_id, self.coder)
         self.query_one(StatusLine).message = (
-            f"hercodeerd naar {self.codebook.codes[code_id].label}   (u: ongedaan maken)")
+            f"hercodeerd naar {self.codebook.codes[code_id].label}{UNDO_HINT}")
         self.reload()
 
     @guarded
@@ -198,7 +198,7 @@ class ReviewScreen(ProjectScreen):
         coding = self.current()
         if coding is not None:
             self.project.remove_coding(coding.id, self.coder)
-            self.query_one(StatusLine).message = "codering weggehaald   (u: ongedaan maken)"
+            self.query_one(StatusLine).message = "codering weggehaald" + UNDO_HINT
             self.reload()
 
     def action_other_code(self) -> None:
