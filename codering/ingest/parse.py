@@ -42,16 +42,23 @@ def _is_sentence(value: str) -> bool:
     return bool(re.search(r"[?!…]$|[^.\s]{3}\.$|\?\s", value)) or len(value.split()) > 12
 
 
-def header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, str] | None:
-    """The attributes if these lines form a header block, else None."""
+def _key_value_lines(lines: list[str]) -> list[tuple[str, str, str]] | None:
+    """(key as written, attribute name, value) of each line if every line reads "key: value", else None."""
     matches = [KEY_VALUE.fullmatch(line.strip()) for line in lines]
     if not all(matches) or not lines:
         return None
-    raw_keys = [m.group(1).strip() for m in matches]
-    values = [(m.group(2) or "").strip() for m in matches]
+    return [(m.group(1).strip(), re.sub(r"\s+", "_", m.group(1).strip().lower()), (m.group(2) or "").strip())
+            for m in matches]
+
+
+def header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, str] | None:
+    """The attributes if these lines form a header block, else None."""
+    found = _key_value_lines(lines)
+    if found is None:
+        return None
+    raw_keys, keys, values = (list(column) for column in zip(*found))
     if any(SHORT_CODE.fullmatch(k) for k in raw_keys):
         return None
-    keys = [re.sub(r"\s+", "_", k.lower()) for k in raw_keys]
     if not any(values) or (len(set(keys)) < len(keys) and len(set(keys)) < 2 and keys[0] not in KNOWN_ATTRIBUTES):
         return None  # "Marleen: ja\nMarleen: goed" is not a header
     if all(k in SPEAKER_WORD_KEYS or label_role(r) for k, r in zip(keys, raw_keys)) and len(keys) > 1:
@@ -76,10 +83,8 @@ def header_attributes(lines: list[str], later_labels: set[str]) -> dict[str, str
 def _repeated_keys(lines: list[str]) -> dict[str, int]:
     """Header keys given on more than one line: key -> how many different values (they are joined)."""
     values: dict[str, list[str]] = {}
-    for line in lines:
-        m = KEY_VALUE.fullmatch(line.strip())
-        key = re.sub(r"\s+", "_", m.group(1).strip().lower())
-        values.setdefault(key, []).append((m.group(2) or "").strip())
+    for _, key, value in _key_value_lines(lines) or []:
+        values.setdefault(key, []).append(value)
     return {k: len(set(filter(None, v))) for k, v in values.items() if len(v) > 1}
 
 
