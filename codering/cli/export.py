@@ -105,8 +105,9 @@ def _free(paths_for: Callable[[Path], list[Path]], base: Path) -> Path:
 
 
 def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: bool, stem: str,
-         print_tables: list | None = None) -> None:
-    """Print ``tables`` (no -o, no --format) or write them; say what was written."""
+         print_tables: list | None = None) -> str:
+    """Print ``tables`` (no -o, no --format) or write them; say what was written. Returns the format
+    (``terminal`` when printed)."""
     from codering.export.writers import format_for, is_stdout, output_paths, rich_table, stdout_bytes, write_tables
 
     if output is None and fmt is None:
@@ -114,11 +115,11 @@ def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: b
         for table in print_tables or tables:
             out.print(rich_table(table))
             out.print()
-        return
+        return "terminal"
     if is_stdout(output):
         click.echo(stdout_bytes(tables, fmt), nl=False)  # bytes: written as they are
         _csv_notes(tables, fmt)
-        return
+        return format_for(Path(output), fmt or "md")
     fmt = format_for(Path(output or "x"), fmt)
     path, ours = _target(state, output, fmt, stem)
     if ours and not force:
@@ -128,6 +129,7 @@ def emit(state: Any, tables: list, fmt: str | None, output: str | None, force: b
     what = f"{len(tables)} tables" if len(tables) > 1 else tables[0].title
     click.echo(f"Wrote {', '.join(str(f) for f in files)} ({what}).")
     _csv_notes(tables, fmt)
+    return fmt
 
 
 def _csv_notes(tables: list, fmt: str | None) -> None:
@@ -230,24 +232,19 @@ def crosstab_cmd(state, group, by, unit, layout, decimals, title, where, coder, 
 
     data = _load(state, where, coder)
     table = T.crosstab(data, group, by, unit=unit, layout=layout, decimals=decimals, title=title)
-    emit(state, [table], fmt, output, force, table.name)
-    _too_wide(table, fmt, output, by)
+    _too_wide(table, emit(state, [table], fmt, output, force, table.name), by)
 
 
 #: A landscape A4 page (246 mm between the margins) holds this many columns at 6 mm or more each.
 PAGE_COLUMNS = 41
 
 
-def _too_wide(table, fmt: str | None, output: str | None, by: str) -> None:
+def _too_wide(table, kind: str, by: str) -> None:
     """Say so when a wide crosstab will not be readable on a page (an attribute with a value per interview:
-    120 interview ids gave 243 columns of 1 mm). Spreadsheets and CSV take any width."""
+    120 interview ids gave 243 columns of 1 mm). ``kind``: the format ``emit`` wrote. Spreadsheets and CSV
+    take any width."""
     from codering.export.table import grid
-    from codering.export.writers import format_for, is_stdout
 
-    if output is not None and not is_stdout(output):  # emit has checked the two already
-        kind = format_for(Path(output), fmt)
-    else:
-        kind = format_for(Path("x"), fmt) if fmt else "terminal"
     columns = len(grid(table).flat_header)
     if kind in ("xlsx", "csv") or columns <= PAGE_COLUMNS:
         return
