@@ -96,8 +96,8 @@ def test_crosstab_csv_long(study, tmp_path):
     target = tmp_path / "k.csv"
     ok(invoke(study, "crosstab", "--group", "fin", "--by", "locatie", "--layout", "long", "-o", str(target)))
     lines = target.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[:3] == ["Finaliteit,#,%", "Beernem,,", "Doorverwijzen,3,50"]
-    assert lines[-1] == "Totaal,8,100"
+    assert lines[:3] == ["Finaliteit;#;%", "Beernem;;", "Doorverwijzen;3;50"]  # Dutch Excel's CSV
+    assert lines[-1] == "Totaal;8;100"
 
 
 def test_several_tables_as_csv_become_one_file_each(study, tmp_path):
@@ -246,7 +246,7 @@ def test_dash_and_dev_stdout_write_to_standard_output(study, tmp_path):
         out = ok(invoke(study, "factors", "--polarity", "stimulerend", "-o", target))
         assert out.startswith(TABEL5) and "| Praktische |" in out  # Markdown by default
     csv_out = ok(invoke(study, "factors", "--polarity", "remmend", "--format", "csv", "-o", "-"))
-    assert csv_out.splitlines()[1].startswith("Juridisch,") and not csv_out.startswith("\ufeff")
+    assert csv_out.splitlines()[1].startswith("Juridisch;") and not csv_out.startswith("\ufeff")
     several = invoke(study, "factors", "--format", "csv", "-o", "-")
     assert isinstance(several.exception, ExportError) and "holds one table" in str(several.exception)
     figure = CliRunner().invoke(root, ["-p", str(study), "export", "figure", "factors", "--format", "svg",
@@ -308,7 +308,7 @@ def test_a_csv_says_on_stderr_which_title_and_notes_it_cannot_hold(tmp_path):
     result = run_cli("-p", str(path), "export", "factors", "--polarity", "stimulerend", "--where", "locatie=Beernem",
                      "--counts", "--format", "csv", "-o", "-")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Categorie,Factoren")  # the data stay plain CSV
+    assert result.stdout.startswith("Categorie;Factoren")  # the data stay plain CSV (Dutch: ';')
     assert f"note (not in the CSV): {TABEL5}" in result.stderr
     assert "note (not in the CSV): Alleen interviews met locatie = Beernem" in result.stderr
 

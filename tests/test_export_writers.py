@@ -192,7 +192,7 @@ def test_csv_one_table_and_several(data, tmp_path):
     single = W.write_tables([T.crosstab(data, "fin", "locatie")], tmp_path / "kruis.csv")
     assert single.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the accents
     with open(single, encoding="utf-8-sig", newline="") as handle:
-        got = list(csv.reader(handle))
+        got = list(csv.reader(handle, delimiter=";"))  # a Dutch table: as Dutch Excel reads CSV
     assert got[0] == ["Finaliteit", "Beernem #", "Beernem %", "Tongeren #", "Tongeren %", "Gesommeerd #",
                       "Gesommeerd %"]
     assert got[1] == ["Doorverwijzen", "3", "50", "1", "50", "4", "50"]
@@ -204,7 +204,7 @@ def test_csv_one_table_and_several(data, tmp_path):
     assert not (tmp_path / "factoren.csv").exists()
     import pandas as pd
 
-    back = pd.read_csv(first, encoding="utf-8-sig")
+    back = pd.read_csv(first, encoding="utf-8-sig", sep=";", decimal=",")
     assert list(back.columns) == ["Categorie", "Factoren"]
     assert back.iloc[2].tolist() == ["Praktische", "Nabijheid, meer vrijwilligers, aanspreekbaarheid; (1 segment op categorieniveau)"]
 

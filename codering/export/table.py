@@ -91,6 +91,10 @@ class Grid:
     show_header: bool
     decimal: str
 
+    def show(self, value: Any, column: int) -> str:
+        """A cell of ``column`` as text, numbers with this table's decimal sign."""
+        return fmt(value, self.decimal)
+
 
 def grid(table: Table) -> Grid:
     if table._frame is None:  # straight from the rows: no DataFrame made, no pandas imported

@@ -10,7 +10,9 @@ Decisions, in one place:
   to a temporary file and renamed. If one of several CSV files fails, the ones
   already written by this call are removed again.
 - **CSV** holds one table per file (header plus rows, UTF-8 with BOM so Excel
-  reads the accents; title and notes are left out so the file stays data). With
+  reads the accents; a Dutch table separated by ``;`` with decimal commas, as
+  Dutch Excel reads CSV, others by ``,``; title and notes are left out so the
+  file stays data). With
   several tables, ``study.csv`` becomes ``study-<table.name>.csv`` for each. A
   text cell starting with ``=``, ``+``, ``-`` or ``@`` (a label, a quote, an
   attribute) is written with a leading apostrophe so no spreadsheet runs it as a
