@@ -22,12 +22,16 @@ def as_data(source, where: dict[str, Iterable[str]] | None = None, coder: str | 
     return load(source, where=where, coder=coder)
 
 
-def make_frame(rows: list, columns, lang: str, header: bool = True) -> Rows:
+def make_frame(rows: list, columns, lang: str, header: bool = True, digits: dict[int, int] | None = None) -> Rows:
     """The rows of a table's frame; the DataFrame is made when ``table.frame`` is first read.
 
-    ``columns``: labels, or (group, label) tuples for a two-level header.
+    ``columns``: labels, or (group, label) tuples for a two-level header. ``digits``: column index ->
+    the decimals every number in that column shows (``--decimals 1``: 50,0 beside 16,7).
     """
-    return Rows(rows, columns, {"decimal": "," if lang == "nl" else ".", "header": header})
+    attrs = {"decimal": "," if lang == "nl" else ".", "header": header}
+    if digits:
+        attrs["digits"] = dict(digits)
+    return Rows(rows, columns, attrs)
 
 
 def percent(part: float, whole: float, decimals: int = 0) -> float | int:

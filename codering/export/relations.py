@@ -67,7 +67,8 @@ def crosstab(source, group: str = "fin", by: str = "locatie", *, unit: str = "se
                 row += [numbers[i], percent(numbers[i], sum(numbers), decimals)]
             rows.append(row)
         rows.append([total] + [x for _, numbers in blocks for x in (sum(numbers), 100 if sum(numbers) else 0)])
-        frame = make_frame(rows, columns, lang)  # tuples: a two-level header
+        shares = {2 + 2 * i: decimals for i in range(len(blocks))} if decimals else None
+        frame = make_frame(rows, columns, lang, digits=shares)  # tuples: a two-level header
     else:
         rows = []
         for name, numbers in blocks:
@@ -75,7 +76,7 @@ def crosstab(source, group: str = "fin", by: str = "locatie", *, unit: str = "se
             rows += [[code.label, numbers[i], percent(numbers[i], sum(numbers), decimals)]
                      for i, code in enumerate(rows_codes)]
             rows.append([total, sum(numbers), 100 if sum(numbers) else 0])
-        frame = make_frame(rows, [label, "#", "%"], lang)
+        frame = make_frame(rows, [label, "#", "%"], lang, digits={2: decimals} if decimals else None)
     notes = [text(f"note_unit_{unit}", lang), *data.selection_notes()]
     return Table(name=f"crosstab-{group}-{by}".replace(" ", "_"), frame=frame, notes=notes,
                  title=title or text("title_crosstab", lang, group=label, by=by))
@@ -149,5 +150,5 @@ def cooccurrence(source, *, level: str = "factor", unit: str = "segment", polari
     columns = [f"{label_col} A", f"{label_col} B", text("col_together", lang), text("col_jaccard", lang),
                "A", "B", text("col_id_a", lang), text("col_id_b", lang)]
     edge_table = Table(name="cooccurrence-edges", title=text("title_cooc_edges", lang, unit=unit_word),
-                       frame=make_frame(edges, columns, lang), notes=notes)
+                       frame=make_frame(edges, columns, lang, digits={3: 3}), notes=notes)
     return matrix_table, edge_table

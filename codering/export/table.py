@@ -3,8 +3,10 @@
 One ``Table`` is a title, a pandas DataFrame and footnotes. Writers never look
 at a DataFrame's index; its columns may be flat or two-level (a ``MultiIndex``
 such as ``("Beernem", "#")``), and two keys in ``frame.attrs`` steer them:
-``header`` (False: no column header row, as in the report's Tabel 5/6) and
-``decimal`` ("," for Dutch number formatting in text formats).
+``header`` (False: no column header row, as in the report's Tabel 5/6),
+``decimal`` ("," for Dutch number formatting in text formats) and ``digits``
+(column index -> decimals every number of that column shows: "50,0" beside
+"16,7", in Excel a "0.0" number format).
 
 The table builders hand a ``Table`` plain ``Rows`` (rows, columns, attrs); the
 DataFrame is made from them the first time ``table.frame`` is read. The
@@ -17,7 +19,7 @@ writers read the frame, so changes made to it are written.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -90,10 +92,15 @@ class Grid:
     numeric: list[bool]                    # per column: numbers only (right-aligned)
     show_header: bool
     decimal: str
+    digits: list[int | None] = field(default_factory=list)  # per column: fixed decimals, or None
+
+    def places(self, column: int) -> int | None:
+        """The fixed number of decimals of ``column``'s numbers, or None (as many as they have)."""
+        return self.digits[column] if column < len(self.digits) else None
 
     def show(self, value: Any, column: int) -> str:
-        """A cell of ``column`` as text, numbers with this table's decimal sign."""
-        return fmt(value, self.decimal)
+        """A cell of ``column`` as text, numbers with this table's decimal sign and the column's decimals."""
+        return fmt(value, self.decimal, self.places(column))
 
 
 def grid(table: Table) -> Grid:
@@ -122,8 +129,10 @@ def grid(table: Table) -> Grid:
     rows = [[_plain(v) for v in record] for record in records]
     numeric = [bool(rows) and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows)
                and any(isinstance(r[i], (int, float)) for r in rows) for i in range(len(keys))]
+    fixed = attrs.get("digits") or {}
     return Grid(header=header, flat_header=flat, rows=rows, numeric=numeric,
-                show_header=bool(attrs.get("header", True)), decimal=attrs.get("decimal", "."))
+                show_header=bool(attrs.get("header", True)), decimal=attrs.get("decimal", "."),
+                digits=[fixed.get(i) for i in range(len(keys))])
 
 
 MAX_WIDTH = 70
@@ -135,7 +144,7 @@ def column_widths(g: Grid) -> list[int]:
     for i, label in enumerate(g.flat_header):
         lines = [label] if g.show_header else []
         for row in g.rows:
-            lines.extend(fmt(row[i], g.decimal).split("\n"))
+            lines.extend(g.show(row[i], i).split("\n"))
         longest = max((len(line) for line in lines), default=0)
         widths.append(min(max(longest + 2, 8), MAX_WIDTH))
     return widths
@@ -160,10 +169,13 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def fmt(value: Any, decimal: str = ".") -> str:
-    """A cell as text: integers plainly, other numbers with up to three decimals."""
+def fmt(value: Any, decimal: str = ".", digits: int | None = None) -> str:
+    """A cell as text: integers plainly, other numbers with up to three decimals; ``digits``: every number
+    with exactly that many decimals (50 -> "50.0" beside 16.7)."""
     if value is None:
         return ""
+    if digits is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.{digits}f}".replace(".", decimal)
     if isinstance(value, float):
         text = f"{value:.3f}".rstrip("0").rstrip(".")
         return text.replace(".", decimal)

@@ -76,7 +76,7 @@ def _docx_table_xml(g: Grid, style_id: str, usable: int) -> str:
         out.append("<w:tr>")
         for i, value in enumerate(values):
             number = isinstance(value, (int, float))
-            out.append(_docx_cell(fmt(value, g.decimal) if number else fmt(value), widths[i], size,
+            out.append(_docx_cell(g.show(value, i) if number else fmt(value), widths[i], size,
                                   align="right" if number else None))
         out.append("</w:tr>")
     out.append("</w:tbl>")

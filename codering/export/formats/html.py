@@ -43,8 +43,8 @@ def to_html(tables: list[Table], title: str | None = None) -> str:
             out.append("</thead>")
         out.append("<tbody>")
         for row in g.rows:
-            cells = [f'<td class="num">{_esc(fmt(v, g.decimal))}</td>' if isinstance(v, (int, float))
-                     else f"<td>{_esc(fmt(v))}</td>" for v in row]
+            cells = [f'<td class="num">{_esc(g.show(v, i))}</td>' if isinstance(v, (int, float))
+                     else f"<td>{_esc(fmt(v))}</td>" for i, v in enumerate(row)]
             out.append("<tr>" + "".join(cells) + "</tr>")
         out += ["</tbody>", "</table>"]
         out += [f'<p class="note">{_esc(note)}</p>' for note in table.notes]

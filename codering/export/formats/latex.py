@@ -42,7 +42,7 @@ def to_latex(tables: list[Table]) -> str:
         for row in g.rows:
             cells = []
             for i, v in enumerate(row):
-                text = tex_escape(fmt(v, g.decimal) if isinstance(v, (int, float)) else fmt(v))
+                text = tex_escape(g.show(v, i) if isinstance(v, (int, float)) else fmt(v))
                 cells.append(text.replace("\n", r" \newline " if specs[i].startswith("p") else " "))
             body.append(" & ".join(cells) + r" \\")
         notes = [tex_escape(n) for n in table.notes]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from codering.export.table import Table, fmt, grid
+from codering.export.table import Table, grid
 
 
 def to_markdown(tables: list[Table]) -> str:
@@ -15,12 +13,12 @@ def to_markdown(tables: list[Table]) -> str:
         lines.append("| " + " | ".join(h.replace("|", "\\|") for h in g.flat_header) + " |")
         lines.append("| " + " | ".join("---:" if n else "---" for n in g.numeric) + " |")
         for row in g.rows:
-            lines.append("| " + " | ".join(_md_cell(v, g.decimal) for v in row) + " |")
+            lines.append("| " + " | ".join(_md_cell(g.show(v, i)) for i, v in enumerate(row)) + " |")
         for note in table.notes:
             lines += ["", note]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
 
-def _md_cell(value: Any, decimal: str) -> str:
-    return fmt(value, decimal).replace("|", "\\|").replace("\n", "<br>")
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from codering.export.table import Table, fmt, grid
+from codering.export.table import Table, grid
 
 
 def rich_table(table: Table):
@@ -17,13 +17,13 @@ def rich_table(table: Table):
                     caption="\n".join(table.notes) or None, caption_justify="left",
                     box=box.SIMPLE_HEAD if g.show_header else box.SIMPLE, pad_edge=False)
     for i, label in enumerate(g.flat_header):
-        longest = max([len(fmt(r[i], g.decimal)) for r in g.rows] + [1])
+        longest = max([len(g.show(r[i], i)) for r in g.rows] + [1])
         if g.numeric[i] or longest <= 24:
             out.add_column(label, justify="right" if g.numeric[i] else "left", min_width=min(longest, 16))
         else:
             out.add_column(label, overflow="fold", ratio=min(longest, 200))
     for row in g.rows:
-        out.add_row(*(fmt(v, g.decimal) for v in row))
+        out.add_row(*(g.show(v, i) for i, v in enumerate(row)))
     return out
 
 

@@ -3,7 +3,8 @@
 Each sheet is named after ``table.name`` (made valid and unique); the title
 sits in A1 (bold), the header row(s) below it (bold, shaded, a rule under the
 last one, frozen), then the rows: text wrapped and top-aligned, numbers as
-numbers (fractions with three decimals), rows as high as their wrapped text,
+numbers (fractions with three decimals, or the decimals the table fixes for
+a column: ``--decimals 1`` shows 50 as 50.0 beside 16.7), rows as high as their wrapped text,
 column widths from the content (8-70 characters, see
 :func:`codering.export.table.column_widths`), two-level headers as merged
 cells, and the notes in small italics under the table. Sheets with more than
@@ -87,11 +88,14 @@ class _Styles:
         return self.get(bold=True, pattern=1, bg_color="#EEEEEE", align=horizontal, valign="bottom",
                         text_wrap=True, **extra)
 
-    def body(self, value: object, tall: bool) -> Format | None:
+    def body(self, value: object, tall: bool, places: int | None = None) -> Format | None:
+        """``places``: the column's fixed decimals (a "0.0" format for its whole numbers too)."""
         if isinstance(value, str):
             return self.get(text_wrap=True, valign="top") if value else None
         number = isinstance(value, (int, float))
         extra = {"valign": "top"} if number and tall else {}
+        if number and places is not None:
+            return self.get(num_format="0." + "0" * places if places else "0", **extra)
         if isinstance(value, float):
             return self.get(num_format="0.000", **extra)
         return self.get(**extra) if extra else None
@@ -146,7 +150,7 @@ def _write_sheet(sheet: Worksheet, table: Table, g: Grid, styles: _Styles) -> No
     for values in g.rows:
         lines = _lines(values, widths)
         for col, value in enumerate(values):
-            _put(sheet, row, col, value, styles.body(value, lines > 1))
+            _put(sheet, row, col, value, styles.body(value, lines > 1, g.places(col)))
         if lines > 1:
             sheet.set_row(row, ROW_HEIGHT * lines)
         row += 1
