@@ -90,3 +90,138 @@ def test_crosstab_decimals_hold_for_every_share_in_excel_and_word(data, tmp_path
 def test_jaccard_shows_three_decimals_in_every_row(data, tmp_path):
     _, edges = T.cooccurrence(data)
     assert W.render([edges], "md")[0].decode().count("| 0,250 |") == 1
+
+
+# -- figures: nothing cut off, nothing drawn over ------------------------------------------------------
+
+LONG_CATEGORY = "Praktische factoren die de dagelijkse samenwerking tussen zorg en welzijn vergemakkelijken"
+LONG_FACTOR = ("Nabijheid van elkaars diensten in hetzelfde gebouw of dezelfde straat, zodat men even kan "
+               "binnenlopen zonder afspraak")
+
+
+def _drawn_texts(fig):
+    """Every text a reader sees: titles, labels inside the axes, tick labels within the limits, keys, notes."""
+    out = []
+    for ax in fig.axes:
+        out += [ax.title, *ax.texts, ax.xaxis.label, ax.yaxis.label]
+        if ax.axison:
+            for axis in (ax.xaxis, ax.yaxis):
+                low, high = sorted(axis.get_view_interval())
+                out += [tick.label1 for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high]
+        if ax.get_legend():
+            out += [*ax.get_legend().get_texts(), ax.get_legend().get_title()]
+    out += [t for legend in fig.legends for t in legend.get_texts()]
+    out += [t for t in (fig._supxlabel, fig._suptitle) if t is not None]
+    return [t for t in out if t.get_visible() and t.get_text().strip()]
+
+
+def _cut_off(fig) -> list[str]:
+    """The texts that reach past an edge of the figure (as saved: the figure's own size)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    return [t.get_text() for t in _drawn_texts(fig)
+            if (box := t.get_window_extent(renderer)).x0 < -1 or box.y0 < -1
+            or box.x1 > width + 1 or box.y1 > height + 1]
+
+
+def _long_project(tmp_path):
+    book = support.MINI_CODEBOOK.replace("label: Praktische", f"label: {LONG_CATEGORY}")
+    book = book.replace("label: Nabijheid,", f"label: \"{LONG_FACTOR}\",")
+    places = ["Geraardsbergen", "Kluisbergen-Ruien", "Sint-Lievens-Houtem", "Oudenaarde-Centrum"]
+    texts = [t.replace(f"locatie: {old}", f"locatie: {new}", 1)
+             for t, old, new in zip((support.A, support.B, support.C, support.D),
+                                    ("Beernem", "Beernem", "Tongeren", "Tongeren"), places)]
+    return support.build_project(tmp_path / "lang.codering", codebook_text=book, transcripts=texts)
+
+
+@pytest.fixture
+def long_data(tmp_path):
+    from codering.export.data import load
+
+    project = _long_project(tmp_path)
+    yield load(project)
+    project.close()
+
+
+def test_a_network_of_few_factors_keeps_its_title_on_the_page(tmp_path):
+    """The title of a small network (a project with one coded factor, or coded at category level) stood
+    3 px above the top edge: the square axes filled the figure and left no room for it."""
+    from codering.export import figures as F
+    from codering.export.data import load
+
+    project = support.build_project(tmp_path / "een.codering", codings=support.CODINGS[:1])
+    try:
+        fig = F.cooccurrence_network(load(project))
+    finally:
+        project.close()
+    assert _cut_off(fig) == []
+    assert fig.axes[0].get_title() == "Samen gecodeerde factoren"
+
+
+@pytest.mark.parametrize("kind", ["factors", "heatmap", "network"])
+def test_long_labels_are_wrapped_and_nothing_is_cut_off(long_data, kind):
+    """A long category label squeezed the bars to the right and pushed the centred title off the page
+    ("... factoren pe"); in the network the key ran off both sides."""
+    from codering.export import figures as F
+
+    fig = F.FIGURES[kind](long_data)
+    assert _cut_off(fig) == []
+    if kind != "network":
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert any("\n" in label for label in labels)  # wrapped, not one line across the page
+        assert all(len(line) <= F.LABEL_WIDTH for label in labels for line in label.split("\n"))
+        assert {" ".join(label.split()) for label in labels} & {LONG_CATEGORY, f"{LONG_FACTOR}"}
+
+
+TWO_CATEGORIES = """\
+codebook: {id: twee, name: Twee, language: nl}
+codes:
+  - {id: stim, label: Stimulerende factoren, codable: false}
+  - {id: stim.x, parent: stim, label: Inhoud}
+  - {id: stim.x.f, parent: stim.x, label: Gemeenschappelijk doel}
+  - {id: stim.y, parent: stim, label: Praktische}
+  - {id: stim.y.f, parent: stim.y, label: Nabijheid}
+  - {id: rem, label: Remmende factoren, codable: false}
+  - {id: rem.x, parent: rem, label: Inhoud}
+  - {id: rem.x.f, parent: rem.x, label: Andere visie}
+"""
+
+
+def test_the_key_of_the_factor_bars_never_covers_a_bar(tmp_path):
+    """The key sat in the lower right corner of the axes, over the stimulerend bar of the last category."""
+    from codering.export import figures as F
+    from codering.export.data import load
+
+    sentences = [line for line in support.A.replace("R: ", "").split("\n") if line.startswith("[00")]
+    sentences = [part.strip() + "." for line in sentences for part in line.split("] ", 1)[1].split(".")
+                 if part.strip() and not part.strip().endswith("?")]
+    codings = [("INT-A", sentence, ["stim.y.f"], "ann") for sentence in sentences]  # the last row: long
+    codings.append(("INT-A", sentences[0], ["rem.x.f"], "ann"))
+    project = support.build_project(tmp_path / "twee.codering", codebook_text=TWO_CATEGORIES, codings=codings)
+    try:
+        fig = F.factor_bars(load(project))
+    finally:
+        project.close()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    key = ax.get_legend().get_window_extent(renderer)
+    bars = [patch.get_window_extent(renderer) for patch in ax.patches if patch.get_width()]
+    assert len(bars) == 2 and not any(key.overlaps(bar) for bar in bars)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["stimulerend", "remmend"]
+    assert _cut_off(fig) == []
+
+
+def test_heatmap_column_names_do_not_run_into_each_other(long_data):
+    """'Sint-Lievens-Houtem' and its neighbour were printed across each other above the columns."""
+    from codering.export import figures as F
+
+    fig = F.factor_heatmap(long_data, "locatie")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    names = fig.axes[0].get_xticklabels()
+    assert [t.get_text() for t in names] == ["Geraardsbergen", "Kluisbergen-Ruien", "Oudenaarde-Centrum",
+                                             "Sint-Lievens-Houtem"]
+    boxes = [t.get_window_extent(renderer) for t in names]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

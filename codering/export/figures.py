@@ -12,6 +12,11 @@
   picture is the same every time (the data behind the report's helix and
   whirlpool figures; ``polarity`` draws one of them).
 
+Labels longer than ``LABEL_WIDTH`` characters wrap (the figure grows with
+them), column names of a heatmap wider than their column are tilted, and the
+bar chart's key sits between title and bars: a long label, a title or a key
+never runs off the figure or over the data (``tests/test_qa_exports.py``).
+
 Each returns a ``matplotlib.figure.Figure``; ``write_figure`` saves it as
 PNG or SVG, atomically, never over an existing file unless ``force``.
 Titles and labels follow the codebook's language.
@@ -79,7 +84,9 @@ def factor_bars(source, *, unit: str = "segments", where: dict | None = None, co
     if not any(n for row in rows.values() for n in row.values()):
         raise NothingToExport("no factors coded in the selected interviews; nothing to draw")
     keys = list(rows)
-    fig = _figure(8, 0.45 * len(keys) + 1.8)
+    names = {k: textwrap.fill(labels[k], LABEL_WIDTH) for k in keys}
+    lines = max(name.count("\n") + 1 for name in names.values())
+    fig = _figure(8, (0.3 + 0.15 * lines) * len(keys) + 2.0)
     ax = fig.add_subplot()
     ys = list(range(len(keys)))[::-1]
     top = max(n for row in rows.values() for n in row.values()) or 1
@@ -91,17 +98,22 @@ def factor_bars(source, *, unit: str = "segments", where: dict | None = None, co
             if v:
                 ax.text(side * (v + top * 0.02), y, str(v), va="center", ha="left" if side > 0 else "right",
                         fontsize=9)
-    ax.set_yticks(ys, [labels[k] for k in keys])
+    ax.set_yticks(ys, [names[k] for k in keys])
     ax.axvline(0, color="#333333", linewidth=0.8)
     limit = top * 1.18
     ax.set_xlim(-limit if len(roots) > 1 else 0, limit)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{abs(x):g}")
     ax.set_xlabel(text(f"fig_axis_{unit}", lang))
-    ax.set_title(text("fig_factors_title", lang))
-    ax.legend(loc="lower right", frameon=False)
+    ax.set_title(text("fig_factors_title", lang), pad=26)  # room for the key between title and bars
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(roots), frameon=False,
+              borderaxespad=0.2)  # above the bars, under the title: never on a bar
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     return _selection(fig, data)
+
+
+#: Characters per line of a factor or category label beside bars and heatmap rows (longer ones wrap).
+LABEL_WIDTH = 40
 
 
 #: The most columns (values of the attribute) a heatmap draws.
@@ -137,7 +149,14 @@ def factor_heatmap(source, by: str = "locatie", *, unit: str = "segments", polar
             grid.append([100 * sum(1 for tid in per if tid in members[v]) / max(len(members[v]), 1) for v in values])
         else:
             grid.append([sum(n for tid, n in per.items() if tid in members[v]) for v in values])
-    fig = _figure(max(5.0, 1.1 * len(values) + 4.5), 0.3 * len(chosen) + 2.0)
+    rows = [textwrap.fill(names[f.id], LABEL_WIDTH) for f in chosen]
+    lines = max(row.count("\n") + 1 for row in rows)
+    longest = max(len(line) for row in rows for line in row.split("\n"))
+    columns = [v or text("unknown_value", lang) for v in values]
+    tilted = max(len(c) for c in columns) > 10  # a name wider than its column: tilted, so names never overlap
+    # width: the labels (8 pt: ~0.07 inch a character), 1.1 inch a column, the colour bar
+    fig = _figure(max(5.0, 1.1 * len(values) + 0.07 * longest + 2.0),
+                  (0.18 + 0.13 * lines) * len(chosen) + 2.0 + (0.08 * max(len(c) for c in columns) if tilted else 0))
     ax = fig.add_subplot()
     image = ax.imshow(grid, cmap="YlGnBu", aspect="auto", vmin=0)
     peak = max(max(row) for row in grid) or 1
@@ -145,8 +164,13 @@ def factor_heatmap(source, by: str = "locatie", *, unit: str = "segments", polar
         for c, value in enumerate(row):
             ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=8,
                     color="white" if value > peak * 0.6 else "#222222")
-    ax.set_xticks(range(len(values)), [v or text("unknown_value", lang) for v in values])
-    ax.set_yticks(range(len(chosen)), [names[f.id] for f in chosen], fontsize=8)
+    ax.set_xticks(range(len(values)), columns)
+    if tilted:
+        ax.tick_params(axis="x", labelrotation=45)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("left")
+            tick.set_rotation_mode("anchor")
+    ax.set_yticks(range(len(chosen)), rows, fontsize=8)
     for tick, factor in zip(ax.get_yticklabels(), chosen):
         tick.set_color(COLORS.get(factor.id.split(".")[0], "#222222"))
     ax.xaxis.tick_top()
@@ -199,9 +223,11 @@ def cooccurrence_network(source, *, polarity: str | None = None, unit: str = "se
         ax.text(x, y, label, rotation=degrees - 180 if flip else degrees, rotation_mode="anchor",
                 ha="right" if flip else "left", va="center", fontsize=8, linespacing=1.0,
                 multialignment="right" if flip else "left")
-    ax.set_xlim(-2.15, 2.15)
-    ax.set_ylim(-2.15, 2.15)
-    ax.set_aspect("equal")
+    ax.update_datalim([(-2.15, -2.15), (2.15, 2.15)])  # room for the labels around the circle
+    ax.autoscale_view(tight=True)
+    # "datalim": the circle stays round by widening the data limits, not by shrinking the axes after the layout
+    # has placed the title (with a square axes box the title was pushed past the top edge)
+    ax.set_aspect("equal", adjustable="datalim")
     ax.axis("off")
     roots = polarity_roots(book, polarity)
     if len(roots) == 1 and roots[0].id in ("stim", "rem"):
@@ -210,9 +236,12 @@ def cooccurrence_network(source, *, polarity: str | None = None, unit: str = "se
     else:
         title = text("fig_network_title", lang)
     ax.set_title(title)
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=8, color=color[c],
-                      label=_category_name(book, c, lang, len(roots) > 1)) for c in categories]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False, fontsize=8,
+    keys = [textwrap.fill(_category_name(book, c, lang, len(roots) > 1), LABEL_WIDTH) for c in categories]
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=8, color=color[c], label=key)
+               for c, key in zip(categories, keys)]
+    widest = max(len(line) for key in keys for line in key.split("\n"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=8,
+              ncol=4 if widest <= 30 else 2,  # four columns of long category names ran off the page
               title=text("fig_network_legend", lang, units=text(f"units_{unit.rstrip('s')}", lang)),
               title_fontsize=8)
     return _selection(fig, data)
