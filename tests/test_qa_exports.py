@@ -225,3 +225,28 @@ def test_heatmap_column_names_do_not_run_into_each_other(long_data):
                                              "Sint-Lievens-Houtem"]
     boxes = [t.get_window_extent(renderer) for t in names]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+# -- the command line ------------------------------------------------------------------------------------
+
+def _cli(project_path, *args):
+    from tests.conftest import run_cli
+
+    return run_cli("-p", str(project_path), "export", *args)
+
+
+def test_export_all_into_a_folder_writes_the_documented_xlsx(tmp_path):
+    """`export all -o FOLDER` said 'FOLDER is a folder; ... give --format' although its help says the
+    format defaults to xlsx (and `-o` may name a folder)."""
+    import openpyxl
+
+    support.build_project(tmp_path / "mini.codering").close()
+    folder = tmp_path / "rapport"
+    folder.mkdir()
+    result = _cli(tmp_path / "mini.codering", "all", "-o", str(folder))
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == ["mini-tabellen.xlsx"]
+    book = openpyxl.load_workbook(folder / "mini-tabellen.xlsx")
+    assert book.sheetnames[:2] == ["factors-stimulerend", "factors-remmend"]
+    assert book["factors-stimulerend"]["A1"].value == "Tabel 5. Overzicht stimulerende factoren voor samenwerking"

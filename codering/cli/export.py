@@ -347,7 +347,7 @@ def all_cmd(state, group, by, unit, figures, counts, where, coder, fmt, output, 
     from codering.export.data import NothingToExport
 
     data = _load(state, where, coder)
-    if fmt is None and output is None:
+    if fmt is None and (output is None or Path(output).is_dir()):  # the documented default, also into a folder
         fmt = "xlsx"
     fmt_name = fmt or (Path(output).suffix.lstrip(".").lower() if output else "xlsx")
     out, skipped = T.all_tables(data, group=group, by=by, unit=unit, fmt=fmt_name, counts=counts)
