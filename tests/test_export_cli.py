@@ -139,7 +139,7 @@ def test_detail_cooccurrence_codebook(study, tmp_path):
     assert sheet["C6"].value == "Nabijheid" and sheet["G6"].value.count("\n") == 1
     ok(invoke(study, "cooccurrence", "--unit", "turn", "--form", "edges", "-o", str(tmp_path / "c.md")))
     text = (tmp_path / "c.md").read_text(encoding="utf-8")
-    assert "| Gemeenschappelijk doel | Aanspreekbaarheid | 1 | 1 | 1 | 1 |" in text
+    assert "| Gemeenschappelijk doel | Aanspreekbaarheid | 1 | 1,000 | 1 | 1 |" in text  # Jaccard: 3 decimals
     printed = ok(invoke(study, "cooccurrence"))
     assert "Nabijheid" in printed and "(matrix)" not in printed  # the terminal gets the edge list
     ok(invoke(study, "codebook", "--criteria", "-o", str(tmp_path / "cb.tex")))
