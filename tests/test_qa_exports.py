@@ -250,3 +250,28 @@ def test_export_all_into_a_folder_writes_the_documented_xlsx(tmp_path):
     book = openpyxl.load_workbook(folder / "mini-tabellen.xlsx")
     assert book.sheetnames[:2] == ["factors-stimulerend", "factors-remmend"]
     assert book["factors-stimulerend"]["A1"].value == "Tabel 5. Overzicht stimulerende factoren voor samenwerking"
+
+
+def test_an_edge_list_without_pairs_is_a_message_not_a_file_of_headers(tmp_path):
+    """With no two factors coded on one sentence (or --min-count above every pair), `export cooccurrence
+    --form edges -o pairs.csv` wrote a file holding only the header row, and `export all` an empty sheet."""
+    import openpyxl
+
+    alone = [c for c in support.CODINGS if len(c[2]) == 1 and c[1] != support.CODINGS[5][1]]
+    support.build_project(tmp_path / "mini.codering", codings=alone).close()
+    target = tmp_path / "paren.csv"
+    result = _cli(tmp_path / "mini.codering", "cooccurrence", "--form", "edges", "-o", str(target))
+    assert result.returncode == 1 and not target.exists()
+    assert result.stderr.strip().splitlines() == [
+        "codering: error: no two factors are coded in the same segment (sentence) in the selected interviews"]
+    both = _cli(tmp_path / "mini.codering", "cooccurrence", "-o", str(tmp_path / "paren.xlsx"))
+    assert both.returncode == 0, both.stderr
+    assert "only the matrix follows" in both.stderr
+    assert openpyxl.load_workbook(tmp_path / "paren.xlsx").sheetnames == ["cooccurrence-matrix"]
+    everything = _cli(tmp_path / "mini.codering", "all", "-o", str(tmp_path / "alles.xlsx"))
+    assert everything.returncode == 0, everything.stderr
+    sheets = openpyxl.load_workbook(tmp_path / "alles.xlsx").sheetnames
+    assert "cooccurrence-matrix" in sheets and "cooccurrence-edges" not in sheets
+    higher = _cli(tmp_path / "mini.codering", "cooccurrence", "--form", "edges", "--min-count", "5", "--format",
+                  "csv", "-o", "-")
+    assert higher.returncode == 1 and higher.stdout == "" and "at least 5 times" in higher.stderr

@@ -265,12 +265,24 @@ def _too_wide(table, kind: str, by: str) -> None:
 def cooccurrence_cmd(state, level, unit, polarity, form, min_count, where, coder, fmt, output, force) -> None:
     """Factors coded together: a matrix and an edge list with counts and Jaccard similarity."""
     from codering.export import tables as T
+    from codering.export.table import grid
 
     data = _load(state, where, coder)
     matrix, edges = T.cooccurrence(data, level=level, unit=unit, min_count=min_count,
                                    polarity=None if polarity.lower() == "beide" else polarity)
     chosen = {"both": [matrix, edges], "edges": [edges], "matrix": [matrix]}[form]
-    emit(state, chosen, fmt, output, force, "cooccurrence", print_tables=[edges] if form == "both" else None)
+    if not grid(edges).rows and edges in chosen:  # a header without rows is an empty file, not a table
+        from codering.export.data import NothingToExport
+
+        unit_word = "segment (sentence)" if unit == "segment" else "turn"
+        at_least = f" at least {min_count} times" if min_count > 1 else ""
+        said = f"no two factors are coded in the same {unit_word}{at_least} in the selected interviews"
+        if form == "edges":
+            raise NothingToExport(said)
+        click.echo(f"note: {said}; only the matrix follows", err=True)
+        chosen = [matrix]
+    emit(state, chosen, fmt, output, force, "cooccurrence",
+         print_tables=[edges] if form == "both" and chosen == [matrix, edges] else None)
 
 
 @export_group.command("codebook")

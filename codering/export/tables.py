@@ -231,7 +231,7 @@ def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, u
         ("Tabel 6", lambda: [factor_overview(data, "remmend", counts=counts)]),
         ("factor detail", lambda: [factor_detail(data)]),
         *[(f"crosstab {a}", lambda a=a: [crosstab(data, group, a, unit=unit)]) for a in attrs],
-        ("co-occurrence", lambda: list(cooccurrence(data)) if wide else [cooccurrence(data)[1]]),
+        ("co-occurrence", lambda: _cooccurrence_tables(data, wide)),
         ("codebook", lambda: [codebook_table(data)]),
     ]
     out: list[Table] = []
@@ -244,3 +244,17 @@ def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, u
     if not out:
         raise NothingToExport("nothing to export: no table has any codings in the selected interviews")
     return out, skipped
+
+
+def _cooccurrence_tables(data: ExportData, wide: bool) -> list[Table]:
+    """The matrix (wide formats only) and the edge list; an edge list without pairs is left out (an empty
+    sheet under a title reads as a failed export), and with no matrix either, the table is skipped."""
+    from codering.export.table import grid
+
+    matrix, edges = cooccurrence(data)
+    tables = [matrix, edges] if wide else [edges]
+    if not grid(edges).rows:
+        tables.remove(edges)
+        if not tables:
+            raise NothingToExport("no two factors are coded in the same segment in the selected interviews")
+    return tables
