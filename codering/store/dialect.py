@@ -63,10 +63,27 @@ class SqliteDialect:
     def journal_key(self, key: Any) -> Any:
         return key
 
+    def ids_given(self, conn: Any, table: str) -> int:
+        """The highest id ``table`` ever handed out, rows deleted since included (0: not known here).
+        AUTOINCREMENT tables keep it in ``sqlite_sequence``; transcripts (a plain ``INTEGER PRIMARY KEY``)
+        in the meta key ``transcripts.removed_max`` (see ``TranscriptTables.remove_transcript``)."""
+        if table == "transcripts":
+            row = conn.execute("SELECT value FROM meta WHERE key = 'transcripts.removed_max'").fetchone()
+        else:
+            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
     def continue_ids(self, conn: Any, highest: dict[str, int]) -> None:
         """After rows were copied in with their ids: new ids continue after ``highest`` (AUTOINCREMENT
-        tables; the others take MAX(id) + 1 anyway)."""
+        tables; transcripts through ``transcripts.removed_max``, which the import reads; the others take
+        MAX(id) + 1 anyway)."""
         for table, high in highest.items():
+            if table == "transcripts":
+                top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM transcripts").fetchone()[0]
+                if high > top:  # a transcript removed before the copy: its id stays unused
+                    conn.execute("INSERT INTO meta (key, value) VALUES ('transcripts.removed_max', ?) ON CONFLICT "
+                                 "(key) DO UPDATE SET value = excluded.value", (str(high),))
+                continue
             if conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone():
                 conn.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (high, table))
             elif high and "AUTOINCREMENT" in (conn.execute("SELECT sql FROM sqlite_master WHERE name = ?",
@@ -127,6 +144,11 @@ class PostgresDialect:
 
     def journal_key(self, key: Any) -> Any:
         return str(key)  # ->> gives text
+
+    def ids_given(self, conn: Any, table: str) -> int:
+        """The highest id ``table``'s identity column ever handed out (0: none yet)."""
+        row = conn.execute(f"SELECT pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def continue_ids(self, conn: Any, highest: dict[str, int]) -> None:
         for table, high in highest.items():

@@ -47,17 +47,23 @@ def table_rows(project: Any, table: str) -> tuple[list[str], Iterator[tuple]]:
 
 
 def _highest_ids(project: Any) -> dict[str, int]:
-    """Per table with ids: the highest id it ever gave, as far as the rows and the journal tell (an undone
-    row is only in the journal; its id must stay free for its redo)."""
+    """Per table with ids: the highest id it ever gave, as far as the rows, the engine's own counter and
+    the journal tell (an undone row is only in the journal; its id must stay free for its redo). A removed
+    transcript's id counts too: the journal's rows still name it, and an undo would otherwise put its
+    codings on a transcript imported after the copy under the same id."""
     import json
 
-    high = {table: project._conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+    high = {table: max(project._conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0],
+                       project.dialect.ids_given(project._conn, table))
             for table in IDENTITY_TABLES}
     for (ops,) in project._conn.execute("SELECT ops FROM journal"):
         for op in json.loads(ops):
-            key = op.get("key") if op["op"] == "update" else op.get("row", {}).get("id")
+            row = op.get("row", {})
+            key = op.get("key") if op["op"] == "update" else row.get("id")
             if op["table"] in high and isinstance(key, int):
                 high[op["table"]] = max(high[op["table"]], key)
+            if isinstance(row.get("transcript_id"), int):
+                high["transcripts"] = max(high["transcripts"], row["transcript_id"])
     return high
 
 
