@@ -50,3 +50,73 @@ def test_a_removed_transcripts_id_is_not_given_again_after_push_or_pull(directio
     with Project.create(first, small_codebook) as project:
         project.import_transcript(read_transcript(transcript_file), str(transcript_file))
     _removed_then_moved(first, second, transcript_file)
+
+
+# -- a colleague removes the transcript being coded ------------------------------------------------------------
+
+@pytest.fixture
+def team_project(backend, sample_project, request):
+    """The sample project (four transcripts, default codebook) as a file, or pushed to the server."""
+    if backend == "sqlite":
+        return str(sample_project)
+    url = request.getfixturevalue("pg_project")("studie")
+    with Project.open(sample_project) as source:
+        copy_project(source, url)
+    return url
+
+
+def test_a_decision_on_a_transcript_a_colleague_removed_is_refused_in_one_line(team_project):
+    from codering.errors import StoreError
+
+    with Project.open(team_project, "ann") as ann, Project.open(team_project, "bob") as bob:
+        name = ann.transcripts()[0].name
+        tid = ann.transcript_id(name)
+        segment = [s for s in ann.segments(tid) if s.role == "respondent"][0]
+        ann.content(tid)  # ann has it open (on a server its text is kept)
+        bob.remove_transcript(name)
+        assert not ann.transcript_exists(tid)
+        with pytest.raises(StoreError, match="no longer in the project"):
+            ann.record_decision(tid, segment.start, segment.end, "stim.praktisch", True, "ann")
+        assert ann.decisions() == [] and ann.history() == []
+
+
+class OneSuggestion:
+    model_id = "always"
+    ready = True
+
+    def prepare(self, project, progress=None, cancelled=lambda: False) -> None:
+        pass
+
+    def suggest(self, project, transcript, start, end, k=3):
+        from codering.suggest.base import Suggestion
+
+        return [Suggestion("stim.praktisch.nabijheid", 0.9, "lijkt op: altijd", "example")]
+
+    def observe(self, project) -> None:
+        pass
+
+
+@sync
+async def test_the_coding_screen_goes_back_to_the_overview_when_a_colleague_removes_its_transcript(team_project):
+    from codering.tui.app import make_app
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.overview import OverviewScreen
+
+    app = make_app(team_project, suggester=OneSuggestion(), coder="ann", start_model=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        name = app.screen.session.name
+        await pilot.press("N", "1")  # ann codes
+        await pilot.pause()
+        with Project.open(team_project, "bob") as bob:
+            bob.remove_transcript(name)
+        assert await until(pilot, lambda: isinstance(app.screen, OverviewScreen))
+        assert any("verwijderd" in n.message for n in app._notifications)
+        table = app.screen.query_one("#transcripts")
+        assert table.row_count == 3
+    with Project.open(team_project) as project:
+        assert project.codings() == [] and project.decisions() == []

@@ -218,7 +218,15 @@ class TranscriptTables(Journaled):
             if found is not None:
                 contents[tid] = found
                 return found[1]
-        return self._conn.execute("SELECT content FROM transcripts WHERE id = ?", (tid,)).fetchone()[0]
+        found = self._conn.execute("SELECT content FROM transcripts WHERE id = ?", (tid,)).fetchone()
+        if found is None:  # removed (by another coder or process) since its id was looked up
+            raise StoreError(f"transcript {tid} is no longer in the project (removed since it was opened); "
+                             "nothing was changed")
+        return found[0]
+
+    def transcript_exists(self, transcript_id: int) -> bool:
+        """Is the transcript with this id still in the project (another coder may have removed it)?"""
+        return self._conn.execute("SELECT 1 FROM transcripts WHERE id = ?", (transcript_id,)).fetchone() is not None
 
     def attributes(self, transcript: str | int) -> dict[str, str]:
         tid = self.transcript_id(transcript)

@@ -129,7 +129,7 @@ class CodingScreen(AppScreen[None]):
         self.set_class(self.size.width < NARROW, "-narrow")
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and hasattr(self, "_resumed_once"):
+        if self.is_mounted and hasattr(self, "_resumed_once") and not self._left_when_gone():
             self.session.reload()
             self.palette = code_colors(self.session.codebook)
             self._redraw(marks=True)
@@ -163,10 +163,26 @@ class CodingScreen(AppScreen[None]):
     def live_refresh(self) -> None:
         """The project changed (another coder, another window; see ``CoderingApp._live_check``): this
         transcript's codings and memos are read again, and shown when they differ."""
-        if self.is_mounted and self.session.refresh():
+        if self.is_mounted and not self._left_when_gone() and self.session.refresh():
             self._redraw(marks=True, scroll=False)
 
+    _gone = False  # the transcript was removed (another coder or process) while it was open here
+
+    def _left_when_gone(self) -> bool:
+        """The transcript on screen was removed by someone else: say so and go back to the overview (a key
+        pressed meanwhile was refused with a one-line error and saved nothing). True when it left."""
+        if self._gone or self.project.transcript_exists(self.session.tid):
+            return self._gone
+        self._gone = True
+        self.app.notify(f"'{self.session.name}' is intussen uit het project verwijderd (door een andere codeur "
+                        "of opdracht); je bent terug in het overzicht.", title="Transcript verwijderd",
+                        severity="warning", timeout=15)
+        self.dismiss(None)
+        return True
+
     def on_unmount(self) -> None:
+        if self._gone:  # no cursor position for a transcript that is not there
+            return
         try:
             self.session.save_position()
         except Exception:  # noqa: BLE001 - closing must never fail; the position is a convenience
