@@ -120,3 +120,48 @@ async def test_the_coding_screen_goes_back_to_the_overview_when_a_colleague_remo
         assert table.row_count == 3
     with Project.open(team_project) as project:
         assert project.codings() == [] and project.decisions() == []
+
+
+# -- the server goes away while screens are shown again ---------------------------------------------------------
+
+@sync
+async def test_going_back_to_a_screen_while_the_server_is_down_says_so_instead_of_ending_the_app(
+        sample_project, pg_server, pg_project):
+    """Escape from help to the coding screen and from there to the overview reads the project (not an
+    action, so nothing guarded it): with the server gone the app ended with a traceback."""
+    from codering.tui.app import make_app
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.help import HelpScreen
+    from codering.tui.screens.overview import OverviewScreen
+    from codering.tui.widgets.status import StatusLine
+
+    cluster = pg_server[1]
+    if cluster is None:
+        pytest.skip("CODERING_TEST_PG points at a server these tests cannot restart")
+    url = pg_project("terug")
+    with Project.open(sample_project) as source:
+        copy_project(source, url)
+    app = make_app(url, suggester=OneSuggestion(), coder="ann", start_model=False)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        cluster.stop()
+        try:
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CodingScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, OverviewScreen)
+            status = app.screen.query_one(StatusLine)
+            assert "verbinding met de server verbroken" in status.message
+        finally:
+            cluster.start()
+        assert await until(pilot, lambda: "hersteld" in status.message, 90)
+        assert app.screen.query_one("#transcripts").row_count == 4

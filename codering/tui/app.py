@@ -191,6 +191,13 @@ class CoderingApp(App[None]):
         except CoderingError:
             return
 
+    def server_gone(self) -> None:
+        """A screen's read found the server gone: say it now; ``_server_state`` says when it is back, and
+        the live check then fills the screen again."""
+        self._server_up = False
+        if self.waiting_write is None:
+            self._say("⚠ verbinding met de server verbroken; opnieuw verbinden…")
+
     def _server_state(self) -> bool:
         """Is the server connection there? Says in the status line when it went and when it is back."""
         up = self.project.reconnect() if self.project.connection_lost else True

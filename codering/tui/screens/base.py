@@ -52,7 +52,8 @@ class ProjectScreen(AppScreen[None]):
     def on_mount(self) -> None:
         if self.FOCUS:
             self.query_one(self.FOCUS).focus()
-        self.reload()
+        with while_server_there(self):
+            self.reload()
 
     def reload(self) -> None:
         raise NotImplementedError
@@ -61,7 +62,8 @@ class ProjectScreen(AppScreen[None]):
         if not self.is_mounted:
             return
         try:
-            self.reload()
+            with while_server_there(self):
+                self.reload()
         except NoMatches:
             # a refresh (live view, a watcher) can land while the screen is taken down and its widgets are
             # gone; a wrong selector still fails where it matters, in on_mount's own reload
@@ -74,6 +76,21 @@ class ProjectScreen(AppScreen[None]):
         done = self.project.undo()
         self.say(f"{undo_verb(done)}: {done}" if done else "niets om ongedaan te maken")
         self.reload()
+
+
+@contextmanager
+def while_server_there(screen: Screen) -> Iterator[None]:
+    """Around a screen's reads that are not an action (shown again after another screen or a dialog,
+    mounted): when the server has gone, the status line says so instead of the app ending with a
+    traceback; the live check fills the screen again once the connection is back."""
+    from codering.errors import ConnectionLostError
+
+    try:
+        yield
+    except ConnectionLostError:
+        gone = getattr(screen.app, "server_gone", None)
+        if gone is not None:
+            gone()
 
 
 #: What the status line adds to a message about something ``u`` takes back.

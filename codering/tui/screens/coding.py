@@ -22,7 +22,7 @@ from codering.coding.session import CodingSession
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
 from codering.tui.messages import guarded
-from codering.tui.screens.base import UNDO_HINT, AppScreen, undo_verb
+from codering.tui.screens.base import UNDO_HINT, AppScreen, undo_verb, while_server_there
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import ORIGIN_WORDS, CodeLine, PanelData, SegmentPanel, SuggestionLine
 from codering.tui.widgets.line import TextLine
@@ -129,11 +129,13 @@ class CodingScreen(AppScreen[None]):
         self.set_class(self.size.width < NARROW, "-narrow")
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and hasattr(self, "_resumed_once") and not self._left_when_gone():
-            self.session.reload()
-            self.palette = code_colors(self.session.codebook)
-            self._redraw(marks=True)
-            self._say_latest_undo()
+        if self.is_mounted and hasattr(self, "_resumed_once"):
+            with while_server_there(self):
+                if not self._left_when_gone():
+                    self.session.reload()
+                    self.palette = code_colors(self.session.codebook)
+                    self._redraw(marks=True)
+                    self._say_latest_undo()
         self._resumed_once = True
 
     _said_for: int | None = None  # the journal entry the status's "u: ongedaan maken" was said for
