@@ -165,3 +165,53 @@ async def test_going_back_to_a_screen_while_the_server_is_down_says_so_instead_o
             cluster.start()
         assert await until(pilot, lambda: "hersteld" in status.message, 90)
         assert app.screen.query_one("#transcripts").row_count == 4
+
+
+# -- a name that is not a codering project, a user without access ------------------------------------------------
+
+def _cli_error(*args: str) -> str:
+    from conftest import run_cli
+
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def test_a_schema_that_is_not_a_codering_project_is_named_so_by_open_and_by_init(pg_server, pg_project,
+                                                                                 small_codebook_file):
+    import psycopg
+
+    url = pg_project("iets_anders")
+    with psycopg.connect(pg_server[0], autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA iets_anders")
+        conn.execute("CREATE TABLE iets_anders.gegevens (x integer)")
+    opened = _cli_error("-p", url, "stats")
+    assert "not a codering project" in opened and "codering init" not in opened  # before: "create it with init"
+    made = _cli_error("init", url, "--codebook", str(small_codebook_file))
+    assert "not a codering project" in made and "open it with -p" not in made  # before: "open it with -p"
+
+
+def test_a_user_without_access_to_the_project_is_told_so_not_that_there_is_no_project(pg_server, pg_project,
+                                                                                      small_codebook):
+    import psycopg
+
+    cluster = pg_server[1]
+    if cluster is None:
+        pytest.skip("CODERING_TEST_PG: no roles are made on a server these tests do not own")
+    url = pg_project("afgeschermd")
+    Project.create(url, small_codebook).close()
+    with psycopg.connect(pg_server[0], autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS gast")
+        conn.execute("CREATE ROLE gast LOGIN")
+    try:
+        guest = url.replace(f"{cluster.user}@", "gast@")
+        assert "no USAGE on its schema" in _cli_error("-p", guest, "stats")
+        with psycopg.connect(pg_server[0], autocommit=True) as conn:
+            conn.execute("GRANT USAGE ON SCHEMA afgeschermd TO gast")
+        assert "does not let this user read project 'afgeschermd'" in _cli_error("-p", guest, "stats")
+    finally:
+        with psycopg.connect(pg_server[0], autocommit=True) as conn:
+            conn.execute("DROP OWNED BY gast")
+            conn.execute("DROP ROLE gast")

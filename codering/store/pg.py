@@ -265,9 +265,32 @@ def _pool(address: ServerAddress, channel: str) -> Any:
 
 def project_version(conn: PgConnection) -> int | None:
     """The project's schema version, or None when the database holds no project of that name."""
+    import psycopg.errors
+
     if conn.execute("SELECT to_regclass('codering_schema')").fetchone()[0] is None:
         return None
-    return conn.dialect.user_version(conn)
+    try:
+        return conn.dialect.user_version(conn)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        address = conn.address
+        raise StoreError(f"{address.where}: the server does not let this user read project '{address.project}' "
+                         f"({_reason(str(exc))}); ask its owner for access; nothing was changed") from None
+
+
+def missing_project(conn: PgConnection) -> StoreError:
+    """Why ``project_version`` found no project: no schema of that name, a schema the user may not use,
+    or a schema that holds something else than a codering project (one line each)."""
+    address = conn.address
+    row = conn.execute("SELECT has_schema_privilege(nspname, 'USAGE'), current_user FROM pg_namespace "
+                       "WHERE nspname = ?", (address.project,)).fetchone()
+    if row is None:
+        return StoreError(f"{address.where}: no such project '{address.project}'; "
+                          f"create it with `codering init {address}`")
+    if not row[0]:
+        return StoreError(f"{address.where}: the server does not let user '{row[1]}' open project "
+                          f"'{address.project}' (no USAGE on its schema); ask its owner for access; nothing was changed")
+    return StoreError(f"{address.where}: '{address.project}' is a schema in this database but not a codering "
+                      "project; nothing was changed; choose another project name")
 
 
 def create_schema(conn: PgConnection) -> None:
@@ -276,6 +299,10 @@ def create_schema(conn: PgConnection) -> None:
 
     address = conn.address
     found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = ?", (address.project,)).fetchone()
+    if found is not None and project_version(conn) is None:
+        raise StoreError(f"{address.where}: a schema named '{address.project}' is already in this database and "
+                         "is not a codering project (or not one this user may open); nothing was changed; "
+                         "choose another project name")
     if found is not None:
         raise StoreError(f"{address}: a project named '{address.project}' already exists in {address.where}; "
                          f"open it with -p {address} or choose another name")

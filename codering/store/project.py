@@ -166,8 +166,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
         try:
             version = pg.project_version(conn)
             if version is None:
-                raise StoreError(f"{address.where}: no such project '{address.project}'; "
-                                 f"create it with `codering init {address}`")
+                raise pg.missing_project(conn)
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{address}: made by a newer codering (schema {version}, this one reads up to "
                                  f"{SCHEMA_VERSION}); update codering; nothing was changed")
