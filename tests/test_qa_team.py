@@ -215,3 +215,84 @@ def test_a_user_without_access_to_the_project_is_told_so_not_that_there_is_no_pr
         with psycopg.connect(pg_server[0], autocommit=True) as conn:
             conn.execute("DROP OWNED BY gast")
             conn.execute("DROP ROLE gast")
+
+
+# -- the connection lost during an import, and the pool's own warnings -------------------------------------------
+
+IMPORT_LOSES_THE_SERVER = """
+import sys
+from codering.errors import ConnectionLostError
+from codering.store.project import Project
+real, calls = Project.import_transcript, []
+def import_transcript(self, *args, **kwargs):
+    calls.append(1)
+    if len(calls) == 3:  # the server goes away at the third transcript
+        raise ConnectionLostError("127.0.0.1/codering: the connection to the server was lost (terminating "
+                                  "connection due to administrator command); nothing of this action was saved; "
+                                  "reconnecting")
+    return real(self, *args, **kwargs)
+Project.import_transcript = import_transcript
+from codering.cli.root import main
+main(sys.argv[1:])
+"""
+
+
+def test_an_import_cut_off_by_the_server_says_what_was_imported_not_that_nothing_was(pg_url, small_codebook,
+                                                                                    tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    Project.create(pg_url, small_codebook).close()
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    for i in range(1, 5):
+        (folder / f"t0{i}.txt").write_text(OTHER_TEXT.replace("maandelijks", f"{i} keer per maand"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", IMPORT_LOSES_THE_SERVER, "-p", pg_url, "import", str(folder)],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 1
+    line = result.stderr.strip()
+    assert "\n" not in line and "nothing of this action was saved" not in line and "reconnecting" not in line
+    assert "lost during the import at transcript 3 of 4 (t03)" in line
+    assert "the transcripts before it are imported" in line
+    with Project.open(pg_url) as project:
+        assert [t.name for t in project.transcripts()] == ["t01", "t02"]
+
+
+LOSES_THE_SERVER = """
+import sys
+from codering.errors import ConnectionLostError
+from codering.store import Project
+with Project.open(sys.argv[1], "ann") as project:
+    name = project.transcripts()[0].name
+    print("ready", flush=True)
+    sys.stdin.readline()  # the server is stopped meanwhile
+    try:
+        project.add_coding(name, 0, 5, "stim.praktisch", "ann")
+    except ConnectionLostError as exc:
+        print("lost", flush=True)
+"""
+
+
+def test_a_lost_server_adds_no_warnings_of_the_connection_pool_to_the_output(pg_url, pg_server, small_codebook,
+                                                                           transcript_file):
+    import subprocess
+    import sys
+
+    cluster = pg_server[1]
+    if cluster is None:
+        pytest.skip("CODERING_TEST_PG points at a server these tests cannot restart")
+    with Project.create(pg_url, small_codebook) as project:
+        project.import_transcript(read_transcript(transcript_file), str(transcript_file))
+    proc = subprocess.Popen([sys.executable, "-c", LOSES_THE_SERVER, pg_url],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    cluster.stop()
+    try:
+        out, err = proc.communicate("go\n", timeout=120)
+    finally:
+        cluster.start()
+    assert out.strip() == "lost"
+    assert "discarding closed connection" not in err and "error connecting" not in err
+    assert err.strip() == ""

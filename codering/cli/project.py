@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from codering.cli.common import State, codebook_file, console
-from codering.errors import CoderingError
+from codering.errors import CoderingError, ConnectionLostError
 from codering.wording import count
 
 @click.command()
@@ -92,6 +92,13 @@ def import_cmd(state: State, files: tuple[str, ...], coder: str | None, position
                        "same import again does the rest (attributes and codings come after the transcripts)",
                        err=True)
             sys.exit(130)
+        except ConnectionLostError:
+            bar.stop()
+            where = f" at transcript {len(at)} of {len(plan.transcripts)} ({at[-1]})" if at else ""
+            raise CoderingError(f"{project.path.where}: the connection to the server was lost during the import"
+                                f"{where}; the transcripts before it are imported, each whole; the same import "
+                                "again, once the server is back, does the rest (attributes and codings come after "
+                                "the transcripts)", title=ConnectionLostError.title) from None
     for notice in plan.notices:
         click.echo(f"note: {notice}")
     for report in reports:

@@ -246,8 +246,16 @@ def connect(address: ServerAddress) -> PgConnection:
 
 
 def _pool(address: ServerAddress, channel: str) -> Any:
+    import logging
+
     from psycopg import sql
     from psycopg_pool import ConnectionPool
+
+    # the pool's own warnings ("discarding closed connection", "error connecting in ...") went to stderr
+    # beside codering's one-line error; the store says what failed itself (a program's logging still gets them)
+    pool_log = logging.getLogger("psycopg.pool")
+    if not pool_log.handlers:
+        pool_log.addHandler(logging.NullHandler())
 
     schema = sql.Identifier(address.project)
 
