@@ -49,11 +49,11 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codering.wording import readable
 from codering.errors import CoderingError
 from codering.store import read_spans, skipped_setting
 from codering.suggest.base import LIKELY
@@ -68,29 +68,6 @@ if TYPE_CHECKING:
     from codering.suggest.base import Suggester
 
 MAX_SHOWN = 9
-
-# The journal's descriptions of the actions a coder undoes most (``Project.add_coding``, ``record_decision``,
-# ``add_memo``, and this module's own), and how the status line says them: {code} is the code's label.
-_READABLE = [
-    (re.compile(r"code (?P<codes>\S+(?:, \S+)*) on .+? \d+-\d+"), "code {codes}"),
-    (re.compile(r"accept suggestion (?P<code>\S+)"), "✓ {code}"),
-    (re.compile(r"reject suggestion (?P<code>\S+)"), "✗ {code}"),
-    (re.compile(r"accept (?P<n>\d+) suggestions"), "✓ {n} suggesties"),
-    (re.compile(r"reject (?P<n>\d+) suggestions"), "✗ {n} suggesties"),
-    (re.compile(r"recode (?P<code>\S+) -> (?P<new>\S+)"), "hercodeerd: {code} → {new}"),
-    (re.compile(r"add segment memo"), "memo"),
-    (re.compile(r"add project memo"), "projectmemo"),
-    (re.compile(r"add code memo"), "codememo"),
-    (re.compile(r"add transcript memo"), "transcriptmemo"),
-    (re.compile(r"edit memo \d+"), "memo bewerkt"),
-    (re.compile(r"remove memo \d+"), "memo weg"),
-    (re.compile(r"remove coding \d+"), "codering weg"),
-    (re.compile(r"resolve unit \S+ as (?P<who>\S+)"), "meningsverschil beslecht ({who})"),
-    (re.compile(r"add code (?P<code>\S+)"), "code {code} toegevoegd"),
-    (re.compile(r"edit code (?P<code>\S+)"), "code {code} bewerkt"),
-    (re.compile(r"merge (?P<name>.+)"), "samengevoegd: {name}"),
-    (re.compile(r"remove (?!coding \d|memo \d)(?P<label>.+?)(?= \((?:left as it is|nothing changed)|$)"), "− {label}"),
-]
 
 
 def default_coder() -> str:
@@ -642,18 +619,8 @@ class CodingSession:
 
     def describe(self, done: str) -> str:
         """An undone or redone action as the coder reads it: code labels instead of ids, no offsets
-        (``code ctx.markt on int01 1062-1411`` becomes ``code Markt``)."""
-        for pattern, said in _READABLE:
-            found = pattern.match(done)
-            if found is not None:
-                parts = found.groupdict()
-                for key in ("code", "new"):
-                    if key in parts:
-                        parts[key] = self.label(parts[key])
-                if "codes" in parts:
-                    parts["codes"] = ", ".join(self.label(c) for c in parts["codes"].split(", "))
-                return said.format(**parts) + done[found.end():]
-        return done
+        (``code ctx.markt on int01 1062-1411`` becomes ``code Markt``; see :func:`codering.wording.readable`)."""
+        return readable(done, self.label)
 
     def _after_decision(self, message: str, finished: bool = False, alternatives_hold: bool = False) -> str:
         """Learn, then the cursor rule of the module docstring: move on when no likely suggestion is left

@@ -73,8 +73,7 @@ class ProjectScreen(AppScreen[None]):
         self.query_one(StatusLine).message = message
 
     def action_undo(self) -> None:
-        done = self.project.undo()
-        self.say(f"{undo_verb(done)}: {done}" if done else "niets om ongedaan te maken")
+        self.say(undo_message(self.project, self.project.undo()))
         self.reload()
 
 
@@ -106,6 +105,16 @@ def undo_verb(done: str, redo: bool = False) -> str:
     if redo:
         return "niet opnieuw gedaan" if nothing else "opnieuw gedaan"
     return "niet ongedaan gemaakt" if nothing else "ongedaan gemaakt"
+
+
+def undo_message(project: "Project", done: str | None) -> str:
+    """What the status line says after ``project.undo()`` returned ``done``: in Dutch, with code labels."""
+    if not done:
+        return "niets om ongedaan te maken"
+    from codering.wording import readable
+
+    book = project.codebook()
+    return f"{undo_verb(done)}: {readable(done, lambda c: book.distinct_label(c) if c in book else c)}"
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from codering.tui.dialogs import ChoiceDialog, CodeForm, TextDialog
 from codering.tui.dialogs.forms import CodeFields
 from codering.coding.search import CodeIndex
 from codering.tui.messages import guarded
-from codering.tui.screens.base import AppScreen, undo_verb
+from codering.tui.screens.base import AppScreen, undo_message
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -248,7 +248,7 @@ class CodebookScreen(AppScreen[str | None]):
         done = self.project.undo()
         self._load()
         self._fill(keep=self.selected())
-        self.query_one(StatusLine).message = f"{undo_verb(done)}: {done}" if done else "niets om ongedaan te maken"
+        self.query_one(StatusLine).message = undo_message(self.project, done)
 
     def action_write_yaml(self) -> None:
         from codering.paths import exports_dir

