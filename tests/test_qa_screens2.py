@@ -100,3 +100,83 @@ async def test_review_undo_says_the_recode_in_dutch(sample_project):
         assert said(app.screen) == "ongedaan gemaakt: hercodeerd: Nabijheid → Doorverwijzen"
     with Project.open(sample_project) as project:
         assert [c.code_id for c in project.codings()] == ["stim.praktisch.nabijheid"]
+
+
+# -- the help screen and the command palette: Dutch, every key the screen has, nothing cut off ----------------
+
+#: Descriptions of Textual's own bindings (tables, text fields, the screen) that showed in the help and palette.
+TEXTUAL_ENGLISH = {"Cursor up", "Cursor down", "Cursor left", "Cursor right", "Page up", "Page down", "Home", "End",
+                   "Select", "Top", "Bottom", "Focus Next", "Focus Previous", "Scroll Up", "Scroll Down",
+                   "Move cursor left", "Go to start", "Go to end", "Submit", "Delete character left"}
+
+
+def help_rows(app) -> list[tuple[str, str, str]]:
+    table = app.screen.query_one("#keys")
+    return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def open_help(app, pilot, key: str = "question_mark") -> list[tuple[str, str, str]]:
+    await pilot.press(key)
+    await pilot.pause()
+    await pilot.pause()
+    assert type(app.screen).__name__ == "HelpScreen"
+    return help_rows(app)
+
+
+@sync
+async def test_help_lists_the_screens_keys_in_dutch_and_not_textuals_english(sample_project):
+    with Project.open(sample_project) as project:
+        tid, seg = respondent_segment(project)
+        project.add_coding(tid, seg.start, seg.end, "stim.praktisch.nabijheid", "tester")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        rows = await open_help(app, pilot)  # the overview: its table has the focus
+        actions = [r[1] for r in rows]
+        assert not TEXTUAL_ENGLISH & set(actions), actions
+        assert actions[:3] == ["Openen", "Filteren", "Importeren"]  # the screen's own keys first
+        assert {"Omhoog", "Omlaag"} <= set(actions)
+        commands = {c.title for c in app.get_system_commands(app.screen_stack[-2])}
+        assert not TEXTUAL_ENGLISH & commands and "Volgend deel" in commands
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        rows = await open_help(app, pilot, "f1")  # the codebook: its filter field has the focus
+        actions = [r[1] for r in rows]
+        assert not TEXTUAL_ENGLISH & set(actions), actions
+        # the field's own Enter, up and down hid the screen's: they apply a code and move in the tree
+        assert actions[:3] == ["Toepassen / openen", "Omlaag", "Omhoog"]
+        await pilot.press("escape", "escape", "r", *"nabijheid", "enter")
+        await pilot.pause()
+        actions = [r[1] for r in await open_help(app, pilot)]
+        assert actions[:2] == ["Openen in transcript", "Hercoderen"] and not TEXTUAL_ENGLISH & set(actions)
+
+
+def help_fits(app) -> None:
+    """Every column of the help table is within the table, and every explanation within its column."""
+    table = app.screen.query_one("#keys")
+    widths = [column.width for column in table.columns.values()]
+    assert sum(widths) + 2 * table.cell_padding * len(widths) <= table.scrollable_content_region.width, widths
+    for _, _, explanation in help_rows(app):
+        assert all(len(line) <= widths[2] for line in explanation.splitlines()), explanation
+
+
+@sync
+async def test_help_explanations_wrap_within_the_table_at_80x24_and_200x60_and_after_a_resize(sample_project):
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = await open_help(app, pilot)
+        help_fits(app)
+        accept = next(r for r in rows if r[1] == "Aanvaard suggestie 1 tot 9")
+        assert " ".join(accept[2].split()).endswith("meteen toegepast en bewaard")  # whole, not cut off
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        await pilot.pause()
+        help_fits(app)
+        assert len(help_rows(app)) == len(rows)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        help_fits(app)

@@ -45,6 +45,7 @@ from codering.tui.messages import (AdaptDone, AdaptProgress, Failed, ModelFailed
 from codering.tui.widgets.status import StatusLine
 from codering.tui.screens.coding import CodingScreen
 from codering.tui.screens.base import show_path
+from codering.tui.screens.help import dutch, listed_bindings
 from codering.tui.screens.overview import OverviewScreen
 from codering.tui.state import ModelState
 
@@ -70,8 +71,6 @@ QUIT_WAIT = 5.0
 MODEL_RETRY = 5.0
 
 
-#: Descriptions of Textual's own bindings, as the palette lists them.
-TEXTUAL_WORDS = {"Copy selected text": "Geselecteerde tekst kopiëren"}
 #: What quitting does (the quit keys' tooltip): true because an open memo or code form is saved on the way out.
 QUIT_TIP = ("Alles is al bewaard (een open memo of code wordt bij het stoppen bewaard; wacht een beslissing "
             "nog op het project, dan zegt de eerste keer stoppen dat eerst); stoppen kan altijd")
@@ -605,9 +604,9 @@ class CoderingApp(App[None]):
                                 "Train het model op de beslissingen van dit project (op de achtergrond)",
                                 self.action_adapt_now)
         seen: set[tuple[int, str]] = set()
-        for key, active in screen.active_bindings.items():
+        for key, active in listed_bindings(screen).items():  # Textual's own in Dutch, or left out
             binding = active.binding
-            if binding.system or not binding.description or not active.enabled:
+            if not active.enabled:
                 continue
             if active.node is not screen and active.node is not self:
                 continue
@@ -616,8 +615,8 @@ class CoderingApp(App[None]):
                 continue
             seen.add(slot)
             keys = self.get_key_display(replace(binding, key_display=None))  # the key itself: "1", not "1-9"
-            name = TEXTUAL_WORDS.get(binding.description, binding.description)
-            help_text = f"{TEXTUAL_WORDS.get(binding.tooltip, binding.tooltip) or name} (toets: {keys})"
+            name, tip = dutch(binding) or (binding.description, binding.tooltip)
+            help_text = f"{tip or name} (toets: {keys})"
             yield SystemCommand(name, help_text, partial(self.run_action, binding.action, active.node))
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
