@@ -180,3 +180,56 @@ async def test_help_explanations_wrap_within_the_table_at_80x24_and_200x60_and_a
         await pilot.pause()
         await pilot.pause()
         help_fits(app)
+
+
+# -- the import dialog with bad input; the status line's room ---------------------------------------------------
+
+async def import_path(app, pilot, value: str) -> None:
+    await pilot.press("i")
+    await pilot.pause()
+    app.screen.query_one("#value").value = value
+    await pilot.press("enter")
+    await ready(app, pilot)
+
+
+@sync
+async def test_a_failed_import_is_said_in_dutch_and_the_status_line_no_longer_says_importing(sample_project,
+                                                                                            tmp_path):
+    from codering.tui.dialogs import ErrorDialog, NoticeDialog
+    from codering.tui.screens.overview import NOTHING_FOUND, OverviewScreen
+
+    (tmp_path / "leeg.txt").write_text("", encoding="utf-8")
+    (tmp_path / "lege map").mkdir()
+    before = sample_project.read_bytes()
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        overview = app.screen
+        await import_path(app, pilot, str(tmp_path / "leeg.txt"))
+        assert isinstance(app.screen, ErrorDialog) and app.screen.title_text == "Importeren mislukt"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert said(overview) == "importeren mislukt: er is niets geïmporteerd (zie de melding)"
+        await import_path(app, pilot, str(tmp_path / "lege map"))  # was: "geïmporteerd: 0 nieuw, 0 bijgewerkt, ..."
+        assert isinstance(app.screen, NoticeDialog) and ".docx" in app.screen.message
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen) and said(overview) == NOTHING_FOUND
+        assert overview.query_one("#transcripts").row_count == 4
+    with Project.open(sample_project) as project:
+        assert len(project.transcripts()) == 4 and project.codings() == []
+
+
+@sync
+async def test_the_status_message_gets_what_the_model_state_does_not_need_at_80_columns(sample_project):
+    from codering.tui.widgets.status import ModelStatus
+
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.pause()
+        model = app.screen.query_one(ModelStatus)
+        message = app.screen.query_one("#message")
+        assert str(model.render()) == "model klaar (keywords)"
+        assert model.size.width == len("model klaar (keywords)") + 1
+        assert message.size.width >= 80 - 2 - model.size.width  # was 34 of 80 columns

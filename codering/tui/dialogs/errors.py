@@ -11,6 +11,17 @@ from codering.errors import CoderingError
 from codering.tui.dialogs.base import Dialog
 
 
+#: The error classes' titles (``codering.errors``, English as the command line says them) in the UI's Dutch.
+TITLES = {
+    "Error": "Fout", "Codebook error": "Fout in het codeboek", "Transcript error": "Fout in een transcript",
+    "Import failed": "Importeren mislukt", "Exchange file error": "Fout in een uitwisselingsbestand",
+    "Project error": "Fout in het project", "Project in use": "Project in gebruik",
+    "Server connection lost": "Verbinding met de server verbroken", "Suggestion error": "Fout in de suggesties",
+    "Evaluation error": "Fout bij het evalueren", "Export error": "Exporteren mislukt",
+    "Nothing to export": "Niets om te exporteren", "Agreement": "Overeenstemming", "Merge": "Samenvoegen",
+}
+
+
 def describe(exc: BaseException) -> tuple[str, str]:
     """(title, message) for any exception, worded for the researcher."""
     if isinstance(exc, CoderingError):
@@ -18,7 +29,7 @@ def describe(exc: BaseException) -> tuple[str, str]:
         message = str(exc)
         if problems and len(problems) > 1:
             message = "\n".join(problems[:12]) + (f"\n… en nog {len(problems) - 12}" if len(problems) > 12 else "")
-        return exc.title, message
+        return TITLES.get(exc.title, exc.title), message
     if isinstance(exc, ModuleNotFoundError):
         return ("Pakket ontbreekt",
                 f"Het Python-pakket '{exc.name}' is niet geïnstalleerd. Installeer het met `make setup` "

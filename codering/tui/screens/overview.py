@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 NOTHING_YET = "nog geen transcripten: i om te importeren"
 NO_MATCH = "geen transcript past bij de filter"
+#: What an import of a folder without transcripts, attribute or codings files says (the command line refuses it).
+NOTHING_FOUND = "niets geïmporteerd: geen bestanden om te importeren gevonden"
+#: ... and the dialog it shows, above the files it left out and why.
+WHAT_IS_READ = ("Er is niets geïmporteerd: er zijn geen transcripten (.txt, .md, .docx, .odt, .vtt, .srt), attributen "
+                "(.csv) of coderingen (.jsonl) gevonden.")
 
 
 class OverviewScreen(ProjectScreen):
@@ -191,6 +196,9 @@ class OverviewScreen(ProjectScreen):
         assert self.project is not None
         try:
             plan = plan_import(paths)
+            if plan.empty:  # a folder without transcripts (or the home folder): nothing to open the project for
+                self.post_message(self.ImportDone([], plan))
+                return
             with Project.open(self.project.path) as project:
                 reports = plan.apply(project, coder=self.coder)
         except Exception as exc:  # noqa: BLE001 - shown as a dialog
@@ -198,9 +206,20 @@ class OverviewScreen(ProjectScreen):
             return
         self.post_message(self.ImportDone(reports, plan))
 
+    @on(Failed)
+    def _import_failed(self, event: Failed) -> None:
+        """The app shows the error; the status line no longer says "importeren…" (the message goes on to the
+        app: not stopped here)."""
+        if event.context == "import":
+            self.query_one(StatusLine).message = "importeren mislukt: er is niets geïmporteerd (zie de melding)"
+
     @on(ImportDone)
     def _imported(self, event: ImportDone) -> None:
         reports = event.reports
+        if event.plan is not None and event.plan.empty:
+            self.query_one(StatusLine).message = NOTHING_FOUND
+            self.app.push_screen(NoticeDialog("Importeren", "\n".join([WHAT_IS_READ, *event.plan.notices])))
+            return
         added = sum(r.status == "added" for r in reports)
         updated = sum(r.status == "updated" for r in reports)
         same = sum(r.status == "duplicate" for r in reports)

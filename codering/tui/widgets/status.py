@@ -29,6 +29,10 @@ class ModelStatus(Widget):
     ModelStatus { width: 44; height: 1; color: $text-muted; text-align: right; }
     """
 
+    #: The most columns it takes; it takes only what its text needs, so the message beside it keeps the rest
+    #: (at 44 columns always, a message had 34 columns left on an 80-column terminal).
+    MAX_WIDTH = 44
+
     state: reactive[ModelState] = reactive(ModelState, layout=False)
     """The model state shown (copied from the app's ``model_state``)."""
 
@@ -38,6 +42,9 @@ class ModelStatus(Widget):
 
     def _follow(self, state: ModelState) -> None:
         self.state = state
+        width = min(self.MAX_WIDTH, self.render().cell_length + 1)
+        if self.styles.width is None or self.styles.width.value != width:  # a layout pass only when it changes
+            self.styles.width = width
 
     def render(self) -> Content:
         state = self.state
