@@ -233,3 +233,27 @@ async def test_the_status_message_gets_what_the_model_state_does_not_need_at_80_
         assert str(model.render()) == "model klaar (keywords)"
         assert model.size.width == len("model klaar (keywords)") + 1
         assert message.size.width >= 80 - 2 - model.size.width  # was 34 of 80 columns
+
+
+# -- the review screen ------------------------------------------------------------------------------------------
+
+@sync
+async def test_review_says_the_origin_in_dutch_and_wraps_fragments_again_on_a_resize(sample_project):
+    with Project.open(sample_project) as project:
+        tid, seg = respondent_segment(project)
+        project.add_coding(tid, seg.start, seg.end, "stim.praktisch.nabijheid", "tester", origin="suggestion")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("r", *"nabijheid", "enter")
+        await pilot.pause()
+        detail = str(app.screen.query_one("#review-detail").render())
+        assert "tester · suggestie · " in detail and "suggestion" not in detail
+        table = app.screen.query_one("#review-table")
+        narrow = [c.width for c in table.columns.values()][-1]
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        await pilot.pause()
+        wide = [c.width for c in table.columns.values()][-1]
+        assert wide >= narrow + 100  # was the 80-column width on the 200-column terminal
+        assert max(len(line) for line in str(table.get_row_at(0)[-1]).splitlines()) <= wide

@@ -21,6 +21,7 @@ from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
 from codering.tui.messages import OpenAt, guarded
 from codering.tui.screens.base import UNDO_HINT, ProjectScreen, attribute_columns, flat, keeping_cursor
+from codering.tui.widgets.panel import ORIGIN_WORDS
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class ReviewScreen(ProjectScreen):
             widths += [max([len(k), *(len(i.attributes.get(k, "")) for i in infos.values())]) for k in attrs]
             if self.include_subcodes and ids[1:]:
                 widths.append(max(len(book.codes[i].label) for i in ids) + 2)
-            room = max(40, (self.size.width or self.app.size.width or 120) - sum(w + 2 for w in widths) - 4)
+            room = self._room = self._fragment_room(widths)
             table.add_column("fragment", key="kwic", width=room)
             for n, coding in enumerate(rows):
                 info = infos.get(coding.transcript_id)
@@ -137,6 +138,16 @@ class ReviewScreen(ProjectScreen):
                 cells.append(Text("\n").join(lines))  # the coded fragment whole, never cut
                 table.add_row(*cells, key=str(n), height=max(1, len(lines)))
         self._show_detail()
+
+    def _fragment_room(self, widths: list[int]) -> int:
+        """The fragment column's width: what the other columns (``widths``) leave of the screen."""
+        self._widths = widths
+        return max(40, (self.size.width or self.app.size.width or 120) - sum(w + 2 for w in widths) - 4)
+
+    def on_resize(self) -> None:
+        """A wider or narrower terminal: the fragments are wrapped again to the new width."""
+        if getattr(self, "_room", None) not in (None, self._fragment_room(self._widths)):
+            self.reload_if_mounted()
 
     def _content(self, transcript_id: int) -> str:
         if transcript_id not in self._contents:
@@ -164,7 +175,8 @@ class ReviewScreen(ProjectScreen):
             (flat(content[max(0, coding.start - 160):coding.start])[-160:] + " ", "dim"),
             (flat(content[coding.start:coding.end]), "bold"),
             (" " + flat(content[coding.end:coding.end + 160])[:160], "dim"),
-            (f"\n{coding.coder} · {coding.origin} · {coding.created[:10]}", "dim italic"),
+            (f"\n{coding.coder} · {ORIGIN_WORDS.get(coding.origin, coding.origin)} · {coding.created[:10]}",
+             "dim italic"),
         ))
 
     # -- actions ------------------------------------------------------------------------------
