@@ -13,6 +13,7 @@ _T = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+_MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
 _ROW_GROUPS = {f"{_TABLE}table-header-rows", f"{_TABLE}table-rows", f"{_TABLE}table-row-group"}
 _ODT_SKIP = {f"{_T}note", f"{_OFFICE}annotation", f"{_OFFICE}annotation-end", f"{_T}tracked-changes",
              f"{_T}sequence-decls", f"{_T}variable-decls", f"{_T}user-field-decls"}
@@ -89,12 +90,24 @@ def _drawing_blocks(drawing, blocks: list[tuple], seen: Collected) -> None:
     seen.box(blocks, lambda: _odt_blocks(drawing, blocks, seen, in_drawing=True))
 
 
+def _encrypted(zf: zipfile.ZipFile) -> bool:
+    """Does the package's manifest say its parts are encrypted (``manifest:encryption-data``, what a
+    password gives an ODF file)? A missing or broken manifest says nothing."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        manifest = ET.fromstring(zf.read("META-INF/manifest.xml"))
+    except Exception:
+        return False
+    return manifest.find(f".//{_MANIFEST}encryption-data") is not None
+
+
 def read_odt(path: Path) -> tuple[str, list[str]]:
     """An OpenDocument text file (zip with content.xml), read with the standard library."""
     import xml.etree.ElementTree as ET
 
     reason = "not a valid OpenDocument text file"
-    check_zip(path, reason, ("mimetype", "content.xml"))
+    check_zip(path, reason, ("mimetype", "content.xml", "META-INF/manifest.xml"))
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
@@ -103,6 +116,10 @@ def read_odt(path: Path) -> tuple[str, list[str]]:
                     mimetype = stream.read(200).decode("ascii", "replace").strip()
                 if not mimetype.startswith("application/vnd.oasis.opendocument.text"):
                     raise TranscriptError(path, f"{reason} (it is '{mimetype}')")
+            if _encrypted(zf):  # content.xml is ciphertext: it would be called not valid
+                raise TranscriptError(path, "the document is password-protected; open it in LibreOffice and save "
+                                            "it again without a password (File > Save As, 'Save with password' "
+                                            "unticked)")
             root = ET.fromstring(zf.read("content.xml"))
     except TranscriptError:
         raise
