@@ -56,3 +56,77 @@ def test_an_odt_with_a_manifest_and_no_password_is_read(tmp_path):
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr("META-INF/manifest.xml", manifest(encrypted=False))
     assert "Mijn buurvrouw, elke dinsdag." in read_transcript(path).content
+
+
+# -- Word's symbol characters (w:sym) and embedded documents (w:altChunk) ---------------------------------------
+
+def docx_bytes(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def sym(font: str, char: str) -> str:
+    return f'</w:t><w:sym w:font="{font}" w:char="{char}"/><w:t xml:space="preserve">'
+
+
+def test_word_symbol_characters_become_the_unicode_characters_they_show(tmp_path):
+    """Word's AutoCorrect makes '-->' a Wingdings arrow and ':)' a Wingdings face; both were dropped, and the
+    arrow's words ran together."""
+    data = docx_bytes(["I: Hoe verloopt een aanmelding?",
+                       "R: Eerst de huisarts PIJL dan het wijkteam, en dat loopt goed LACH",
+                       "I: Heeft u een checklist?",
+                       "R: Ja: VINK intake gedaan, ALFA-versie van het plan en ONBEKEND nog niets."])
+
+    def change(xml: str) -> str:
+        return (xml.replace("PIJL", sym("Wingdings", "F0E0")).replace("LACH", sym("Wingdings", "F04A"))
+                .replace("VINK", sym("Wingdings", "F0FC")).replace("ALFA", sym("Symbol", "F061"))
+                .replace("ONBEKEND", sym("Webdings", "F021")))
+
+    path = rewrite(data, tmp_path / "symbolen.docx", change)
+    parsed = read_transcript(path)
+    assert "R: Eerst de huisarts → dan het wijkteam, en dat loopt goed ☺" in parsed.content
+    assert "R: Ja: ✓ intake gedaan, α-versie van het plan en \ufffd nog niets." in parsed.content
+    assert ("1 symbol character with no Unicode equivalent codering knows (Webdings F021) stands as U+FFFD "
+            "(\ufffd) in the text") in parsed.notices
+
+
+def with_alt_chunk(data: bytes, path: Path, part: str, content_type: str, body: bytes) -> Path:
+    """A .docx with an embedded document (w:altChunk) after its first paragraph, as a generator of reports
+    writes one: the part, its relationship and its content type."""
+    rel = (f'<Relationship Id="rIdChunk1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           f'relationships/aFChunk" Target="{part}"/></Relationships>')
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            content = zin.read(item.filename)
+            if not item.filename.endswith((".xml", ".rels")):  # the template's thumbnail
+                zout.writestr(item, content)
+                continue
+            content = content.decode("utf-8")
+            if item.filename == "word/document.xml":
+                end = content.index("</w:p>") + len("</w:p>")
+                content = content[:end] + '<w:altChunk r:id="rIdChunk1"/>' + content[end:]
+            elif item.filename == "word/_rels/document.xml.rels":
+                content = content.replace("</Relationships>", rel)
+            elif item.filename == "[Content_Types].xml":
+                content = content.replace("</Types>", f'<Override PartName="/word/{part}" '
+                                                      f'ContentType="{content_type}"/></Types>')
+            zout.writestr(item, content.encode("utf-8"))
+        zout.writestr(f"word/{part}", body)
+    return path
+
+
+def test_an_embedded_document_that_is_not_read_is_named(tmp_path):
+    data = docx_bytes(["I: Wat gebeurde er na de fusie?", "R: Veel collega's vertrokken naar het ziekenhuis."])
+    path = with_alt_chunk(data, tmp_path / "ingebed.docx", "afchunk1.htm", "text/html",
+                          "<html><body><p>R: Dit antwoord stond in een ingevoegd bestand.</p></body></html>"
+                          .encode("utf-8"))
+    parsed = read_transcript(path)
+    assert "Veel collega's vertrokken naar het ziekenhuis." in parsed.content
+    assert ("an embedded document (word/afchunk1.htm, HTML) was not imported, so its text is missing; open the "
+            "file in Word and save it again, which makes it part of the document's own text") in parsed.notices

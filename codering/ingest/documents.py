@@ -9,6 +9,7 @@ from typing import Callable, Iterable
 
 from codering.errors import TranscriptError
 from codering.fileio import megabytes
+from codering.wording import count
 from codering.ingest.model import MAX_BYTES
 from codering.ingest.speakers import KEY_VALUE, SHORT_CODE, label_role, name_strength, normalise_timestamp
 
@@ -185,6 +186,8 @@ class Collected:
     def __init__(self) -> None:
         self.boxes = 0
         self.chars = 0
+        self.symbols: list[str] = []  # symbol characters without a Unicode equivalent ("Webdings F021")
+        self.embedded: list[str] = []  # documents embedded whole (w:altChunk), which are not read
 
     def add(self, text: str) -> str:
         self.chars += len(text)
@@ -220,6 +223,15 @@ def finish(path: Path, blocks: list[tuple], collected: Collected) -> tuple[str, 
     elif collected.boxes:
         notices.append(f"the text of {collected.boxes} text boxes was imported as paragraphs of their own after "
                        "the paragraphs they are anchored in")
+    if collected.symbols:
+        kinds = sorted(set(collected.symbols))
+        shown = ", ".join(kinds[:5]) + (", ..." if len(kinds) > 5 else "")
+        verb = "stands" if len(collected.symbols) == 1 else "stand"
+        notices.append(f"{count(len(collected.symbols), 'symbol character')} with no Unicode equivalent codering "
+                       f"knows ({shown}) {verb} as U+FFFD (\ufffd) in the text")
+    for part in collected.embedded:
+        notices.append(f"an embedded document ({part}) was not imported, so its text is missing; open the file in "
+                       "Word and save it again, which makes it part of the document's own text")
     return text, notices
 
 
