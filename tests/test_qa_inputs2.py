@@ -130,3 +130,54 @@ def test_an_embedded_document_that_is_not_read_is_named(tmp_path):
     assert "Veel collega's vertrokken naar het ziekenhuis." in parsed.content
     assert ("an embedded document (word/afchunk1.htm, HTML) was not imported, so its text is missing; open the "
             "file in Word and save it again, which makes it part of the document's own text") in parsed.notices
+
+
+# -- REFI-QDA source names with path and control characters -------------------------------------------------
+
+G = "00000000-0000-0000-0000-{:012d}".format  # readable GUIDs
+REFI_TEXTS = ["I: Waar vindt het overleg plaats?\n\nR: In het dienstencentrum, naast de bibliotheek.\n",
+              "I: Wie zit er aan tafel?\n\nR: De maatschappelijk werker en twee vrijwilligers.\n",
+              "I: Hoe vaak?\n\nR: Om de veertien dagen, op dinsdagvoormiddag.\n",
+              "I: Wat loopt er mis?\n\nR: Soms komt niemand van het OCMW opdagen.\n"]
+
+
+def refi_archive(path: Path, names: list[str]) -> Path:
+    """A .qdpx as NVivo writes one, a source per name, each with one coding on its respondent's words."""
+    sources = []
+    for n, (name, text) in enumerate(zip(names, REFI_TEXTS), start=1):
+        start = text.index("R: ") + 3
+        sources.append(
+            f'<TextSource guid="{G(100 + n)}" name="{name}"><PlainTextContent>{text}</PlainTextContent>'
+            f'<PlainTextSelection guid="{G(200 + n)}" startPosition="{start}" endPosition="{len(text) - 1}">'
+            f'<Coding guid="{G(300 + n)}" creatingUser="{G(901)}"><CodeRef targetGUID="{G(1)}"/></Coding>'
+            "</PlainTextSelection></TextSource>")
+    qde = (f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="elders" '
+           f'origin="NVivo 14"><Users><User guid="{G(901)}" name="Mira"/></Users><CodeBook><Codes>'
+           f'<Code guid="{G(1)}" name="Overleg" isCodable="true"/></Codes></CodeBook>'
+           f"<Sources>{''.join(sources)}</Sources></Project>")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+    return path
+
+
+def test_refi_source_names_with_path_and_control_characters_become_safe_names(tmp_path):
+    """The names were kept as they came: '../../etc/passwd' and a terminal's escape (CSI) were transcript
+    names, shown and written wherever a name goes."""
+    from codering.refi import export_qdpx, import_qdpx
+    from codering.store import Project
+
+    names = ["../../etc/passwd", "Interviews\\Gent\\int01.txt", "Gent&#x9B;31m rood", "Brugge"]
+    report = import_qdpx(refi_archive(tmp_path / "nvivo.qdpx", names), tmp_path / "p.codering")
+    safe = ["etc-passwd", "Interviews-Gent-int01", "Gent31m rood", "Brugge"]
+    assert report.transcripts_added == safe and report.codings_added == 4
+    assert ("source '../../etc/passwd' imported as 'etc-passwd': a transcript name holds no '/' or '\\', no '.' "
+            "or '..' part and no control characters") in report.notices
+    assert "source 'Gent\\x9b31m rood' imported as 'Gent31m rood'" in " ".join(report.notices)
+    assert not any("Brugge" in notice for notice in report.notices)
+    with Project.open(tmp_path / "p.codering") as project:
+        kept = {(project.transcript_name(c.transcript_id), c.text) for c in project.codings()}
+        export_qdpx(project, tmp_path / "terug.qdpx")
+    assert kept == {(name, text.split("R: ")[1].rstrip()) for name, text in zip(safe, REFI_TEXTS)}
+    again = import_qdpx(tmp_path / "terug.qdpx", tmp_path / "q.codering")  # the round trip keeps names, codings
+    assert again.transcripts_added == safe and again.codings_added == 4
+    assert not any("imported as" in notice for notice in again.notices)

@@ -14,12 +14,14 @@ graphs are left out and listed in the notices.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from codering.errors import TranscriptError
+from codering.ingest.decoding import is_invisible
 from codering.refi.archive import Archive, decode_text, docx_text
 from codering.refi.common import (
     RefiCode,
@@ -130,6 +132,16 @@ def _all(el, parent: str, child: str) -> list:
     return kids(found, child) if found is not None else []
 
 
+def transcript_name(name: str) -> str:
+    """A source's name as a transcript name, the same for the same name every time: control and format
+    characters (a terminal's escape, a right-to-left override) are taken out, and the parts between path
+    separators (``/``, ``\\``) are joined with ``-``, leaving out empty parts and those of dots only
+    (``.``, ``..``). ``Interviews\\Gent\\int01`` is ``Interviews-Gent-int01``, ``../../x`` is ``x``."""
+    name = "".join(ch for ch in name if not is_invisible(ch))
+    parts = (part.strip() for part in re.split(r"[/\\]", name))
+    return "-".join(part for part in parts if part.strip("."))
+
+
 class _Reader:
     """Reads one project.qde; collects sources, memos and notices, raising RefiError on anything broken."""
 
@@ -222,9 +234,13 @@ class _Reader:
             raise RefiError(f"{self.where} line {src.sourceline}: source GUID '{src.get('guid')}' is used twice")
         self.source_guids.add(sguid)
         plain = src.get("plainTextPath") or ""
-        name = " ".join((src.get("name") or "").split()) or PurePosixPath(plain.split("://")[-1]).name or sguid
-        if PurePosixPath(name).suffix.lower() in (".txt", ".docx", ".rtf", ".odt"):
-            name = PurePosixPath(name).stem
+        given = " ".join((src.get("name") or "").split()) or PurePosixPath(plain.split("://")[-1]).name
+        suffix = PurePosixPath(given.replace("\\", "/")).suffix
+        stem = given[:-len(suffix)] if suffix.lower() in (".txt", ".docx", ".rtf", ".odt") else given
+        name = transcript_name(stem) or sguid
+        if transcript_name(stem) != stem:
+            self.notices.append(f"source {given!r} imported as '{name}': a transcript name holds no '/' or '\\', "
+                                "no '.' or '..' part and no control characters")
         here = f"{self.where} line {src.sourceline}: source '{name}'"
         selections = kids(src, "PlainTextSelection")
         text = self.text(src, name, here)
