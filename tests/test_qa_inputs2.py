@@ -181,3 +181,114 @@ def test_refi_source_names_with_path_and_control_characters_become_safe_names(tm
     again = import_qdpx(tmp_path / "terug.qdpx", tmp_path / "q.codering")  # the round trip keeps names, codings
     assert again.transcripts_added == safe and again.codings_added == 4
     assert not any("imported as" in notice for notice in again.notices)
+
+
+# -- codings offsets counted on a CRLF file's own text, and codings on the header ---------------------------
+
+GESPREK = """\
+interview_id: QA-21
+locatie: Aalst
+actorgroep: welzijn
+
+I: Waar werkt u het liefst samen met anderen?
+
+R: In het buurthuis, want we delen er dezelfde keuken.
+
+I: En wat houdt de samenwerking tegen?
+
+R: De wachtlijsten bij de thuisverpleging zijn echt veel te lang.
+"""
+WORDS = [("dezelfde keuken", "stim.praktisch.nabijheid"), ("wachtlijsten bij de thuisverpleging", "rem.praktisch")]
+
+
+def crlf_transcript(folder: Path) -> str:
+    """The interview written with Windows line ends; returns the file's own text."""
+    folder.mkdir(exist_ok=True)
+    raw = GESPREK.replace("\n", "\r\n")
+    (folder / "gesprek.txt").write_bytes(raw.encode("utf-8"))
+    return raw
+
+
+def codings_file(path: Path, lines: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def on(text: str, words: str, code: str, quote: bool = False) -> dict:
+    start = text.index(words)
+    line = {"transcript": "gesprek", "start": start, "end": start + len(words), "codes": [code]}
+    return {**line, "text": text[start:start + len(words)]} if quote else line
+
+
+def coded_words(project_file: Path) -> list[tuple[str, str]]:
+    from codering.store import Project
+
+    with Project.open(project_file) as project:
+        return sorted((c.text, c.code_id) for c in project.codings())
+
+
+def new_project(tmp_path: Path, codebook_file: Path) -> Path:
+    path = tmp_path / "p.codering"
+    assert run_cli("init", str(path), "--codebook", str(codebook_file)).returncode == 0
+    return path
+
+
+def test_offsets_counted_on_a_crlf_file_with_their_text_go_onto_the_same_words(tmp_path, small_codebook_file):
+    """A script counted offsets on the file as it is on disk (CRLF as two characters): the codings landed
+    on other words ('lfde keuken, w'), without a word."""
+    raw = crlf_transcript(tmp_path / "in")
+    codings_file(tmp_path / "in" / "codes.jsonl", [on(raw, w, c, quote=True) for w, c in WORDS])
+    p = new_project(tmp_path, small_codebook_file)
+    result = run_cli("-p", str(p), "import", str(tmp_path / "in"))
+    assert result.returncode == 0, result.stderr
+    assert ("note: codes.jsonl: the offsets of its 2 spans on 'gesprek' count the file's own text (CRLF line ends "
+            "counted as two characters), as their 'text' shows; they were moved onto the same words of the stored "
+            "text") in result.stdout
+    assert coded_words(p) == sorted(WORDS)
+
+
+def test_a_span_over_a_line_break_and_a_span_without_text_move_with_the_others(tmp_path, small_codebook_file):
+    raw = crlf_transcript(tmp_path / "in")
+    across = "dezelfde keuken.\r\n\r\nI: En wat"
+    codings_file(tmp_path / "codes.jsonl", [on(raw, across, "stim.praktisch", quote=True),
+                                            on(raw, "wachtlijsten bij de thuisverpleging", "rem.praktisch")])
+    p = new_project(tmp_path, small_codebook_file)
+    result = run_cli("-p", str(p), "import", str(tmp_path / "in" / "gesprek.txt"), str(tmp_path / "codes.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert coded_words(p) == [("dezelfde keuken.\n\nI: En wat", "stim.praktisch"),
+                              ("wachtlijsten bij de thuisverpleging", "rem.praktisch")]
+
+
+def test_a_later_codings_file_is_placed_through_the_transcripts_own_file(tmp_path, small_codebook_file):
+    raw = crlf_transcript(tmp_path / "in")
+    p = new_project(tmp_path, small_codebook_file)
+    assert run_cli("-p", str(p), "import", str(tmp_path / "in" / "gesprek.txt")).returncode == 0
+    codings_file(tmp_path / "later.jsonl", [on(raw, w, c, quote=True) for w, c in WORDS])
+    result = run_cli("-p", str(p), "import", str(tmp_path / "later.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert coded_words(p) == sorted(WORDS)
+
+
+def test_offsets_counted_on_a_crlf_file_without_text_are_refused_not_misplaced(tmp_path, small_codebook_file):
+    raw = crlf_transcript(tmp_path / "in")
+    codings_file(tmp_path / "in" / "codes.jsonl", [on(raw, w, c) for w, c in WORDS])
+    p = new_project(tmp_path, small_codebook_file)
+    result = run_cli("-p", str(p), "import", str(tmp_path / "in"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"codering: error: {tmp_path / 'in' / 'codes.jsonl'}: 2 lines (1, 2): the offsets for 'gesprek' seem to "
+        "count the file's own text (CRLF line ends counted as two characters): 2 of 2 spans begin or end inside a "
+        "word of the stored text, none of the file's own; add each span's \"text\" (codering then places it) or "
+        "count the offsets on the text with LF line ends")
+    assert coded_words(p) == []
+
+
+def test_offsets_on_the_stored_text_of_a_crlf_file_are_taken_as_they_are(tmp_path, small_codebook_file):
+    """The documented counting (the stored text, LF line ends) is not second-guessed."""
+    crlf_transcript(tmp_path / "in")
+    codings_file(tmp_path / "in" / "codes.jsonl", [on(GESPREK, w, c) for w, c in WORDS])
+    p = new_project(tmp_path, small_codebook_file)
+    result = run_cli("-p", str(p), "import", str(tmp_path / "in"))
+    assert result.returncode == 0, result.stderr
+    assert "offsets" not in result.stdout
+    assert coded_words(p) == sorted(WORDS)

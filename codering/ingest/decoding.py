@@ -140,3 +140,52 @@ def normalise_text(text: str) -> tuple[str, list[str]]:
         text = unicodedata.normalize("NFC", text)
         notices.append("accents normalised to composed characters (NFC)")
     return text.rstrip(), notices
+
+
+def align(original: str, stored: str) -> list[int] | None:
+    """For every index of ``original`` (and its end), the index in ``stored`` (its form after
+    :func:`normalise_text`); None when the two cannot be lined up. Offsets another program counted on a
+    file's own text (CRLF as two characters) become offsets of the stored text through it."""
+    n, k = len(original), len(stored)
+    out = [0] * (n + 1)
+    i = j = 0
+    while i < n:
+        ch = original[i]
+        nxt_combining = i + 1 < n and unicodedata.combining(original[i + 1])
+        if j < k and ch == stored[j] and not nxt_combining:
+            out[i] = j
+            i, j = i + 1, j + 1
+            continue
+        out[i] = j
+        if ch == "\ufeff" and i == 0:
+            i += 1
+            continue
+        if ch == "\r" and i + 1 < n and original[i + 1] == "\n":
+            i += 1  # the LF that follows lines up with the stored LF
+            continue
+        if ch in "\r\u2028\x0b" and j < k and stored[j] == "\n":
+            i, j = i + 1, j + 1
+            continue
+        if ch == "\u2029" and stored.startswith("\n\n", j):
+            i, j = i + 1, j + 2
+            continue
+        if is_invisible(ch):
+            i += 1  # an invisible character the store leaves out
+            continue
+        end = i + 1
+        while end < n and unicodedata.combining(original[end]):
+            end += 1
+        composed = unicodedata.normalize("NFC", original[i:end])
+        if stored.startswith(composed, j):
+            for x in range(i, end):
+                out[x] = j
+            i, j = end, j + len(composed)
+            continue
+        if j >= k and not original[i:].strip():
+            for x in range(i, n):
+                out[x] = k  # trailing whitespace the store cuts off
+            j = k
+            break
+        return None
+    out[n] = j
+    return out

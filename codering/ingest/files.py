@@ -48,14 +48,15 @@ def read_transcript(path: Path) -> ParsedTranscript:
     fmt = suffix.lstrip(".")
     speakers: frozenset[str] | None = None
     only_speakers = False
+    decoded = ""  # a plain-text file's own text
     if suffix in (".docx", ".odt"):
         text, notices = word.read_docx(path) if suffix == ".docx" else opendocument.read_odt(path)
         encoding = "utf-8"
         if not text.strip():
             raise TranscriptError(path, "the document has no text")
     else:
-        data = read_input(path, MAX_BYTES, lambda reason: TranscriptError(path, reason))
-        text, encoding, notices = decode_bytes(data, path)
+        text, encoding, notices = _decoded(path)
+        decoded = text
         if suffix in (".txt", ".md"):
             sniffed = subtitles.sniff_subtitles(text)
             if sniffed:
@@ -68,5 +69,26 @@ def read_transcript(path: Path) -> ParsedTranscript:
         elif fmt == "md":
             text, more = markdown.convert_markdown(text)
             notices += more
-    return parse(text, path.stem, fmt, encoding, notices, where=path, speakers=speakers,
-                  only_speakers=only_speakers)
+    parsed = parse(text, path.stem, fmt, encoding, notices, where=path, speakers=speakers,
+                   only_speakers=only_speakers)
+    if fmt in ("txt", "md") and decoded.rstrip() != parsed.content:
+        parsed.file_text = decoded
+    return parsed
+
+
+def _decoded(path: Path) -> tuple[str, str, list[str]]:
+    data = read_input(path, MAX_BYTES, lambda reason: TranscriptError(path, reason))
+    return decode_bytes(data, path)
+
+
+def file_text(path: Path) -> str | None:
+    """The text of a plain-text transcript file (.txt, .md) as a program reading it sees it, before codering
+    normalises it; None for other files and for a file that cannot be read (any more)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".txt", ".md"):
+        return None
+    try:
+        check_file(path)
+        return _decoded(path)[0]
+    except (TranscriptError, OSError):
+        return None

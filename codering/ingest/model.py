@@ -39,6 +39,9 @@ class ParsedTranscript:
     encoding: str
     notices: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # a plain-text file's own text as decoded, when it differs from ``content`` other than at its end (CRLF
+    # line ends, invisible characters, decomposed accents): what offsets counted on the file index
+    file_text: str | None = None
 
 
 def transcript_name_form(name: str) -> str:

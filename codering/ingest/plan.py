@@ -8,6 +8,7 @@ either fully imported or absent.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from codering.errors import CoderingError, ImportProblems, TranscriptError
 from codering.fileio import input_problem, read_input
 from codering.ingest.attributes import read_attributes_csv
-from codering.ingest.files import read_transcript
+from codering.ingest.decoding import align
+from codering.ingest.files import file_text, read_transcript
 from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, transcript_name_form
 from codering.wording import count
 
@@ -81,7 +83,10 @@ class ImportPlan:
             if name not in names:
                 where = f"{self.attribute_files[name]}: " if name in self.attribute_files else ""
                 problems.append(f"{where}attributes for '{name}': no such transcript in the project or this import")
+        refused = self._place_on_stored_text(project, sources, problems)
         for rec in self.codings:
+            if id(rec) in refused:
+                continue
             if rec.transcript not in names:
                 problems.append(f"{rec.source}: transcript '{rec.transcript}' is not in the project or this import")
                 continue
@@ -100,6 +105,46 @@ class ImportPlan:
                     problems.append(f"{rec.source}: '{code}' is a folder, not a code that can be applied")
         if problems:
             raise ImportProblems(problems)
+
+    def _place_on_stored_text(self, project: Project, sources: dict[str, str], problems: list[str]) -> set[int]:
+        """Offsets a program counted on a transcript file's own text (its CRLF line ends as two characters,
+        say) would put the codings on other words of the stored text. Where the spans' ``text`` shows that a
+        codings file counted so for a transcript, its spans are moved onto the same words (with a notice);
+        where there is no ``text`` but the spans cut words in the stored text and none in the file's own, they
+        are refused, since a guess could move them wrongly. ``sources``: the file each transcript of the project
+        came from. Returns the ids of the records refused here."""
+        groups: dict[tuple[str, str], list[CodingRecord]] = {}
+        for rec in self.codings:
+            groups.setdefault((rec.source.rsplit(":", 1)[0], rec.transcript), []).append(rec)
+        own = {parsed.name: parsed for _, parsed in self.transcripts}
+        refused: set[int] = set()
+        for (where, name), recs in groups.items():
+            if name in own:
+                original, content = own[name].file_text, own[name].content
+            elif name in sources:
+                original, content = file_text(Path(sources[name])), project.content(name)
+            else:
+                continue
+            if original is None:
+                continue
+            verdict, table, cuts = _counting(recs, content, original)
+            why = ("CRLF line ends counted as two characters" if "\r\n" in original else
+                   "before codering took out invisible characters and composed accents")
+            if verdict == "file":
+                placed = {id(r): dataclasses.replace(r, start=table[r.start], end=table[r.end], text=None if r.text
+                                                     is None else content[table[r.start]:table[r.end]])
+                          for r in recs if r.end < len(table) and r.text in (None, original[r.start:r.end])}
+                self.codings = [placed.get(id(r), r) for r in self.codings]
+                self.notices.append(f"{Path(where).name}: the offsets of its {count(len(placed), 'span')} on "
+                                    f"'{name}' count the file's own text ({why}), as their 'text' shows; they were "
+                                    "moved onto the same words of the stored text")
+            elif verdict == "guess":
+                refused |= {id(r) for r in recs}
+                problems += [f"{r.source}: the offsets for '{name}' seem to count the file's own text ({why}): "
+                             f"{cuts} of {count(len(recs), 'span')} begin or end inside a word of the stored text, "
+                             "none of the file's own; add each span's \"text\" (codering then places it) or count the offsets on "
+                             "the text with LF line ends" for r in recs]
+        return refused
 
     def apply(self, project: Project, coder: str, progress: Progress | None = None) -> list[ImportReport]:
         self.check(project)
@@ -151,6 +196,34 @@ class ImportPlan:
                     f"its {count(sum(files.values()), 'coding')} from {', '.join(files)} went onto "
                     f"'{copies[name].same_as}' (the same text)")
         return reports
+
+
+def _counting(recs: list[CodingRecord], content: str, original: str) -> tuple[str, list[int] | None, int]:
+    """What a codings file's spans on one transcript count: ("stored", ...) the stored text, as documented;
+    ("file", table, 0) the file's own text, shown by their quoted ``text``; ("guess", table, n) no quoted text
+    says, but ``n`` of the spans cut a word in the stored text and none do in the file's own. ``table`` takes
+    an offset of the file's text to the stored text's."""
+    table = align(original, content)
+    if table is None or table[-1] != len(content):
+        return "stored", None, 0  # the file is not (any more) the stored text
+    differ = [r for r in recs if r.end < len(table) and (table[r.start], table[r.end]) != (r.start, r.end)]
+    if not differ:
+        return "stored", None, 0
+    quoted = [r for r in differ if r.text is not None]
+    if quoted:
+        on_file = any(original[r.start:r.end] == r.text for r in quoted)
+        on_stored = any(content[r.start:r.end] == r.text for r in quoted)
+        return ("file", table, 0) if on_file and not on_stored else ("stored", None, 0)
+    cut_stored = sum(_cuts_words(content, r.start, r.end) for r in differ)
+    cut_file = sum(_cuts_words(original, r.start, r.end) for r in differ)
+    return ("guess", table, cut_stored) if cut_stored and not cut_file else ("stored", None, 0)
+
+
+def _cuts_words(text: str, start: int, end: int) -> bool:
+    """Does the span start or end inside a word of ``text`` (or lie beyond its end)?"""
+    if end > len(text):
+        return True
+    return any(0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum() for at in (start, end))
 
 
 _ARCHIVE_SOURCE = re.compile(r"\.qdpx#[^/\\]*$", re.I)  # "study.qdpx#Interview 3": a source of an archive

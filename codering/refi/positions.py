@@ -10,10 +10,9 @@ onto the stored text by lining the two up.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Callable
 
-from codering.ingest.decoding import is_invisible
+from codering.ingest.decoding import align
 
 MODES = ("auto", "codepoints", "utf16", "crlf1")
 
@@ -49,54 +48,6 @@ def _to_codepoints(text: str, mode: str) -> Callable[[int], int]:
             table.append(i)  # crlf1: the LF of a CRLF is not counted
     table.append(len(text))
     return lambda p: table[p]
-
-
-def align(original: str, stored: str) -> list[int] | None:
-    """For every index of ``original`` (and its end), the index in ``stored`` (its normalised form);
-    None when the two cannot be lined up."""
-    n, k = len(original), len(stored)
-    out = [0] * (n + 1)
-    i = j = 0
-    while i < n:
-        ch = original[i]
-        nxt_combining = i + 1 < n and unicodedata.combining(original[i + 1])
-        if j < k and ch == stored[j] and not nxt_combining:
-            out[i] = j
-            i, j = i + 1, j + 1
-            continue
-        out[i] = j
-        if ch == "\ufeff" and i == 0:
-            i += 1
-            continue
-        if ch == "\r" and i + 1 < n and original[i + 1] == "\n":
-            i += 1  # the LF that follows lines up with the stored LF
-            continue
-        if ch in "\r\u2028\x0b" and j < k and stored[j] == "\n":
-            i, j = i + 1, j + 1
-            continue
-        if ch == "\u2029" and stored.startswith("\n\n", j):
-            i, j = i + 1, j + 2
-            continue
-        if is_invisible(ch):
-            i += 1  # an invisible character the store leaves out
-            continue
-        end = i + 1
-        while end < n and unicodedata.combining(original[end]):
-            end += 1
-        composed = unicodedata.normalize("NFC", original[i:end])
-        if stored.startswith(composed, j):
-            for x in range(i, end):
-                out[x] = j
-            i, j = end, j + len(composed)
-            continue
-        if j >= k and not original[i:].strip():
-            for x in range(i, n):
-                out[x] = k  # trailing whitespace the store cuts off
-            j = k
-            break
-        return None
-    out[n] = j
-    return out
 
 
 class PositionMap:
