@@ -292,3 +292,22 @@ def test_offsets_on_the_stored_text_of_a_crlf_file_are_taken_as_they_are(tmp_pat
     assert result.returncode == 0, result.stderr
     assert "offsets" not in result.stdout
     assert coded_words(p) == sorted(WORDS)
+
+
+def test_a_coding_on_the_header_lines_is_refused_on_its_line(tmp_path, small_codebook_file):
+    """A code on 'locatie: Aalst' was stored, and counted as a mention in Tabel 5/6 and the crosstabs."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "gesprek.txt").write_text(GESPREK, encoding="utf-8")
+    codings_file(folder / "codes.jsonl", [on(GESPREK, "dezelfde keuken", "stim.praktisch"),
+                                          on(GESPREK, "locatie: Aalst", "stim.praktisch", quote=True)])
+    p = new_project(tmp_path, small_codebook_file)
+    result = run_cli("-p", str(p), "import", str(folder))
+    assert result.returncode == 1
+    start = GESPREK.index("locatie: Aalst")
+    body = GESPREK.index("I: Waar")
+    assert result.stderr.strip() == (
+        f"codering: error: {folder / 'codes.jsonl'}:2: span {start}-{start + 14} lies on the header of 'gesprek' "
+        f"(its key: value lines, 0-{body - 2}); the interview text starts at {body}")
+    with_header = run_cli("-p", str(p), "transcripts")
+    assert "gesprek" not in with_header.stdout  # nothing of the import was written

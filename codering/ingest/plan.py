@@ -83,6 +83,7 @@ class ImportPlan:
             if name not in names:
                 where = f"{self.attribute_files[name]}: " if name in self.attribute_files else ""
                 problems.append(f"{where}attributes for '{name}': no such transcript in the project or this import")
+        text_starts = {parsed.name: parsed.turns[0].start for _, parsed in self.transcripts}
         refused = self._place_on_stored_text(project, sources, problems)
         for rec in self.codings:
             if id(rec) in refused:
@@ -95,6 +96,15 @@ class ImportPlan:
                 content = project.content(rec.transcript)
             if not (0 <= rec.start < rec.end <= len(content)):
                 problems.append(f"{rec.source}: span {rec.start}-{rec.end} lies outside '{rec.transcript}' (0-{len(content)})")
+                continue
+            if rec.transcript not in text_starts:
+                turns = project.turns(rec.transcript)
+                text_starts[rec.transcript] = turns[0][1] if turns else 0
+            header = len(content[:text_starts[rec.transcript]].rstrip())
+            if rec.start < header:  # the key: value lines are attributes; a code there would count as a mention
+                problems.append(f"{rec.source}: span {rec.start}-{rec.end} lies on the header of '{rec.transcript}' "
+                                f"(its key: value lines, 0-{header}); the interview text starts at "
+                                f"{text_starts[rec.transcript]}")
                 continue
             if rec.text is not None and content[rec.start:rec.end] != rec.text:
                 problems.append(f"{rec.source}: text does not match the transcript at {rec.start}-{rec.end}")
