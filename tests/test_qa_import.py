@@ -91,8 +91,9 @@ def test_a_bad_coding_for_a_copy_writes_nothing(tmp_path, small_codebook_file):
     assert run_cli("-p", p, "import", str(tmp_path / "gesprek.txt")).returncode == 0
     (tmp_path / "kopie.txt").write_text(GESPREK, encoding="utf-8")
     (tmp_path / "ander.txt").write_text(ANDER_GESPREK, encoding="utf-8")
-    (tmp_path / "c.jsonl").write_text('{"transcript": "kopie", "start": 0, "end": 5, "codes": ["geen.code"]}\n',
-                                      encoding="utf-8")
+    start, end = span(GESPREK, "Vlot")  # in the interview text: a span on the header is refused for that
+    (tmp_path / "c.jsonl").write_text(json.dumps({"transcript": "kopie", "start": start, "end": end,
+                                                  "codes": ["geen.code"]}) + "\n", encoding="utf-8")
     result = run_cli("-p", p, "import", str(tmp_path / "kopie.txt"), str(tmp_path / "ander.txt"),
                      str(tmp_path / "c.jsonl"))
     assert result.returncode == 1

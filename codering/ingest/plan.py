@@ -105,7 +105,6 @@ class ImportPlan:
                 problems.append(f"{rec.source}: span {rec.start}-{rec.end} lies on the header of '{rec.transcript}' "
                                 f"(its key: value lines, 0-{header}); the interview text starts at "
                                 f"{text_starts[rec.transcript]}")
-                continue
             if rec.text is not None and content[rec.start:rec.end] != rec.text:
                 problems.append(f"{rec.source}: text does not match the transcript at {rec.start}-{rec.end}")
             for code in rec.codes:
@@ -135,7 +134,7 @@ class ImportPlan:
                 original, content = file_text(Path(sources[name])), project.content(name)
             else:
                 continue
-            if original is None:
+            if original is None or original.rstrip() == content:
                 continue
             verdict, table, cuts = _counting(recs, content, original)
             why = ("CRLF line ends counted as two characters" if "\r\n" in original else
@@ -143,7 +142,8 @@ class ImportPlan:
             if verdict == "file":
                 placed = {id(r): dataclasses.replace(r, start=table[r.start], end=table[r.end], text=None if r.text
                                                      is None else content[table[r.start]:table[r.end]])
-                          for r in recs if r.end < len(table) and r.text in (None, original[r.start:r.end])}
+                          for r in recs if 0 <= r.start and r.end < len(table)
+                          and r.text in (None, original[r.start:r.end])}
                 self.codings = [placed.get(id(r), r) for r in self.codings]
                 self.notices.append(f"{Path(where).name}: the offsets of its {count(len(placed), 'span')} on "
                                     f"'{name}' count the file's own text ({why}), as their 'text' shows; they were "
@@ -216,7 +216,8 @@ def _counting(recs: list[CodingRecord], content: str, original: str) -> tuple[st
     table = align(original, content)
     if table is None or table[-1] != len(content):
         return "stored", None, 0  # the file is not (any more) the stored text
-    differ = [r for r in recs if r.end < len(table) and (table[r.start], table[r.end]) != (r.start, r.end)]
+    differ = [r for r in recs if 0 <= r.start and r.end < len(table)
+              and (table[r.start], table[r.end]) != (r.start, r.end)]
     if not differ:
         return "stored", None, 0
     quoted = [r for r in differ if r.text is not None]
