@@ -140,8 +140,8 @@ class ImportPlan:
             why = ("CRLF line ends counted as two characters" if "\r\n" in original else
                    "before codering took out invisible characters and composed accents")
             if verdict == "file":
-                placed = {id(r): dataclasses.replace(r, start=table[r.start], end=table[r.end], text=None if r.text
-                                                     is None else content[table[r.start]:table[r.end]])
+                placed = {id(r): dataclasses.replace(r, start=table[r.start], end=table[r.end],
+                                                     text=r.text and content[table[r.start]:table[r.end]])
                           for r in recs if 0 <= r.start and r.end < len(table)
                           and r.text in (None, original[r.start:r.end])}
                 self.codings = [placed.get(id(r), r) for r in self.codings]
@@ -152,8 +152,8 @@ class ImportPlan:
                 refused |= {id(r) for r in recs}
                 problems += [f"{r.source}: the offsets for '{name}' seem to count the file's own text ({why}): "
                              f"{cuts} of {count(len(recs), 'span')} begin or end inside a word of the stored text, "
-                             "none of the file's own; add each span's \"text\" (codering then places it) or count the offsets on "
-                             "the text with LF line ends" for r in recs]
+                             "none of the file's own; add each span's \"text\" (codering then places it) or count "
+                             "the offsets on the text with LF line ends" for r in recs]
         return refused
 
     def apply(self, project: Project, coder: str, progress: Progress | None = None) -> list[ImportReport]:
