@@ -86,7 +86,10 @@ def test_code_uncode_memo_undo(cli_project, transcript_file):
     assert coded.returncode == 0, coded.stderr
     assert "We zitten in hetzelfde gebouw." in coded.stdout
     assert stats(cli_project)["per_code"] == {"stim.praktisch.nabijheid": 1, "ctx.netwerk": 1}
-    assert run_cli("-p", p, "uncode", "t01_huisarts", str(start), str(end), "ctx.netwerk").returncode == 0
+    # ann's coding: uncode takes only the caller's own unless --coder (or --all-coders) says whose
+    assert run_cli("-p", p, "uncode", "t01_huisarts", str(start), str(end), "ctx.netwerk").returncode == 1
+    assert run_cli("-p", p, "uncode", "t01_huisarts", str(start), str(end), "ctx.netwerk",
+                   "--coder", "ann").returncode == 0
     assert stats(cli_project)["per_code"] == {"stim.praktisch.nabijheid": 1}
     assert run_cli("-p", p, "memo", "Nabijheid komt vaak terug", "--code", "stim.praktisch").returncode == 0
     undone = run_cli("-p", p, "undo")

@@ -82,7 +82,8 @@ def test_an_undo_that_changed_nothing_does_not_say_undone(tmp_path):
     anna, bert = {"CODERING_CODER": "anna"}, {"CODERING_CODER": "bert"}
     assert run_cli("-p", p, "code", "int01_huisarts_beernem", "3316", "3340", "stim.praktisch.nabijheid",
                    env=anna).returncode == 0
-    assert run_cli("-p", p, "uncode", "int01_huisarts_beernem", "3316", "3340", env=bert).returncode == 0
+    assert run_cli("-p", p, "uncode", "int01_huisarts_beernem", "3316", "3340", "--coder", "anna",
+                   env=bert).returncode == 0
     undone = run_cli("-p", p, "undo", env=anna)
     assert undone.stdout.startswith("Not undone: code stim.praktisch.nabijheid on int01_huisarts_beernem "
                                     "3316-3340 (nothing changed: coding 1 was changed since by bert"), undone.stdout

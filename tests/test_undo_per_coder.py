@@ -353,3 +353,31 @@ def test_an_undo_after_a_transcript_was_removed_never_lands_on_a_newcomer(two_co
     assert "what it belongs to is gone" in anna.undo()  # the removal of the coding: its transcript is gone
     assert anna.codings("t03") == []
     assert anna.integrity_ok()
+
+
+def test_uncode_takes_only_your_own_codings_unless_told(loaded_project):
+    """``uncode`` without --coder removed every coder's codings on the span, a colleague's included, and the
+    colleague's undo could not bring them back (it is the remover's action). Now only the caller's go; a
+    colleague's need --coder or --all-coders, and the refusal names who coded there."""
+    path = loaded_project.path
+    loaded_project.close()
+    span = (str(B + 1), str(B + 3))
+    cli_as("anna", path, "code", T, *span, "stim.praktisch")
+    cli_as("bert", path, "code", T, *span, "stim.praktisch")
+    cli_as("bert", path, "code", T, *span, "rem.praktisch")
+    assert cli_as("anna", path, "uncode", T, *span).startswith("Removed 1 coding: stim.praktisch")
+    assert spans(path, "anna") == [] and spans(path, "bert") == [0, 0]
+
+    refused = run_cli("-p", str(path), "uncode", T, *span, env={"CODERING_CODER": "anna"})
+    assert refused.returncode == 1
+    assert "no codings of anna overlap" in refused.stderr and "bert coded there" in refused.stderr
+    assert "--all-coders" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert spans(path, "bert") == [0, 0]
+
+    out = cli_as("anna", path, "uncode", T, *span, "--all-coders")
+    assert out.startswith("Removed 2 codings") and "(bert)" in out
+    assert spans(path, "bert") == []
+    assert cli_as("anna", path, "undo").startswith("Undone: remove 2 codings")
+    assert spans(path, "bert") == [0, 0]
+    both = run_cli("-p", str(path), "uncode", T, *span, "--coder", "bert", "--all-coders")
+    assert both.returncode == 2 and "exclude each other" in both.stderr

@@ -50,22 +50,39 @@ def _check_spoken(project, transcript: str, start: int, end: int) -> None:
 @click.argument("start", type=int)
 @click.argument("end", type=int)
 @click.argument("codes", nargs=-1)
-@click.option("--coder", default=None, help="Only remove this coder's codings.")
+@click.option("--coder", default=None,
+              help="Remove this coder's codings (default: yours, $CODERING_CODER or the login name).")
+@click.option("--all-coders", is_flag=True, help="Remove every coder's codings that overlap (a colleague's "
+              "included; the undo is yours).")
 @click.pass_obj
-def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str, ...], coder: str | None) -> None:
-    """Remove codings that overlap START-END of TRANSCRIPT (only CODES, if given)."""
+def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str, ...], coder: str | None,
+           all_coders: bool) -> None:
+    """Remove codings that overlap START-END of TRANSCRIPT (only CODES, if given).
+
+    Only your own codings unless --coder names another coder or --all-coders is given: in a team a
+    colleague's codings are not taken away by accident (their undo could not bring them back)."""
+    if coder and all_coders:
+        raise click.UsageError("--coder and --all-coders exclude each other")
     project = state.project()
-    found = [c for c in project.codings(transcript, coder=coder)
-             if c.start < end and c.end > start and (not codes or c.code_id in codes)]
+    whose = None if all_coders else (coder or default_coder())
+    overlapping = [c for c in project.codings(transcript)
+                   if c.start < end and c.end > start and (not codes or c.code_id in codes)]
+    found = [c for c in overlapping if whose is None or c.coder == whose]
     if not found:
-        raise CoderingError(f"no codings overlap {start}-{end} in '{transcript}'" + (f" with {', '.join(codes)}" if codes else ""))
+        where = f"{start}-{end} in '{transcript}'" + (f" with {', '.join(codes)}" if codes else "")
+        others = sorted({c.coder for c in overlapping})
+        if others:
+            raise CoderingError(f"no codings of {whose} overlap {where}; {', '.join(others)} coded there "
+                                "(--coder NAME or --all-coders removes theirs)")
+        raise CoderingError(f"no codings overlap {where}")
     # journaled as the person removing (--coder only picks whose codings), so their undo takes it back
     description = f"remove {count(len(found), 'coding')} from {transcript} {start}-{end}"
     with project.action(description, default_coder()):
         for coding in found:
             project.remove_coding(coding.id)
     click.echo(f"Removed {len(found)} coding{'s' if len(found) != 1 else ''}: "
-               + ", ".join(f"{c.code_id} {c.start}-{c.end}" for c in found))
+               + ", ".join(f"{c.code_id} {c.start}-{c.end}" + (f" ({c.coder})" if c.coder != default_coder() else "")
+                           for c in found))
 
 
 @click.command()
