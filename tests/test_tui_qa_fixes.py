@@ -595,3 +595,35 @@ async def test_new_codes_get_a_free_id_and_a_typed_id_must_fit_the_parent(sample
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form and "begint met 'stim.praktisch.'" in problem(form)
+
+
+@sync
+async def test_a_view_opened_while_the_server_is_away_is_named_not_called_a_decision(sample_project, monkeypatch):
+    """Pressing a (agreement) while the server was away said "je laatste beslissing is nog niet bewaard",
+    though nothing was decided (team QA pass). Opening a view names the view; a decision keeps its words
+    (tested with the real server in test_team_tui). The server's loss is the store's ConnectionLostError,
+    raised here by the view's first read."""
+    from codering.errors import ConnectionLostError
+    from codering.tui.screens.agreement import AgreementScreen
+    from codering.tui.screens.overview import OverviewScreen
+
+    app = make_app(sample_project, suggester=FixedSuggester(), coder="tester")
+    calls = {"n": 0}
+    original = Project.codebook
+
+    def codebook_once_lost(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionLostError("127.0.0.1: the connection to the server was lost; reconnecting")
+        return original(self)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        monkeypatch.setattr(Project, "codebook", codebook_once_lost)
+        await pilot.press("a")
+        assert await until(pilot, lambda: app.waiting_write is not None, seconds=5)
+        message = screen.query_one(StatusLine).message
+        assert "«Overeenstemming» is nog niet gedaan" in message and "beslissing" not in message
+        assert await until(pilot, lambda: isinstance(app.screen, AgreementScreen), seconds=10)

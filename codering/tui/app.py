@@ -211,6 +211,7 @@ class CoderingApp(App[None]):
     @on(WriteWaiting)
     def _write_waiting(self, event: WriteWaiting) -> None:
         self.waiting_write = event.retry
+        self._waiting_label = event.label
         self._quit_anyway = False
         self._file_busy = not isinstance(event.error, ConnectionLostError)
         if not self._file_busy:
@@ -219,13 +220,19 @@ class CoderingApp(App[None]):
         if self._retry_timer is None:
             self._retry_timer = self.set_interval(RETRY_EVERY, self._retry_write)
 
+    def _waiting_what(self) -> str:
+        """What waits, in the status line: the key's action by its name (opening a view only reads), else the
+        coder's last decision."""
+        label = getattr(self, "_waiting_label", None)
+        return f"«{label}» is nog niet gedaan" if label else "je laatste beslissing is nog niet bewaard"
+
     def say_waiting(self) -> None:
         if self._file_busy:
-            self._say("⚠ een ander programma schrijft in het project: je laatste beslissing is nog niet bewaard "
-                      "en wordt opnieuw geprobeerd tot het project vrij is (niets gaat verloren)")
+            self._say(f"⚠ een ander programma schrijft in het project: {self._waiting_what()} en wordt opnieuw "
+                      "geprobeerd tot het project vrij is (niets gaat verloren)")
             return
-        self._say("⚠ verbinding met de server verbroken: je laatste beslissing is nog niet bewaard en wordt "
-                  "opnieuw geprobeerd tot de server terug is (niets gaat verloren)")
+        self._say(f"⚠ verbinding met de server verbroken: {self._waiting_what()} en wordt opnieuw geprobeerd "
+                  "tot de server terug is (niets gaat verloren)")
 
     def _retry_write(self) -> None:
         retry = self.waiting_write
@@ -246,8 +253,8 @@ class CoderingApp(App[None]):
             return
         self._stop_retrying()
         self._server_up = True
-        self._say(("project weer vrij" if self._file_busy else "verbinding hersteld") + ", beslissing bewaard · "
-                  + self._said())
+        done = f"«{self._waiting_label}» gedaan" if getattr(self, "_waiting_label", None) else "beslissing bewaard"
+        self._say(("project weer vrij" if self._file_busy else "verbinding hersteld") + f", {done} · " + self._said())
 
     def _stop_retrying(self) -> None:
         if self._retry_timer is not None:
@@ -536,7 +543,10 @@ class CoderingApp(App[None]):
             self._retry_write()  # one more try now
             if self.waiting_write is not None:
                 self._quit_anyway = True
-                self._say("⚠ je laatste beslissing is nog niet bewaard: wacht tot ze bewaard is, of stop nog eens "
+                label = getattr(self, "_waiting_label", None)
+                self._say(f"⚠ «{label}» is nog niet gedaan: wacht tot het gedaan is, of stop nog eens om te stoppen "
+                          "zonder" if label else
+                          "⚠ je laatste beslissing is nog niet bewaard: wacht tot ze bewaard is, of stop nog eens "
                           "om te stoppen zonder die beslissing")
                 return
         self.exit()

@@ -24,10 +24,32 @@ class WriteWaiting(Message):
     project file locked by another process (:class:`codering.errors.ProjectLockedError`): nothing of it
     was saved; ``retry`` runs the same action again, and the app retries it until it is committed."""
 
-    def __init__(self, error: BaseException, retry: Callable[[], Any]) -> None:
+    def __init__(self, error: BaseException, retry: Callable[[], Any], label: str | None = None) -> None:
         super().__init__()
         self.error = error
         self.retry = retry
+        self.label = label  # a view being opened: its key's description (``Overeenstemming``); None: a decision
+
+
+def reads_only(method: F) -> F:
+    """Mark an action that only reads (opens a view): waiting for the server, the status line names it
+    instead of speaking of a decision not saved yet."""
+    method._reads = True  # type: ignore[attr-defined]
+    return method
+
+
+def action_label(owner: Any, name: str) -> str | None:
+    """The description of the key that runs ``action_<x>`` on ``owner`` (a screen), as its footer shows it."""
+    from textual.binding import Binding
+
+    if not name.startswith("action_"):
+        return None
+    action = name[len("action_"):]
+    for klass in type(owner).__mro__:
+        for binding in vars(klass).get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.action.split("(")[0] == action and binding.description:
+                return binding.description
+    return None
 
 
 def guarded(method: F) -> F:
@@ -46,7 +68,8 @@ def guarded(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except (ConnectionLostError, ProjectLockedError) as exc:
-            self.post_message(WriteWaiting(exc, functools.partial(method, self, *args, **kwargs)))
+            label = action_label(self, method.__name__) if getattr(method, "_reads", False) else None
+            self.post_message(WriteWaiting(exc, functools.partial(method, self, *args, **kwargs), label))
             return None
         except Exception as exc:  # noqa: BLE001 - every error becomes UI
             self.post_message(Failed(exc, getattr(method, "__name__", "")))

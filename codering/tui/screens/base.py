@@ -18,7 +18,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from codering.tui.messages import GuardActions
+from codering.tui.messages import GuardActions, reads_only
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ ResultT = TypeVar("ResultT")
 class AppScreen(GuardActions, Screen[ResultT]):
     """Every full screen: actions guarded (errors become dialogs), ``?`` shows its keys, Escape goes back."""
 
+    @reads_only
     def action_help(self) -> None:
         from codering.tui.screens.help import HelpScreen
 

@@ -21,7 +21,7 @@ from textual.widgets import Footer
 from codering.coding.session import CodingSession
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
-from codering.tui.messages import guarded
+from codering.tui.messages import guarded, reads_only
 from codering.tui.screens.base import UNDO_HINT, AppScreen, undo_verb, while_server_there
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import ORIGIN_WORDS, CodeLine, PanelData, SegmentPanel, SuggestionLine
@@ -479,11 +479,13 @@ class CodingScreen(AppScreen[None]):
         self._redraw(marks=True)
 
     # -- elsewhere ------------------------------------------------------------------------------
+    @reads_only
     def action_codebook(self) -> None:
         from codering.tui.screens.codebook import CodebookScreen
 
         self.app.push_screen(CodebookScreen(self.project, self.session.coder, can_apply=True), self._apply_code)
 
+    @reads_only
     def action_review(self) -> None:
         from codering.tui.screens.review import ReviewScreen
 
@@ -500,6 +502,7 @@ class CodingScreen(AppScreen[None]):
         if code_id:
             self.app.push_screen(ReviewScreen(self.project, code_id, self.session.coder))
 
+    @reads_only
     def action_export(self) -> None:
         from codering.tui.screens.export import ExportScreen
 

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from codering.coding.search import fold
 from codering.suggest.base import LIKELY
 from codering.tui.dialogs import NoticeDialog, TextDialog
-from codering.tui.messages import Failed
+from codering.tui.messages import Failed, reads_only
 from codering.tui.screens.base import ProjectScreen, attribute_columns, keeping_cursor, show_path
 from codering.tui.widgets.status import StatusLine
 
@@ -160,6 +160,7 @@ class OverviewScreen(ProjectScreen):
         if event.row_key.value is not None:
             self.post_message(self.OpenTranscript(int(event.row_key.value)))
 
+    @reads_only
     def action_open(self) -> None:
         table = self.query_one("#transcripts", DataTable)
         if table.row_count:
@@ -235,12 +236,14 @@ class OverviewScreen(ProjectScreen):
             self.post_message(self.CorpusChanged())
 
     # -- elsewhere -------------------------------------------------------------------------------
+    @reads_only
     def action_codebook(self) -> None:
         from codering.tui.screens.codebook import CodebookScreen
 
         if self.project is not None:
             self.app.push_screen(CodebookScreen(self.project, self.coder))
 
+    @reads_only
     def action_review(self) -> None:
         from codering.tui.colors import code_colors
         from codering.tui.dialogs import CodePicker
@@ -255,12 +258,14 @@ class OverviewScreen(ProjectScreen):
         if code_id and self.project is not None:
             self.app.push_screen(ReviewScreen(self.project, code_id, self.coder))
 
+    @reads_only
     def action_export(self) -> None:
         from codering.tui.screens.export import ExportScreen
 
         if self.project is not None:
             self.app.push_screen(ExportScreen(self.project))
 
+    @reads_only
     def action_agreement(self) -> None:
         from codering.tui.screens.agreement import AgreementScreen
 
