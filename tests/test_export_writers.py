@@ -182,8 +182,8 @@ def test_docx_keeps_line_breaks_and_turns_landscape_for_wide_tables(data, tmp_pa
     detail = T.factor_detail(data, "stimulerend", quotes=2)
     matrix, _ = T.cooccurrence(data)
     doc = Document(W.write_tables([detail, matrix], tmp_path / "d.docx"))
-    section = doc.sections[0]
-    assert section.page_width > section.page_height
+    # the detail (7 columns) on a portrait page, the wide matrix in a landscape section of its own
+    assert [s.page_width > s.page_height for s in doc.sections] == [False, True]
     nabijheid = next(r for r in doc.tables[0].rows if r.cells[2].text == "Nabijheid")
     assert nabijheid.cells[6].text.count("\n") == 1
 
@@ -350,3 +350,24 @@ def test_word_files_are_a4(tmp_path):
     write_tables([wide], tmp_path / "w.docx")
     section = Document(tmp_path / "w.docx").sections[0]
     assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (297, 210)  # A4 landscape
+
+
+def test_a_wide_table_gets_a_landscape_section_of_its_own(tmp_path):
+    """One wide table turned the whole document landscape, Tabel 5 and 6 included (export QA pass): now
+    each run of narrow or wide tables has its own section, portrait or landscape, on A4."""
+    from docx import Document
+    from docx.shared import Mm
+
+    from codering.export.table import Rows, Table
+    from codering.export.writers import write_tables
+
+    narrow = [Table(f"n{i}", f"Smal {i}", Rows([["a", 1]], ["A", "B"])) for i in range(3)]
+    wide = Table("w", "Breed", Rows([list(range(9))], [f"K{i}" for i in range(9)]))
+    doc = Document(write_tables([narrow[0], narrow[1], wide, narrow[2]], tmp_path / "alle.docx"))
+    pages = [(round(s.page_width / Mm(1)), round(s.page_height / Mm(1))) for s in doc.sections]
+    assert pages == [(210, 297), (297, 210), (210, 297)]
+    assert len(doc.tables) == 4
+    # the wide table sits in the landscape section: its width fits that page, not the portrait one
+    widths = [int(t._tbl.tblPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblW").get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}w")) for t in doc.tables]
+    assert widths[2] > widths[0] * 1.3

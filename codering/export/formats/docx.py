@@ -3,8 +3,8 @@
 Per table a caption paragraph (Word's "Caption" style, kept with the table)
 holding the title, then a real Word table ("Table Grid") with a bold header
 row that repeats on every page, numbers right-aligned, column widths from the
-content, and the notes in small italics. Pages turn landscape when a table
-has more than seven columns.
+content, and the notes in small italics. A table of more than seven columns
+gets a landscape section of its own; the others stay on portrait pages.
 """
 
 from __future__ import annotations
@@ -16,24 +16,32 @@ from codering.export.table import Grid, Table, column_widths, fmt, grid
 
 
 
+#: A table with more columns than this is laid out on a landscape page.
+PORTRAIT_COLUMNS = 7
+
+
 def to_docx(tables: list[Table]) -> bytes:
+    """The tables in one Word document. A wide table gets a landscape section of its own, so one wide
+    crosstab in ``export all`` does not turn Tabel 5 and 6 on their side too."""
     from docx import Document
-    from docx.enum.section import WD_ORIENT
+    from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.oxml import parse_xml
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
     document = Document()
     grids = [grid(t) for t in tables]
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)  # A4 (python-docx's template is US Letter)
-    if any(len(g.flat_header) > 7 for g in grids):
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = section.page_height, section.page_width
-    usable = (section.page_width - section.left_margin - section.right_margin) // 635  # EMU -> twips
     style_id = document.styles["Table Grid"].style_id
+    section, wide = document.sections[0], None
     for index, (table, g) in enumerate(zip(tables, grids)):
-        if index:
+        landscape = len(g.flat_header) > PORTRAIT_COLUMNS
+        if wide is None or landscape != wide:
+            if wide is not None:
+                section = document.add_section(WD_SECTION.NEW_PAGE)
+            _page(section, WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT, landscape)
+            wide = landscape
+        elif index:
             document.add_paragraph()
+        usable = (section.page_width - section.left_margin - section.right_margin) // 635  # EMU -> twips
         caption = document.add_paragraph(table.title, style="Caption")
         caption.paragraph_format.keep_with_next = True
         caption._p.addnext(parse_xml(_docx_table_xml(g, style_id, usable)))
@@ -42,9 +50,20 @@ def to_docx(tables: list[Table]) -> bytes:
             run = para.add_run(note)
             run.italic, run.font.size = True, Pt(9)
             para.paragraph_format.space_after = Pt(0)
+    if wide is None:
+        _page(section, WD_ORIENT.PORTRAIT, False)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _page(section, orientation, landscape: bool) -> None:
+    """An A4 page (python-docx's template is US Letter), on its side for a wide table."""
+    from docx.shared import Mm
+
+    section.orientation = orientation
+    short, long = Mm(210), Mm(297)
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
