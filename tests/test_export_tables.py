@@ -52,10 +52,22 @@ def test_factor_counts_and_interviews(data):
     assert rows(counted)[2] == ["Praktische", "Nabijheid (4), meer vrijwilligers (1), aanspreekbaarheid (1); (1 segment op categorieniveau)"]
     assert counted.notes[0] == "Tussen haakjes: aantal gecodeerde segmenten."
     heard = T.factor_overview(data, "stimulerend", interviews=True)
-    assert rows(heard)[2] == ["Praktische", "Nabijheid (3), meer vrijwilligers (1), aanspreekbaarheid (1); (1 segment op categorieniveau)"]
+    # the category's own codings are counted as the brackets count (they said segments under an interviews note)
+    assert rows(heard)[2] == ["Praktische", "Nabijheid (3), meer vrijwilligers (1), aanspreekbaarheid (1); (in 1 interview op categorieniveau)"]
     assert heard.notes[0] == "Tussen haakjes: aantal interviews waarin de factor voorkomt (van 4)."
     both = T.factor_overview(data, "remmend", counts=True, interviews=True)
     assert rows(both)[0] == ["Juridisch", "Beroepsgeheim en privacywetgeving (2; 1)"]
+    both = T.factor_overview(data, "stimulerend", counts=True, interviews=True)
+    assert rows(both)[2][1].endswith("; (1 segment in 1 interview op categorieniveau)")
+
+
+def test_factor_detail_note_names_one_interview_in_the_singular(coded):
+    """The detail's note said "aandeel van de 1 interviews" for a selection of one interview."""
+    one = load(coded, where={"interview_id": ["INT-A"]})
+    assert one.interviews == 1
+    note = T.factor_detail(one, "stimulerend").notes[0]
+    assert "% interviews: aandeel van het ene interview." in note and "de 1 interviews" not in note
+    assert "aandeel van de 4 interviews." in T.factor_detail(load(coded), "stimulerend").notes[0]
 
 
 def test_min_interviews_keeps_the_rows(data):

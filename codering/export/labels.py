@@ -57,12 +57,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "note_category_codings": "Op categorieniveau: segmenten gecodeerd met de categorie zelf, zonder specifieke factor.",
         "category_level_one": "({n} segment op categorieniveau)",
         "category_level_many": "({n} segmenten op categorieniveau)",
+        "category_level_interviews_one": "(in {k} interview op categorieniveau)",
+        "category_level_interviews_many": "(in {k} interviews op categorieniveau)",
+        "category_level_both": "({n} {segments} in {k} {interviews} op categorieniveau)",
         "note_where": "Alleen interviews met {filters} (n = {n}).",
         "note_coder": "Alleen de coderingen van {coder}.",
         "note_coders_pooled": "Coderingen van {coders} samen; wat zij op dezelfde zin codeerden, telt één keer.",
         "note_unit_segments": "Eenheid: gecodeerde segmenten; % per kolom.",
         "note_unit_interviews": "Eenheid: interviews (een interview telt één keer per code); % per kolom.",
-        "note_detail": "Segmenten: gecodeerde segmenten; % interviews: aandeel van de {n} interviews. "
+        "note_detail": "Segmenten: gecodeerde segmenten; % interviews: aandeel van {of}. "
                        "Citaten: de gecodeerde tekst die het dichtst bij het midden van de factor ligt ({method}).",
         "method_tfidf": "TF-IDF",
         "method_vectors": "embeddings {model}",
@@ -129,12 +132,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "note_category_codings": "At category level: segments coded with the category itself, without a specific factor.",
         "category_level_one": "({n} segment at category level)",
         "category_level_many": "({n} segments at category level)",
+        "category_level_interviews_one": "(in {k} interview at category level)",
+        "category_level_interviews_many": "(in {k} interviews at category level)",
+        "category_level_both": "({n} {segments} in {k} {interviews} at category level)",
         "note_where": "Only interviews with {filters} (n = {n}).",
         "note_coder": "Only the codings of {coder}.",
         "note_coders_pooled": "Codings of {coders} together; what they coded on the same sentence counts once.",
         "note_unit_segments": "Unit: coded segments; % per column.",
         "note_unit_interviews": "Unit: interviews (an interview counts once per code); % per column.",
-        "note_detail": "Segments: coded segments; % interviews: share of the {n} interviews. "
+        "note_detail": "Segments: coded segments; % interviews: share of {of}. "
                        "Quotes: the coded text nearest to the centre of the factor ({method}).",
         "method_tfidf": "TF-IDF",
         "method_vectors": "embeddings {model}",

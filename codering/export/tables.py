@@ -79,7 +79,7 @@ def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = Fal
         if len({m.transcript_id for m in data.direct_marks(category.id)}) < max(min_interviews, 1):
             own = 0  # the threshold holds for the category's own row as for its factors
         if own:
-            level = text("category_level_one" if own == 1 else "category_level_many", lang, n=own)
+            level = _category_level(data, category.id, own, counts, interviews, lang)
             cell = f"{cell}; {level}" if cell else level
             bare.append(category.label)
         rows.append([category.label, cell])
@@ -103,6 +103,20 @@ def factor_overview(source, polarity: str = "stimulerend", *, counts: bool = Fal
     frame = make_frame(rows, [text("col_category", lang), text("col_factors", lang)], lang, header=False)
     return Table(name=f"factors-{polarity_word(root, 'nl') if root.id in ('stim', 'rem') else root.id}",
                  title=title or factor_title(root, lang), frame=frame, notes=notes)
+
+
+def _category_level(data: ExportData, category_id: str, own: int, counts: bool, interviews: bool, lang: str) -> str:
+    """"(3 segmenten op categorieniveau)": what the brackets count elsewhere in the table (the note says it),
+    for the codings of the category itself: segments, interviews, or both."""
+    k = len({m.transcript_id for m in data.direct_marks(category_id)})
+    if interviews and counts:
+        nl = lang == "nl"
+        return text("category_level_both", lang, n=own, k=k,
+                    segments="segment" if own == 1 else "segmenten" if nl else "segments",
+                    interviews="interview" if k == 1 else "interviews")
+    if interviews:
+        return text("category_level_interviews_one" if k == 1 else "category_level_interviews_many", lang, k=k)
+    return text("category_level_one" if own == 1 else "category_level_many", lang, n=own)
 
 
 def _count_text(data: ExportData, code_id: str, counts: bool, interviews: bool) -> str:
@@ -177,7 +191,10 @@ def factor_detail(source, polarity: str | None = None, *, quotes: int = 1, quote
                                        "col_interviews", "col_share", "col_quotes")]
     method = (text("method_vectors", lang, model=data.model_id) if picker.used_vectors
               else text("method_tfidf", lang))
-    notes = [text("note_detail", lang, n=data.interviews, method=method)]
+    nl = lang == "nl"
+    of = (("het ene interview" if nl else "the one interview") if data.interviews == 1 else
+          (f"de {data.interviews} interviews" if nl else f"the {data.interviews} interviews"))
+    notes = [text("note_detail", lang, of=of, method=method)]
     if any("(" in r[6] and ", ~" in r[6] for r in rows):
         notes.append(text("note_approx_time", lang))
     notes += data.selection_notes()
