@@ -187,7 +187,7 @@ def test_all_as_docx_leaves_out_the_wide_matrix(study, tmp_path):
 
     ok(invoke(study, "all", "-o", str(tmp_path / "rapport.docx")))
     captions = [p.text for p in Document(tmp_path / "rapport.docx").paragraphs if p.style.name == "Caption"]
-    assert "Samen gecodeerde factoren per segment" in captions
+    assert "Samen gecodeerde factoren per zin" in captions  # a sentence: Tabel 5's "segmenten" are passages
     assert not any("(matrix)" in c for c in captions)
 
 
