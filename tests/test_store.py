@@ -539,3 +539,21 @@ def test_the_keyword_fallback_learns_what_changed_as_a_fresh_one_learns_everythi
     assert same() and "stim.praktisch" not in kept._learned
     p.remove_coding(kept_id, "ann")
     assert same() and set(kept._learned) == {"rem.praktisch"}
+
+
+def test_removing_a_transcript_removes_each_coders_place_and_skipped_sentences_on_it(loaded_project):
+    """The coding screen's settings for a transcript (each coder's cursor, the sentences a jump passed
+    over) stayed in the project after the transcript was removed (team QA pass); other settings stay."""
+    from codering.store.learning import skipped_setting
+
+    p = loaded_project
+    tid = p.transcript_id("t01_huisarts")
+    p.set_setting(f"tui.cursor.ann.{tid}", "3")
+    p.set_setting(f"tui.cursor.{tid}", "2")  # as saved before the place was per coder
+    p.set_setting(skipped_setting("ann", tid), "4-6")
+    p.set_setting(f"tui.cursor.ann.{tid}1", "9")  # another transcript's (id 11 when this one is 1)
+    p.set_setting("tui.anything", "blijft")
+    p.remove_transcript("t01_huisarts")
+    assert p.setting(f"tui.cursor.ann.{tid}") is None and p.setting(f"tui.cursor.{tid}") is None
+    assert p.setting(skipped_setting("ann", tid)) is None
+    assert p.setting(f"tui.cursor.ann.{tid}1") == "9" and p.setting("tui.anything") == "blijft"

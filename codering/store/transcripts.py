@@ -174,6 +174,9 @@ class TranscriptTables(Journaled):
         with self.transaction() as conn:
             tid = self.transcript_id(name)
             conn.execute("DELETE FROM transcripts WHERE id = ?", (tid,))
+            # each coder's place and skipped sentences on it (tui.cursor.<coder>.<id>, tui.skipped.<coder>.<id>)
+            conn.execute("DELETE FROM meta WHERE (key LIKE 'setting.tui.cursor.%' OR key LIKE 'setting.tui.skipped.%')"
+                         " AND key LIKE ?", (f"%.{tid}",))
             if self.dialect.name == "sqlite":
                 conn.execute("INSERT INTO meta (key, value) VALUES ('transcripts.removed_max', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = CASE WHEN CAST(excluded.value AS INTEGER) > CAST(meta.value AS "
