@@ -181,3 +181,67 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
             console(stderr=True).print(f"{count(len(rows), 'coding')} in a table take a while; "
                                        "--format tsv lists them at once, --limit N shows the first N")
         console().print(table)
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--transcript", "transcripts", multiple=True, metavar="T",
+              help="Only this transcript (repeatable).")
+@click.option("--where", "filters", multiple=True, metavar="ATTR=VALUE",
+              help="Only transcripts whose attribute has this value (repeatable).")
+@click.option("--code", "code_id", help="Only sentences with this code (or one of its child codes) on them.")
+@click.option("--uncoded", is_flag=True, help="Only sentences without any code on them.")
+@click.option("--with-interviewer", is_flag=True, help="Search the interviewer's sentences too.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True,
+              help="tsv: tab-separated lines with a header and the whole sentence, matches between « and ».")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many sentences.")
+@click.pass_obj
+def search(state: State, query: tuple[str, ...], transcripts: tuple[str, ...], filters: tuple[str, ...],
+           code_id: str | None, uncoded: bool, with_interviewer: bool, fmt: str, limit: int | None) -> None:
+    """Find words in the respondents' sentences, as keyword-in-context lines.
+
+    Every word of QUERY must occur in the sentence, as a whole word; case and diacritics are ignored
+    (coordinatie finds coördinatie). A * stands for any letters (wachtlijst*), and quotes keep a phrase
+    together ("zorg op maat"; quote it for the shell too: '"zorg op maat"')."""
+    from codering.cli.project import _parse_filters
+    from codering.coding.textsearch import code_labels, search_project
+
+    if code_id is not None and uncoded:
+        raise click.UsageError("--code and --uncoded exclude each other")
+    project = state.project()
+    hits = search_project(project, " ".join(query), transcripts=transcripts, where=_parse_filters(filters),
+                          code=code_id, uncoded=uncoded, with_interviewer=with_interviewer)
+    total = len(hits)
+    hits = hits[:limit] if limit is not None else hits
+    if fmt == "tsv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, dialect="excel-tab", lineterminator="\n")
+        writer.writerow(("transcript", "segment", "start", "end", "speaker", "sentence", "codes"))
+        writer.writerows((h.transcript, h.index + 1, h.start, h.end, h.speaker, " ".join(h.marked().split()),
+                          " ".join(h.codes)) for h in hits)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    book = project.codebook()
+    title = count(total, "sentence") + (f", the first {len(hits)} shown" if len(hits) < total else "")
+    table = Table(title=f"{' '.join(query)}: {title}", title_justify="left")
+    table.add_column("transcript", no_wrap=True)
+    table.add_column("seg.", justify="right")
+    table.add_column("sentence")
+    table.add_column("codes")
+    for h in hits:
+        left, match, right = h.context()
+        line = Text(" ".join(left.split()) + (" " if left.endswith(" ") else ""))
+        line.append(match, style="bold reverse")
+        # later matches in the right-hand context are marked too
+        rest = Text(right)
+        offset = h.marks[0][1] if h.marks else 0
+        for a, b in h.marks[1:]:
+            if a - offset < len(right) - 1:
+                rest.stylize("bold reverse", a - offset, min(b - offset, len(right)))
+        line.append_text(rest)
+        table.add_row(h.transcript, str(h.index + 1), line, code_labels(book, h.codes))
+    console().print(table)

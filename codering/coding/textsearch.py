@@ -1,0 +1,248 @@
+"""Finding words in the transcripts: keyword in context (pure Python, no Textual, no SQL).
+
+A query is one or more terms; a sentence matches when *every* term occurs in
+it (in any order). A term is
+
+- a word: matched as a whole word (``zorg`` finds "zorg", not "zorgnetwerk");
+- a word with ``*``: ``*`` stands for any letters, so ``wachtlijst*`` finds
+  "wachtlijsten" and ``*lijst`` finds "wachtlijst" (the word still ends where
+  the pattern does);
+- a quoted phrase, ``"zorg op maat"``: its words in this order, with only
+  spaces or punctuation between them (a ``*`` works inside it too).
+
+Case and diacritics are ignored on both sides, with the same folding as the
+code picker (:func:`codering.suggest.base.fold`): ``coordinatie`` finds
+"coördinatie", ``cliënt`` finds "client". This folds "één" to "een" too, so
+``een`` also finds the stressed "één" (we keep it: typing the accents is
+what a researcher avoids, and the extra hits are few and visible).
+
+The sentences come from the store (:class:`SearchSource` is what is asked of
+it); matching is one regular expression per term over the transcript's folded
+text, which is folded once per transcript with a cached translation table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+from codering.errors import CoderingError
+from codering.suggest.base import fold
+
+if TYPE_CHECKING:
+    from codering.codebook import Codebook
+    from codering.store import Coding, Project, SegmentRow
+
+
+class QueryError(CoderingError):
+    """A search query that cannot be used; ``dutch`` says the same for the terminal UI."""
+
+    title = "Zoekopdracht"
+
+    def __init__(self, message: str, dutch: str) -> None:
+        super().__init__(message)
+        self.dutch = dutch
+
+
+class _FoldTable(dict):
+    """``str.translate`` table: each character to its folded form (computed once per character)."""
+
+    def __missing__(self, ordinal: int) -> str:
+        folded = fold(chr(ordinal))
+        self[ordinal] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def fold_text(text: str) -> tuple[str, list[int] | None]:
+    """``text`` folded, and the index in ``text`` of each folded character; None when they are the same
+    (the usual case: every character folds to one character)."""
+    folded = text.translate(_TABLE)
+    if len(folded) == len(text):
+        return folded, None
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        where.extend([i] * len(_TABLE[ord(ch)]))
+    return folded, where
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """A parsed query: one compiled pattern per term, all of which must match."""
+
+    text: str
+    terms: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = field(repr=False, compare=False)
+
+    def spans(self, folded: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]] | None:
+        """Where the terms occur in ``folded[start:end]`` (sorted, absolute), or None unless every term does."""
+        end = len(folded) if end is None else end
+        out: list[tuple[int, int]] = []
+        for pattern in self.patterns:
+            found = [m.span() for m in pattern.finditer(folded, start, end)]
+            if not found:
+                return None
+            out.extend(found)
+        return _merge(out)
+
+    def find(self, text: str) -> list[tuple[int, int]] | None:
+        """Where the terms occur in ``text`` (offsets into ``text``), or None unless every term does."""
+        folded, where = fold_text(text)
+        found = self.spans(folded)
+        if found is None or where is None:
+            return found
+        return _merge([(where[a], where[b - 1] + 1) for a, b in found])
+
+
+def parse_query(text: str) -> TextQuery:
+    """Parse a query (see the module docstring); a :class:`QueryError` says what is wrong with it."""
+    if text.count('"') % 2:
+        raise QueryError(f"unbalanced quote in {text!r}: close the phrase with a second \"",
+                         f"aanhalingsteken niet gesloten in '{text}': sluit de woordgroep af met \"")
+    terms: list[str] = []
+    patterns: list[re.Pattern[str]] = []
+    for m in _TERM.finditer(text):
+        raw = m.group(1) if m.group(1) is not None else m.group(2)
+        words = [w for w in re.split(r"[^\w*]+", fold(raw)) if w]
+        if not words:
+            continue
+        if not any(w.strip("*") for w in words):
+            raise QueryError(f"'{raw}' matches every word: give at least one letter with the *",
+                             f"'{raw}' past op elk woord: geef minstens één letter bij de *")
+        terms.append(" ".join(words) if m.group(1) is not None else words[0] if len(words) == 1 else raw)
+        body = r"\W+".join(_word_pattern(w) for w in words)
+        patterns.append(re.compile(rf"(?<!\w){body}(?!\w)"))
+    if not patterns:
+        raise QueryError("nothing to search for: give a word (wachtlijst, wachtlijst*, \"zorg op maat\")",
+                         "niets om te zoeken: typ een woord (wachtlijst, wachtlijst*, \"zorg op maat\")")
+    return TextQuery(text, tuple(terms), tuple(patterns))
+
+
+def _word_pattern(word: str) -> str:
+    return r"\w*".join(re.escape(part) for part in word.split("*"))
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A sentence that matches: where it is, its text, where the terms are in it, the codes on it."""
+
+    transcript_id: int
+    transcript: str
+    index: int  # the segment's index in its transcript (the UI says ``index + 1``)
+    start: int
+    end: int
+    role: str
+    speaker: str
+    text: str
+    marks: tuple[tuple[int, int], ...]  # offsets into ``text``
+    codes: tuple[str, ...] = ()
+
+    def marked(self, before: str = "«", after: str = "»") -> str:
+        """The sentence with each match between ``before`` and ``after``."""
+        out, at = [], 0
+        for a, b in self.marks:
+            out += [self.text[at:a], before, self.text[a:b], after]
+            at = b
+        out.append(self.text[at:])
+        return "".join(out)
+
+    def context(self, width: int = 60) -> tuple[str, str, str]:
+        """Keyword in context around the first match: (left, match, right), each side cut to ``width``."""
+        a, b = self.marks[0] if self.marks else (0, 0)
+        left, match, right = self.text[:a], self.text[a:b], self.text[b:]
+        if len(left) > width:
+            left = "…" + left[-(width - 1):]
+        if len(right) > width:
+            right = right[:width - 1] + "…"
+        return " ".join(left.split()) + (" " if left[-1:].isspace() else ""), match, right
+
+
+def find_in_segments(query: TextQuery, content: str, segments: Sequence["SegmentRow"],
+                     with_interviewer: bool = False) -> list[tuple["SegmentRow", list[tuple[int, int]]]]:
+    """The segments of one transcript (its ``content``) that match, with the matches' offsets into each
+    segment's text. The transcript's text is folded once; interviewer segments only ``with_interviewer``."""
+    folded, where = fold_text(content)
+    out = []
+    if where is None:
+        for seg in segments:
+            if seg.role == "interviewer" and not with_interviewer:
+                continue
+            found = query.spans(folded, seg.start, seg.end)
+            if found is not None:
+                out.append((seg, [(a - seg.start, b - seg.start) for a, b in found]))
+        return out
+    for seg in segments:  # a rare character folds to more or fewer letters: fold sentence by sentence
+        if seg.role == "interviewer" and not with_interviewer:
+            continue
+        found = query.find(content[seg.start:seg.end])
+        if found is not None:
+            out.append((seg, found))
+    return out
+
+
+def search_project(project: "Project", query: str | TextQuery, transcripts: Sequence[str] = (),
+                   where: Mapping[str, str] | None = None, code: str | None = None, uncoded: bool = False,
+                   with_interviewer: bool = False) -> list[Hit]:
+    """Every sentence of the project (respondent sentences; all segments ``with_interviewer``) that
+    matches ``query``, in transcript and text order.
+
+    ``transcripts``: only these (names or ids); ``where``: only transcripts whose attributes have these
+    values (case ignored, as ``codering transcripts --where``); ``code``: only sentences a coding of this
+    code or one of its descendants overlaps; ``uncoded``: only sentences no coding overlaps."""
+    q = query if isinstance(query, TextQuery) else parse_query(query)
+    if code is not None and uncoded:
+        raise QueryError("--code and --uncoded exclude each other", "een code en 'ongecodeerd' sluiten elkaar uit")
+    book = project.codebook()
+    if code is not None and code not in book:
+        raise QueryError(f"no code '{code}' in the codebook", f"geen code '{code}' in het codeboek")
+    infos = project.transcripts()
+    chosen = {project.transcript_id(t) for t in transcripts} if transcripts else None
+    if where:
+        known = {k for info in infos for k in info.attributes}
+        unknown = [k for k in where if k not in known]
+        if unknown and infos:
+            raise QueryError(f"no transcript has the attribute '{unknown[0]}' (attributes: "
+                             f"{', '.join(sorted(known)) or 'none'})",
+                             f"geen transcript heeft het kenmerk '{unknown[0]}'")
+    hits: list[Hit] = []
+    for info in infos:
+        if chosen is not None and info.id not in chosen:
+            continue
+        if where and not all(info.attributes.get(k, "").casefold() == v.casefold() for k, v in where.items()):
+            continue
+        found = find_in_segments(q, project.content(info.id), project.segments(info.id), with_interviewer)
+        if not found:
+            continue
+        codings = project.codings(info.id)
+        for seg, marks in found:
+            codes = _codes_on(codings, seg.start, seg.end)
+            if uncoded and codes:
+                continue
+            if code is not None and not any(code in book.counts_for(c) for c in codes if c in book):
+                continue
+            hits.append(Hit(info.id, info.name, seg.index, seg.start, seg.end, seg.role, seg.speaker, seg.text,
+                            tuple(marks), codes))
+    return hits
+
+
+def _codes_on(codings: Sequence["Coding"], start: int, end: int) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.code_id for c in codings if c.start < end and c.end > start))
+
+
+def code_labels(book: "Codebook", codes: Iterable[str]) -> str:
+    """The codes of a hit as a researcher reads them: labels (distinct where two share one)."""
+    return ", ".join(book.distinct_label(c) if c in book else c for c in codes)
