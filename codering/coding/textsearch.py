@@ -24,6 +24,7 @@ text, which is folded once per transcript with a cached translation table.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -32,7 +33,8 @@ from codering.suggest.base import fold
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
-    from codering.store import Coding, Project, SegmentRow
+    from codering.store import Project, SegmentRow
+    from codering.store.rows import CodedSpan
 
 
 class QueryError(CoderingError):
@@ -56,13 +58,23 @@ class _FoldTable(dict):
 
 _TABLE = _FoldTable()
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def fold_text(text: str) -> tuple[str, list[int] | None]:
     """``text`` folded, and the index in ``text`` of each folded character; None when they are the same
     (the usual case: every character folds to one character)."""
-    folded = text.translate(_TABLE)
-    if len(folded) == len(text):
+    uneven: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        folded = _TABLE[ord(m.group())]
+        if len(folded) != 1:
+            uneven.append(folded)
+        return folded
+
+    # only the few non-ASCII characters go through Python (a quarter of the time of str.translate)
+    folded = _NON_ASCII.sub(one, text).lower()
+    if not uneven:
         return folded, None
     where: list[int] = []
     for i, ch in enumerate(text):
@@ -172,25 +184,23 @@ class Hit:
 
 
 def find_in_segments(query: TextQuery, content: str, segments: Sequence["SegmentRow"],
-                     with_interviewer: bool = False) -> list[tuple["SegmentRow", list[tuple[int, int]]]]:
-    """The segments of one transcript (its ``content``) that match, with the matches' offsets into each
-    segment's text. The transcript's text is folded once; interviewer segments only ``with_interviewer``."""
+                     with_interviewer: bool = False) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The segments of one transcript (its ``content``) that match: (position in ``segments``, the matches'
+    offsets into that segment's text). The transcript's text is folded once; interviewer segments only
+    ``with_interviewer``."""
     folded, where = fold_text(content)
     out = []
-    if where is None:
-        for seg in segments:
-            if seg.role == "interviewer" and not with_interviewer:
-                continue
-            found = query.spans(folded, seg.start, seg.end)
-            if found is not None:
-                out.append((seg, [(a - seg.start, b - seg.start) for a, b in found]))
-        return out
-    for seg in segments:  # a rare character folds to more or fewer letters: fold sentence by sentence
+    for i, seg in enumerate(segments):
         if seg.role == "interviewer" and not with_interviewer:
             continue
-        found = query.find(content[seg.start:seg.end])
-        if found is not None:
-            out.append((seg, found))
+        if where is None:
+            found = query.spans(folded, seg.start, seg.end)
+            if found is not None:
+                out.append((i, [(a - seg.start, b - seg.start) for a, b in found]))
+        else:  # a rare character folds to more or fewer letters: sentence by sentence
+            found = query.find(content[seg.start:seg.end])
+            if found is not None:
+                out.append((i, found))
     return out
 
 
@@ -209,6 +219,13 @@ def search_project(project: "Project", query: str | TextQuery, transcripts: Sequ
     book = project.codebook()
     if code is not None and code not in book:
         raise QueryError(f"no code '{code}' in the codebook", f"geen code '{code}' in het codeboek")
+    under: dict[str, bool] = {}
+
+    def counts(code_id: str) -> bool:  # a coding of ``code_id`` counts for ``code`` (is it or under it)
+        if code_id not in under:
+            under[code_id] = code_id in book and code in book.counts_for(code_id)
+        return under[code_id]
+
     infos = project.transcripts()
     chosen = {project.transcript_id(t) for t in transcripts} if transcripts else None
     if where:
@@ -224,23 +241,36 @@ def search_project(project: "Project", query: str | TextQuery, transcripts: Sequ
             continue
         if where and not all(info.attributes.get(k, "").casefold() == v.casefold() for k, v in where.items()):
             continue
-        found = find_in_segments(q, project.content(info.id), project.segments(info.id), with_interviewer)
+        segments = project.segments(info.id)
+        found = find_in_segments(q, project.content(info.id), segments, with_interviewer)
         if not found:
             continue
-        codings = project.codings(info.id)
-        for seg, marks in found:
-            codes = _codes_on(codings, seg.start, seg.end)
+        coded = _Coded(project.coded_spans(transcript=info.id))
+        for i, marks in found:
+            seg = segments[i]
+            codes = coded.on(seg.start, seg.end)
             if uncoded and codes:
                 continue
-            if code is not None and not any(code in book.counts_for(c) for c in codes if c in book):
+            if code is not None and not any(counts(c) for c in codes):
                 continue
             hits.append(Hit(info.id, info.name, seg.index, seg.start, seg.end, seg.role, seg.speaker, seg.text,
                             tuple(marks), codes))
     return hits
 
 
-def _codes_on(codings: Sequence["Coding"], start: int, end: int) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c.code_id for c in codings if c.start < end and c.end > start))
+class _Coded:
+    """The codes on a span of one transcript, from its codings' positions (sorted once, then bisected)."""
+
+    def __init__(self, spans: Sequence["CodedSpan"]) -> None:
+        self._spans = sorted((s.start, s.end, s.code_id) for s in spans)
+        self._starts = [s[0] for s in self._spans]
+        self._longest = max((e - s for s, e, _ in self._spans), default=0)
+
+    def on(self, start: int, end: int) -> tuple[str, ...]:
+        """The codes (each once, in text order) of the codings that overlap ``start``-``end``."""
+        lo = bisect_left(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        return tuple(dict.fromkeys(c for s, e, c in self._spans[lo:hi] if e > start))
 
 
 def code_labels(book: "Codebook", codes: Iterable[str]) -> str:

@@ -66,11 +66,19 @@ class CodingTables(Journaled):
         sql += " ORDER BY transcript_id, start, end, id"
         return [Coding(*r[:8], bool(r[8]), r[9]) for r in self._conn.execute(sql, args)]
 
-    def coded_spans(self, coder: str) -> list[CodedSpan]:
-        """Where each attached coding of ``coder`` lies and its code, without the coded text: a fraction
-        of :meth:`codings`' cost where only the positions count (the coding screen's combinations)."""
-        sql = "SELECT transcript_id, start, end, code_id FROM codings WHERE coder = ? AND detached = 0"
-        return [CodedSpan(*r) for r in self._conn.execute(sql, (coder,))]
+    def coded_spans(self, coder: str | None = None, transcript: str | int | None = None) -> list[CodedSpan]:
+        """Where each attached coding of ``coder`` (None: of every coder; ``transcript``: in that one only)
+        lies and its code, without the coded text: a fraction of :meth:`codings`' cost where only the
+        positions count (the coding screen's combinations, the codes on a text search's hits)."""
+        sql = "SELECT transcript_id, start, end, code_id FROM codings WHERE detached = 0"
+        args: list[Any] = []
+        if coder is not None:
+            sql += " AND coder = ?"
+            args.append(coder)
+        if transcript is not None:
+            sql += " AND transcript_id = ?"
+            args.append(self.transcript_id(transcript))
+        return [CodedSpan(*r) for r in self._conn.execute(sql, args)]
 
     def coders(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
