@@ -179,3 +179,202 @@ def test_the_search_command_lists_keyword_in_context_lines(tmp_path):
     assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "unbalanced quote" in bad.stderr
     both = run_cli("-p", path, "search", "zorg", "--code", "stim", "--uncoded")
     assert both.returncode == 2 and "exclude each other" in both.stderr
+
+
+# -- the terminal UI (the real app under Pilot) -----------------------------------------------------------
+@pytest.fixture
+def ui_project(tmp_path, monkeypatch):
+    """A project file with the two interviews above, on the default codebook (the app opens it by path)."""
+    from codering.codebook import default_codebook_path, load_codebook
+    from codering.store import Project
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "zoek.codering"
+    with Project.create(path, load_codebook(default_codebook_path())) as project:
+        project.import_transcript(parse_text(GENT, "z01_gent"), None)
+        project.import_transcript(parse_text(AALST, "z02_aalst"), None)
+    return path
+
+
+def _app(path):
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+
+    return make_app(path, suggester=KeywordSuggester(), coder="tester")
+
+
+async def _ready(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _type(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press({" ": "space", '"': "quotation_mark", "*": "asterisk"}.get(ch, ch))
+
+
+def test_the_find_keys_take_no_key_the_coding_screen_or_the_overview_already_uses():
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.overview import OverviewScreen
+
+    for screen in (CodingScreen, OverviewScreen):
+        keys = [k.strip() for b in screen.BINDINGS for k in b.key.split(",")]
+        assert len(keys) == len(set(keys)), screen.__name__
+    coding = {k.strip() for b in CodingScreen.BINDINGS for k in b.key.split(",")}
+    assert {"f", "ctrl+f", "g", "G"} <= coding
+
+
+def test_find_on_the_coding_screen_jumps_wraps_highlights_and_records_what_it_jumped_over(ui_project):
+    from test_tui_support import sync
+
+    from codering.store import Project, read_spans, skipped_setting
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.widgets.findline import FindLine
+    from codering.tui.widgets.status import StatusLine
+    from codering.tui.widgets.transcript import TranscriptView
+
+    @sync
+    async def run():
+        app = _app(ui_project)
+        async with app.run_test(size=(110, 32)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("enter")  # the first transcript: z01_gent
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, CodingScreen) and screen.session.name == "z01_gent"
+            session = screen.session
+            status = screen.query_one(StatusLine)
+            view = screen.query_one(TranscriptView)
+            assert session.current.text.startswith("De coördinatie")
+
+            await pilot.press("f")
+            line = screen.query_one(FindLine)
+            assert line.has_focus and line.display
+            await _type(pilot, '"zorg')
+            await pilot.press("enter")
+            assert "aanhalingsteken" in status.message and line.display  # stays open to correct
+
+            line.value = ""
+            await _type(pilot, "wachtlijst*")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert not line.display and not line.has_focus
+            assert session.current.text == "Wachtlijsten zijn ons grootste probleem."
+            assert status.message.startswith("treffer 1 van 2 voor 'wachtlijst*'")
+            content = session.content
+            assert [content[a:b] for a, b in view._found] == ["Wachtlijsten", "wachtlijst"]
+
+            await pilot.press("g")
+            assert session.current.text == "Die wachtlijst is lang." and "treffer 2 van 2" in status.message
+            await pilot.press("g")
+            assert session.current.text.startswith("Wachtlijsten") and "van voren af" in status.message
+            await pilot.press("G")
+            assert session.current.text == "Die wachtlijst is lang." and "van achteren af" in status.message
+            assert "Zorg op maat" not in status.message
+
+            # a jump forward over sentences never seen records them as jumped over, as n and ] do
+            await pilot.press("k", "k", "k")  # back to the first sentence (the ones between are visited)
+            assert session.current.text.startswith("De coördinatie")
+            before = set(session.skipped)
+            await pilot.press("f")
+            line.value = ""
+            await _type(pilot, "buurtwerker")
+            await pilot.press("enter")
+            assert session.current.text.startswith("Een buurtwerker")
+            assert before == set()  # nothing was jumped over: g went over nothing unseen
+            jumped = {session.segments[i].text for i in session.skipped}
+            # the cursor stood on the sentences before (search and k), not on this one
+            assert jumped == {"Zorg op maat is dan moeilijk, want de zorg komt te laat."}
+
+            # Esc closes the line and the highlights; the screen stays
+            await pilot.press("f")
+            await pilot.press("escape")
+            assert isinstance(app.screen, CodingScreen) and not line.display and view._found == []
+            await pilot.press("g")
+            assert "nog geen zoekopdracht" in status.message
+            tid, content = session.tid, session.content
+        with Project.open(ui_project) as project:
+            saved = read_spans(project.setting(skipped_setting("tester", tid)) or "")
+            assert [content[a:b] for a, b in saved] == ["Zorg op maat is dan moeilijk, want de zorg komt te laat."]
+
+    run()
+
+
+def test_a_search_jump_over_unseen_sentences_is_saved_as_skipped(ui_project):
+    from test_tui_support import sync
+
+    from codering.store import Project, read_spans, skipped_setting
+    from codering.tui.screens.coding import CodingScreen
+
+    @sync
+    async def run():
+        app = _app(ui_project)
+        async with app.run_test(size=(110, 32)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, CodingScreen)
+            session = screen.session
+            await pilot.press("ctrl+f")
+            await _type(pilot, "buurtwerker")
+            await pilot.press("enter")
+            assert session.current.text.startswith("Een buurtwerker")
+            jumped = sorted(session.segments[i].text for i in session.skipped)
+            assert jumped == sorted(["Wachtlijsten zijn ons grootste probleem.", "Eén keer per maand zien we elkaar.",
+                                     "Die wachtlijst is lang.",
+                                     "Zorg op maat is dan moeilijk, want de zorg komt te laat."])
+            content, tid = session.content, session.tid
+        with Project.open(ui_project) as project:  # written for the engine when the screen closed
+            saved = read_spans(project.setting(skipped_setting("tester", tid)) or "")
+            assert any("Wachtlijsten zijn" in content[a:b] for a, b in saved)
+            assert not any("buurtwerker" in content[a:b] for a, b in saved)
+
+    run()
+
+
+def test_find_across_the_project_from_the_overview_opens_the_transcript_at_the_hit(ui_project):
+    from test_tui_support import sync
+
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.find import FindScreen
+    from codering.tui.screens.overview import OverviewScreen
+    from codering.tui.widgets.status import StatusLine
+
+    @sync
+    async def run():
+        app = _app(ui_project)
+        async with app.run_test(size=(110, 32)) as pilot:
+            await _ready(app, pilot)
+            await pilot.press("z")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, FindScreen)
+            await _type(pilot, "*lijst")  # a query that matches every word is refused in Dutch
+            screen.query_one("#find-query").value = "*"
+            await pilot.press("enter")
+            assert "past op elk woord" in screen.query_one(StatusLine).message
+            screen.query_one("#find-query").value = ""
+            await _type(pilot, "wachtlijst*")
+            await pilot.press("enter")
+            await pilot.pause()
+            table = screen.query_one("#find-table")
+            assert table.row_count == 3
+            assert [h.text for h in screen._hits] == ["Wachtlijsten zijn ons grootste probleem.",
+                                                      "Die wachtlijst is lang.", "De wachtlijst daar is korter."]
+            assert "3 zinnen in 2 interviews" in str(screen.query_one("#find-title").render())
+            await pilot.press("down", "down", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, CodingScreen)
+            assert app.screen.session.name == "z02_aalst"
+            assert app.screen.session.current.text == "De wachtlijst daar is korter."
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, FindScreen) and app.screen.query_one("#find-table").row_count == 3
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, OverviewScreen)
+
+    run()

@@ -64,6 +64,7 @@ RECOUNT_EVERY = 25
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
+    from codering.coding.textsearch import TextQuery, TranscriptFind
     from codering.store import Coding, Memo, Project, SegmentRow
     from codering.suggest.base import Suggester
 
@@ -478,6 +479,23 @@ class CodingSession:
                 return self.goto(i)
             i = self._next_visitable(i, 1)
         return False
+
+    def find_text(self, query: "TextQuery") -> "TranscriptFind":
+        """The sentences of this transcript the cursor visits that match ``query`` (a text search)."""
+        from codering.coding.textsearch import TranscriptFind
+
+        return TranscriptFind(query, self.content, self.segments, with_interviewer=self.show_interviewer)
+
+    def next_found(self, query: "TextQuery", step: int = 1) -> tuple[int, int, bool] | None:
+        """To the next (``step`` 1) or previous (-1) sentence that matches ``query``, wrapping round the
+        transcript: (its number among the hits, counted from 1, how many there are, whether it wrapped);
+        None without hits. A jump like ``n``: what it passes forwards is recorded as jumped over."""
+        found = self.find_text(query)
+        hit = found.step(self.last if step > 0 else self.first, step)
+        if hit is None:
+            return None
+        self.goto(hit[0])
+        return hit[1], len(found), hit[2]
 
     # -- decisions (each one committed before the method returns) -------------------------
     def accept(self, index: int) -> str | None:

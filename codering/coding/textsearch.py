@@ -24,7 +24,7 @@ text, which is folded once per transcript with a cached translation table.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -202,6 +202,38 @@ def find_in_segments(query: TextQuery, content: str, segments: Sequence["Segment
             if found is not None:
                 out.append((i, found))
     return out
+
+
+class TranscriptFind:
+    """The hits of a query in one transcript, and stepping through them from the cursor (the coding screen).
+
+    ``positions``: the matching segments' positions in the transcript's segment list, in text order;
+    ``spans``: every match as offsets into the transcript's text (what the screen highlights)."""
+
+    def __init__(self, query: TextQuery, content: str, segments: Sequence["SegmentRow"],
+                 with_interviewer: bool = False) -> None:
+        self.query = query
+        found = find_in_segments(query, content, segments, with_interviewer)
+        self.positions = [i for i, _ in found]
+        self.spans = [(segments[i].start + a, segments[i].start + b) for i, marks in found for a, b in marks]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def step(self, at: int, step: int) -> tuple[int, int, bool] | None:
+        """The next hit after segment ``at`` (``step`` 1) or the one before it (-1), wrapping round the
+        transcript: (its position, its number counted from 1, whether it wrapped); None without hits."""
+        if not self.positions:
+            return None
+        if step > 0:
+            k = bisect_right(self.positions, at)
+            wrapped = k == len(self.positions)
+            k = 0 if wrapped else k
+        else:
+            k = bisect_left(self.positions, at) - 1
+            wrapped = k < 0
+            k = len(self.positions) - 1 if wrapped else k
+        return self.positions[k], k + 1, wrapped
 
 
 def search_project(project: "Project", query: str | TextQuery, transcripts: Sequence[str] = (),

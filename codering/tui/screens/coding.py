@@ -16,15 +16,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from codering.coding.session import CodingSession
+from codering.coding.textsearch import QueryError, TextQuery, parse_query
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodePicker, MemoDialog, NarrowDialog
 from codering.tui.messages import guarded, reads_only
 from codering.tui.screens.base import UNDO_HINT, AppScreen, undo_verb, while_server_there
 from codering.tui.state import ModelState
 from codering.tui.widgets.panel import ORIGIN_WORDS, CodeLine, PanelData, SegmentPanel, SuggestionLine
+from codering.tui.widgets.findline import FindLine
 from codering.tui.widgets.line import TextLine
 from codering.tui.widgets.status import StatusLine
 from codering.tui.widgets.transcript import Mark, TranscriptView
@@ -67,6 +69,11 @@ class CodingScreen(AppScreen[None]):
         Binding("k,up", "move(-1)", "Vorige", id="coding.prev"),
         Binding("c,slash", "pick_code", "Code zoeken", key_display="/", id="coding.pick"),
         Binding("n", "next_uncoded", "Ongecodeerd", id="coding.next_uncoded"),
+        Binding("f,ctrl+f", "find", "Zoek in tekst", key_display="f", id="coding.find",
+                tooltip='Zoek woorden in dit transcript (woord, woord*, "woordgroep"); Enter springt naar de '
+                        "volgende zin die ze bevat, g/G naar de volgende/vorige treffer, Esc sluit"),
+        Binding("g", "find_next(1)", "Volgende treffer", show=False, id="coding.find_next"),
+        Binding("G", "find_next(-1)", "Vorige treffer", show=False, id="coding.find_prev"),
         Binding("N", "next_suggested", "Met suggestie", id="coding.next_suggested"),
         Binding("u,ctrl+z", "undo", "Ongedaan", id="coding.undo"),
         Binding("U,ctrl+y", "redo", "Opnieuw", id="coding.redo"),
@@ -111,6 +118,7 @@ class CodingScreen(AppScreen[None]):
         with Horizontal(id="coding-body"):
             yield TranscriptView(id="transcript")
             yield SegmentPanel(id="panel")
+        yield FindLine(id="find")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -315,6 +323,59 @@ class CodingScreen(AppScreen[None]):
     def action_page(self, step: int) -> None:
         self.query_one(TranscriptView).page(step)
         self.call_after_refresh(self._focus_model)
+
+    # -- finding words in the text ----------------------------------------------------------------
+    found_query: TextQuery | None = None
+    """The last text search (``g``/``G`` step through its hits; its words are highlighted)."""
+
+    def action_find(self) -> None:
+        line = self.query_one(FindLine)
+        line.open(self.found_query.text if self.found_query is not None and not line.display else None)
+
+    @on(Input.Submitted, "#find")
+    def _find_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            query = parse_query(event.value)
+        except QueryError as exc:
+            self._say(exc.dutch)  # the line stays open to correct it
+            return
+        self.found_query = query
+        self._close_find()
+        self._find_step(1)
+
+    @on(FindLine.Closed)
+    def _find_closed(self) -> None:
+        self.found_query = None
+        self.query_one(TranscriptView).set_found([])
+        self._close_find()
+        self._say("zoeken gesloten")
+
+    def _close_find(self) -> None:
+        self.query_one(FindLine).close()
+
+    def action_find_next(self, step: int) -> None:
+        if self.found_query is None:
+            self._say("nog geen zoekopdracht: f om woorden in de tekst te zoeken")
+            return
+        self._find_step(step)
+
+    def _find_step(self, step: int) -> None:
+        """Jump to the next or previous hit of ``found_query`` (a jump like ``n``: what it passes is
+        recorded as jumped over, not as passed over) and say where it is among the hits."""
+        query = self.found_query
+        assert query is not None
+        s = self.session
+        self.query_one(TranscriptView).set_found(s.find_text(query).spans)
+        hit = s.next_found(query, step)
+        if hit is None:
+            where = "" if s.show_interviewer else " (interviewer overgeslagen)"
+            self._say(f"geen treffer voor '{query.text}' in dit transcript{where}")
+            return
+        number, total, wrapped = hit
+        self._moved(True)
+        again = (" · van voren af" if step > 0 else " · van achteren af") if wrapped and total > 1 else ""
+        self._say(f"treffer {number} van {total} voor '{query.text}'{again} · g/G: volgende/vorige")
 
     def action_toggle_interviewer(self) -> None:
         s = self.session

@@ -41,6 +41,9 @@ class OverviewScreen(ProjectScreen):
     BINDINGS = [
         Binding("enter", "open", "Openen", id="overview.open"),
         Binding("slash,f", "filter", "Filteren", key_display="/", id="overview.filter"),
+        Binding("z,ctrl+f", "find_text", "Zoek in tekst", key_display="z", id="overview.find",
+                tooltip='Zoek woorden in alle transcripten (woord, woord*, "woordgroep"); Enter op een treffer '
+                        "opent het transcript op die zin"),
         Binding("i", "import_files", "Importeren", id="overview.import"),
         Binding("b", "codebook", "Codeboek", id="overview.codebook"),
         Binding("r", "review", "Review", id="overview.review"),
@@ -167,6 +170,12 @@ class OverviewScreen(ProjectScreen):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
             if key.value is not None:
                 self.post_message(self.OpenTranscript(int(key.value)))
+
+    def action_find_text(self) -> None:
+        from codering.tui.screens.find import FindScreen
+
+        if self.project is not None:
+            self.app.push_screen(FindScreen(self.project))
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

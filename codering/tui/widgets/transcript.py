@@ -78,6 +78,7 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
         self._by_index: dict[int, TurnInfo] = {}
         self._marks: list[Mark] = []
         self._memos: list[tuple[int, int]] = []
+        self._found: list[tuple[int, int]] = []
         self._selection = (0, 0)
         self._layout: Layout | None = None
         self._margin = 0
@@ -98,6 +99,14 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
         self._marks = sorted(marks, key=lambda m: (m.start, -m.end))
         self._memos = memos
         self._place_labels()
+        self._cache.clear()
+        self.refresh()
+
+    def set_found(self, spans: list[tuple[int, int]]) -> None:
+        """The words a text search found, highlighted (replaces the previous ones; [] clears them)."""
+        if spans == self._found:
+            return
+        self._found = sorted(spans)
         self._cache.clear()
         self.refresh()
 
@@ -183,6 +192,7 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
                 "selected": Style(color=fg, bgcolor=blend(bg, accent, 0.30), bold=True),
                 "bar": Style(color=accent, bgcolor=bg),
                 "memo": Style(color=accent, bgcolor=bg, bold=True),
+                "found": Style(color=bg, bgcolor=accent, bold=True),
             }  # type: ignore[dict-item]
         return self._palette  # type: ignore[return-value]
 
@@ -247,6 +257,9 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
         for edge in (sel_start, sel_end):
             if line.start < edge < line.end:
                 cuts.add(edge)
+        found = [f for f in self._found if f[0] < line.end and f[1] > line.start] if self._found else []
+        for a, b in found:
+            cuts.update((max(a, line.start), min(b, line.end)))
         points = sorted(cuts)
         out: list[Segment] = []
         for a, b in zip(points, points[1:]):
@@ -254,7 +267,9 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
                 continue
             inside = sel_start <= a and b <= sel_end
             covering = [m for m in marks if m.start <= a and m.end >= b]
-            if covering:
+            if any(fa <= a and b <= fb for fa, fb in found):
+                style = pal["found"]
+            elif covering:
                 innermost = min(covering, key=lambda m: m.end - m.start)
                 style = self._tint(innermost.color, inside)
             elif inside:
