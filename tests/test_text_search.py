@@ -378,3 +378,25 @@ def test_find_across_the_project_from_the_overview_opens_the_transcript_at_the_h
             assert isinstance(app.screen, OverviewScreen)
 
     run()
+
+
+def test_the_help_screens_name_the_find_keys(ui_project):
+    from test_tui_support import sync
+
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.help import key_rows
+
+    @sync
+    async def run():
+        app = _app(ui_project)
+        async with app.run_test(size=(110, 32)) as pilot:
+            await _ready(app, pilot)
+            overview = {r.description: r.keys for r in key_rows(app.screen)}
+            assert "z" in overview["Zoek in tekst"]
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, CodingScreen)
+            coding = {r.description: r.keys for r in key_rows(app.screen)}
+            assert "f" in coding["Zoek in tekst"] and coding["Volgende treffer"] == "g"
+
+    run()

@@ -41,7 +41,7 @@ class OverviewScreen(ProjectScreen):
     BINDINGS = [
         Binding("enter", "open", "Openen", id="overview.open"),
         Binding("slash,f", "filter", "Filteren", key_display="/", id="overview.filter"),
-        Binding("z,ctrl+f", "find_text", "Zoek in tekst", key_display="z", id="overview.find",
+        Binding("z,ctrl+f", "find_text", "Zoek in tekst", key_display="z", show=False, id="overview.find",
                 tooltip='Zoek woorden in alle transcripten (woord, woord*, "woordgroep"); Enter op een treffer '
                         "opent het transcript op die zin"),
         Binding("i", "import_files", "Importeren", id="overview.import"),
