@@ -284,3 +284,28 @@ def run_cli_ok(*args: str) -> str:
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def test_a_migration_puts_the_change_notes_triggers_back(pg_project, monkeypatch):
+    """The live view's triggers on codings and decisions were installed only when a project was made: a
+    later migration that rebuilds one of those tables would drop them, and the live view would no longer
+    learn which transcripts changed (team QA pass). Every migration now puts them back; here a migration
+    of a later codering drops one, and opening the project applies it."""
+    import codering.store.connection as connection
+    import codering.store.project as project_module
+    from codering.store.migrations import MIGRATIONS, SCHEMA_VERSION
+
+    url = pg_project("triggers")
+    from codering.codebook import default_codebook_path, load_codebook
+
+    Project.create(url, load_codebook(default_codebook_path())).close()
+    later = SCHEMA_VERSION + 1
+    monkeypatch.setattr(connection, "MIGRATIONS", [*MIGRATIONS, (later, "rebuild", "DROP TRIGGER codings_note_change ON codings")])
+    monkeypatch.setattr(connection, "SCHEMA_VERSION", later)
+    monkeypatch.setattr(project_module, "SCHEMA_VERSION", later)
+    with Project.open(url) as p:
+        names = {r[0] for r in p._conn.execute(
+            "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relnamespace = to_regnamespace(current_schema()) AND NOT t.tgisinternal")}
+        assert p._conn.dialect.user_version(p._conn) == later
+    assert names == {"codings_note_change", "decisions_note_change"}

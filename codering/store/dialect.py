@@ -133,7 +133,14 @@ class PostgresDialect:
         return row[0] if row else 0
 
     def set_user_version(self, conn: Any, number: int) -> None:
+        """The version a migration reached, and the change notes' triggers put (back) in the same
+        transaction: a migration that rebuilds ``codings`` or ``decisions`` drops their triggers, and the
+        live view would no longer learn which transcripts changed."""
+        from codering.store.pg import install_change_notes
+
         conn.execute("UPDATE codering_schema SET version = ?", (number,))
+        if all(_has_table(conn, table) for table in ("codings", "decisions")):
+            install_change_notes(conn, self.channel)
 
     def touching(self) -> str:
         return ("SELECT description, coder FROM journal WHERE id > ? AND undone = 0 AND EXISTS ("
@@ -171,3 +178,8 @@ def _pg_ddl(statement: str) -> str:
     out = re.sub(r"\bREAL\b", "DOUBLE PRECISION", out)
     out = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', out)
     return out.replace(") WITHOUT ROWID", ")")
+
+
+def _has_table(conn: Any, table: str) -> bool:
+    """Does the connection's schema (its search path) hold ``table`` (PostgreSQL)?"""
+    return conn.execute("SELECT to_regclass(?) IS NOT NULL", (table,)).fetchone()[0]

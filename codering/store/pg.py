@@ -320,11 +320,11 @@ def create_schema(conn: PgConnection) -> None:
     conn.execute("INSERT INTO codering_schema (version) VALUES (0)")
 
 
-def install_change_notes(conn: PgConnection) -> None:
+def install_change_notes(conn: PgConnection, channel: str) -> None:
     """Triggers that NOTIFY the project's channel with the transcript id of every coding or decision
     inserted, changed or removed (PostgreSQL folds the same note within one transaction into one);
     SQLite's counterpart are the per-connection triggers of :mod:`codering.store.learning`."""
-    channel = conn.dialect.channel.replace("'", "''")
+    channel = channel.replace("'", "''")
     conn.execute(f"""
         CREATE OR REPLACE FUNCTION codering_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

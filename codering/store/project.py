@@ -145,8 +145,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             project = cls(address, conn, conn.dialect)
             with project.transaction():
                 pg.create_schema(conn)
-                migrate(conn, address, conn.dialect, in_transaction=True)
-                pg.install_change_notes(conn)
+                migrate(conn, address, conn.dialect, in_transaction=True)  # with the change notes' triggers
                 if codebook is not None:
                     project._write_identity(codebook)
                 if fill is not None:
