@@ -31,6 +31,27 @@ MAX_DEPTH = 20
 MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
 
 
+#: The category ids of the default codebook that evaluation data and the factor tables use (DESIGN.md, "The
+#: default codebook (ids are a contract)"); ``niveau.*`` and ``schaal.*`` are optional and not listed.
+CONTRACT_IDS = frozenset(
+    [f"{side}.{cat}" for side in ("stim", "rem") for cat in ("inhoud", "juridisch", "financieel", "organisatorisch",
+                                                              "praktisch", "persoonlijk", "politiek", "historisch")]
+    + [f"ctx.{c}" for c in ("markt", "organisatie", "netwerk", "ecosysteem", "lokaal_bestuur")]
+    + [f"fin.{c}" for c in ("doorverwijzen", "informatiedeling", "afstemming", "activiteiten")]
+)
+
+
+def contract_codes(book: "Codebook") -> set[str]:
+    """The codes of ``book`` the contract fixes in place: every category id of :data:`CONTRACT_IDS` it has,
+    and the codes they hang under (``stim``, ``rem``, ...). They may be edited and reordered among their
+    siblings, but not removed, merged away or put under another parent."""
+    out: set[str] = set()
+    for code_id in CONTRACT_IDS & set(book.codes):
+        out.add(code_id)
+        out.update(c.id for c in book.ancestors(code_id))
+    return out
+
+
 def id_problem(code_id: str) -> str | None:
     """What is wrong with a code id, in words (None: nothing). Parts of letters, digits, '_' and '-',
     joined by single dots, each starting with a letter, digit or '_'."""

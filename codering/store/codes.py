@@ -1,12 +1,21 @@
-"""The project's copy of the codebook: read (cached), written whole, codes edited one at a time."""
+"""The project's copy of the codebook: read (cached), written whole, codes edited one at a time, and
+reorganised while coding: merged, moved and removed, each one undoable action.
+
+Code ids never change: a move changes a code's parent and place only, a merge
+puts the source's work on the target's id. Codings, exports, the evaluation
+data and the suggestion engine's training rows refer to codes by id.
+"""
 
 from __future__ import annotations
 
 import json
 
-from codering.codebook import Code, Codebook
+from typing import Iterable
+
+from codering.codebook import Code, Codebook, contract_codes
 from codering.errors import StoreError
 from codering.store.journal import Journaled
+from codering.store.rows import CodeUsage, Merged
 
 
 class CodebookTables(Journaled):
@@ -83,6 +92,148 @@ class CodebookTables(Journaled):
                 "SELECT id, position FROM codes WHERE position >= ? ORDER BY position DESC", (target,)).fetchall():
             self._update("codes", key, {"position": position + 1})
         return target
+
+    # -- reorganising -----------------------------------------------------------------------
+    def code_usage(self, code_ids: Iterable[str]) -> CodeUsage:
+        """How many codings (in how many transcripts), decisions and memos use any of ``code_ids``."""
+        ids = sorted(set(code_ids))
+        if not ids:
+            return CodeUsage(0, 0, 0, 0)
+        marks = ", ".join("?" for _ in ids)
+        codings, transcripts = self._conn.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT transcript_id) FROM codings WHERE code_id IN ({marks})", ids).fetchone()
+        decisions = self._conn.execute(f"SELECT COUNT(*) FROM decisions WHERE code_id IN ({marks})", ids).fetchone()[0]
+        memos = self._conn.execute(f"SELECT COUNT(*) FROM memos WHERE code_id IN ({marks})", ids).fetchone()[0]
+        return CodeUsage(codings, transcripts, decisions, memos)
+
+    def merge_codes(self, source: str, target: str, coder: str | None = None) -> Merged:
+        """Merge ``source`` into ``target`` (one undoable action): its codings become codings of ``target``
+        (each keeping its coder, origin and date; where the same coder coded the same span with both, the
+        target's coding is kept), its decisions and memos go to ``target``, its subcodes go under ``target``
+        (after the target's own), and ``source`` is removed. Refused (nothing changed): a code into itself
+        or into one of its own subcodes, a code the default codebook's contract fixes, codings onto a
+        folder, and subcodes whose label the target already has among its children."""
+        book = self.codebook()
+        src, dst = book.get(source), book.get(target)
+        if source == target:
+            raise StoreError(f"cannot merge '{source}' into itself")
+        if target in {c.id for c in book.descendants(source)}:
+            raise StoreError(f"cannot merge '{source}' into '{target}': '{target}' lies under '{source}'; "
+                             f"move '{target}' out of it first, or merge the other way round")
+        if source in contract_codes(book):
+            raise StoreError(f"cannot merge '{source}' away: its id is part of the default codebook's contract "
+                             "(evaluation data and the factor tables use it); merge its subcodes instead")
+        usage = self.code_usage([source])
+        if not dst.codable and usage.codings:
+            raise StoreError(f"cannot merge '{source}' into '{target}': '{target}' is a folder, not a code that "
+                             f"can be applied, and '{source}' has {usage.said()}")
+        children = book.children(source)
+        taken = {c.label.casefold(): c.id for c in book.children(target) if c.id != source}
+        for child in children:
+            if child.label.casefold() in taken:
+                raise StoreError(f"cannot merge '{source}' into '{target}': its subcode '{child.id}' has the label "
+                                 f"'{child.label}' of '{taken[child.label.casefold()]}' under '{target}'; merge "
+                                 "those two first")
+        conn = self._conn
+        duplicates = decisions = 0
+        with self.action(f"merge code {source} into {target}", coder):
+            for key, tid, start, end, who in conn.execute(
+                    "SELECT id, transcript_id, start, end, coder FROM codings WHERE code_id = ? ORDER BY id",
+                    (source,)).fetchall():
+                same = conn.execute("SELECT 1 FROM codings WHERE code_id = ? AND transcript_id = ? AND start = ? "
+                                    "AND end = ? AND coder = ?", (target, tid, start, end, who)).fetchone()
+                if same:
+                    self._delete("codings", key)
+                    duplicates += 1
+                else:
+                    self._update("codings", key, {"code_id": target})
+            for key, tid, start, end, who, accepted in conn.execute(
+                    "SELECT id, transcript_id, start, end, coder, accepted FROM decisions WHERE code_id = ? "
+                    "ORDER BY id", (source,)).fetchall():
+                same = conn.execute("SELECT 1 FROM decisions WHERE code_id = ? AND transcript_id = ? AND start = ? "
+                                    "AND end = ? AND coder = ? AND accepted = ?",
+                                    (target, tid, start, end, who, accepted)).fetchone()
+                if same:
+                    self._delete("decisions", key)
+                else:
+                    self._update("decisions", key, {"code_id": target})
+                    decisions += 1
+            for (key,) in conn.execute("SELECT id FROM memos WHERE code_id = ? ORDER BY id", (source,)).fetchall():
+                self._update("memos", key, {"code_id": target})
+            last = self._last_position()
+            for i, child in enumerate(children):
+                self._update("codes", child.id, {"parent": target, "position": last + i})
+            self._delete("codes", source)
+        self._codebook = None
+        return Merged(usage.codings - duplicates, duplicates, decisions, usage.memos, len(children))
+
+    def move_code(self, code_id: str, parent: str | None, coder: str | None = None, *,
+                  after: str | None = None) -> None:
+        """Put ``code_id`` (with its subcodes) under ``parent`` (None: at the top), after its new siblings, or
+        with ``after`` (a sibling's id) right after that sibling, or with ``after=""`` first. Its id stays.
+        Refused: a move into its own subtree, a code the contract fixes to another parent, a label its new
+        siblings already have."""
+        book = self.codebook()
+        code = book.get(code_id)
+        if parent is not None:
+            book.get(parent)
+        if parent == code_id or parent in {c.id for c in book.descendants(code_id)}:
+            raise StoreError(f"cannot move '{code_id}' under '{parent}': that lies in its own subtree")
+        if parent != code.parent and code_id in contract_codes(book):
+            raise StoreError(f"cannot move '{code_id}' to another parent: its place is part of the default "
+                             "codebook's contract (what counts for which category); it can move among its siblings")
+        siblings = [c for c in book.children(parent) if c.id != code_id]
+        clash = next((c for c in siblings if c.label.casefold() == code.label.casefold()), None)
+        if clash is not None:
+            raise StoreError(f"cannot move '{code_id}' under '{parent or 'the top'}': '{clash.id}' there has the "
+                             f"same label '{code.label}'")
+        if after and after not in {c.id for c in siblings}:
+            raise StoreError(f"cannot put '{code_id}' after '{after}': '{after}' is not a code under "
+                             f"'{parent or 'the top'}'")
+        order = [c.id for c in siblings]
+        at = len(order) if after is None else (order.index(after) + 1 if after else 0)
+        order.insert(at, code_id)
+        with self.action(f"move code {code_id} under {parent or '(top)'}", coder):
+            if code.parent != parent:
+                self._update("codes", code_id, {"parent": parent})
+            # only the order among siblings counts: the group takes its own positions (and the moved code's)
+            rows = dict(self._conn.execute(
+                f"SELECT id, position FROM codes WHERE id IN ({', '.join('?' for _ in order)})", order).fetchall())
+            pool = dict(rows)
+            if code.parent != parent and order[-1] == code_id:  # last under a new parent: after everything
+                pool[code_id] = self._last_position()
+            for key, position in zip(order, sorted(pool.values())):
+                if rows[key] != position:
+                    self._update("codes", key, {"position": position})
+        self._codebook = None
+
+    def remove_code(self, code_id: str, coder: str | None = None, *, with_codings: bool = False) -> CodeUsage:
+        """Remove ``code_id`` and its subcodes (one undoable action); return what went with them. With
+        codings or memos on any of them it is refused unless ``with_codings``; then those codings, their
+        suggestion decisions and the memos on the codes go too. A code the contract fixes is never removed."""
+        book = self.codebook()
+        book.get(code_id)
+        subtree = [code_id] + [c.id for c in book.descendants(code_id)]
+        fixed = [c for c in subtree if c in contract_codes(book)]
+        if fixed:
+            raise StoreError(f"cannot remove '{code_id}': '{fixed[0]}' is part of the default codebook's contract "
+                             "(evaluation data and the factor tables use it)")
+        usage = self.code_usage(subtree)
+        if (usage.codings or usage.memos) and not with_codings:
+            raise StoreError(f"'{code_id}' has {usage.said()}; nothing was removed (remove them with it on purpose)")
+        marks = ", ".join("?" for _ in subtree)
+        with self.action(f"remove code {code_id}" + (f" with {usage.said()}" if usage.codings else ""), coder):
+            for table in ("codings", "decisions", "memos"):
+                for (key,) in self._conn.execute(f"SELECT id FROM {table} WHERE code_id IN ({marks}) ORDER BY id",
+                                                 subtree).fetchall():
+                    self._delete(table, key)
+            for key in reversed(subtree):  # subcodes first
+                self._delete("codes", key)
+        self._codebook = None
+        return usage
+
+    def _last_position(self) -> int:
+        return self._conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM codes").fetchone()[0]
 
 
 def _code_values(code: Code, position: int) -> tuple:

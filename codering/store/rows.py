@@ -133,3 +133,27 @@ class ImportReport:
             parts.append(f"{count(self.memos_unplaced, 'passage memo')} whose words are gone kept on the whole "
                          "transcript (see the notes)")
         return "; ".join(parts)
+
+
+class CodeUsage(NamedTuple):
+    """What of the researcher's work uses a code (or a code and its subcodes): what removing it takes along."""
+
+    codings: int
+    transcripts: int
+    decisions: int
+    memos: int
+
+    def said(self) -> str:
+        """'12 codings in 3 transcripts' (and the memos on the code, when there are any)."""
+        text = f"{count(self.codings, 'coding')} in {count(self.transcripts, 'transcript')}"
+        return text + (f" and {count(self.memos, 'memo')}" if self.memos else "")
+
+
+class Merged(NamedTuple):
+    """What :meth:`codering.store.Project.merge_codes` did."""
+
+    codings: int      # codings of the source now on the target
+    duplicates: int   # codings of the source dropped: the same coder had coded the same span with the target
+    decisions: int    # suggestion decisions now on the target
+    memos: int        # memos on the source now on the target
+    children: int     # subcodes of the source now under the target

@@ -1,0 +1,149 @@
+"""Reorganising the codebook while coding: merge, move and remove codes (store, CLI, UI, suggestions).
+
+Every edit is one undoable action whose undo restores the codings (coder,
+origin, date), decisions, memos on the code and the codes' places exactly; ids
+never change; the default codebook's contract ids are never merged away,
+removed or put under another parent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from codering.codebook import Code
+from codering.errors import CoderingError
+from codering.store import Project
+from tests.conftest import SMALL_TRANSCRIPT, run_cli
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")  # the project fixture on both engines
+
+T = "t01_huisarts"
+B = SMALL_TRANSCRIPT.index("Met de huisarts")
+S1 = (B, B + 40)                       # the first sentence (near enough: any span in the answer)
+S2 = (B + 41, B + 72)
+NABIJ = "stim.praktisch.nabijheid"
+
+
+def state(project: Project) -> dict:
+    """Everything a codebook edit may touch, as rows (ids, positions, coders, origins, dates)."""
+    conn = project._conn
+    return {table: sorted(map(tuple, conn.execute(f"SELECT * FROM {table}").fetchall()), key=repr)
+            for table in ("codes", "codings", "decisions", "memos")}
+
+
+def order(project: Project, parent: str | None) -> list[str]:
+    return [c.id for c in project.codebook().children(parent)]
+
+
+@pytest.fixture
+def coded(loaded_project):
+    """Two factors under stim.praktisch, coded by two coders, with decisions and a code memo."""
+    p = loaded_project
+    p.update_code(Code(id="stim.praktisch.gebouw", label="Zelfde gebouw", parent="stim.praktisch"), "ann")
+    p.update_code(Code(id="stim.praktisch.gebouw.lift", label="Lift", parent="stim.praktisch.gebouw"), "ann")
+    p.add_coding(T, *S1, NABIJ, "ann", origin="suggestion", created="2026-01-02T10:00:00")
+    p.add_coding(T, *S1, "stim.praktisch.gebouw", "ann", created="2026-01-03T10:00:00")   # both on one span
+    p.add_coding(T, *S2, "stim.praktisch.gebouw", "bert", origin="import", created="2026-01-04T10:00:00")
+    p.record_decision(T, *S2, "stim.praktisch.gebouw", False, "ann", score=0.4)
+    p.add_memo("gebouw: ook de parking", "ann", code_id="stim.praktisch.gebouw")
+    return p
+
+
+def test_merge_moves_work_and_children_and_undo_restores_exactly(coded):
+    p = coded
+    before = state(p)
+    merged = p.merge_codes("stim.praktisch.gebouw", NABIJ, "ann")
+    assert merged.codings == 1 and merged.duplicates == 1 and merged.children == 1 and merged.memos == 1
+    book = p.codebook()
+    assert "stim.praktisch.gebouw" not in book
+    assert book.codes["stim.praktisch.gebouw.lift"].parent == NABIJ  # the id stays, the parent changes
+    codings = p.codings(T)
+    assert [(c.start, c.code_id, c.coder, c.origin, c.created) for c in codings] == [
+        (S1[0], NABIJ, "ann", "suggestion", "2026-01-02T10:00:00"),  # one coding kept where both were
+        (S2[0], NABIJ, "bert", "import", "2026-01-04T10:00:00"),    # the other keeps coder, origin, date
+    ]
+    assert [d.code_id for d in p.decisions()] == [NABIJ]
+    assert [m.code_id for m in p.memos() if m.kind == "code"] == [NABIJ]
+    assert p.undo("ann") == "merge code stim.praktisch.gebouw into stim.praktisch.nabijheid"
+    assert state(p) == before
+    p.redo("ann")
+    assert "stim.praktisch.gebouw" not in p.codebook()
+
+
+def test_merge_refusals_change_nothing(coded):
+    p = coded
+    before = state(p)
+    for source, target, words in [
+        ("stim.praktisch.gebouw", "stim.praktisch.gebouw", "into itself"),
+        ("stim.praktisch.gebouw", "stim.praktisch.gebouw.lift", "lies under"),
+        ("stim.praktisch", "rem.praktisch", "contract"),
+        ("stim.praktisch.gebouw", "stim", "folder"),
+        ("nergens", NABIJ, "unknown code"),
+    ]:
+        with pytest.raises(CoderingError, match=words):
+            p.merge_codes(source, target, "ann")
+    p.update_code(Code(id="stim.praktisch.nabijheid.lift", label="lift", parent=NABIJ), "ann")
+    before = state(p)
+    with pytest.raises(CoderingError, match="label 'Lift'"):  # two subcodes 'Lift' under one parent
+        p.merge_codes("stim.praktisch.gebouw", NABIJ, "ann")
+    assert state(p) == before
+
+
+def test_move_keeps_ids_and_undo_restores_places(coded):
+    p = coded
+    p.update_code(Code(id="stim.praktisch.fiets", label="Fiets", parent="stim.praktisch"), "ann")
+    assert order(p, "stim.praktisch") == [NABIJ, "stim.praktisch.gebouw", "stim.praktisch.fiets"]
+    before = state(p)
+    p.move_code("stim.praktisch.fiets", "stim.praktisch", "ann", after="")
+    assert order(p, "stim.praktisch") == ["stim.praktisch.fiets", NABIJ, "stim.praktisch.gebouw"]
+    p.move_code("stim.praktisch.gebouw", "rem.praktisch", "ann")  # with its subtree, ids unchanged
+    book = p.codebook()
+    assert book.codes["stim.praktisch.gebouw"].parent == "rem.praktisch"
+    assert book.codes["stim.praktisch.gebouw.lift"].parent == "stim.praktisch.gebouw"
+    assert {c.code_id for c in p.codings(T)} == {NABIJ, "stim.praktisch.gebouw"}
+    assert "rem.praktisch" in book.counts_for("stim.praktisch.gebouw")  # it now counts for its new category
+    p.move_code(NABIJ, "rem.praktisch", "ann", after="stim.praktisch.gebouw")
+    assert order(p, "rem.praktisch") == ["stim.praktisch.gebouw", NABIJ]
+    for _ in range(3):
+        p.undo("ann")
+    assert state(p) == before
+    assert order(p, "stim.praktisch") == [NABIJ, "stim.praktisch.gebouw", "stim.praktisch.fiets"]
+
+
+def test_move_refusals(coded):
+    p = coded
+    before = state(p)
+    for code, parent, after, words in [
+        ("stim.praktisch.gebouw", "stim.praktisch.gebouw.lift", None, "own subtree"),
+        ("stim.praktisch.gebouw", "stim.praktisch.gebouw", None, "own subtree"),
+        ("stim.praktisch", "rem", None, "contract"),
+        ("rem.praktisch", "stim", None, "contract"),
+        ("stim.praktisch.gebouw", "stim.praktisch", "rem.praktisch", "not a code under"),
+        ("stim.praktisch.gebouw", "nergens", None, "unknown code"),
+    ]:
+        with pytest.raises(CoderingError, match=words):
+            p.move_code(code, parent, "ann", after=after)
+    assert state(p) == before
+    p.move_code("rem.praktisch", "rem", "ann", after="")  # a contract category may move among its siblings
+
+
+def test_remove_without_and_with_codings(coded):
+    p = coded
+    p.update_code(Code(id="stim.praktisch.leeg", label="Leeg", parent="stim.praktisch"), "ann")
+    assert p.remove_code("stim.praktisch.leeg", "ann").codings == 0
+    assert "stim.praktisch.leeg" not in p.codebook()
+    p.undo("ann")
+    assert "stim.praktisch.leeg" in p.codebook()
+    before = state(p)
+    with pytest.raises(CoderingError, match="2 codings in 1 transcript and 1 memo; nothing was removed"):
+        p.remove_code("stim.praktisch.gebouw", "ann")
+    assert state(p) == before
+    usage = p.remove_code("stim.praktisch.gebouw", "ann", with_codings=True)  # its subcode goes with it
+    assert (usage.codings, usage.transcripts, usage.decisions, usage.memos) == (2, 1, 1, 1)
+    assert "stim.praktisch.gebouw.lift" not in p.codebook()
+    assert {c.code_id for c in p.codings(T)} == {NABIJ}
+    assert p.decisions() == [] and not [m for m in p.memos() if m.kind == "code"]
+    p.undo("ann")
+    assert state(p) == before
+    with pytest.raises(CoderingError, match="contract"):
+        p.remove_code("stim", "ann")
