@@ -147,3 +147,39 @@ def test_remove_without_and_with_codings(coded):
     assert state(p) == before
     with pytest.raises(CoderingError, match="contract"):
         p.remove_code("stim", "ann")
+
+
+# -- the command line -----------------------------------------------------------------------------------------
+def cli(project_location, *args: str):
+    return run_cli("-p", str(project_location), *args, env={"CODERING_CODER": "ann"})
+
+
+def test_cli_merge_move_remove_and_undo(coded, project_location):
+    before = state(coded)
+    refused = cli(project_location, "codebook", "remove", "stim.praktisch.gebouw")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "codering: error: stim.praktisch.gebouw and its 1 subcode have 2 codings in 1 transcript and 1 memo; "
+        "nothing was removed (add --with-codings to remove them with it)")
+    contract = cli(project_location, "codebook", "merge", "stim.praktisch", "rem.praktisch")
+    assert contract.returncode == 1 and "contract" in contract.stderr and len(contract.stderr.splitlines()) == 1
+    done = cli(project_location, "codebook", "remove", "stim.praktisch.gebouw", "--with-codings")
+    assert done.returncode == 0, done.stderr
+    assert "Removed stim.praktisch.gebouw and 1 subcode, with 2 codings in 1 transcript and 1 memo" in done.stdout
+    assert cli(project_location, "undo").returncode == 0
+    merged = cli(project_location, "codebook", "merge", "stim.praktisch.gebouw", NABIJ)
+    assert merged.returncode == 0, merged.stderr
+    assert "1 coding moved, 1 coding dropped" in merged.stdout
+    moved = cli(project_location, "codebook", "move", NABIJ, "rem.praktisch")
+    assert moved.returncode == 0 and "Remmende factoren › Praktische › Nabijheid" in moved.stdout
+    after = cli(project_location, "codebook", "move", "stim.praktisch.gebouw.lift", "rem.praktisch", "--after", NABIJ)
+    assert after.returncode == 0, after.stderr
+    with Project.open(project_location) as now:
+        assert order(now, "rem.praktisch") == [NABIJ, "stim.praktisch.gebouw.lift"]
+    assert cli(project_location, "codebook", "move", NABIJ, "-", "--first", "--after", "x").returncode == 2
+    wrong = cli(project_location, "codebook", "move", NABIJ, NABIJ)
+    assert wrong.returncode == 1 and "own subtree" in wrong.stderr
+    for _ in range(3):
+        assert cli(project_location, "undo").returncode == 0
+    with Project.open(project_location) as again:
+        assert state(again) == before

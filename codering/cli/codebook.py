@@ -17,7 +17,7 @@ _CODEBOOK_FORMATS = {"yaml": (".yaml", ".yml"), "qdc": (".qdc",), "taguette-csv"
 
 @click.group()
 def codebook() -> None:
-    """Check, show, import and export codebooks (YAML or REFI-QDA .qdc)."""
+    """Check, show, import and export codebooks (YAML or REFI-QDA .qdc); merge, move and remove the project's codes."""
 
 
 @codebook.command("validate")
@@ -157,3 +157,66 @@ def codebook_import(state: State, file: str, coder: str) -> None:
     if relabelled:
         click.echo(f"  note: {len(relabelled)} codes already in the project have another label in the file and "
                    f"keep the project's ({', '.join(relabelled[:5])}{', ...' if len(relabelled) > 5 else ''})")
+
+
+# -- reorganising the project's codebook: merge, move, remove (each one undoable action) ----------------------
+@codebook.command("merge")
+@click.argument("source")
+@click.argument("target")
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def codebook_merge(state: State, source: str, target: str, coder: str) -> None:
+    """Merge code SOURCE into TARGET: its codings, decisions and memos go to TARGET, its subcodes under it,
+    and SOURCE is removed (undo takes it all back). Ids never change."""
+    merged = state.project().merge_codes(source, target, coder)
+    said = f"Merged {source} into {target}: {count(merged.codings, 'coding')} moved"
+    if merged.duplicates:
+        said += f", {count(merged.duplicates, 'coding')} dropped (the same coder had coded the span with {target})"
+    if merged.decisions or merged.memos or merged.children:
+        said += (f"; {count(merged.decisions, 'decision')}, {count(merged.memos, 'memo')} and "
+                 f"{count(merged.children, 'subcode')} now on {target}")
+    click.echo(said + ". `codering undo` takes it back.")
+
+
+@codebook.command("move")
+@click.argument("code")
+@click.argument("new_parent")
+@click.option("--after", "after", metavar="SIBLING", default=None,
+              help="Put CODE right after this code under NEW_PARENT (default: after all of them).")
+@click.option("--first", is_flag=True, help="Put CODE before every other code under NEW_PARENT.")
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def codebook_move(state: State, code: str, new_parent: str, after: str | None, first: bool, coder: str) -> None:
+    """Move CODE (with its subcodes) under NEW_PARENT ('-' for the top level), or to another place among its
+    siblings (NEW_PARENT its own parent). Its id stays: codings and exports keep referring to it."""
+    if first and after:
+        raise click.UsageError("--first and --after SIBLING say two places; give one")
+    parent = None if new_parent == "-" else new_parent
+    project = state.project()
+    project.move_code(code, parent, coder, after="" if first else after)
+    click.echo(f"Moved {code} under {parent or 'the top level'}: {project.codebook().path_label(code)}. "
+               "`codering undo` takes it back.")
+
+
+@codebook.command("remove")
+@click.argument("code")
+@click.option("--with-codings", is_flag=True,
+              help="Also remove the codings, suggestion decisions and memos on CODE and its subcodes.")
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
+@click.pass_obj
+def codebook_remove(state: State, code: str, with_codings: bool, coder: str) -> None:
+    """Remove CODE and its subcodes from the project's codebook. Refused while they have codings or memos,
+    unless --with-codings (undo brings everything back)."""
+    project = state.project()
+    book = project.codebook()
+    book.get(code)
+    subtree = [code] + [c.id for c in book.descendants(code)]
+    usage = project.code_usage(subtree)
+    if (usage.codings or usage.memos) and not with_codings:
+        what = f"{code} and its {count(len(subtree) - 1, 'subcode')}" if len(subtree) > 1 else code
+        raise CoderingError(f"{what} {'have' if len(subtree) > 1 else 'has'} {usage.said()}; nothing was removed "
+                            "(add --with-codings to remove them with it)")
+    project.remove_code(code, coder, with_codings=with_codings)
+    gone = f" and {count(len(subtree) - 1, 'subcode')}" if len(subtree) > 1 else ""
+    took = f", with {usage.said()}" if usage.codings or usage.memos else ""
+    click.echo(f"Removed {code}{gone}{took}. `codering undo` brings it back.")
