@@ -183,3 +183,51 @@ def test_cli_merge_move_remove_and_undo(coded, project_location):
         assert cli(project_location, "undo").returncode == 0
     with Project.open(project_location) as again:
         assert state(again) == before
+
+
+# -- the suggestion engine ------------------------------------------------------------------------------------
+def test_engine_learns_a_merged_codes_examples_for_the_target_and_forgets_removed_codes(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import codering.suggest.engine as engine_mod
+    from codering.cli.suggest import suggest_command
+    from codering.suggest.embed import HashingEmbedder
+    from codering.suggest.engine import EmbeddingSuggester
+    from tests.test_suggest_engine import make_project, prob, segment
+
+    with make_project(tmp_path) as project:
+        project.update_code(Code(id="stim.gedeeld", label="Gedeelde ruimte", parent="stim",
+                                 description="Een lokaal of zaal die partners samen gebruiken."), "tester")
+        engine = EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False, gate=0.4)
+        engine.prepare(project)
+        target = segment(project, "We delen ook de kosten van de koffie met de bibliotheek.")
+        for text in ("We delen de huur van de zaal met de bibliotheek.",
+                     "We delen de kosten van het lokaal met de bibliotheek."):
+            seg = segment(project, text)
+            project.record_decision("t1", seg.start, seg.end, "stim.gedeeld", True, "tester")
+        engine.observe(project)
+        before = prob(engine, project, target, "stim.financieel")
+        project.merge_codes("stim.gedeeld", "stim.financieel", "tester")
+        engine.observe(project)  # what the coding session does when it comes back from the codebook screen
+        assert "stim.gedeeld" not in engine.heads
+        assert prob(engine, project, target, "stim.financieel") > before + 0.05
+        project.remove_code("stim.praktisch.nabijheid", "tester")  # the best code of a sentence before
+        engine.observe(project)
+        for seg in project.segments("t1"):
+            assert all(s.code_id in project.codebook() for s in engine.suggest(project, "t1", seg.start, seg.end))
+
+        # `codering suggest` in a later process: a fresh engine on the changed codebook, no removed code stored
+        monkeypatch.setenv("CODERING_CACHE", str(tmp_path / "cache"))
+        monkeypatch.setattr(engine_mod, "SentenceTransformerEmbedder", lambda name=None, **_: HashingEmbedder())
+        project.set_setting("model", "fake:hashing")
+
+        class State:
+            project_path = "p.codering"
+
+            def project(self):
+                return project
+
+        result = CliRunner().invoke(suggest_command, ["t1"], obj=State())
+        assert result.exit_code == 0, result.output
+        stored = {row[2] for row in project.stored_suggestions("t1")}
+        assert stored and stored <= set(project.codebook().codes)

@@ -128,7 +128,11 @@ class CodingSession:
 
     # -- loading ------------------------------------------------------------------------
     def reload(self) -> None:
-        """Re-read codings, decisions, memos and the codebook (after undo, redo, edits)."""
+        """Re-read codings, decisions, memos and the codebook (after undo, redo, edits). A changed codebook
+        (a code merged, moved or removed on the codebook screen) reaches the suggester at once: it rebuilds
+        its codes and learns again, so a removed code is not suggested and a merged code's examples count
+        for the code it went into."""
+        before = getattr(self, "codebook", None)
         self.codebook: Codebook = self.project.codebook()
         self._reload_codings()
         self.rejected = self._read_rejected()
@@ -136,6 +140,8 @@ class CodingSession:
         self._cache.clear()
         self._combinations = None
         self._accepts_since = 0
+        if before is not None and self.codebook is not before:
+            self._observe()
 
     def _read_rejected(self) -> set[tuple[int, int, str]]:
         return {(d.start, d.end, d.code_id) for d in self.project.decisions(transcript=self.tid) if not d.accepted}

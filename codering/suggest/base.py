@@ -76,6 +76,7 @@ class KeywordSuggester:
         # again is only the transcripts ``learning_changes`` names
         self._parts: dict[int, tuple[dict[str, set[str]], set[tuple[str, str]]]] = {}
         self._token = None
+        self._book = None  # the codebook the index was built from
 
     @property
     def ready(self) -> bool:
@@ -83,8 +84,16 @@ class KeywordSuggester:
 
     def prepare(self, project: "Project", progress: ProgressFn | None = None,
                 cancelled: Callable[[], bool] = lambda: False) -> None:
+        self._index_codes(project)
+        self.observe(project)
+        if progress:
+            progress("keywords", 1, 1)
+
+    def _index_codes(self, project: "Project") -> None:
+        """The words of every codable code's label and examples (again when the codebook changed)."""
+        self._book = project.codebook()
         index: dict[str, dict[str, str]] = {}
-        for code in project.codebook():
+        for code in self._book:
             if not code.codable:
                 continue
             words: dict[str, str] = {}
@@ -93,14 +102,13 @@ class KeywordSuggester:
                     words.setdefault(word, phrase)
             index[code.id] = words
         self._index = index
-        self.observe(project)
-        if progress:
-            progress("keywords", 1, 1)
 
     def observe(self, project: "Project") -> None:
         """Learn the words of every coding and the rejected (text, code) pairs. Only the transcripts changed
         since the last call are read again: reading every coding after each decision took 240-380 ms a key
         on a project of 20,581 codings (the fallback while the model cannot load)."""
+        if self._index is not None and project.codebook() is not self._book:  # a code merged, moved, removed
+            self._index_codes(project)
         self._token, changed = project.learning_changes(self._token)
         if changed is None:
             self._parts = _learned_parts(project.codings(), project.decisions())

@@ -73,7 +73,8 @@ class CodePicker(Dialog[str | None]):
     ]
 
     def __init__(self, codebook: Codebook, colors: dict[str, str], title: str = "Code toepassen",
-                 query: str = "", recent: Sequence[str] = (), scores: Mapping[str, float] | None = None) -> None:
+                 query: str = "", recent: Sequence[str] = (), scores: Mapping[str, float] | None = None,
+                 codable_only: bool = True) -> None:
         super().__init__()
         self.codebook = codebook
         self.recent = list(recent)  # the coder's recent codes, newest first: ranked first
@@ -81,7 +82,7 @@ class CodePicker(Dialog[str | None]):
         self.palette = colors
         self.title_text = title
         self.initial = query
-        self.index = CodeIndex(codebook)
+        self.index = CodeIndex(codebook, codable_only=codable_only)  # folders too: where a code may go
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box picker-box"):

@@ -2,9 +2,12 @@
 
 Typing filters the tree (accents ignored); the arrows move in it; the
 selected code's description, inclusion and exclusion notes and examples are
-shown beside it. F2 edits a code, Ctrl+N adds a child code (both saved in the
-project at once, undoable), Ctrl+S writes the codebook to a YAML file. Opened
-from the coding screen, Enter applies the selected code to the selection.
+shown beside it. F2 edits a code, Ctrl+N adds a child code, F3 moves a code
+(with its subcodes) under another code, Ctrl+Up/Ctrl+Down move it among its
+siblings, F4 merges it into another code, F8 removes it (asking first, with
+the counts, when it has codings); each is saved in the project at once and
+undoable with Ctrl+Z. Ctrl+S writes the codebook to a YAML file. Opened from
+the coding screen, Enter applies the selected code to the selection.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Input, Static, Tree
 
 from codering.tui.colors import code_colors
-from codering.tui.dialogs import ChoiceDialog, CodeForm, TextDialog
+from codering.tui.dialogs import ChoiceDialog, CodeForm, CodePicker, TextDialog
 from codering.tui.dialogs.forms import CodeFields
 from codering.coding.search import CodeIndex
 from codering.tui.messages import guarded
@@ -31,7 +34,18 @@ from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from codering.codebook import Codebook
-    from codering.store import Project
+    from codering.store import CodeUsage, Project
+
+
+def _n(n: int, one: str, more: str) -> str:
+    return f"{n} {one if n == 1 else more}"
+
+
+def said_usage(usage: "CodeUsage") -> str:
+    """'12 coderingen in 3 transcripten en 1 memo' (what a merge or removal takes along)."""
+    text = f"{_n(usage.codings, 'codering', 'coderingen')} in {_n(usage.transcripts, 'transcript', 'transcripten')}"
+    memos = _n(usage.memos, "memo", "memo's")
+    return text + (f" en {memos}" if usage.memos else "")
 
 
 def code_counts(project: "Project", codebook: "Codebook") -> dict[str, int]:
@@ -58,6 +72,17 @@ class CodebookScreen(AppScreen[str | None]):
         Binding("pageup", "cursor(-10)", show=False, id="codebook.pageup"),
         Binding("f2", "edit", "Bewerken", id="codebook.edit"),
         Binding("ctrl+n", "new_child", "Nieuwe subcode", id="codebook.new"),
+        Binding("f3", "move", "Verplaatsen", id="codebook.move",
+                tooltip="De code (met haar subcodes) onder een andere code zetten; haar id blijft"),
+        Binding("ctrl+up", "shift(-1)", "Hoger", show=False, id="codebook.higher",
+                tooltip="De code één plaats hoger zetten tussen de codes onder dezelfde bovencode"),
+        Binding("ctrl+down", "shift(1)", "Lager", show=False, id="codebook.lower",
+                tooltip="De code één plaats lager zetten tussen de codes onder dezelfde bovencode"),
+        Binding("f4", "merge", "Samenvoegen", id="codebook.merge",
+                tooltip="De code samenvoegen in een andere: haar coderingen, beslissingen, memo's en subcodes "
+                        "gaan mee, de code zelf verdwijnt"),
+        Binding("f8", "remove", "Verwijderen", id="codebook.remove",
+                tooltip="De code en haar subcodes verwijderen; met coderingen eerst een vraag"),
         Binding("ctrl+s", "write_yaml", "Naar YAML", id="codebook.yaml"),
         Binding("ctrl+z", "undo", "Ongedaan", id="codebook.undo"),
         Binding("f1", "help", "Toetsen", id="codebook.help"),
@@ -242,6 +267,97 @@ class CodebookScreen(AppScreen[str | None]):
         self._fill(keep=fields.code.id)
         verb = "toegevoegd" if fields.is_new else "bewaard"
         self.query_one(StatusLine).message = f"code {fields.code.id} {verb} in het project (Ctrl+S: naar YAML)"
+
+    # -- reorganising: move, merge, remove (each one undoable action) -------------------------------
+    def _book_changed(self, keep: str | None, message: str) -> None:
+        self._load()
+        self._fill(keep=keep)
+        self.query_one(StatusLine).message = message
+
+    def _label_of(self, code_id: str) -> str:
+        return self.codebook.distinct_label(code_id) if code_id in self.codebook else code_id
+
+    def action_move(self) -> None:
+        code_id = self.selected()
+        if code_id is not None:
+            self.app.push_screen(CodePicker(self.codebook, self.palette, codable_only=False,
+                                            title=f"{self._label_of(code_id)} verplaatsen: onder welke code?"),
+                                 lambda parent: self._moved(code_id, parent))
+
+    @guarded
+    def _moved(self, code_id: str, parent: str | None) -> None:
+        if parent is None:
+            return
+        self.project.move_code(code_id, parent, self.coder)
+        self._book_changed(code_id, f"{self._label_of(code_id)} staat nu onder {self._label_of(parent)} "
+                                    "(Ctrl+Z: ongedaan)")
+
+    @guarded
+    def action_shift(self, step: int) -> None:
+        code_id = self.selected()
+        if code_id is None:
+            return
+        parent = self.codebook.codes[code_id].parent
+        order = [c.id for c in self.codebook.children(parent)]
+        at = order.index(code_id) + step
+        if not 0 <= at < len(order):
+            self.query_one(StatusLine).message = "staat al " + ("bovenaan" if step < 0 else "onderaan")
+            return
+        order.remove(code_id)
+        self.project.move_code(code_id, parent, self.coder, after=order[at - 1] if at > 0 else "")
+        self._book_changed(code_id, f"{self._label_of(code_id)} {'hoger' if step < 0 else 'lager'} gezet "
+                                    "(Ctrl+Z: ongedaan)")
+
+    def action_merge(self) -> None:
+        code_id = self.selected()
+        if code_id is not None:
+            self.app.push_screen(CodePicker(self.codebook, self.palette, codable_only=False,
+                                            title=f"{self._label_of(code_id)} samenvoegen in: welke code?"),
+                                 lambda target: self._merge_target(code_id, target))
+
+    def _merge_target(self, code_id: str, target: str | None) -> None:
+        if target is None:
+            return
+        usage = self.project.code_usage([code_id])
+        question = (f"{self._label_of(code_id)} ({said_usage(usage)}) samenvoegen in {self._label_of(target)}? "
+                    "De code verdwijnt; haar subcodes komen onder de andere.")
+        self.app.push_screen(ChoiceDialog(question, [(True, "Ja, samenvoegen"), (False, "Nee")]),
+                             lambda ok: self._merge(code_id, target) if ok else None)
+
+    @guarded
+    def _merge(self, code_id: str, target: str) -> None:
+        label = self._label_of(code_id)
+        merged = self.project.merge_codes(code_id, target, self.coder)
+        also = f", {merged.duplicates} dubbel en weggelaten" if merged.duplicates else ""
+        self._book_changed(target, f"{label} samengevoegd in {self._label_of(target)}: "
+                                   f"{_n(merged.codings, 'codering', 'coderingen')} mee{also} (Ctrl+Z: ongedaan)")
+
+    @guarded
+    def action_remove(self) -> None:
+        code_id = self.selected()
+        if code_id is None:
+            return
+        subtree = [code_id] + [c.id for c in self.codebook.descendants(code_id)]
+        usage = self.project.code_usage(subtree)
+        if not (usage.codings or usage.memos or len(subtree) > 1):
+            self._remove(code_id, False)
+            return
+        what = self._label_of(code_id)
+        if len(subtree) > 1:
+            what += f" en {_n(len(subtree) - 1, 'subcode', 'subcodes')}"
+        if usage.codings or usage.memos:
+            question, yes = f"{what} verwijderen, met {said_usage(usage)}?", "Ja, met de coderingen"
+        else:
+            question, yes = f"{what} verwijderen?", "Ja, verwijderen"
+        self.app.push_screen(ChoiceDialog(question, [(True, yes), (False, "Nee")]),
+                             lambda ok: self._remove(code_id, True) if ok else None)
+
+    @guarded
+    def _remove(self, code_id: str, with_codings: bool) -> None:
+        label = self._label_of(code_id)
+        parent = self.codebook.codes[code_id].parent
+        self.project.remove_code(code_id, self.coder, with_codings=with_codings)
+        self._book_changed(parent, f"{label} verwijderd (Ctrl+Z: ongedaan)")
 
     @guarded
     def action_undo(self) -> None:
