@@ -9,6 +9,7 @@ removed or put under another parent.
 from __future__ import annotations
 
 import pytest
+from test_tui_support import sample_project, sample_template  # noqa: F401 - fixtures
 
 from codering.codebook import Code
 from codering.errors import CoderingError
@@ -231,3 +232,114 @@ def test_engine_learns_a_merged_codes_examples_for_the_target_and_forgets_remove
         assert result.exit_code == 0, result.output
         stored = {row[2] for row in project.stored_suggestions("t1")}
         assert stored and stored <= set(project.codebook().codes)
+
+
+# -- the terminal UI ------------------------------------------------------------------------------------------
+VRIJW = "stim.praktisch.meer_vrijwilligers"
+
+
+async def _on_codebook(app, pilot, query: str) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.press("enter")  # the first transcript
+    await pilot.pause()
+    await pilot.press("b")      # the codebook panel, from the coding screen
+    await pilot.pause()
+    await pilot.press(*query)
+    await pilot.pause()
+
+
+def test_codebook_screen_merges_moves_removes_with_undo_and_the_coding_screen_follows(sample_project):
+    import asyncio
+
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+    from codering.tui.dialogs import ChoiceDialog, CodePicker
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.help import key_rows
+    from codering.tui.widgets.status import StatusLine
+
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        project.add_coding(info.id, segs[0].start, segs[0].end, NABIJ, "tester")
+        project.add_coding(info.id, segs[0].start, segs[0].end, VRIJW, "tester")
+        project.add_coding(info.id, segs[1].start, segs[1].end, VRIJW, "tester")
+        before = state(project)
+
+    async def run() -> None:
+        app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _on_codebook(app, pilot, "vrijwilligers")
+            screen = app.screen
+            assert screen.selected() == VRIJW
+            rows = {r.description for r in key_rows(screen)}
+            assert {"Verplaatsen", "Samenvoegen", "Verwijderen", "Hoger", "Lager"} <= rows
+            await pilot.press("f8")  # codings: asked first, with the counts; Esc keeps everything
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceDialog)
+            assert app.screen.title_text == "Meer vrijwilligers verwijderen, met 2 coderingen in 1 transcript?"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert VRIJW in app.project.codebook()
+            await pilot.press("f4")  # merge into Nabijheid
+            await pilot.pause()
+            assert isinstance(app.screen, CodePicker)
+            await pilot.press(*"nabijheid", "enter")
+            await pilot.pause()
+            assert "2 coderingen in 1 transcript" in app.screen.title_text
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.query_one(StatusLine).message.startswith(
+                "Meer vrijwilligers samengevoegd in Nabijheid: 1 codering mee, 1 dubbel en weggelaten")
+            assert VRIJW not in app.project.codebook()
+            await pilot.press("escape", "escape")  # clear the filter, back to the coding screen
+            await pilot.pause()
+            assert isinstance(app.screen, CodingScreen)
+            session = app.screen.session
+            assert VRIJW not in session.codebook
+            assert {c.code_id for c in session.codings} == {NABIJ}
+            await pilot.press(*"jkjk")  # walking on with the suggestions of the changed codebook: no crash
+            await pilot.pause()
+            assert all(s.code_id != VRIJW for s in session.suggestions())
+            await pilot.press("b")
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("ctrl+z")  # the merge is taken back
+            await pilot.pause()
+            assert state(app.project) == before
+            await pilot.press(*"vrijwilligers")
+            await pilot.pause()
+            await pilot.press("ctrl+up")  # one place higher among the factors of Praktische
+            await pilot.pause()
+            assert order(app.project, "stim.praktisch")[:2] == [VRIJW, NABIJ]
+            await pilot.press("f3")
+            await pilot.pause()
+            await pilot.press(*"rem.praktisch")
+            await pilot.pause()
+            picker = app.screen
+            assert picker.query_one("#codes").highlighted_option.id == "rem.praktisch"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.project.codebook().codes[VRIJW].parent == "rem.praktisch"
+            await pilot.press("f3", *"meer vrijwilligers", "enter")  # into itself: a message
+            await pilot.pause()
+            assert app.project.codebook().codes[VRIJW].parent == "rem.praktisch"
+            assert screen.query_one(StatusLine).message == (
+                "niet verplaatsen: Meer vrijwilligers ligt in Meer vrijwilligers zelf")
+            await pilot.press("ctrl+down")  # already the last under its parent
+            await pilot.pause()
+            assert screen.query_one(StatusLine).message == "staat al onderaan"
+            await pilot.press("escape")  # clear the filter: rem.praktisch stays selected
+            await pilot.pause()
+            await pilot.press(*"rem.praktisch")
+            await pilot.pause()
+            assert screen.selected() == "rem.praktisch"
+            await pilot.press("f8")
+            await pilot.pause()
+            assert screen.query_one(StatusLine).message.startswith("niet verwijderen: rem.praktisch hoort bij")
+            await pilot.press("ctrl+z", "ctrl+z")
+            await pilot.pause()
+            assert state(app.project) == before
+
+    asyncio.run(run())

@@ -274,6 +274,32 @@ class CodebookScreen(AppScreen[str | None]):
         self._fill(keep=keep)
         self.query_one(StatusLine).message = message
 
+    def _refused(self, code_id: str, target: str | None, merge: bool) -> bool:
+        """Say on the status line (in Dutch) why moving or merging ``code_id`` onto ``target`` cannot be done,
+        and return True; the store refuses the same cases (in English, for the command line)."""
+        from codering.codebook import contract_codes
+
+        book = self.codebook
+        code = book.codes[code_id]
+        why = ""
+        if target == code_id or target in {c.id for c in book.descendants(code_id)}:
+            why = f"{self._label_of(target)} ligt in {self._label_of(code_id)} zelf"
+        elif code_id in contract_codes(book) and (merge or target != code.parent):
+            why = (f"{code_id} hoort bij de vaste categorieën van het standaardcodeboek (evaluatiedata en de "
+                   "factortabellen gebruiken die id); alleen de volgorde mag veranderen")
+        elif merge and not book.codes[target].codable and self.project.code_usage([code_id]).codings:
+            why = f"{self._label_of(target)} is een map, geen code die je kunt toepassen"
+        else:
+            labels = {c.label.casefold() for c in book.children(target) if c.id != code_id}
+            moving = [c for c in book.children(code_id)] if merge else [code]
+            clash = next((c for c in moving if c.label.casefold() in labels), None)
+            if clash is not None:
+                why = f"onder {self._label_of(target)} staat al een code '{clash.label}'"
+        if why:
+            verb = "samenvoegen" if merge else "verplaatsen"
+            self.query_one(StatusLine).message = f"niet {verb}: {why}"
+        return bool(why)
+
     def _label_of(self, code_id: str) -> str:
         return self.codebook.distinct_label(code_id) if code_id in self.codebook else code_id
 
@@ -286,7 +312,7 @@ class CodebookScreen(AppScreen[str | None]):
 
     @guarded
     def _moved(self, code_id: str, parent: str | None) -> None:
-        if parent is None:
+        if parent is None or self._refused(code_id, parent, merge=False):
             return
         self.project.move_code(code_id, parent, self.coder)
         self._book_changed(code_id, f"{self._label_of(code_id)} staat nu onder {self._label_of(parent)} "
@@ -316,7 +342,7 @@ class CodebookScreen(AppScreen[str | None]):
                                  lambda target: self._merge_target(code_id, target))
 
     def _merge_target(self, code_id: str, target: str | None) -> None:
-        if target is None:
+        if target is None or self._refused(code_id, target, merge=True):
             return
         usage = self.project.code_usage([code_id])
         question = (f"{self._label_of(code_id)} ({said_usage(usage)}) samenvoegen in {self._label_of(target)}? "
@@ -337,7 +363,15 @@ class CodebookScreen(AppScreen[str | None]):
         code_id = self.selected()
         if code_id is None:
             return
+        from codering.codebook import contract_codes
+
         subtree = [code_id] + [c.id for c in self.codebook.descendants(code_id)]
+        fixed = [c for c in subtree if c in contract_codes(self.codebook)]
+        if fixed:
+            self.query_one(StatusLine).message = (
+                f"niet verwijderen: {fixed[0]} hoort bij de vaste categorieën van het standaardcodeboek "
+                "(evaluatiedata en de factortabellen gebruiken die id)")
+            return
         usage = self.project.code_usage(subtree)
         if not (usage.codings or usage.memos or len(subtree) > 1):
             self._remove(code_id, False)
