@@ -3,7 +3,7 @@
     root.py      the ``codering`` group, ``main()`` (the console script) and error handling
     common.py    State (the lazily opened project), default_coder, console
     project.py   init, import, transcripts, stats, demo
-    coding.py    code, uncode, memo, undo, redo, codings
+    coding.py    code, uncode, memo, memos, undo, redo, codings
     codebook.py  codebook validate | show | export | import
     export.py    export factors | detail | crosstab | cooccurrence | codebook | figure | all
     collab.py    export qdpx, agreement, disagreements, resolve, merge

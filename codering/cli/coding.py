@@ -1,4 +1,4 @@
-"""Coding from the command line: code, uncode, memo, undo, redo, codings."""
+"""Coding from the command line: code, uncode, memo, memos, undo, redo, codings."""
 
 from __future__ import annotations
 
@@ -86,20 +86,92 @@ def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str
 
 
 @click.command()
-@click.argument("text")
+@click.argument("text", required=False)
 @click.option("--transcript", help="Attach the memo to this transcript.")
 @click.option("--span", nargs=2, type=int, metavar="START END", help="Attach to this span of the transcript.")
 @click.option("--code", "code_id", help="Attach the memo to this code.")
+@click.option("--edit", "edit_id", type=int, metavar="ID", help="Replace the text of memo ID with TEXT.")
+@click.option("--remove", "remove_id", type=int, metavar="ID", help="Delete memo ID (undo brings it back).")
 @click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name")
 @click.pass_obj
-def memo(state: State, text: str, transcript: str | None, span: tuple[int, int] | None, code_id: str | None,
-         coder: str) -> None:
-    """Write a memo on the project, a transcript, a span or a code."""
+def memo(state: State, text: str | None, transcript: str | None, span: tuple[int, int] | None,
+         code_id: str | None, edit_id: int | None, remove_id: int | None, coder: str) -> None:
+    """Write a memo on the project, a transcript, a span or a code; or edit or delete one by its id
+    (`codering memos` lists them with their ids). Every change is undone by `codering undo`."""
+    placed = transcript is not None or span is not None or code_id is not None
+    if edit_id is not None and remove_id is not None:
+        raise click.UsageError("--edit and --remove do not go together")
+    if (edit_id is not None or remove_id is not None) and placed:
+        raise click.UsageError("a memo keeps its place: --edit and --remove take no --transcript, --span or --code")
+    if remove_id is not None:
+        if text is not None:
+            raise click.UsageError("--remove takes no TEXT")
+        project = state.project()
+        gone = project.memo(remove_id)
+        project.remove_memo(remove_id, coder)
+        click.echo(f"Memo {remove_id} deleted ({short(gone.text, 60)!r}); `codering undo` brings it back.")
+        return
+    if text is None:
+        raise click.UsageError("missing argument TEXT")
+    if edit_id is not None:
+        if not state.project().edit_memo(edit_id, text, coder):
+            click.echo(f"Memo {edit_id} already says this; nothing changed.")
+            return
+        click.echo(f"Memo {edit_id} edited.")
+        return
     if span and not transcript:
         raise click.UsageError("--span needs --transcript")
     start, end = span if span else (None, None)
     memo_id = state.project().add_memo(text, coder, transcript=transcript, start=start, end=end, code_id=code_id)
     click.echo(f"Memo {memo_id} saved.")
+
+
+@click.command()
+@click.option("--transcript", help="Only memos on this transcript (on the whole of it or on a span).")
+@click.option("--code", "code_id", help="Only memos on this code.")
+@click.option("--coder", help="Only this coder's memos.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv", "md"]), default="table", show_default=True,
+              help="tsv: tab-separated lines with the whole texts, for scripts and spreadsheets; md: a Markdown "
+                   "document to read, the memos grouped by project, code and transcript, each span memo under "
+                   "the words it is on.")
+@click.pass_obj
+def memos(state: State, transcript: str | None, code_id: str | None, coder: str | None, fmt: str) -> None:
+    """List memos: id, kind (project, transcript, span, code), where, coder, date and text."""
+    from codering.export.tables import memo_document, memo_places
+
+    project = state.project()
+    if code_id is not None:
+        project.codebook().get(code_id)  # an unknown code: one line naming it, not an empty list
+    places = memo_places(project, project.memos(transcript, code_id=code_id, coder=coder))
+    if fmt == "md":
+        if not places:
+            raise CoderingError("no memos" + _filtered(transcript, code_id, coder))
+        click.echo(memo_document(project, places), nl=False)
+        return
+    columns = ("id", "kind", "transcript", "on", "coder", "date", "text")
+    if fmt == "tsv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, dialect="excel-tab", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows((p.memo.id, p.kind, p.transcript, " ".join((p.quote or p.code).split()), p.memo.coder,
+                          p.memo.created[:10], " ".join(p.memo.text.split())) for p in places)
+        return
+    from rich.table import Table
+
+    table = Table(title=count(len(places), "memo") + _filtered(transcript, code_id, coder), title_justify="left")
+    for col in ("id", "kind", "where", "coder", "date", "text"):
+        table.add_column(col)
+    for p in places:
+        table.add_row(str(p.memo.id), p.kind, p.where(40), p.memo.coder, p.memo.created[:10], short(p.memo.text, 80))
+    console().print(table)
+
+
+def _filtered(transcript: str | None, code_id: str | None, coder: str | None) -> str:
+    said = [f"on {transcript}" if transcript else "", f"on {code_id}" if code_id else "",
+            f"by {coder}" if coder else ""]
+    return "".join(f" {s}" for s in said if s)
 
 
 @click.command()

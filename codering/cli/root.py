@@ -41,7 +41,7 @@ export.export_group.add_command(collab.qdpx_export_command)
 for _command in (
     project.init, project.import_cmd, project.transcripts, project.remove, project.stats, project.demo,
     project.push, project.pull,
-    coding.code, coding.uncode, coding.memo, coding.undo, coding.redo, coding.codings, coding.search,
+    coding.code, coding.uncode, coding.memo, coding.memos, coding.undo, coding.redo, coding.codings, coding.search,
     codebook.codebook,
     export.export_group,
     collab.agreement_command, collab.disagreements_command, collab.resolve_command, collab.merge_command,

@@ -24,6 +24,7 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codering.export.common import (
@@ -41,15 +42,17 @@ from codering.export.data import ExportData, NothingToExport, factors, load
 from codering.export.labels import in_list, join_factors, text
 from codering.export.relations import cooccurrence, cooccurrence_counts, crosstab
 from codering.export.table import Table
-from codering.wording import count
+from codering.wording import count, short
 
 if TYPE_CHECKING:
     from codering.codebook import Code
+    from codering.store import Memo
 
 __all__ = [
     "ExportData", "NothingToExport", "Table", "all_tables", "as_data", "codebook_table", "cooccurrence",
     "cooccurrence_counts", "crosstab", "display_labels", "factor_detail", "factor_overview", "factor_title",
-    "load", "percent", "polarity_root", "polarity_roots", "polarity_word", "uncoded_factors",
+    "load", "memo_document", "memo_places", "memo_table", "MemoPlace", "percent", "polarity_root",
+    "polarity_roots", "polarity_word", "uncoded_factors",
 ]
 
 
@@ -232,7 +235,7 @@ def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, u
                fmt: str | None = None, where: dict | None = None, coder: str | None = None,
                counts: bool = False) -> tuple[list[Table], list[str]]:
     """Every report table: Tabel 5 and 6 (``counts``: "Nabijheid (7)"), detail, cross-tabulations,
-    co-occurrence, codebook.
+    co-occurrence, codebook, and the memos (when there are any).
 
     ``by`` defaults to ``locatie`` and ``actorgroep`` where interviews have them.
     The co-occurrence matrix (one column per factor) is only included for
@@ -250,6 +253,7 @@ def all_tables(source, *, group: str = "fin", by: Sequence[str] | None = None, u
         *[(f"crosstab {a}", lambda a=a: [crosstab(data, group, a, unit=unit)]) for a in attrs],
         ("co-occurrence", lambda: _cooccurrence_tables(data, wide)),
         ("codebook", lambda: [codebook_table(data)]),
+        ("memos", lambda: [memo_table(data)]),
     ]
     out: list[Table] = []
     skipped: list[str] = []
@@ -275,3 +279,108 @@ def _cooccurrence_tables(data: ExportData, wide: bool) -> list[Table]:
         if not tables:
             raise NothingToExport("no two factors are coded in the same segment in the selected interviews")
     return tables
+
+
+# -- memos ------------------------------------------------------------------------------------------
+
+#: A memo's kind as said outside the store: the store's "segment" memo is on a span of a transcript.
+MEMO_KIND_WORDS = {"project": "project", "transcript": "transcript", "segment": "span", "code": "code"}
+
+
+@dataclass(frozen=True)
+class MemoPlace:
+    """A memo with what it is on, in words: the transcript's name, the words of a span, a code's label."""
+
+    memo: Memo
+    transcript: str = ""  # the transcript's name (transcript and span memos)
+    quote: str = ""       # the words a span memo is on, whole
+    code: str = ""        # a code memo's label, with its id
+
+    @property
+    def kind(self) -> str:
+        """project, transcript, span or code."""
+        return MEMO_KIND_WORDS.get(self.memo.kind, self.memo.kind)
+
+    def where(self, width: int = 60) -> str:
+        """'int01_huisarts_beernem "De wachtlijsten bij het CAW…"', 'Nabijheid (stim.praktisch.nabijheid)', or
+        '' for a project memo; the quote cut to ``width`` characters."""
+        if self.code:
+            return self.code
+        if self.quote:
+            return f'{self.transcript} "{short(self.quote, width)}"'
+        return self.transcript
+
+
+def memo_places(project, memos: Sequence[Memo]) -> list[MemoPlace]:
+    """Each memo with its place in words (each transcript's text is read once, only when a span memo needs it)."""
+    names = {t.id: t.name for t in project.transcripts()}
+    book = project.codebook()
+    contents: dict[int, str] = {}
+    out = []
+    for memo in memos:
+        if memo.code_id is not None:
+            label = book.distinct_label(memo.code_id) if memo.code_id in book else memo.code_id
+            out.append(MemoPlace(memo, code=f"{label} ({memo.code_id})"))
+            continue
+        name = names.get(memo.transcript_id, "") if memo.transcript_id is not None else ""
+        quote = ""
+        if memo.start is not None and memo.end is not None and memo.transcript_id in names:
+            if memo.transcript_id not in contents:
+                contents[memo.transcript_id] = project.content(memo.transcript_id)
+            quote = contents[memo.transcript_id][memo.start:memo.end]
+        out.append(MemoPlace(memo, transcript=name, quote=quote))
+    return out
+
+
+def _selected_memos(data: ExportData) -> list[MemoPlace]:
+    """The memos of an export's selection: on its transcripts (``where``), the project and the codes; only
+    ``coder``'s when the export is one coder's."""
+    if data.project is None:
+        raise NothingToExport("memos need the project, not only its loaded data")
+    chosen = {t.id for t in data.transcripts}
+    memos = [m for m in data.project.memos(coder=data.coder)
+             if m.transcript_id is None or m.transcript_id in chosen]
+    if not memos:
+        raise NothingToExport("no memos in the selection")
+    return memo_places(data.project, memos)
+
+
+def memo_table(source, *, where: dict | None = None, coder: str | None = None) -> Table:
+    """One row per memo: number, kind, transcript, the words it is on (or the code), coder, date, text."""
+    data = as_data(source, where, coder)
+    lang = data.language
+    rows = [[p.memo.id, text(f"memo_kind_{p.kind}", lang), p.transcript, p.quote or p.code, p.memo.coder,
+             p.memo.created[:10], p.memo.text] for p in _selected_memos(data)]
+    keys = ["col_memo_id", "col_memo_kind", "col_transcript", "col_memo_on", "col_coder", "col_date", "col_memo"]
+    return Table(name="memos", title=text("title_memos", lang), frame=make_frame(rows, [text(k, lang) for k in keys], lang),
+                 notes=list(data.selection_notes()))
+
+
+def memo_document(project, places: Sequence[MemoPlace], notes: Sequence[str] = ()) -> str:
+    """``places`` (from :func:`memo_places`) as a Markdown document to read: the project's memos first, then per
+    code, then per transcript in the project's order, each span memo in text order under the words it is on
+    (as a quote). Headings in the codebook's language; ``notes`` in italics under the title."""
+    lang = (project.codebook().language or "nl").split("-")[0].lower()
+    order = {t.id: i for i, t in enumerate(project.transcripts())}
+    groups: dict[tuple, list[MemoPlace]] = {}
+    for p in places:
+        m = p.memo
+        if m.kind == "project":
+            key: tuple = (0, "", text("memo_project", lang))
+        elif p.code:
+            key = (1, p.code, f"{text('memo_kind_code', lang).capitalize()}: {p.code}")
+        else:
+            key = (2, f"{order.get(m.transcript_id, len(order)):09d}", p.transcript)
+        groups.setdefault(key, []).append(p)
+    lines = [f"# {text('title_memos', lang)}: {project.path.stem}", ""]
+    if notes:
+        lines += [*(f"_{note}_" for note in notes), ""]
+    for key in sorted(groups):
+        lines += [f"## {key[2]}", ""]
+        for p in sorted(groups[key], key=lambda p: (p.memo.start if p.memo.start is not None else -1, p.memo.id)):
+            if p.quote:
+                lines += ["> " + " ".join(p.quote.split()), ""]
+            lines += [*p.memo.text.splitlines(), ""]
+            edited = f", {text('memo_edited', lang)} {p.memo.updated[:10]}" if p.memo.updated else ""
+            lines += [f"— {p.memo.coder}, {p.memo.created[:10]}{edited} (memo {p.memo.id})", ""]
+    return "\n".join(lines).rstrip() + "\n"

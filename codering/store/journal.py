@@ -243,11 +243,13 @@ class Journaled(Connected):
 
     def pending_change(self, redo: bool = False, coder: str | None = None) -> tuple[int, int, int] | None:
         """Where the next undo (or redo) of ``coder`` (default: ``self.coder``) changes a transcript:
-        (transcript id, start, end) of the first coding, decision or memo it adds or removes; None when it
-        touches no span (a codebook edit)."""
+        (transcript id, start, end) of the first coding, decision or memo it adds, removes or edits; None when
+        it touches no span (a codebook edit, a memo on a whole transcript)."""
         found = self._next(undo=not redo, coder=coder if coder is not None else self.coder)
         for op in json.loads(found[2]) if found else []:
             row = op.get("row") or {}
+            if op["op"] == "update" and op["table"] == "memos":  # an edited memo: where it is now
+                row = self._row("memos", op["key"]) or {}
             if row.get("transcript_id") is not None and row.get("start") is not None:
                 return row["transcript_id"], row["start"], row["end"]
         return None

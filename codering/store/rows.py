@@ -84,6 +84,7 @@ class Memo:
     text: str
     coder: str
     created: str
+    updated: str | None = None  # when the text was last edited; None if never
 
 
 @dataclass(frozen=True)
