@@ -603,6 +603,25 @@ class CodingSession:
         self.memos = self.project.memos(self.tid)
         return "memo bewaard"
 
+    def edit_memo(self, memo_id: int, text: str) -> str | None:
+        """Replace a memo's text; what the status line says, None when the text is the same (nothing saved)."""
+        changed = self.project.edit_memo(memo_id, text, self.coder)
+        self.memos = self.project.memos(self.tid)
+        return "memo bewerkt" if changed else None
+
+    def remove_memo(self, memo_id: int) -> str | None:
+        """Delete a memo; None when it was gone already (someone else deleted it)."""
+        if not any(m.id == memo_id for m in self.project.memos(self.tid)):
+            self.memos = self.project.memos(self.tid)
+            return None
+        self.project.remove_memo(memo_id, self.coder)
+        self.memos = self.project.memos(self.tid)
+        return "memo weg"
+
+    def transcript_memos(self) -> list["Memo"]:
+        """Memos on this whole transcript (not on a passage of it)."""
+        return [m for m in self.memos if m.start is None]
+
     def undo(self) -> str | None:
         """Take back this coder's latest action and put the cursor on what it changed (see ``changed_elsewhere``)."""
         where = self.project.pending_change(coder=self.coder)

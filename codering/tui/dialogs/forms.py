@@ -17,19 +17,20 @@ from codering.tui.dialogs.base import Dialog, SaveCancelDialog, save_cancel_bind
 
 
 class MemoDialog(SaveCancelDialog[str | None]):
-    """Write a memo on the selection; Ctrl+S saves."""
+    """Write a memo (``about``: the words or the place it is on), or edit one (``text``: its text); Ctrl+S saves."""
 
     BINDINGS = save_cancel_bindings("memo")
     WHAT = "de memo"
 
-    def __init__(self, about: str, text: str = "") -> None:
+    def __init__(self, about: str, text: str = "", title: str = "Memo") -> None:
         super().__init__()
         self.about = about
         self.text = text
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box memo-box"):
-            yield Label("Memo", classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield Static(self.about, classes="dialog-quote", markup=False)
             yield TextArea(self.text, id="memo", soft_wrap=True, show_line_numbers=False)
             yield from self.buttons()

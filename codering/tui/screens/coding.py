@@ -30,6 +30,7 @@ from codering.tui.widgets.findline import FindLine
 from codering.tui.widgets.line import TextLine
 from codering.tui.widgets.status import StatusLine
 from codering.tui.widgets.transcript import Mark, TranscriptView
+from codering.wording import short
 
 if TYPE_CHECKING:
     from codering.store import Project
@@ -42,6 +43,8 @@ NOTHING_TO_CODE = "geen respondentzinnen; i om interviewerbeurten te bezoeken"
 INTERVIEWER_HERE = "interviewerbeurt: i om interviewerbeurten te coderen"
 #: Below this width the suggestion panel goes under the transcript (beside it, 36 columns left 4 for the text).
 NARROW = 80
+#: The choice ``m`` offers beside the memos already on the selection: a new one (memo ids start at 1).
+NEW_MEMO = 0
 #: What shift+down says at the end of a respondent's turn (interviewer turns skipped).
 TURN_END = "einde van de beurt: de selectie gaat niet over in een andere beurt (i: interviewerbeurten bezoeken)"
 
@@ -78,7 +81,11 @@ class CodingScreen(AppScreen[None]):
         Binding("u,ctrl+z", "undo", "Ongedaan", id="coding.undo"),
         Binding("U,ctrl+y", "redo", "Opnieuw", id="coding.redo"),
         Binding("d,delete", "remove_coding", "Code weg", id="coding.remove"),
-        Binding("m", "memo", "Memo", id="coding.memo"),
+        Binding("m", "memo", "Memo", id="coding.memo",
+                tooltip="Memo op de selectie; staat er al een, dan kies je: die bewerken of een nieuwe"),
+        Binding("D", "remove_memo", "Memo weg", show=False, id="coding.remove_memo", tooltip="Haal een memo op de selectie weg"),
+        Binding("M", "memo_list", "Memo's", show=False, id="coding.memos",
+                tooltip="Alle memo's: zoeken, lezen, bewerken, weghalen; ook op het transcript en het project"),
         Binding("X", "reject_all", "Alles afwijzen", id="coding.reject_all"),
         Binding("J,right_square_bracket", "turn(1)", "Volgende beurt", key_display="]", id="coding.next_turn"),
         Binding("K,left_square_bracket", "turn(-1)", "Vorige beurt", key_display="[", id="coding.prev_turn"),
@@ -236,7 +243,10 @@ class CodingScreen(AppScreen[None]):
         coded, total = s.progress()
         share = f"{coded}/{total} gecodeerd" if total else ""
         skip = "" if s.show_interviewer else " · interviewer overgeslagen"
-        self.query_one("#case", TextLine).text = f"{case_line(s.name, s.attributes)}   {share}{skip}"
+        whole = len(s.transcript_memos())
+        noun = "transcriptmemo" if whole == 1 else "transcriptmemo's"
+        memos = f" · ✎ {whole} {noun} (M)" if whole else ""
+        self.query_one("#case", TextLine).text = f"{case_line(s.name, s.attributes)}   {share}{skip}{memos}"
 
     def _redraw_panel(self) -> None:
         panels = self.query(SegmentPanel)
@@ -498,16 +508,70 @@ class CodingScreen(AppScreen[None]):
                 self._say("deze code is intussen verwijderd")
             self._redraw(marks=True)
 
-    def action_memo(self) -> None:
+    def _about(self) -> str:
         text = self.session.text
-        about = text if len(text) < 300 else text[:300] + "…"
-        self.app.push_screen(MemoDialog(about), self._memo)
+        return text if len(text) < 300 else text[:300] + "…"
+
+    def action_memo(self) -> None:
+        here = self.session.memos_here()
+        if not here:
+            self.app.push_screen(MemoDialog(self._about()), self._memo)
+            return
+        choices: list[tuple[int | None, str]] = [(m.id, f"✎ bewerken: {short(m.text, 60)}  ({m.coder})") for m in here]
+        choices.append((NEW_MEMO, "+ nieuwe memo op de selectie"))
+        self.app.push_screen(ChoiceDialog("Hier staat al een memo", choices), self._memo_chosen)
+
+    def _memo_chosen(self, memo_id: int | None) -> None:
+        """From the choice ``m`` offers where a memo is: edit that one (pre-filled), or write a new one."""
+        if memo_id == NEW_MEMO:
+            self.app.push_screen(MemoDialog(self._about()), self._memo)
+            return
+        memo = next((m for m in self.session.memos if m.id == memo_id), None)
+        if memo is None:  # Esc, or the memo was deleted meanwhile
+            return
+        self.app.push_screen(MemoDialog(self._about(), memo.text, title="Memo bewerken"),
+                             lambda text: self._memo_edited(memo.id, text))
 
     @guarded
     def _memo(self, text: str | None) -> None:
         if text:
-            self._say(self.session.add_memo(text))
+            self._say_undoable(self.session.add_memo(text))
             self._redraw(marks=True)
+
+    @guarded
+    def _memo_edited(self, memo_id: int, text: str | None) -> None:
+        if text:
+            said = self.session.edit_memo(memo_id, text)
+            self._say_undoable(said) if said else self._say("memo niet veranderd")
+            self._redraw(marks=True)
+
+    def action_remove_memo(self) -> None:
+        here = self.session.memos_here()
+        if not here:
+            self._say("hier staat geen memo (M: alle memo's)")
+        elif len(here) == 1:
+            self._remove_memo(here[0].id)
+        else:
+            choices = [(m.id, f"{short(m.text, 60)}  ({m.coder})") for m in here]
+            self.app.push_screen(ChoiceDialog("Welke memo weghalen?", choices), self._remove_memo)
+
+    @guarded
+    def _remove_memo(self, memo_id: int | None) -> None:
+        if memo_id is not None:
+            removed = self.session.remove_memo(memo_id)
+            self._say_undoable(removed) if removed else self._say("deze memo is intussen verwijderd")
+            self._redraw(marks=True)
+
+    def action_memo_list(self) -> None:
+        from codering.tui.screens.memos import MemoListScreen
+
+        self.app.push_screen(MemoListScreen(self.project, self.session.coder, transcript=self.session.tid),
+                             self._memo_place)
+
+    def _memo_place(self, offset: int | None) -> None:
+        """Back from the memo list with Enter on a memo of this transcript: the cursor goes to its place."""
+        if offset is not None and not self._gone:
+            self._moved(self.session.goto(self.session.index_at(offset)))
 
     def action_narrow(self) -> None:
         self.app.push_screen(NarrowDialog(self.session.text), self._narrowed)

@@ -49,6 +49,8 @@ class OverviewScreen(ProjectScreen):
         Binding("r", "review", "Review", id="overview.review"),
         Binding("e", "export", "Export", id="overview.export"),
         Binding("a", "agreement", "Overeenstemming", id="overview.agreement"),
+        Binding("M", "memos", "Memo's", show=False, id="overview.memos",
+                tooltip="Alle memo's van het project: zoeken, lezen, bewerken, weghalen, naar hun plek"),
         Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help"),
         Binding("q", "app.quit", "Stoppen", id="overview.quit"),
     ]
@@ -273,6 +275,13 @@ class OverviewScreen(ProjectScreen):
 
         if self.project is not None:
             self.app.push_screen(ExportScreen(self.project))
+
+    @reads_only
+    def action_memos(self) -> None:
+        from codering.tui.screens.memos import MemoListScreen
+
+        if self.project is not None:
+            self.app.push_screen(MemoListScreen(self.project, self.coder))
 
     @reads_only
     def action_agreement(self) -> None:
