@@ -239,7 +239,8 @@ async def test_memo_list_filters_edits_deletes_and_jumps(sample_project):
         other = p.transcript_id(names[2])
         segs = [seg for seg in p.segments(other) if seg.role != "interviewer"]
         far = segs[len(segs) // 2]
-        p.add_memo("Verhaal over de wachtlijst, later nakijken.", "bert", transcript=other, start=far.start, end=far.end)
+        p.add_memo("Verhaal over de wachtlijst, later nakijken.", "bert", transcript=other,
+                   start=far.start, end=far.end)
         p.add_memo("Het project loopt tot de zomer.", "tester")
     app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
     async with app.run_test(size=SIZE) as pilot:
@@ -277,7 +278,8 @@ async def test_memo_list_filters_edits_deletes_and_jumps(sample_project):
         await pilot.press("enter")  # to the memo's place, in another transcript
         await pilot.pause()
         assert isinstance(app.screen, CodingScreen) and app.screen is not screen
-        assert app.screen.session.tid == other and app.screen.session.span[0] <= far.start < app.screen.session.span[1]
+        opened = app.screen.session
+        assert opened.tid == other and opened.span[0] <= far.start < opened.span[1]
         assert app.screen.query_one("#panel").data.memos == ["Wachtlijst: nagekeken."]
         await pilot.press("escape")
         await pilot.pause()
@@ -297,7 +299,8 @@ async def test_memo_list_filters_edits_deletes_and_jumps(sample_project):
         await pilot.press(*"Dit transcript als geheel: rustig.", "ctrl+s")
         await pilot.pause()
         whole = [m for m in project.memos() if m.kind == "transcript"]
-        assert [(m.transcript_id, m.text) for m in whole] == [(screen.session.tid, "Dit transcript als geheel: rustig.")]
+        assert [(m.transcript_id, m.text) for m in whole] == [(screen.session.tid,
+                                                               "Dit transcript als geheel: rustig.")]
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen

@@ -352,7 +352,8 @@ def memo_table(source, *, where: dict | None = None, coder: str | None = None) -
     rows = [[p.memo.id, text(f"memo_kind_{p.kind}", lang), p.transcript, p.quote or p.code, p.memo.coder,
              p.memo.created[:10], p.memo.text] for p in _selected_memos(data)]
     keys = ["col_memo_id", "col_memo_kind", "col_transcript", "col_memo_on", "col_coder", "col_date", "col_memo"]
-    return Table(name="memos", title=text("title_memos", lang), frame=make_frame(rows, [text(k, lang) for k in keys], lang),
+    return Table(name="memos", title=text("title_memos", lang),
+                 frame=make_frame(rows, [text(k, lang) for k in keys], lang),
                  notes=list(data.selection_notes()))
 
 

@@ -83,7 +83,8 @@ class CodingScreen(AppScreen[None]):
         Binding("d,delete", "remove_coding", "Code weg", id="coding.remove"),
         Binding("m", "memo", "Memo", id="coding.memo",
                 tooltip="Memo op de selectie; staat er al een, dan kies je: die bewerken of een nieuwe"),
-        Binding("D", "remove_memo", "Memo weg", show=False, id="coding.remove_memo", tooltip="Haal een memo op de selectie weg"),
+        Binding("D", "remove_memo", "Memo weg", show=False, id="coding.remove_memo",
+                tooltip="Haal een memo op de selectie weg"),
         Binding("M", "memo_list", "Memo's", show=False, id="coding.memos",
                 tooltip="Alle memo's: zoeken, lezen, bewerken, weghalen; ook op het transcript en het project"),
         Binding("X", "reject_all", "Alles afwijzen", id="coding.reject_all"),
@@ -517,7 +518,7 @@ class CodingScreen(AppScreen[None]):
         if not here:
             self.app.push_screen(MemoDialog(self._about()), self._memo)
             return
-        choices: list[tuple[int | None, str]] = [(m.id, f"✎ bewerken: {short(m.text, 60)}  ({m.coder})") for m in here]
+        choices = [(m.id, f"✎ bewerken: {short(m.text, 60)}  ({m.coder})") for m in here]
         choices.append((NEW_MEMO, "+ nieuwe memo op de selectie"))
         self.app.push_screen(ChoiceDialog("Hier staat al een memo", choices), self._memo_chosen)
 
