@@ -246,6 +246,10 @@ async def test_memo_list_filters_edits_deletes_and_jumps(sample_project):
     async with app.run_test(size=SIZE) as pilot:
         screen = await _coding(app, pilot)
         project = screen.project
+        from codering.tui.screens.help import key_rows
+
+        said = {row.description: row.keys for row in key_rows(screen)}
+        assert said["Memo weg"] == "D" and said["Memo's"] == "M" and said["Memo"] == "m"
         await pilot.press("M")
         await pilot.pause()
         memos = app.screen
