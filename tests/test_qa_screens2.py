@@ -134,7 +134,7 @@ async def test_help_lists_the_screens_keys_in_dutch_and_not_textuals_english(sam
         rows = await open_help(app, pilot)  # the overview: its table has the focus
         actions = [r[1] for r in rows]
         assert not TEXTUAL_ENGLISH & set(actions), actions
-        assert actions[:3] == ["Openen", "Filteren", "Importeren"]  # the screen's own keys first
+        assert actions[:3] == ["Openen", "Filteren", "Zoek in tekst"]  # the screen's own keys first
         assert {"Omhoog", "Omlaag"} <= set(actions)
         commands = {c.title for c in app.get_system_commands(app.screen_stack[-2])}
         assert not TEXTUAL_ENGLISH & commands and "Volgend deel" in commands
