@@ -52,6 +52,7 @@ class AgreementScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Overeenstemming"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="agreement.help"),
         Binding("j,down", "next", "Volgende", key_display="j", id="agreement.next"),
         Binding("k,up", "previous", "Vorige", key_display="k", show=False, id="agreement.previous"),
         *[Binding(str(n), f"take({n})", f"Codes van codeur {n}", show=n <= 2, id=f"agreement.take{n}")
@@ -62,7 +63,6 @@ class AgreementScreen(ProjectScreen):
         Binding("enter", "open", "Openen in transcript", id="agreement.open"),
         Binding("r", "toggle_resolved", "Opgeloste tonen", id="agreement.resolved"),
         Binding("t", "toggle_unit", "Zin/beurt", id="agreement.unit"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="agreement.help"),
         Binding("escape", "back", "Terug", id="agreement.back"),
     ]
 

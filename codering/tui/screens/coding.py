@@ -61,6 +61,7 @@ class CodingScreen(AppScreen[None]):
     HELP_TITLE = "Toetsen — Coderen"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="coding.help"),
         Binding("1", "accept_suggestion(0)", "Aanvaard", key_display="1-9", id="coding.accept",
                 tooltip="Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard"),
         *[Binding(str(n), f"accept_suggestion({n - 1})", f"Aanvaard suggestie {n}", show=False,
@@ -103,7 +104,6 @@ class CodingScreen(AppScreen[None]):
         Binding("e", "export", "Export", id="coding.export"),
         Binding("pagedown", "page(1)", "Blad omlaag", show=False, id="coding.page_down"),
         Binding("pageup", "page(-1)", "Blad omhoog", show=False, id="coding.page_up"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="coding.help"),
         Binding("escape", "back", "Terug", id="coding.back"),
     ]
 

@@ -84,13 +84,13 @@ class ExportScreen(AppScreen[None]):
     HELP_TITLE = "Toetsen — Export"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="export.help"),
         Binding("w", "write", "Schrijven", id="export.write"),
         Binding("f", "next_format", "Formaat", id="export.format"),
         Binding("o", "folder", "Map", id="export.folder", tooltip="Een andere map om naar te schrijven"),
         Binding("a", "counts", "Aantallen", id="export.counts",
                 tooltip="Tabel 5/6 met of zonder aantallen per factor, zoals --counts (standaard zonder, zoals in het rapport)"),
         Binding("p", "preview", "Voorbeeld", id="export.preview"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="export.help"),
         Binding("escape", "back", "Terug", id="export.back"),
     ]
 

@@ -57,9 +57,9 @@ class FindScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Zoeken in de tekst"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="find.help"),
         Binding("enter", "open", "Openen in transcript", id="find.open"),
         Binding("ctrl+f", "focus_query", "Zoekopdracht", id="find.query"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="find.help"),
         Binding("escape", "back", "Terug", id="find.back"),
     ]
 

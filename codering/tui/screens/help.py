@@ -85,6 +85,8 @@ def key_rows(screen: Screen) -> list[KeyRow]:
     # the screen's own keys first, as its class declares them, then the app's, then Textual's
     order = {b.id: n for n, b in enumerate([*type(screen).BINDINGS, *type(app).BINDINGS])
              if isinstance(b, Binding) and b.id}
+    # the help key comes first in the footer (the one key a coder must find); here it comes after codering's keys
+    order.update({i: len(order) - 0.5 for i in order if i.endswith(".help")})
     rows = []
     for keys, binding in sorted(grouped.values(), key=lambda item: order.get(item[1].id, len(order))):
         description, tooltip = dutch(binding) or (binding.description, binding.tooltip)

@@ -47,6 +47,7 @@ class MemoListScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Memo's"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="memos.help"),
         Binding("enter", "open", "Naar de plek", id="memos.open",
                 tooltip="Open het transcript op de plek van de memo (een passage- of transcriptmemo)"),
         Binding("e", "edit", "Bewerken", id="memos.edit"),
@@ -55,7 +56,6 @@ class MemoListScreen(ProjectScreen):
                 tooltip="Een memo op het project (of op het transcript waar je vandaan komt)"),
         Binding("slash,f", "filter", "Filteren", key_display="/", id="memos.filter"),
         Binding("u,ctrl+z", "undo", "Ongedaan", id="memos.undo"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="memos.help"),
         Binding("escape", "back", "Terug", id="memos.back"),
     ]
 

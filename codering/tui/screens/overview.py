@@ -39,6 +39,7 @@ class OverviewScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Overzicht"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help"),
         Binding("enter", "open", "Openen", id="overview.open"),
         Binding("slash,f", "filter", "Filteren", key_display="/", id="overview.filter"),
         Binding("z,ctrl+f", "find_text", "Zoek in tekst", key_display="z", show=False, id="overview.find",
@@ -51,7 +52,6 @@ class OverviewScreen(ProjectScreen):
         Binding("a", "agreement", "Overeenstemming", id="overview.agreement"),
         Binding("M", "memos", "Memo's", show=False, id="overview.memos",
                 tooltip="Alle memo's van het project: zoeken, lezen, bewerken, weghalen, naar hun plek"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help"),
         Binding("q", "app.quit", "Stoppen", id="overview.quit"),
     ]
 

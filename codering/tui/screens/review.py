@@ -51,13 +51,13 @@ class ReviewScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Review"
 
     BINDINGS = [
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="review.help"),
         Binding("enter", "open", "Openen in transcript", id="review.open"),
         Binding("c,slash", "recode", "Hercoderen", key_display="c", id="review.recode"),
         Binding("d,delete", "remove", "Weghalen", id="review.remove"),
         Binding("u,ctrl+z", "undo", "Ongedaan", id="review.undo"),
         Binding("o", "other_code", "Andere code", id="review.other"),
         Binding("s", "toggle_subcodes", "Subcodes", id="review.subcodes"),
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="review.help"),
         Binding("escape", "back", "Terug", id="review.back"),
     ]
 
