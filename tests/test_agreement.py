@@ -286,11 +286,11 @@ def test_agreement_and_disagreement_commands(coded, tmp_path):
     cli = make_cli()
     result = runner.invoke(cli, ["-p", path, "agreement", "--coders", "an", "bert", "--codes", "^rem"])
     assert result.exit_code == 0, result.output
-    assert "rem.praktisch" in result.output and "0.4" in result.output and "0.424" in result.output
+    assert "rem.praktisch" in result.output and "0,400" in result.output and "0,424" in result.output  # Dutch
     result = runner.invoke(cli, ["-p", path, "agreement", "--coders", "an,bert,cato", "--codes", "^fin",
                                  "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert "fin.doorverwijzen" in result.output and "0.597" in result.output
+    assert "fin.doorverwijzen" in result.output and "0,597" in result.output
     out = tmp_path / "agree.xlsx"
     result = runner.invoke(cli, ["-p", path, "agreement", "an", "bert", "-o", str(out)])
     assert result.exit_code == 0 and out.exists(), result.output

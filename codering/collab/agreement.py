@@ -267,13 +267,22 @@ class AgreementReport:
         code, label, units, every, nobody, *figures = _words(self.language)["columns"]
         records = [[r.code, r.label, r.units, *(r.applied[c] for c in self.coders), r.all_applied, r.none_applied,
                     round(r.percent, 1), _round(r.kappa), _round(r.alpha)] for r in [*self.rows, self.overall]]
-        return pd.DataFrame(records, columns=[code, label, units, *self.coders, every, nobody, *figures])
+        frame = pd.DataFrame(records, columns=[code, label, units, *self.coders, every, nobody, *figures])
+        first = 5 + len(self.coders)  # % agreement with one decimal, kappa and alpha with three, in every format
+        frame.attrs.update(_attrs(self.language), digits={first: 1, first + 1: 3, first + 2: 3})
+        return frame
 
     def tables(self) -> list["Table"]:
         from codering.export.table import Table
 
         title = _words(self.language)["title"].format(coders=", ".join(self.coders))
         return [Table("agreement", title, self.frame(), self.notes())]
+
+
+def _attrs(language: str) -> dict:
+    """How the export writers show a table of this language: a Dutch one with decimal commas (and so
+    a ``;``-separated CSV), as every other table of a Dutch codebook."""
+    return {"decimal": "," if language == "nl" else ".", "header": True}
 
 
 def _round(value: float) -> float:
@@ -399,6 +408,7 @@ def disagreement_table(items: Sequence[Disagreement], coders: Sequence[str], lan
              ", ".join(d.disputed), "–" if d.resolution is None else ", ".join(d.resolution) or w["no_code"]]
             for d in items]
     frame = pd.DataFrame(rows, columns=[unit, interview, text, *coders, disputed, consensus])
+    frame.attrs.update(_attrs(language if language in LABELS else "nl"))
     return Table("disagreements", w["d_title"].format(coders=", ".join(coders)), frame,
                  [w["d_note"].format(n=len(items))])
 
