@@ -77,3 +77,103 @@ def test_agreement_xlsx_shows_percent_with_one_decimal_and_kappa_with_three(two_
     assert row[col["% overeenstemming"]].number_format == "0.0"  # was 0.000: 83,300
     assert row[col["Cohens κ"]].number_format == "0.000"
     assert round(row[col["Cohens κ"]].value, 3) == 0.667
+
+
+# -- merge -------------------------------------------------------------------------------------------------
+
+def _other(tmp_path, small_codebook, text: str, name: str = "q01"):
+    """The other coder's own project file, with ``text`` imported as ``name``."""
+    from codering.ingest import parse_text
+    from codering.store import Project
+
+    other = Project.create(tmp_path / "bert.codering", small_codebook)
+    other.import_transcript(parse_text(text, name))
+    return other
+
+
+def _respondent(project, name="q01"):
+    return [s for s in project.segments(name) if s.role != "interviewer"]
+
+
+def test_merging_the_colleague_again_after_more_coding_adds_only_the_new_and_says_nothing_odd(
+        project, tmp_path, small_codebook):
+    """The weekly merge of the student's file: their earlier codings are here from the last merge. That
+    was reported as "'bert' also coded q01 here; both sets of codings now count as one coder"."""
+    from codering.collab.merge import merge_project
+    from codering.ingest import parse_text
+
+    project.import_transcript(parse_text(INTERVIEW, "q01"))
+    other = _other(tmp_path, small_codebook, INTERVIEW)
+    seg = _respondent(other)
+    other.add_coding("q01", seg[0].start, seg[0].end, "rem.praktisch", "bert")
+    other.close()
+    assert merge_project(project, tmp_path / "bert.codering", coder="an").codings_added == 1
+    from codering.store import Project
+
+    with Project.open(tmp_path / "bert.codering") as other:
+        other.add_coding("q01", seg[1].start, seg[1].end, "fin.doorverwijzen", "bert")
+    report = merge_project(project, tmp_path / "bert.codering", coder="an")
+    assert report.added == {("q01", "bert"): 1} and report.present == 1
+    assert not any("also coded" in n for n in report.notices), report.notices
+    # someone else called bert on this side is still named
+    project.add_coding("q01", seg[2].start, seg[2].end, "rem.praktisch", "bert")
+    with Project.open(tmp_path / "bert.codering") as other:
+        other.add_coding("q01", seg[3].start, seg[3].end, "rem.praktisch", "bert")
+    report = merge_project(project, tmp_path / "bert.codering", coder="an")
+    assert any("'bert' also coded q01 here" in n for n in report.notices)
+
+
+def test_merge_moves_codings_of_a_transcript_re_imported_after_an_edit_to_the_same_words(
+        project, tmp_path, small_codebook):
+    """The student fixed a typo in the first answer and re-imported: same name, another text. Their
+    codings were not merged at all ("has a different text there"); now they land on the same words here,
+    and those on the words that changed are named, not silently dropped."""
+    from codering.collab.merge import merge_project
+    from codering.ingest import parse_text
+    from codering.store import Project
+
+    project.import_transcript(parse_text(INTERVIEW, "q01"))
+    edited = INTERVIEW.replace("We bellen de huisarts elke week.", "We bellen onze huisarts wekelijks op.")
+    other = _other(tmp_path, small_codebook, edited)
+    seg = _respondent(other)
+    texts = [other.content("q01")[s.start:s.end] for s in seg]
+    assert texts[0] == "We bellen onze huisarts wekelijks op."
+    other.add_coding("q01", seg[0].start, seg[0].end, "fin.doorverwijzen", "bert")  # words not here
+    other.add_coding("q01", seg[2].start, seg[2].end, "rem.praktisch", "bert")
+    other.add_coding("q01", seg[4].start, seg[4].end, "stim.praktisch.nabijheid", "bert")
+    other.add_memo("Nuttig overleg", "bert", transcript="q01", start=seg[4].start, end=seg[4].end)
+    other.add_memo("Over de huisarts", "bert", transcript="q01", start=seg[0].start, end=seg[0].end)
+    other.close()
+    report = merge_project(project, tmp_path / "bert.codering", coder="an")
+    assert report.matched == ["q01"] and report.unmatched == []
+    assert report.codings_added == 2
+    note = next(n for n in report.notices if "edited text" in n)
+    assert "1 coding whose words are not here left out" in note and "1 passage memo" in note
+    content = project.content("q01")
+    got = sorted((content[c.start:c.end], c.code_id) for c in project.codings("q01", coder="bert"))
+    assert got == [("De wachtlijsten zijn erg lang.", "rem.praktisch"),
+                   ("Het overleg op maandag is nuttig.", "stim.praktisch.nabijheid")]
+    memos = {m.text: m for m in project.memos("q01")}
+    assert content[memos["Nuttig overleg"].start:memos["Nuttig overleg"].end] == "Het overleg op maandag is nuttig."
+    assert memos["Over de huisarts"].start is None  # its words are not here: a memo on the transcript
+    again = merge_project(project, tmp_path / "bert.codering", coder="an")
+    assert again.codings_added == 0 and again.present == 2 and again.memos_added == 0
+    project.undo("an")
+    project.undo("an")
+    assert project.codings("q01", coder="bert") == []
+
+
+def test_merge_keeps_another_interview_under_the_same_name_apart(project, tmp_path, small_codebook):
+    from codering.collab.merge import merge_project
+    from codering.ingest import parse_text
+
+    project.import_transcript(parse_text(INTERVIEW, "q01"))
+    another = ("interview_id: Q-09\n\nI: Hoe verloopt het overleg met de gemeente?\n\n"
+               "R: Het overleg met de gemeente loopt stroef. Niemand neemt de leiding in dat verhaal.\n")
+    other = _other(tmp_path, small_codebook, another)
+    seg = _respondent(other)
+    other.add_coding("q01", seg[0].start, seg[0].end, "rem.praktisch", "bert")
+    other.close()
+    report = merge_project(project, tmp_path / "bert.codering", coder="an")
+    assert report.codings_added == 0 and report.unmatched == ["q01"]
+    assert any("another interview there" in n for n in report.notices)

@@ -14,6 +14,7 @@ Everything is one undoable action; ``dry_run`` reports without writing.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
     """Bring the codings (and memos) of ``other_path``'s matching transcripts into ``project``."""
     from codering.store import Project
     from codering.store.location import locate
+    from codering.store.reanchor import same_interview
 
     other_path = locate(other_path)  # a file, or a project on a server
     if str(other_path.resolve()) == str(project.path.resolve()):
@@ -98,16 +100,23 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
         project.check_pages()  # nothing more into a file that is already damaged
     with Project.open(other_path) as other:
         ours = {t.content_hash: t for t in project.transcripts()}
-        our_names = {t.name for t in ours.values()}
+        our_names = {t.name: t for t in ours.values()}
         pairs: list[tuple[int, int, str]] = []  # (our id, their id, our name)
+        edited: dict[int, tuple[str, str]] = {}  # their id -> (their text, ours): the same interview, edited
         for t in other.transcripts():
             if t.content_hash in ours:
                 pairs.append((ours[t.content_hash].id, t.id, ours[t.content_hash].name))
                 report.matched.append(ours[t.content_hash].name)
+            elif t.name in our_names and same_interview(other.content(t.id), project.content(t.name)):
+                # one of the two re-imported the interview after an edit: its codings move to the same words
+                pairs.append((our_names[t.name].id, t.id, t.name))
+                report.matched.append(t.name)
+                edited[t.id] = (other.content(t.id), project.content(t.name))
             else:
                 report.unmatched.append(t.name)
                 if t.name in our_names:
-                    report.notices.append(f"'{t.name}' has a different text there; its codings were not merged")
+                    report.notices.append(f"'{t.name}' is another interview there (most of its text differs); "
+                                          "its codings were not merged")
         codings = [(tid, name, c) for tid, their, name in pairs for c in other.codings(their)]
         detached = sum(1 for _, their, _ in pairs for c in other.codings(their, include_detached=True) if c.detached)
         if detached:
@@ -116,6 +125,11 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
                                    "`codering -p OTHER codings --detached` lists them")
         matched_ids = {their: (tid, name) for tid, their, name in pairs}
         memos = [m for m in other.memos() if m.transcript_id is None or m.transcript_id in matched_ids]
+        if edited:
+            codings, memos = _move_to_our_text(codings, memos, edited, matched_ids, report)
+        if other.codebook().id != project.codebook().id:
+            report.notices.append(f"the other project uses codebook '{other.codebook().id}', this one "
+                                  f"'{project.codebook().id}'; codes are matched by id")
         used = {c.code_id for *_, c in codings} | {m.code_id for m in memos if m.code_id}
         new_codes = _codes_to_add(project, other, used, report)
         report.codes_added = [c.id for c in new_codes]
@@ -125,21 +139,73 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
             if not dry_run:
                 for code in new_codes:
                     project.update_code(code, coder)
-            _merge_codings(project, codings, folders, rename, report, dry_run)
+            _merge_codings(project, codings, folders, rename, report, dry_run, coder)
             _merge_memos(project, memos, matched_ids, rename, report, dry_run)
     return report
 
 
+def _move_to_our_text(codings: list[tuple[int, str, "Coding"]], memos: list["Memo"],
+                      edited: dict[int, tuple[str, str]], matched: dict[int, tuple[int, str]],
+                      report: MergeReport) -> tuple[list[tuple[int, str, "Coding"]], list["Memo"]]:
+    """The other project's codings and passage memos of transcripts whose text differs from ours (one side
+    re-imported an edited file) moved to the same words in our text, as a re-import moves them; those whose
+    words are not in our text are left out and counted per transcript."""
+    from codering.store.reanchor import reanchor
+
+    moved_codings: list[tuple[int, str, "Coding"]] = []
+    lost: dict[str, list[int]] = {}  # our name -> [codings left out, memos put on the transcript]
+    for tid, name, c in codings:
+        texts = edited.get(c.transcript_id)
+        if texts is None:
+            moved_codings.append((tid, name, c))
+            continue
+        lost.setdefault(name, [0, 0])
+        ((_, _, where),) = reanchor(*texts, [(c.id, c.start, c.end)])
+        if where is None:
+            lost[name][0] += 1
+        else:
+            moved_codings.append((tid, name, dataclasses.replace(c, start=where[0], end=where[1])))
+    moved_memos: list["Memo"] = []
+    for m in memos:
+        texts = edited.get(m.transcript_id) if m.transcript_id is not None else None
+        if texts is not None and m.start is not None and m.end is not None:
+            name = matched[m.transcript_id][1]
+            lost.setdefault(name, [0, 0])
+            ((_, _, where),) = reanchor(*texts, [(m.id, m.start, m.end)])
+            if where is None:
+                lost[name][1] += 1
+                m = dataclasses.replace(m, kind="transcript", start=None, end=None)
+            else:
+                m = dataclasses.replace(m, start=where[0], end=where[1])
+        moved_memos.append(m)
+    for their_id, (their_text, _) in edited.items():
+        name = matched[their_id][1]
+        gone, memo_gone = lost.get(name, [0, 0])
+        report.notices.append(
+            f"'{name}' has an edited text there; its codings were moved to the same words in the text here"
+            + (f"; {count(gone, 'coding')} whose words are not here left out" if gone else "")
+            + (f"; {count(memo_gone, 'passage memo')} whose words are not here put on the transcript"
+               if memo_gone else ""))
+    return moved_codings, moved_memos
+
+
 def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]], folders: set[str],
-                   rename: dict[str, str], report: MergeReport, dry_run: bool) -> None:
+                   rename: dict[str, str], report: MergeReport, dry_run: bool, merger: str) -> None:
     present: dict[int, set[tuple]] = {}
     ours_by: dict[int, set[str]] = {}
     shared: set[tuple[str, str]] = set()
+    theirs: dict[int, set[tuple]] = {}
+    for tid, _, c in codings:
+        theirs.setdefault(tid, set()).add((c.start, c.end, c.code_id, rename.get(c.coder, c.coder)))
     for tid, name, c in codings:
         if tid not in present:
             own = project.codings(tid)
             present[tid] = {(x.start, x.end, x.code_id, x.coder) for x in own}
-            ours_by[tid] = {x.coder for x in own}
+            # coders here who may be someone else of that name: the one merging, or one with codings here
+            # that the other project lacks (the same person's codings from an earlier merge of this file are
+            # all there, so merging the colleague again is quiet)
+            ours_by[tid] = {x.coder for x in own
+                            if x.coder == merger or (x.start, x.end, x.code_id, x.coder) not in theirs[tid]}
         who = rename.get(c.coder, c.coder)
         key = (c.start, c.end, c.code_id, who)
         if key in present[tid]:
@@ -150,8 +216,10 @@ def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]],
             continue
         if who in ours_by[tid] and (name, who) not in shared:
             shared.add((name, who))
-            report.notices.append(f"'{who}' also coded {name} here; both sets of codings now count as one coder"
-                                  f" (merge with --rename-coder {who}=OTHER_NAME to keep them apart)")
+            report.notices.append(f"'{who}' also coded {name} here, codings the other project lacks (another coder "
+                                  "of that name, or codings removed there since an earlier merge); they stay, and "
+                                  "both sets now count as one coder (undo, then merge with --rename-coder "
+                                  f"{who}=OTHER_NAME to keep them apart)")
         if not dry_run:
             project.add_coding(tid, c.start, c.end, c.code_id, who, origin=c.origin, created=c.created)
         present[tid].add(key)

@@ -137,13 +137,9 @@ def _write_memos(project, plan: QdpxPlan, names: dict[str, str], ids: dict[str, 
 
 
 def _same_interview(old: str, new: str) -> bool:
-    """Is ``new`` an edited ``old`` (most of its paragraphs still there, word for word), not another
-    interview that took the name (``import --replace``)?"""
-    paragraphs = {" ".join(p.split()) for p in old.split("\n") if len(p.split()) >= 4}
-    if not paragraphs:
-        return False
-    kept = {" ".join(p.split()) for p in new.split("\n")}
-    return len(paragraphs & kept) >= 0.5 * len(paragraphs)
+    from codering.store.reanchor import same_interview
+
+    return same_interview(old, new)
 
 
 def _move_to_current_text(project, plan: QdpxPlan, source, name: str, report: QdpxImport) -> None:

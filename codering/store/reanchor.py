@@ -28,3 +28,13 @@ def reanchor(old: str, new: str, spans: Iterable[tuple[Hashable, int, int]]
         snippet = old[start:end]
         found = nearest(new, snippet, start) if snippet else None
         yield key, start, None if found is None else (found, found + len(snippet))
+
+
+def same_interview(old: str, new: str) -> bool:
+    """Is ``new`` an edited ``old`` (most of its paragraphs still there, word for word), not another
+    interview that took the name (``import --replace``)?"""
+    paragraphs = {" ".join(p.split()) for p in old.split("\n") if len(p.split()) >= 4}
+    if not paragraphs:
+        return False
+    kept = {" ".join(p.split()) for p in new.split("\n")}
+    return len(paragraphs & kept) >= 0.5 * len(paragraphs)
