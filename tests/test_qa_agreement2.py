@@ -177,3 +177,24 @@ def test_merge_keeps_another_interview_under_the_same_name_apart(project, tmp_pa
     report = merge_project(project, tmp_path / "bert.codering", coder="an")
     assert report.codings_added == 0 and report.unmatched == ["q01"]
     assert any("another interview there" in n for n in report.notices)
+
+
+# -- consensus ---------------------------------------------------------------------------------------------
+
+def test_resolutions_recorded_under_another_name_are_not_a_coder_in_the_default_agreement(two_coders):
+    """`resolve --as overleg` records the agreed codes as coder 'overleg'; the default agreement then
+    compared three coders, and one resolved unit moved the overall figures (0.801 -> 0.373 on a real case)."""
+    from codering.collab.agreement import resolve
+
+    before = agreement(two_coders)
+    assert before.coders == ("an", "bert")
+    item = disagreements(two_coders)[0]
+    resolve(two_coders, item.unit.key, take="an", coder="an", as_coder="overleg")
+    after = agreement(two_coders)
+    assert after.coders == ("an", "bert")
+    assert (after.overall.kappa, after.overall.alpha) == (before.overall.kappa, before.overall.alpha)
+    # named, it is compared as asked; a coder who also coded by hand stays a coder
+    assert agreement(two_coders, ["an", "overleg"]).coders == ("an", "overleg")
+    units = _respondent(two_coders)
+    two_coders.add_coding("q01", units[5].start, units[5].end, "rem.praktisch", "overleg")
+    assert "overleg" in agreement(two_coders).coders

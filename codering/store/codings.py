@@ -80,8 +80,13 @@ class CodingTables(Journaled):
             args.append(self.transcript_id(transcript))
         return [CodedSpan(*r) for r in self._conn.execute(sql, args)]
 
-    def coders(self) -> list[str]:
-        return [r[0] for r in self._conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+    def coders(self, besides_origin: str | None = None) -> list[str]:
+        """Everyone with codings; ``besides_origin``: only those with codings of another origin (coders who
+        only recorded consensus are left out with ``"consensus"``)."""
+        if besides_origin is None:
+            return [r[0] for r in self._conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+        return [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT coder FROM codings WHERE origin <> ? ORDER BY coder", (besides_origin,))]
 
     # -- suggestion decisions ------------------------------------------------------------
     def record_decision(self, transcript: str | int, start: int, end: int, code_id: str, accepted: bool,
