@@ -159,12 +159,16 @@ def memos(state: State, transcript: str | None, code_id: str | None, coder: str 
                           p.memo.created[:10], " ".join(p.memo.text.split())) for p in places)
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=count(len(places), "memo") + _filtered(transcript, code_id, coder), title_justify="left")
+    # as Text: a memo's (or a transcript's) "[/b]" or "[lacht]" is what was typed, not Rich markup
+    table = Table(title=Text(count(len(places), "memo") + _filtered(transcript, code_id, coder)),
+                  title_justify="left")
     for col in ("id", "kind", "where", "coder", "date", "text"):
         table.add_column(col)
     for p in places:
-        table.add_row(str(p.memo.id), p.kind, p.where(40), p.memo.coder, p.memo.created[:10], short(p.memo.text, 80))
+        table.add_row(str(p.memo.id), p.kind, Text(p.where(40)), Text(p.memo.coder), p.memo.created[:10],
+                      Text(short(p.memo.text, 80)))
     console().print(table)
 
 
@@ -241,14 +245,15 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
                           " ".join(r.text.split())) for r in rows)
     else:
         from rich.table import Table
+        from rich.text import Text
 
         title = count(total, "coding") + (f", the first {len(rows)} shown" if len(rows) < total else "")
         table = Table(title=title, title_justify="left")
         for col in ("id", "transcript", "span", "code", "coder", "origin", "text"):
             table.add_column(col)
         for r in rows:
-            table.add_row(str(r.id), names.get(r.transcript_id, "?"), f"{r.start}-{r.end}", r.code_id, r.coder,
-                          r.origin, short(r.text, 60))
+            table.add_row(str(r.id), Text(names.get(r.transcript_id, "?")), f"{r.start}-{r.end}", r.code_id,
+                          Text(r.coder), r.origin, Text(short(r.text, 60)))  # "[lacht]" in a transcript is text
         if len(rows) > LONG_TABLE:
             console(stderr=True).print(f"{count(len(rows), 'coding')} in a table take a while; "
                                        "--format tsv lists them at once, --limit N shows the first N")
@@ -299,7 +304,7 @@ def search(state: State, query: tuple[str, ...], transcripts: tuple[str, ...], f
 
     book = project.codebook()
     title = count(total, "sentence") + (f", the first {len(hits)} shown" if len(hits) < total else "")
-    table = Table(title=f"{' '.join(query)}: {title}", title_justify="left")
+    table = Table(title=Text(f"{' '.join(query)}: {title}"), title_justify="left")  # the query as typed
     table.add_column("transcript", no_wrap=True)
     table.add_column("seg.", justify="right")
     table.add_column("sentence")
@@ -315,5 +320,5 @@ def search(state: State, query: tuple[str, ...], transcripts: tuple[str, ...], f
             if a - offset < len(right) - 1:
                 rest.stylize("bold reverse", a - offset, min(b - offset, len(right)))
         line.append_text(rest)
-        table.add_row(h.transcript, str(h.index + 1), line, code_labels(book, h.codes))
+        table.add_row(Text(h.transcript), str(h.index + 1), line, Text(code_labels(book, h.codes)))
     console().print(table)

@@ -110,12 +110,12 @@ class FindScreen(ProjectScreen):
         table.add_column("codes", key="codes")
         names = {i.id: i.attributes.get("interview_id") or i.name for i in self.project.transcripts()}
         for n, hit in enumerate(hits[:SHOWN]):
-            table.add_row(names.get(hit.transcript_id, hit.transcript), str(hit.index + 1), kwic_line(hit),
-                          code_labels(book, hit.codes), key=str(n))
+            table.add_row(Text(names.get(hit.transcript_id, hit.transcript)), str(hit.index + 1), kwic_line(hit),
+                          Text(code_labels(book, hit.codes)), key=str(n))
         interviews = len({h.transcript_id for h in hits})
         title = (f"Zoeken in de tekst: '{query.text}' — {len(hits)} zin{'nen' if len(hits) != 1 else ''} in "
                  f"{interviews} interview{'s' if interviews != 1 else ''}")
-        self.query_one("#find-title", Static).update(title)
+        self.query_one("#find-title", Static).update(Text(title))  # the query as typed, never markup
         if not hits:
             status.message = f"geen zin met '{query.text}' (alle woorden in één zin; accenten en hoofdletters tellen niet)"
         elif len(hits) > SHOWN:

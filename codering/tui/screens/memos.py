@@ -88,15 +88,15 @@ class MemoListScreen(ProjectScreen):
         shown = f"{len(places)} van {total}" if self.query_text else str(total)
         filtered = f" · filter: {self.query_text}" if self.query_text else ""
         noun = "memo" if total == 1 else "memo's"
-        self.query_one("#memos-title", Static).update(f"Memo's — {shown} {noun}{filtered}")
+        self.query_one("#memos-title", Static).update(Text(f"Memo's — {shown} {noun}{filtered}"))
         table = self.query_one("#memo-table", DataTable)
         with keeping_cursor(table):
             table.clear(columns=True)
             for label in ("nr", "soort", "waar", "codeur", "datum", "memo"):
                 table.add_column(label, key=label)
-            for p in places:
-                table.add_row(str(p.memo.id), KIND_WORDS[p.kind], place_words(p, 40), p.memo.coder,
-                              p.memo.created[:10], flat(p.memo.text)[:80], key=str(p.memo.id))
+            for p in places:  # as Text: a memo's "[/b]" or "[lacht]" is what was typed, not markup
+                table.add_row(str(p.memo.id), KIND_WORDS[p.kind], Text(place_words(p, 40)), Text(p.memo.coder),
+                              p.memo.created[:10], Text(flat(p.memo.text)[:80]), key=str(p.memo.id))
         self._show_detail()
 
     def current(self) -> MemoPlace | None:
