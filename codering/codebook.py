@@ -220,7 +220,15 @@ class Codebook:
 
     def to_dict(self) -> dict[str, Any]:
         meta = {k: v for k, v in self.meta().items() if v}
-        return {"codebook": meta, "codes": [c.to_dict() for _, c in self.walk()]}
+        codes = []
+        for _, code in self.walk():
+            out = code.to_dict()
+            if code.parent is None and code.id.rpartition(".")[0] in self.codes:
+                # a code moved to the top whose dotted id names a code: without an explicit null the loader
+                # would put it back under that code (``parent`` is implicit from the id)
+                out = {"id": code.id, "parent": None, **{k: v for k, v in out.items() if k != "id"}}
+            codes.append(out)
+        return {"codebook": meta, "codes": codes}
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False, width=88)
@@ -422,6 +430,7 @@ class _Validator:
         codes: dict[str, Code] = {}
         lines: dict[str, int] = {}
         explicit_parent: dict[str, tuple[str, int]] = {}
+        top_level: set[str] = set()
         keys: dict[str, str] = {}
         for raw, nested_parent in entries:
             line = raw["__line__"]
@@ -485,6 +494,8 @@ class _Validator:
                 explicit_parent[code_id] = (parent, kl.get("parent", line))
             elif nested_parent:
                 parent = nested_parent
+            elif "parent" in raw:  # ``parent: null`` (or empty): at the top, whatever the id's dots say
+                top_level.add(code_id)
             lines[code_id] = line
             codes[code_id] = Code(
                 id=code_id, label=label, parent=parent,
@@ -499,7 +510,7 @@ class _Validator:
         for code_id, code in list(codes.items()):
             if code.parent is None:
                 prefix = code_id.rpartition(".")[0]
-                if prefix and prefix in codes:
+                if prefix and prefix in codes and code_id not in top_level:
                     codes[code_id] = code.with_changes(parent=prefix)
             elif code.parent not in codes:
                 pline = explicit_parent.get(code_id, ("", lines[code_id]))[1]

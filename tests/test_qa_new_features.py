@@ -81,3 +81,28 @@ def test_cli_lists_show_brackets_as_typed(loaded_project, project_location):
     assert "[helpt]: 1 sentence" in found.stdout
     codings = run_cli("-p", str(project_location), "codings")
     assert codings.returncode == 0 and "[lacht]" in codings.stdout
+
+
+def _tree(book) -> list[tuple[int, str, str | None]]:
+    return [(depth, code.id, code.parent) for depth, code in book.walk()]
+
+
+def test_codebook_yaml_keeps_a_code_moved_to_the_top(project, project_location, tmp_path):
+    """`codebook move stim.praktisch.nabijheid -` then `codebook export` YAML and a project made from it: the
+    code came back under stim.praktisch (the loader takes a missing parent from the id's dots)."""
+    p = project
+    p.move_code("stim.praktisch.nabijheid", None, "tester")
+    p.move_code("fin", None, "tester", after="")  # and an order among siblings: fin first
+    moved = _tree(p.codebook())
+    assert (0, "stim.praktisch.nabijheid", None) in moved
+    out = tmp_path / "herschikt.yaml"
+    done = run_cli("-p", str(project_location), "codebook", "export", str(out))
+    assert done.returncode == 0, done.stderr
+    again = tmp_path / "opnieuw.codering"
+    made = run_cli("init", str(again), "--codebook", str(out))
+    assert made.returncode == 0, made.stderr
+    with Project.open(again) as copy:
+        assert _tree(copy.codebook()) == moved
+    from codering.codebook import load_codebook
+
+    assert _tree(load_codebook(out)) == moved  # the file itself, read back
