@@ -106,3 +106,36 @@ def test_codebook_yaml_keeps_a_code_moved_to_the_top(project, project_location, 
     from codering.codebook import load_codebook
 
     assert _tree(load_codebook(out)) == moved  # the file itself, read back
+
+
+@sync
+async def test_find_list_keeps_its_place_after_a_hit_is_opened(sample_project):
+    """z on the overview, Enter on the third hit, Esc back: the list was searched again and its cursor
+    was back on the first hit, so walking the hits one by one meant scrolling down again each time."""
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+    from codering.tui.screens.coding import CodingScreen
+    from codering.tui.screens.find import FindScreen
+
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("z")
+        await pilot.pause()
+        find = app.screen
+        assert isinstance(find, FindScreen)
+        await pilot.press(*"wachtlijst*", "enter")
+        await pilot.pause()
+        table = find.query_one("#find-table")
+        assert table.row_count >= 3
+        await pilot.press("down", "down")
+        third = find.current()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert app.screen.session.span[0] <= third.start < app.screen.session.span[1]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is find
+        assert table.cursor_row == 2 and find.current() == third

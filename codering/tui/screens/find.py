@@ -99,6 +99,8 @@ class FindScreen(ProjectScreen):
         except QueryError as exc:
             status.message = exc.dutch
             return False
+        # the same query again (back from a hit, whose codes may have changed): the cursor stays on that hit
+        was = self.current() if text == self.query_text else None
         self.query_text = text
         self._hits = hits
         book = self.project.codebook()
@@ -112,6 +114,11 @@ class FindScreen(ProjectScreen):
         for n, hit in enumerate(hits[:SHOWN]):
             table.add_row(Text(names.get(hit.transcript_id, hit.transcript)), str(hit.index + 1), kwic_line(hit),
                           Text(code_labels(book, hit.codes)), key=str(n))
+        if was is not None:
+            row = next((n for n, h in enumerate(hits[:SHOWN]) if (h.transcript_id, h.start) ==
+                        (was.transcript_id, was.start)), None)
+            if row is not None:
+                table.move_cursor(row=row)
         interviews = len({h.transcript_id for h in hits})
         title = (f"Zoeken in de tekst: '{query.text}' — {len(hits)} zin{'nen' if len(hits) != 1 else ''} in "
                  f"{interviews} interview{'s' if interviews != 1 else ''}")
