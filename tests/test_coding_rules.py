@@ -254,7 +254,7 @@ async def test_help_is_dutch_and_wraps_its_explanations(sample_project):
         table = app.screen.query_one("#keys")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         actions = {r[1] for r in rows}
-        assert "Opdrachtenpalet" in actions and "Kopiëren" in actions
+        assert "Opdrachtenpalet" in actions and "Geselecteerde tekst kopiëren" in actions
         assert not {"palette", "Copy selected text"} & actions
         accept = next(r for r in rows if r[0] == "1 … 9")
         assert " ".join(accept[2].split()) == "Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard"

@@ -37,8 +37,9 @@ TEXTUAL_DUTCH = {
 
 def dutch(binding: Binding) -> tuple[str, str] | None:
     """(description, tooltip) of a binding as the help screen and the palette say it; None for Textual's own
-    bindings they leave out. codering's bindings all have an id; Textual's have none."""
-    if binding.id is not None:
+    bindings they leave out. codering's bindings all have an id; Textual's have none. The palette's key is
+    codering's (its footer word is "opdrachten"), and listed by its full name."""
+    if binding.id is not None and binding.action not in TEXTUAL_DUTCH:
         return binding.description, binding.tooltip
     return TEXTUAL_DUTCH.get(binding.action)
 
