@@ -343,3 +343,18 @@ def test_codebook_screen_merges_moves_removes_with_undo_and_the_coding_screen_fo
             assert state(app.project) == before
 
     asyncio.run(run())
+
+
+def test_removing_a_code_with_only_a_memo_says_the_memo_not_zero_codings(project):
+    """'has 0 codings in 0 transcripts and 1 memo' for a code with a memo and no codings (new-features QA
+    pass); the undo text did not name the memo either."""
+    from codering.store.rows import CodeUsage
+
+    assert CodeUsage(0, 0, 0, 1).said() == "1 memo"
+    assert CodeUsage(2, 1, 0, 1).said() == "2 codings in 1 transcript and 1 memo"
+    assert CodeUsage(0, 0, 0, 0).said() == "no codings"
+    project.add_memo("Nog bekijken", "ann", code_id="stim.praktisch.nabijheid")
+    with pytest.raises(CoderingError, match=r"'stim.praktisch.nabijheid' has 1 memo; nothing was removed"):
+        project.remove_code("stim.praktisch.nabijheid", "ann")
+    project.remove_code("stim.praktisch.nabijheid", "ann", with_codings=True)
+    assert project.undo("ann").startswith("remove code stim.praktisch.nabijheid with 1 memo")

@@ -222,7 +222,8 @@ class CodebookTables(Journaled):
         if (usage.codings or usage.memos) and not with_codings:
             raise StoreError(f"'{code_id}' has {usage.said()}; nothing was removed (remove them with it on purpose)")
         marks = ", ".join("?" for _ in subtree)
-        with self.action(f"remove code {code_id}" + (f" with {usage.said()}" if usage.codings else ""), coder):
+        taken = f" with {usage.said()}" if usage.codings or usage.memos else ""
+        with self.action(f"remove code {code_id}{taken}", coder):
             for table in ("codings", "decisions", "memos"):
                 for (key,) in self._conn.execute(f"SELECT id FROM {table} WHERE code_id IN ({marks}) ORDER BY id",
                                                  subtree).fetchall():

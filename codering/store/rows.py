@@ -145,9 +145,13 @@ class CodeUsage(NamedTuple):
     memos: int
 
     def said(self) -> str:
-        """'12 codings in 3 transcripts' (and the memos on the code, when there are any)."""
+        """'12 codings in 3 transcripts' (and the memos on the code, when there are any; only them when there
+        are no codings: '1 memo', not '0 codings in 0 transcripts and 1 memo')."""
+        memos = count(self.memos, "memo")
+        if not self.codings:
+            return memos if self.memos else "no codings"
         text = f"{count(self.codings, 'coding')} in {count(self.transcripts, 'transcript')}"
-        return text + (f" and {count(self.memos, 'memo')}" if self.memos else "")
+        return text + (f" and {memos}" if self.memos else "")
 
 
 class Merged(NamedTuple):
