@@ -451,7 +451,13 @@ async def test_agreement_view_steps_through_disagreements_and_settles_them(sampl
         screen = await open_agreement(app, pilot)
         report = screen.query_one("#agreement-table")
         assert report.row_count == 4  # three codes and the total
-        assert "κ" in str(screen.query_one("#agreement-title").render())
+        title = str(screen.query_one("#agreement-title").render())
+        assert "κ" in title
+        # figures as the Dutch screen writes them (they had decimal points: 97.3%, κ 0.67)
+        import re
+
+        assert re.search(r"totaal \d+,\d%  κ (-?\d,\d\d|–)  α (-?\d,\d\d|–)", title), title
+        assert all("." not in str(cell) for cell in report.get_row_at(0)[1:])
         listing = screen.query_one("#disagreement-table")
         assert listing.row_count == 3
         assert "1 anna" in str(screen.query_one("#disagreement-detail").render())

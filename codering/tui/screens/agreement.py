@@ -41,7 +41,8 @@ UNIT_WORDS = {"segment": "segment (zin)", "sentence": "segment (zin)", "turn": "
 
 
 def figure(value: float, digits: int = 2) -> str:
-    return "–" if math.isnan(value) else f"{value:.{digits}f}"
+    """A figure as the Dutch screen writes it: decimal comma (0,67), a dash where there is none."""
+    return "–" if math.isnan(value) else f"{value:.{digits}f}".replace(".", ",")
 
 
 class AgreementScreen(ProjectScreen):
@@ -165,7 +166,7 @@ class AgreementScreen(ProjectScreen):
         overall = report.overall
         title.update(Text.assemble(
             ("Overeenstemming ", "bold"), ", ".join(f"{n} {c}" for n, c in enumerate(report.coders, 1)),
-            f"  ·  totaal {overall.percent:.1f}%  κ {figure(overall.kappa)}  α {figure(overall.alpha)}",
+            f"  ·  totaal {figure(overall.percent, 1)}%  κ {figure(overall.kappa)}  α {figure(overall.alpha)}",
             (f"\neenheid: {UNIT_WORDS[report.unit]} · {report.units} eenheden in {len(report.transcripts)} "
              f"interview{'s' if len(report.transcripts) != 1 else ''}"
              + (f" · niet vergeleken: {', '.join(report.left_out)}" if report.left_out else ""), "dim"),
@@ -213,7 +214,7 @@ class AgreementScreen(ProjectScreen):
                 short = self.codebook.codes[row.code].label if row.code in self.codebook else row.code
                 label = Text.assemble(("■ ", colors.get(row.code, "#888888")), short)
             table.add_row(label, *[str(row.applied[c]) for c in report.coders], str(row.all_applied),
-                          f"{row.percent:.1f}", figure(row.kappa), figure(row.alpha), key=row.code)
+                          figure(row.percent, 1), figure(row.kappa), figure(row.alpha), key=row.code)
 
     def _codes(self, codes: tuple[str, ...], colors: dict[str, str]) -> Text:
         if not codes:
