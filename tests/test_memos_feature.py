@@ -309,3 +309,17 @@ async def test_memo_list_filters_edits_deletes_and_jumps(sample_project):
         await pilot.pause()
         assert app.screen is screen
         assert "1 transcriptmemo" in str(screen.query_one("#case").text)
+
+
+def test_memo_document_keeps_a_memos_own_heading_and_html_out_of_its_structure(memo_project, project_location):
+    """A memo line starting with '# ' became a heading of the memo document, and HTML in a memo passed
+    through (new-features QA pass): the '#' is escaped, a tag is written as text; emphasis, lists and a
+    "< 5" stay as the coder wrote them."""
+    where = str(project_location)
+    memo_project.add_memo("# Vraag voor het team\n- *nabijheid* telt\n<b>vet</b> bij < 5 jaar", "ann")
+    md = run_cli("-p", where, "memos", "--format", "md")
+    assert md.returncode == 0, md.stderr
+    lines = md.stdout.splitlines()
+    assert "\\# Vraag voor het team" in lines and "# Vraag voor het team" not in lines
+    assert "- *nabijheid* telt" in lines
+    assert "&lt;b>vet&lt;/b> bij < 5 jaar" in lines

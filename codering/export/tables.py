@@ -23,6 +23,8 @@ Decisions:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -357,6 +359,14 @@ def memo_table(source, *, where: dict | None = None, coder: str | None = None) -
                  notes=list(data.selection_notes()))
 
 
+def _md_line(line: str) -> str:
+    """A line of a memo or a quote in the memo document: emphasis and lists as the coder wrote them, but no
+    heading of its own (a leading '#' would break the document's structure) and no raw HTML."""
+    line = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", line)  # a tag; "< 5 jaar" stays as written
+    stripped = line.lstrip()
+    return line[:len(line) - len(stripped)] + "\\" + stripped if stripped.startswith("#") else line
+
+
 def memo_document(project, places: Sequence[MemoPlace], notes: Sequence[str] = ()) -> str:
     """``places`` (from :func:`memo_places`) as a Markdown document to read: the project's memos first, then per
     code, then per transcript in the project's order, each span memo in text order under the words it is on
@@ -380,8 +390,8 @@ def memo_document(project, places: Sequence[MemoPlace], notes: Sequence[str] = (
         lines += [f"## {key[2]}", ""]
         for p in sorted(groups[key], key=lambda p: (p.memo.start if p.memo.start is not None else -1, p.memo.id)):
             if p.quote:
-                lines += ["> " + " ".join(p.quote.split()), ""]
-            lines += [*p.memo.text.splitlines(), ""]
+                lines += ["> " + _md_line(" ".join(p.quote.split())), ""]
+            lines += [*(_md_line(line) for line in p.memo.text.splitlines()), ""]
             edited = f", {text('memo_edited', lang)} {p.memo.updated[:10]}" if p.memo.updated else ""
             lines += [f"— {p.memo.coder}, {p.memo.created[:10]}{edited} (memo {p.memo.id})", ""]
     return "\n".join(lines).rstrip() + "\n"
