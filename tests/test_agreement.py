@@ -333,3 +333,20 @@ def test_a_pattern_that_adds_categories_does_not_count_a_factor_twice_overall(co
     assert {r.code for r in every.rows} > {r.code for r in plain.rows}  # the categories are shown
     assert (every.overall.units, every.overall.all_applied) == (plain.overall.units, plain.overall.all_applied)
     assert every.overall.kappa == pytest.approx(plain.overall.kappa)
+
+
+def test_no_code_applies_is_recorded_in_the_codebooks_language_and_old_english_records_still_count(coded):
+    """The memo that records "no code applies" was English in a Dutch project's memo list and memo sheet
+    (new-features QA pass). It is written in the codebook's language; the English text of projects made
+    before still settles the unit, and resolving it again replaces it."""
+    items = disagreements(coded, ["an", "bert"], codes=r"^rem\.")
+    unit = items[2].unit
+    resolve(coded, unit.key, none=True, coder="lead")
+    texts = [m.text for m in coded.memos() if m.coder == "consensus"]
+    assert texts == ["Consensus: geen code van toepassing."]
+    coded.undo()
+    coded.add_memo("Consensus: no code applies.", "consensus", transcript=unit.transcript, start=unit.start,
+                   end=unit.end)  # as an earlier codering wrote it
+    assert unit.key not in [d.unit.key for d in disagreements(coded, ["an", "bert"], codes=r"^rem\.")]
+    resolve(coded, unit.key, ["rem.praktisch"], coder="lead")  # the old record goes when resolved otherwise
+    assert [m.text for m in coded.memos() if m.coder == "consensus"] == []

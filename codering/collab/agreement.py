@@ -46,7 +46,10 @@ if TYPE_CHECKING:
 
 UNITS = ("segment", "sentence", "turn")
 CONSENSUS = "consensus"
-RESOLVED_NONE = "Consensus: no code applies."
+#: The memo that records "no code applies" as the consensus on a unit, in the codebook's language (it shows in
+#: the memo list and the memo sheet); every one of them is read back as that decision, whatever the language.
+RESOLVED_NONE = {"nl": "Consensus: geen code van toepassing.", "en": "Consensus: no code applies."}
+RESOLVED_NONE_TEXTS = frozenset(RESOLVED_NONE.values())
 
 
 # -- units and who applied what -------------------------------------------------------------------
@@ -378,7 +381,7 @@ def disagreements(project: "Project", coders: Sequence[str] | None = None, unit:
     has_consensus = consensus in project.coders()
     agreed: dict[str, dict[str, frozenset[str]]] = {}
     none_memos = {(m.transcript_id, m.start, m.end) for m in project.memos()
-                  if m.kind == "segment" and m.coder == consensus and m.text == RESOLVED_NONE}
+                  if m.kind == "segment" and m.coder == consensus and m.text in RESOLVED_NONE_TEXTS}
     out: list[Disagreement] = []
     for i, u in enumerate(matrix.units):
         sets = [matrix.applied[c][i] & reported for c in matrix.coders]
@@ -460,10 +463,12 @@ def resolve(project: "Project", key: str, codes: Iterable[str] = (), *, coder: s
                 project.remove_coding(c.id, coder)
         tid = project.transcript_id(unit.transcript)
         for m in project.memos(unit.transcript):
-            if (m.coder, m.start, m.end, m.text) == (as_coder, unit.start, unit.end, RESOLVED_NONE):
+            if (m.coder, m.start, m.end) == (as_coder, unit.start, unit.end) and m.text in RESOLVED_NONE_TEXTS:
                 project.remove_memo(m.id, coder)
         for code in chosen:
             project.add_coding(tid, unit.start, unit.end, code, as_coder, origin="consensus")
         if none:
-            project.add_memo(RESOLVED_NONE, as_coder, transcript=tid, start=unit.start, end=unit.end)
+            language = (project.codebook().language or "nl").split("-")[0].lower()
+            project.add_memo(RESOLVED_NONE.get(language, RESOLVED_NONE["en"]), as_coder, transcript=tid,
+                             start=unit.start, end=unit.end)
     return unit, tuple(chosen)
