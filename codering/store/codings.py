@@ -48,36 +48,32 @@ class CodingTables(Journaled):
             if not self._delete("codings", coding_id):
                 raise StoreError(f"no coding with id {coding_id}")
 
-    def codings(self, transcript: str | int | None = None, coder: str | None = None,
-                code_id: str | None = None, include_detached: bool = False) -> list[Coding]:
-        sql = "SELECT id, transcript_id, start, end, code_id, coder, origin, text, detached, created FROM codings WHERE 1=1"
-        args: list[Any] = []
+    def _filters(self, transcript: str | int | None = None, **columns: Any) -> tuple[str, list[Any]]:
+        """``" AND transcript_id = ? AND coder = ?"`` and its arguments, for the filters given (None: none)."""
+        sql, args = "", []
         if transcript is not None:
             sql += " AND transcript_id = ?"
-            args.append(self.transcript_id(transcript))
-        if coder is not None:
-            sql += " AND coder = ?"
-            args.append(coder)
-        if code_id is not None:
-            sql += " AND code_id = ?"
-            args.append(code_id)
-        if not include_detached:
-            sql += " AND detached = 0"
-        sql += " ORDER BY transcript_id, start, end, id"
+            args.append(self.transcript_id(transcript))  # type: ignore[attr-defined]
+        for column, value in columns.items():
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        return sql, args
+
+    def codings(self, transcript: str | int | None = None, coder: str | None = None,
+                code_id: str | None = None, include_detached: bool = False) -> list[Coding]:
+        where, args = self._filters(transcript, coder=coder, code_id=code_id)
+        sql = ("SELECT id, transcript_id, start, end, code_id, coder, origin, text, detached, created FROM codings"
+               f" WHERE 1=1{where}{'' if include_detached else ' AND detached = 0'}"
+               " ORDER BY transcript_id, start, end, id")
         return [Coding(*r[:8], bool(r[8]), r[9]) for r in self._conn.execute(sql, args)]
 
     def coded_spans(self, coder: str | None = None, transcript: str | int | None = None) -> list[CodedSpan]:
         """Where each attached coding of ``coder`` (None: of every coder; ``transcript``: in that one only)
         lies and its code, without the coded text: a fraction of :meth:`codings`' cost where only the
         positions count (the coding screen's combinations, the codes on a text search's hits)."""
-        sql = "SELECT transcript_id, start, end, code_id FROM codings WHERE detached = 0"
-        args: list[Any] = []
-        if coder is not None:
-            sql += " AND coder = ?"
-            args.append(coder)
-        if transcript is not None:
-            sql += " AND transcript_id = ?"
-            args.append(self.transcript_id(transcript))
+        where, args = self._filters(transcript, coder=coder)
+        sql = f"SELECT transcript_id, start, end, code_id FROM codings WHERE detached = 0{where}"
         return [CodedSpan(*r) for r in self._conn.execute(sql, args)]
 
     def coders(self, besides_origin: str | None = None) -> list[str]:
@@ -108,13 +104,7 @@ class CodingTables(Journaled):
         return decision
 
     def decisions(self, coder: str | None = None, transcript: str | int | None = None) -> list[Decision]:
+        where, args = self._filters(transcript, coder=coder)
         sql = ("SELECT id, transcript_id, start, end, text, code_id, score, accepted, model_id, coder, created"
-               " FROM decisions WHERE 1=1")
-        args: list[Any] = []
-        if coder is not None:
-            sql += " AND coder = ?"
-            args.append(coder)
-        if transcript is not None:
-            sql += " AND transcript_id = ?"
-            args.append(self.transcript_id(transcript))  # type: ignore[attr-defined]
-        return [Decision(*r[:7], bool(r[7]), *r[8:]) for r in self._conn.execute(sql + " ORDER BY id", args)]
+               f" FROM decisions WHERE 1=1{where} ORDER BY id")
+        return [Decision(*r[:7], bool(r[7]), *r[8:]) for r in self._conn.execute(sql, args)]
