@@ -193,7 +193,9 @@ def codebook_move(state: State, code: str, new_parent: str, after: str | None, f
         raise click.UsageError("--first and --after SIBLING say two places; give one")
     parent = None if new_parent == "-" else new_parent
     project = state.project()
-    project.move_code(code, parent, coder, after="" if first else after)
+    if not project.move_code(code, parent, coder, after="" if first else after):
+        click.echo(f"{code} is already there ({project.codebook().path_label(code)}); nothing changed.")
+        return
     click.echo(f"Moved {code} under {parent or 'the top level'}: {project.codebook().path_label(code)}. "
                "`codering undo` takes it back.")
 

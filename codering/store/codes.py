@@ -168,11 +168,12 @@ class CodebookTables(Journaled):
         return Merged(usage.codings - duplicates, duplicates, decisions, usage.memos, len(children))
 
     def move_code(self, code_id: str, parent: str | None, coder: str | None = None, *,
-                  after: str | None = None) -> None:
+                  after: str | None = None) -> bool:
         """Put ``code_id`` (with its subcodes) under ``parent`` (None: at the top), after its new siblings, or
         with ``after`` (a sibling's id) right after that sibling, or with ``after=""`` first. Its id stays.
         Refused: a move into its own subtree, a code the contract fixes to another parent, a label its new
-        siblings already have."""
+        siblings already have. Returns False, and journals nothing, when the code is already there (an undo
+        after it would otherwise take back an older, unrelated action)."""
         book = self.codebook()
         code = book.get(code_id)
         if parent is not None:
@@ -193,6 +194,8 @@ class CodebookTables(Journaled):
         order = [c.id for c in siblings]
         at = len(order) if after is None else (order.index(after) + 1 if after else 0)
         order.insert(at, code_id)
+        if code.parent == parent and order == [c.id for c in book.children(parent)]:
+            return False
         with self.action(f"move code {code_id} under {parent or '(top)'}", coder):
             if code.parent != parent:
                 self._update("codes", code_id, {"parent": parent})
@@ -206,6 +209,7 @@ class CodebookTables(Journaled):
                 if rows[key] != position:
                     self._update("codes", key, {"position": position})
         self._codebook = None
+        return True
 
     def remove_code(self, code_id: str, coder: str | None = None, *, with_codings: bool = False) -> CodeUsage:
         """Remove ``code_id`` and its subcodes (one undoable action); return what went with them. With

@@ -314,7 +314,9 @@ class CodebookScreen(AppScreen[str | None]):
     def _moved(self, code_id: str, parent: str | None) -> None:
         if parent is None or self._refused(code_id, parent, merge=False):
             return
-        self.project.move_code(code_id, parent, self.coder)
+        if not self.project.move_code(code_id, parent, self.coder):
+            self.query_one(StatusLine).message = f"{self._label_of(code_id)} staat daar al; niets veranderd"
+            return
         self._book_changed(code_id, f"{self._label_of(code_id)} staat nu onder {self._label_of(parent)} "
                                     "(Ctrl+Z: ongedaan)")
 
