@@ -59,7 +59,8 @@ def _unit_options(func):
     for decorator in reversed([
         click.argument("coder_args", nargs=-1, metavar="[CODER]..."),
         click.option("--coders", "coder_opts", multiple=True, metavar="NAME",
-                     help="Coders to compare (default: every coder but 'consensus'); repeat or give A,B."),
+                     help="Coders to compare (default: every coder but 'consensus' and those whose codings are "
+                          "all resolutions); repeat or give A,B."),
         click.option("--unit", type=UNIT_CHOICE, default="segment", show_default=True,
                      help="Unit of analysis: the tool's segments (sentences) or whole speaker turns."),
         click.option("--codes", "pattern", metavar="REGEX",
