@@ -371,3 +371,19 @@ def test_a_wide_table_gets_a_landscape_section_of_its_own(tmp_path):
     widths = [int(t._tbl.tblPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblW").get(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}w")) for t in doc.tables]
     assert widths[2] > widths[0] * 1.3
+
+
+def test_several_csv_tables_do_not_repeat_the_stems_last_word(tmp_path):
+    """``export cooccurrence --format csv`` wrote ``s-cooccurrence-cooccurrence-matrix.csv`` (README QA
+    pass): the word the table's name repeats from the file's stem is said once."""
+    from codering.export.table import Rows, Table
+    from codering.export.writers import output_paths
+
+    tables = [Table(name, name, Rows([["a", 1]], ["A", "B"])) for name in ("cooccurrence-matrix", "cooccurrence-edges")]
+    assert [p.name for p in output_paths(tables, tmp_path / "s-cooccurrence.csv")] == [
+        "s-cooccurrence-matrix.csv", "s-cooccurrence-edges.csv"]
+    assert [p.name for p in output_paths(tables, tmp_path / "studie.csv")] == [
+        "studie-cooccurrence-matrix.csv", "studie-cooccurrence-edges.csv"]
+    plain = [Table(n, n, Rows([["a", 1]], ["A", "B"])) for n in ("factors", "memos")]
+    assert [p.name for p in output_paths(plain, tmp_path / "s-factors.csv")] == ["s-factors-factors.csv",
+                                                                               "s-factors-memos.csv"]

@@ -91,8 +91,17 @@ def output_paths(tables: list[Table], path: Path, fmt_name: str | None = None) -
     if not path.suffix:
         path = path.with_suffix(f".{fmt_name}")
     if fmt_name == "csv" and len(tables) > 1:
-        return [path.with_name(f"{path.stem}-{t.name}{path.suffix}") for t in tables]
+        return [path.with_name(f"{_joined(path.stem, t.name)}{path.suffix}") for t in tables]
     return [path]
+
+
+def _joined(stem: str, name: str) -> str:
+    """``study-cooccurrence`` and ``cooccurrence-matrix`` make ``study-cooccurrence-matrix``, not
+    ``study-cooccurrence-cooccurrence-matrix``: the part the name repeats from the stem's end is said once."""
+    head = name.split("-", 1)[0]
+    if "-" in name and stem.endswith(f"-{head}"):
+        return f"{stem}{name[len(head):]}"
+    return f"{stem}-{name}"
 
 
 def render(tables: list[Table], fmt_name: str) -> list[bytes]:
