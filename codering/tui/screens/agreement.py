@@ -26,7 +26,7 @@ from codering.collab.agreement import (CONSENSUS, AgreementError, AgreementRepor
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
 from codering.tui.messages import OpenAt, guarded
-from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, keeping_cursor
+from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, keeping_cursor, under_cursor
 from codering.tui.widgets.status import StatusLine
 
 #: A live reload (colleagues' codings) waits until its cost is at most this share of the time since the last.
@@ -235,10 +235,7 @@ class AgreementScreen(ProjectScreen):
         return self._codes(item.resolution, colors)
 
     def current(self) -> Disagreement | None:
-        listing = self.query_one("#disagreement-table", DataTable)
-        if not listing.row_count or not 0 <= listing.cursor_row < len(self.items):
-            return None
-        return self.items[listing.cursor_row]
+        return under_cursor(self.query_one("#disagreement-table", DataTable), self.items)
 
     @on(DataTable.RowHighlighted, "#disagreement-table")
     def _highlighted(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, TypeVar
+from typing import TYPE_CHECKING, Iterator, Sequence, TypeVar
 
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -125,6 +125,16 @@ def keeping_cursor(table: DataTable) -> Iterator[DataTable]:
     yield table
     if table.row_count:
         table.move_cursor(row=min(keep, table.row_count - 1))
+
+
+ItemT = TypeVar("ItemT")
+
+
+def under_cursor(table: DataTable, items: "Sequence[ItemT]") -> "ItemT | None":
+    """The item of the row the table's cursor is on (row i shows ``items[i]``); None on an empty table."""
+    if not table.row_count or not 0 <= table.cursor_row < len(items):
+        return None
+    return items[table.cursor_row]
 
 
 def flat(text: str) -> str:

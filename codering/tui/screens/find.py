@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from codering.coding.textsearch import Hit, QueryError, code_labels, parse_query, search_project
 from codering.tui.messages import OpenAt
-from codering.tui.screens.base import ProjectScreen, flat
+from codering.tui.screens.base import ProjectScreen, flat, under_cursor
 from codering.tui.widgets.findline import PLACEHOLDER
 from codering.tui.widgets.status import StatusLine
 
@@ -132,10 +132,7 @@ class FindScreen(ProjectScreen):
         return bool(hits)
 
     def current(self) -> Hit | None:
-        table = self.query_one("#find-table", DataTable)
-        if not table.row_count or not 0 <= table.cursor_row < min(len(self._hits), SHOWN):
-            return None
-        return self._hits[table.cursor_row]
+        return under_cursor(self.query_one("#find-table", DataTable), self._hits[:SHOWN])
 
     @on(DataTable.RowSelected, "#find-table")
     def _selected(self) -> None:

@@ -22,7 +22,7 @@ from codering.coding.search import fold
 from codering.export.tables import MemoPlace, memo_places
 from codering.tui.dialogs import ChoiceDialog, MemoDialog
 from codering.tui.messages import OpenAt, guarded
-from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, keeping_cursor, undo_message
+from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, keeping_cursor, undo_message, under_cursor
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -100,10 +100,7 @@ class MemoListScreen(ProjectScreen):
         self._show_detail()
 
     def current(self) -> MemoPlace | None:
-        table = self.query_one("#memo-table", DataTable)
-        if not table.row_count or not 0 <= table.cursor_row < len(self._rows):
-            return None
-        return self._rows[table.cursor_row]
+        return under_cursor(self.query_one("#memo-table", DataTable), self._rows)
 
     @on(DataTable.RowHighlighted, "#memo-table")
     def _highlighted(self) -> None:

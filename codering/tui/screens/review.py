@@ -20,7 +20,7 @@ from codering.coding.review import recode
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import CodePicker
 from codering.tui.messages import OpenAt, guarded
-from codering.tui.screens.base import UNDO_HINT, ProjectScreen, attribute_columns, flat, keeping_cursor
+from codering.tui.screens.base import UNDO_HINT, ProjectScreen, attribute_columns, flat, keeping_cursor, under_cursor
 from codering.tui.widgets.panel import ORIGIN_WORDS
 from codering.tui.widgets.status import StatusLine
 
@@ -155,10 +155,7 @@ class ReviewScreen(ProjectScreen):
         return self._contents[transcript_id]
 
     def current(self) -> "Coding | None":
-        table = self.query_one("#review-table", DataTable)
-        if not table.row_count or not 0 <= table.cursor_row < len(self._rows):
-            return None
-        return self._rows[table.cursor_row]
+        return under_cursor(self.query_one("#review-table", DataTable), self._rows)
 
     @on(DataTable.RowHighlighted, "#review-table")
     def _highlighted(self) -> None:
