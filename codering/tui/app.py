@@ -118,6 +118,7 @@ class CoderingApp(App[None]):
         self._adapt_retry_at = 0  # event count before which a round that found too little is not retried
         self._adapt_timer = None
         self.waiting_write = None  # an action the server did not get, retried until it is saved
+        self._waiting_label: str | None = None  # the view a waiting action opens (None: a decision)
         self._quit_anyway = False  # a quit while a decision waited was refused once: the next one quits
         self._file_busy = False  # the waiting write found the project file locked (not a lost server)
         self._retry_timer = None
@@ -223,7 +224,7 @@ class CoderingApp(App[None]):
     def _waiting_what(self) -> str:
         """What waits, in the status line: the key's action by its name (opening a view only reads), else the
         coder's last decision."""
-        label = getattr(self, "_waiting_label", None)
+        label = self._waiting_label
         return f"«{label}» is nog niet gedaan" if label else "je laatste beslissing is nog niet bewaard"
 
     def say_waiting(self) -> None:
@@ -253,7 +254,7 @@ class CoderingApp(App[None]):
             return
         self._stop_retrying()
         self._server_up = True
-        done = f"«{self._waiting_label}» gedaan" if getattr(self, "_waiting_label", None) else "beslissing bewaard"
+        done = f"«{self._waiting_label}» gedaan" if self._waiting_label else "beslissing bewaard"
         self._say(("project weer vrij" if self._file_busy else "verbinding hersteld") + f", {done} · " + self._said())
 
     def _stop_retrying(self) -> None:
@@ -543,7 +544,7 @@ class CoderingApp(App[None]):
             self._retry_write()  # one more try now
             if self.waiting_write is not None:
                 self._quit_anyway = True
-                label = getattr(self, "_waiting_label", None)
+                label = self._waiting_label
                 self._say(f"⚠ «{label}» is nog niet gedaan: wacht tot het gedaan is, of stop nog eens om te stoppen "
                           "zonder" if label else
                           "⚠ je laatste beslissing is nog niet bewaard: wacht tot ze bewaard is, of stop nog eens "
