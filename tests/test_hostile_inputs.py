@@ -424,3 +424,17 @@ def test_a_codings_file_is_read_strictly_where_a_slip_would_go_unseen(tmp_path, 
     assert [r.coder for r in records] == ["ann", None]
     assert notices == ["c.jsonl: key 'code' is not one codering reads (it reads transcript, start, end, codes, "
                        "text, coder); left out (lines 1, 2)"]
+
+
+@pytest.mark.parametrize("args, said, command", [
+    (["export", "--bogus"], "no such option '--bogus'", "codering export"),
+    (["nosuch"], "no such command 'nosuch'", "codering"),
+    (["code"], "missing argument 'TRANSCRIPT'", "codering code"),
+    (["codings", "--format", "nope"], "invalid value for '--format'", "codering codings"),
+])
+def test_a_usage_mistake_is_one_line_naming_the_help_to_read(tmp_path, args, said, command):
+    result = run_cli("-p", str(tmp_path / "nergens.codering"), *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("codering: error: " + said)
+    assert result.stderr.rstrip().endswith(f"(see '{command} --help')")

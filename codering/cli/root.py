@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("codering: interrupted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error, and where to read more
+        command = exc.ctx.command_path if exc.ctx is not None else "codering"
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        message = message[:1].lower() + message[1:]  # "no such option ...", as the project's own errors read
+        click.echo(f"codering: error: {message} (see '{command} --help')", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
