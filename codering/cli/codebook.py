@@ -210,8 +210,8 @@ def codebook_remove(state: State, code: str, with_codings: bool, coder: str) -> 
     """Remove CODE and its subcodes from the project's codebook. Refused while they have codings or memos,
     unless --with-codings (undo brings everything back)."""
     project = state.project()
+    project.writable_code(code)
     book = project.codebook()
-    book.get(code)
     subtree = [code] + [c.id for c in book.descendants(code)]
     usage = project.code_usage(subtree)
     if (usage.codings or usage.memos) and not with_codings:

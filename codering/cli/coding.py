@@ -6,7 +6,7 @@ import re
 
 import click
 
-from codering.cli.common import State, console, default_coder, short
+from codering.cli.common import State, console, default_coder, queried_code, short
 from codering.errors import CoderingError
 from codering.wording import count
 
@@ -21,6 +21,8 @@ from codering.wording import count
 def code(state: State, transcript: str, start: int, end: int, codes: tuple[str, ...], coder: str) -> None:
     """Apply CODES to the text START-END (character offsets) of TRANSCRIPT."""
     project = state.project()
+    for code_id in codes:  # one merged away is refused naming the code it went into, before anything is written
+        project.writable_code(code_id)
     _check_spoken(project, transcript, start, end)
     with project.action(f"code {', '.join(codes)} on {transcript} {start}-{end}", coder):
         ids = [project.add_coding(transcript, start, end, c, coder) for c in codes]
@@ -64,6 +66,9 @@ def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str
     if coder and all_coders:
         raise click.UsageError("--coder and --all-coders exclude each other")
     project = state.project()
+    for code_id in codes:
+        if project.merged_code(code_id) is not None:  # its codings are on another code now: refused, naming it
+            project.writable_code(code_id)
     whose = None if all_coders else (coder or default_coder())
     overlapping = [c for c in project.codings(transcript)
                    if c.start < end and c.end > start and (not codes or c.code_id in codes)]
@@ -140,8 +145,8 @@ def memos(state: State, transcript: str | None, code_id: str | None, coder: str 
     from codering.export.tables import memo_document, memo_places
 
     project = state.project()
-    if code_id is not None:
-        project.codebook().get(code_id)  # an unknown code: one line naming it, not an empty list
+    if code_id is not None:  # an unknown code: one line naming it, not an empty list
+        code_id = queried_code(project, code_id)
     places = memo_places(project, project.memos(transcript, code_id=code_id, coder=coder))
     if fmt == "md":
         if not places:
@@ -226,8 +231,8 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
             fmt: str, limit: int | None) -> None:
     """List codings with their text."""
     project = state.project()
-    if code_id is not None:
-        project.codebook().get(code_id)  # an unknown code: one line naming it, not an empty table
+    if code_id is not None:  # an unknown code: one line naming it, not an empty table
+        code_id = queried_code(project, code_id)
     rows = project.codings(transcript, coder=coder, code_id=code_id, include_detached=detached)
     if detached:
         rows = [r for r in rows if r.detached]
@@ -286,6 +291,8 @@ def search(state: State, query: tuple[str, ...], transcripts: tuple[str, ...], f
     if code_id is not None and uncoded:
         raise click.UsageError("--code and --uncoded exclude each other")
     project = state.project()
+    if code_id is not None:
+        code_id = queried_code(project, code_id)
     hits = search_project(project, " ".join(query), transcripts=transcripts, where=_parse_filters(filters),
                           code=code_id, uncoded=uncoded, with_interviewer=with_interviewer)
     total = len(hits)

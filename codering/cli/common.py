@@ -9,7 +9,7 @@ import click
 from codering.coding.session import default_coder
 from codering.wording import short
 
-__all__ = ["CONTEXT", "State", "codebook_file", "console", "default_coder", "short"]
+__all__ = ["CONTEXT", "State", "codebook_file", "console", "default_coder", "queried_code", "short"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -30,6 +30,17 @@ def codebook_file(name: str) -> str:
             if shipped.is_file():
                 return str(shipped)
     return name
+
+
+def queried_code(project, code_id: str) -> str:
+    """The code a query (a read) names: a code merged away answers for the code its work is on now, said in
+    one line on stderr; an unknown id is the codebook's one-line error."""
+    merge = project.merged_code(code_id)
+    if merge is not None:
+        click.echo(f"{merge.said()}; showing {merge.target}", err=True)
+        return merge.target
+    project.codebook().get(code_id)
+    return code_id
 
 
 class State:

@@ -82,6 +82,15 @@ def _load(state: Any, where: tuple[str, ...], coder: str | None):
     return load(_project(state), where=_where(where), coder=coder)
 
 
+def _group(state: Any, group: str) -> str:
+    """``--group``: a code merged away counts as the code it went into (said on stderr); any other id as given,
+    for the table's own error listing the groups."""
+    from codering.cli.common import queried_code
+
+    project = _project(state)
+    return queried_code(project, group) if project.merged_code(group) is not None else group
+
+
 def _target(state: Any, output: str | None, fmt: str, stem: str) -> tuple[Path, bool]:
     """Where to write, and whether the name is ours (then a free name is picked)."""
     from codering.paths import exports_dir
@@ -230,6 +239,7 @@ def crosstab_cmd(state, group, by, unit, layout, decimals, title, where, coder, 
     """A code group against a case attribute, # and % per column with totals (Tabel 2, Tabel 3)."""
     from codering.export import tables as T
 
+    group = _group(state, group)
     data = _load(state, where, coder)
     table = T.crosstab(data, group, by, unit=unit, layout=layout, decimals=decimals, title=title)
     _too_wide(table, emit(state, [table], fmt, output, force, table.name), by)
@@ -358,6 +368,7 @@ def all_cmd(state, group, by, unit, figures, counts, where, coder, fmt, output, 
     from codering.export import tables as T
     from codering.export.data import NothingToExport
 
+    group = _group(state, group)
     data = _load(state, where, coder)
     if fmt is None and (output is None or Path(output).is_dir()):  # the documented default, also into a folder
         fmt = "xlsx"

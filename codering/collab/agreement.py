@@ -453,9 +453,8 @@ def resolve(project: "Project", key: str, codes: Iterable[str] = (), *, coder: s
         raise AgreementError("name the agreed codes, or use --take CODER, or --none if no code applies")
     if chosen and none:
         raise AgreementError("--none cannot go with codes")
-    book = project.codebook()
-    for code in chosen:
-        if not book.get(code).codable:
+    for code in chosen:  # a code merged away: refused naming the code it went into
+        if not project.writable_code(code).codable:
             raise AgreementError(f"'{code}' is a folder, not a code that can be applied")
     with project.action(f"resolve unit {key} as {as_coder}", coder):
         for c in project.codings(unit.transcript, coder=as_coder):

@@ -31,11 +31,11 @@ from codering.store.journal import changed_nothing, table_touched
 from codering.store.learning import read_spans, skipped_setting
 from codering.store.memos import MEMO_KINDS
 from codering.store.project import Project
-from codering.store.rows import (CodeUsage, Coding, Decision, ImportReport, Memo, Merged, SegmentRow, TranscriptInfo,
-                                 now, text_hash)
+from codering.store.rows import (CodeMerge, CodeUsage, Coding, Decision, ImportReport, Memo, Merged, SegmentRow,
+                                 TranscriptInfo, now, text_hash)
 
 __all__ = [
-    "MEMO_KINDS", "ORIGINS", "SQLITE_MAGIC", "as_store_error", "CodeUsage", "Coding", "Decision", "ImportReport", "Memo",
-    "Merged", "Project", "SegmentRow",
+    "MEMO_KINDS", "ORIGINS", "SQLITE_MAGIC", "as_store_error", "CodeMerge", "CodeUsage", "Coding", "Decision",
+    "ImportReport", "Memo", "Merged", "Project", "SegmentRow",
     "TranscriptInfo", "changed_nothing", "now", "read_spans", "skipped_setting", "table_touched", "text_hash",
 ]

@@ -4,18 +4,25 @@ reorganised while coding: merged, moved and removed, each one undoable action.
 Code ids never change: a move changes a code's parent and place only, a merge
 puts the source's work on the target's id. Codings, exports, the evaluation
 data and the suggestion engine's training rows refer to codes by id.
+
+A merge is remembered: the journal's entry for it ("merge code A into B",
+with the deletion of A's row among its changes) is the record, so an undone
+merge is forgotten and its redo remembers it again, without a table of its
+own. :meth:`CodebookTables.code_merges` reads them back: a query naming A
+answers for B, a change naming A is refused, and an import of A's codings
+puts them on B.
 """
 
 from __future__ import annotations
 
 import json
-
+import re
 from typing import Iterable
 
 from codering.codebook import Code, Codebook, contract_codes
 from codering.errors import StoreError
 from codering.store.journal import Journaled
-from codering.store.rows import CodeUsage, Merged
+from codering.store.rows import CodeMerge, CodeUsage, Merged
 
 
 class CodebookTables(Journaled):
@@ -63,6 +70,8 @@ class CodebookTables(Journaled):
         existing = self._row("codes", code.id)
         book = self.codebook()
         if code.parent is not None and code.parent not in book:
+            if self.merged_code(code.parent) is not None:  # refused naming the code it went into
+                self.writable_code(code.parent)
             raise StoreError(f"cannot save code '{code.id}': unknown parent '{code.parent}'")
         with self.action(f"edit code {code.id}" if existing else f"add code {code.id}", coder):
             if existing is None:
@@ -93,6 +102,49 @@ class CodebookTables(Journaled):
             self._update("codes", key, {"position": position + 1})
         return target
 
+    # -- codes merged away ------------------------------------------------------------------
+    def code_merges(self) -> dict[str, CodeMerge]:
+        """Every code id that was merged away (and not taken back by an undo since) and is no code of the
+        project now, with the code its work is on now: the end of a chain (a into b, then b into c: c). A
+        code removed since it was merged, and a chain that ends on a code removed since, are left out."""
+        book = self.codebook()
+        into: dict[str, tuple[str, str]] = {}  # code -> (the code it went into, the day), the latest merge
+        for description, ops, created in self._conn.execute(
+                "SELECT description, ops, created FROM journal WHERE undone = 0 AND (description LIKE 'merge code %'"
+                " OR description LIKE 'remove code %') ORDER BY id").fetchall():
+            merged = _MERGE_READ.fullmatch(description)
+            if merged and _deletes_code(ops, merged[1]):
+                into[merged[1]] = (merged[2], created[:10])
+            elif (removed := _REMOVE_READ.fullmatch(description)) is not None:
+                into.pop(removed[1], None)  # made again after its merge, and removed: not merged any more
+        found: dict[str, CodeMerge] = {}
+        for source in into:
+            steps: list[tuple[str, str, str]] = []
+            at = source
+            while at not in book and at in into and len(steps) <= len(into):  # the bound: no endless cycle
+                steps.append((at, *into[at]))
+                at = into[at][0]
+            if steps and at in book:
+                found[source] = CodeMerge(source, at, tuple(steps))
+        return found
+
+    def merged_code(self, code_id: str) -> CodeMerge | None:
+        """Where ``code_id``'s work is, if it was merged away (see :meth:`code_merges`); None for a code of the
+        project, or an id that was never merged."""
+        if code_id in self.codebook():
+            return None
+        return self.code_merges().get(code_id)
+
+    def writable_code(self, code_id: str) -> Code:
+        """The project's code ``code_id`` for a change that names it. A code merged away is refused in one line
+        naming the code it went into; an unknown id gets the codebook's own error."""
+        book = self.codebook()
+        if code_id not in book:
+            merge = self.code_merges().get(code_id)
+            if merge is not None:
+                raise StoreError(f"{merge.said()}; use {merge.target}")
+        return book.get(code_id)
+
     # -- reorganising -----------------------------------------------------------------------
     def code_usage(self, code_ids: Iterable[str]) -> CodeUsage:
         """How many codings (in how many transcripts), decisions and memos use any of ``code_ids``."""
@@ -114,7 +166,7 @@ class CodebookTables(Journaled):
         or into one of its own subcodes, a code the default codebook's contract fixes, codings onto a
         folder, and subcodes whose label the target already has among its children."""
         book = self.codebook()
-        src, dst = book.get(source), book.get(target)
+        src, dst = self.writable_code(source), self.writable_code(target)
         if source == target:
             raise StoreError(f"cannot merge '{source}' into itself")
         if target in {c.id for c in book.descendants(source)}:
@@ -136,7 +188,7 @@ class CodebookTables(Journaled):
                                  "those two first")
         conn = self._conn
         duplicates = decisions = 0
-        with self.action(f"merge code {source} into {target}", coder):
+        with self.action(_MERGE_ACTION.format(source=source, target=target), coder):
             for key, tid, start, end, who in conn.execute(
                     "SELECT id, transcript_id, start, end, coder FROM codings WHERE code_id = ? ORDER BY id",
                     (source,)).fetchall():
@@ -175,9 +227,9 @@ class CodebookTables(Journaled):
         siblings already have. Returns False, and journals nothing, when the code is already there (an undo
         after it would otherwise take back an older, unrelated action)."""
         book = self.codebook()
-        code = book.get(code_id)
+        code = self.writable_code(code_id)
         if parent is not None:
-            book.get(parent)
+            self.writable_code(parent)
         if parent == code_id or parent in {c.id for c in book.descendants(code_id)}:
             raise StoreError(f"cannot move '{code_id}' under '{parent}': that lies in its own subtree")
         if parent != code.parent and code_id in contract_codes(book):
@@ -216,7 +268,7 @@ class CodebookTables(Journaled):
         codings or memos on any of them it is refused unless ``with_codings``; then those codings, their
         suggestion decisions and the memos on the codes go too. A code the contract fixes is never removed."""
         book = self.codebook()
-        book.get(code_id)
+        self.writable_code(code_id)
         subtree = [code_id] + [c.id for c in book.descendants(code_id)]
         fixed = [c for c in subtree if c in contract_codes(book)]
         if fixed:
@@ -244,3 +296,14 @@ class CodebookTables(Journaled):
 def _code_values(code: Code, position: int) -> tuple:
     return (code.id, code.parent, code.label, code.short, code.description, code.include, code.exclude,
             json.dumps(list(code.examples), ensure_ascii=False), code.key, code.color, int(code.codable), position)
+
+
+_MERGE_ACTION = "merge code {source} into {target}"  # a merge's journal description, read back by code_merges
+_MERGE_READ = re.compile(r"merge code (\S+) into (\S+)")
+_REMOVE_READ = re.compile(r"remove code (\S+)(?: with .+)?")
+
+
+def _deletes_code(ops: str, code_id: str) -> bool:
+    """Do a journal entry's changes delete the row of code ``code_id`` (as every merge does its source's)?"""
+    return any(op["op"] == "delete" and op["table"] == "codes" and op["row"]["id"] == code_id
+               for op in json.loads(ops))

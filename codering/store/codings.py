@@ -20,7 +20,7 @@ class CodingTables(Journaled):
         ``created``: when it was made, if not now (an imported coding keeps its date)."""
         tid = self.transcript_id(transcript)
         content = self.content(tid)
-        code = self.codebook().get(code_id)
+        code = self.writable_code(code_id)
         if origin not in ORIGINS:
             raise StoreError(f"unknown coding origin '{origin}' (one of {', '.join(ORIGINS)})")
         if end <= start:
@@ -91,7 +91,7 @@ class CodingTables(Journaled):
         """Accept or reject a suggestion; an accept also applies the code (one action)."""
         tid = self.transcript_id(transcript)
         content = self.content(tid)
-        self.codebook().get(code_id)
+        self.writable_code(code_id)
         verb = "accept" if accepted else "reject"
         with self.action(f"{verb} suggestion {code_id}", coder):
             decision = self._insert("decisions", {

@@ -19,7 +19,7 @@ class MemoTable(Journaled):
             raise StoreError("a memo needs some text")
         tid = self.transcript_id(transcript) if transcript is not None else None
         if code_id is not None:
-            self.codebook().get(code_id)
+            self.writable_code(code_id)
             kind = "code"
         elif tid is not None and start is not None:
             if end is None or not (0 <= start < end <= len(self.content(tid))):

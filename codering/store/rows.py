@@ -162,3 +162,21 @@ class Merged(NamedTuple):
     decisions: int    # suggestion decisions now on the target
     memos: int        # memos on the source now on the target
     children: int     # subcodes of the source now under the target
+
+
+class CodeMerge(NamedTuple):
+    """Where the work of a code that was merged away lives now: :meth:`codering.store.Project.code_merges`."""
+
+    source: str                                # the code id that was merged away
+    target: str                                # the code its work is on now (the end of a chain of merges)
+    steps: tuple[tuple[str, str, str], ...]    # each merge on the way: (code, into, date YYYY-MM-DD), oldest first
+
+    def said(self) -> str:
+        """'stim.x was merged into stim.y on 2026-12-06' (a chain: ', and stim.y into stim.z on ...')."""
+        (first, into, day), *rest = self.steps
+        return f"{first} was merged into {into} on {day}" + "".join(
+            f", and {code} into {then} on {when}" for code, then, when in rest)
+
+    def landed(self, n: int, noun: str = "coding") -> str:
+        """The one-line notice of an import: '3 codings landed on stim.y because stim.x was merged into ...'."""
+        return f"{count(n, noun)} landed on {self.target} because {self.said()}"
