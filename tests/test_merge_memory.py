@@ -169,3 +169,77 @@ def test_after_undo_the_old_code_answers_for_itself(coded, project_location, cap
     assert cli(capsys, project_location, "redo")[0] == 0
     code, out, err = cli(capsys, project_location, "codings", "--code", GEBOUW, "--format", "tsv")
     assert code == 0 and err.startswith(f"{GEBOUW} was merged into {NABIJ}")
+
+
+# -- files that still use the old code --------------------------------------------------------------------------
+def test_codings_file_lands_on_the_code_it_went_into(coded, project_location, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CODERING_CODER", "ann")
+    coded.merge_codes(GEBOUW, NABIJ, "ann")
+    lines = [{"transcript": T, "start": S1[0], "end": S1[1], "codes": [GEBOUW], "coder": "ann"},  # ann has NABIJ
+             {"transcript": T, "start": S2[0], "end": S2[1], "codes": [GEBOUW], "coder": "cas"},
+             {"transcript": T, "start": S1[0], "end": S1[1], "codes": [GEBOUW], "coder": "cas"}]
+    path = tmp_path / "oud.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    code, out, err = cli(capsys, project_location, "import", str(path))
+    assert code == 0, err
+    day = coded.merged_code(GEBOUW).steps[0][2]
+    assert f"note: 2 codings landed on {NABIJ} because {GEBOUW} was merged into {NABIJ} on {day}\n" in out
+    assert "2 codings imported from 3 spans (1 was already there)." in out
+    with Project.open(project_location) as after:
+        assert GEBOUW not in after.codebook()
+        assert sorted(on(after, NABIJ)) == sorted([(*S1, "ann"), (*S2, "bert"), (*S2, "cas"), (*S1, "cas")])
+
+
+def test_an_undone_merge_is_forgotten_by_an_import(coded, tmp_path):
+    from codering.ingest.plan import plan_import
+
+    coded.merge_codes(GEBOUW, NABIJ, "ann")
+    coded.undo("ann")
+    path = tmp_path / "oud.jsonl"
+    path.write_text(json.dumps({"transcript": T, "start": S2[0], "end": S2[1], "codes": [GEBOUW],
+                                "coder": "cas"}) + "\n", encoding="utf-8")
+    plan = plan_import([path])
+    plan.apply(coded, "import")
+    assert (*S2, "cas") in on(coded, GEBOUW) and not any("landed" in n for n in plan.notices)
+
+
+def test_merging_another_coders_project_that_still_uses_the_old_code(coded, tmp_path, small_codebook):
+    from codering.collab.merge import merge_project
+    from codering.ingest import parse_text
+
+    other = tmp_path / "cas.codering"
+    with Project.create(other, small_codebook) as theirs:
+        theirs.import_transcript(parse_text(coded.content(T), "interview-1"))
+        theirs.update_code(Code(id=GEBOUW, label="Zelfde gebouw", parent="stim.praktisch"))
+        theirs.update_code(Code(id=f"{GEBOUW}.trap", label="Trap", parent=GEBOUW))  # new there
+        theirs.add_coding("interview-1", *S1, GEBOUW, "ann")  # ann already has NABIJ on S1 here
+        theirs.add_coding("interview-1", *S2, GEBOUW, "cas")
+        theirs.add_coding("interview-1", *S1, f"{GEBOUW}.trap", "cas")
+        theirs.add_memo("over het gebouw", "cas", code_id=GEBOUW)
+    coded.merge_codes(GEBOUW, NABIJ, "ann")
+    report = merge_project(coded, other, coder="ann")
+    book = coded.codebook()
+    assert GEBOUW not in book and book.codes[f"{GEBOUW}.trap"].parent == NABIJ  # its new subcode: under NABIJ
+    assert report.codes_added == [f"{GEBOUW}.trap"]
+    assert sorted(on(coded, NABIJ)) == sorted([(*S1, "ann"), (*S2, "bert"), (*S2, "cas")])
+    assert [m.text for m in coded.memos(code_id=NABIJ)] == ["gebouw: ook de parking", "over het gebouw"]
+    landed = [n for n in report.notices if "landed" in n]
+    assert landed == [f"1 coding landed on {NABIJ} because {coded.merged_code(GEBOUW).said()}"]
+    assert report.present == 1
+    coded.undo("ann")  # the project merge taken back; the code merge stays
+    assert GEBOUW not in coded.codebook() and f"{GEBOUW}.trap" not in coded.codebook()
+
+
+def test_a_chain_of_merges_lands_a_codings_file_at_its_end(coded, tmp_path):
+    from codering.ingest.plan import plan_import
+
+    coded.update_code(Code(id="stim.praktisch.buren", label="Buren", parent="stim.praktisch"), "ann")
+    coded.merge_codes(GEBOUW, "stim.praktisch.buren", "ann")
+    coded.merge_codes("stim.praktisch.buren", NABIJ, "ann")
+    path = tmp_path / "oud.jsonl"
+    path.write_text(json.dumps({"transcript": T, "start": S2[0], "end": S2[1], "codes": [GEBOUW],
+                                "coder": "cas"}) + "\n", encoding="utf-8")
+    plan = plan_import([path])
+    plan.apply(coded, "import")
+    assert (*S2, "cas") in on(coded, NABIJ) and "stim.praktisch.buren" not in coded.codebook()
+    assert plan.notices == [f"1 coding landed on {NABIJ} because {coded.merged_code(GEBOUW).said()}"]

@@ -5,7 +5,9 @@ transcript is never duplicated and codings always land on the same words.
 Codings are only added, never changed or removed: one that is already here
 (same span, code and coder) is skipped, which makes merging twice a no-op.
 Codes the other project used but this codebook lacks are added with their
-parents; memos on matched transcripts, on codes and on the project come along
+parents, except a code merged away here: its codings and memos go onto the
+code it went into (a chain of merges to its end), and it is not made again;
+memos on matched transcripts, on codes and on the project come along
 (again only when not already here). Transcripts the other project has and
 this one lacks are listed, not copied: import them first if they belong here.
 
@@ -25,7 +27,7 @@ from codering.wording import count
 
 if TYPE_CHECKING:
     from codering.codebook import Code
-    from codering.store import Coding, Memo, Project
+    from codering.store import CodeMerge, Coding, Memo, Project
 
 
 @dataclass
@@ -39,6 +41,7 @@ class MergeReport:
     codes_added: list[str] = field(default_factory=list)
     memos_added: int = 0
     notices: list[str] = field(default_factory=list)
+    landed: dict[str, int] = field(default_factory=dict)  # a code merged away here -> its codings added onto
 
     @property
     def codings_added(self) -> int:
@@ -69,19 +72,25 @@ class MergeReport:
         return "\n".join(self.lines())
 
 
-def _codes_to_add(project: "Project", other: "Project", used: set[str], report: MergeReport) -> list["Code"]:
-    """The other codebook's codes (with missing parents) that this codebook lacks, parents first."""
+def _codes_to_add(project: "Project", other: "Project", used: set[str], report: MergeReport,
+                  merges: dict[str, "CodeMerge"]) -> list["Code"]:
+    """The other codebook's codes (with missing parents) that this codebook lacks, parents first. A code
+    merged away here is not added again: a new subcode of it goes under the code it went into."""
     ours, theirs = project.codebook(), other.codebook()
     wanted: set[str] = set()
     for code_id in used - set(ours.codes):
         if code_id not in theirs:
             raise MergeError(f"the other project codes with '{code_id}', which is in neither codebook")
-        wanted |= {c for c in theirs.counts_for(code_id) if c not in ours}
+        for c in [code_id, *(a.id for a in theirs.ancestors(code_id))]:  # the code, then up its parents
+            if c in ours or c in merges:  # from here up the codes are here (a merged one: the code it went into)
+                break
+            wanted.add(c)
     for code_id in sorted(used & set(ours.codes)):
         if code_id in theirs and theirs.codes[code_id].label != ours.codes[code_id].label:
             report.notices.append(f"code '{code_id}' is '{theirs.codes[code_id].label}' there and "
                                   f"'{ours.codes[code_id].label}' here; merged as the same code")
-    return [c for _, c in theirs.walk() if c.id in wanted]
+    return [c if c.parent not in merges else c.with_changes(parent=merges[c.parent].target)
+            for _, c in theirs.walk() if c.id in wanted]
 
 
 def merge_project(project: "Project", other_path: str | Path, *, coder: str,
@@ -130,8 +139,11 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
         if other.codebook().id != project.codebook().id:
             report.notices.append(f"the other project uses codebook '{other.codebook().id}', this one "
                                   f"'{project.codebook().id}'; codes are matched by id")
-        used = {c.code_id for *_, c in codings} | {m.code_id for m in memos if m.code_id}
-        new_codes = _codes_to_add(project, other, used, report)
+        merges = project.code_merges()  # a code merged away here: its codings and memos go where it went
+        memos = [m if m.code_id not in merges else dataclasses.replace(m, code_id=merges[m.code_id].target)
+                 for m in memos]
+        used = {_onto(c.code_id, merges) for *_, c in codings} | {m.code_id for m in memos if m.code_id}
+        new_codes = _codes_to_add(project, other, used, report, merges)
         report.codes_added = [c.id for c in new_codes]
         book = {**project.codebook().codes, **{c.id: c for c in new_codes}}
         folders = {cid for cid in used if not book[cid].codable}
@@ -139,9 +151,16 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
             if not dry_run:
                 for code in new_codes:
                     project.update_code(code, coder)
-            _merge_codings(project, codings, folders, rename, report, dry_run, coder)
+            _merge_codings(project, codings, folders, rename, report, dry_run, coder, merges)
             _merge_memos(project, memos, matched_ids, rename, report, dry_run)
+    report.notices += [merges[code_id].landed(n) for code_id, n in report.landed.items()]
     return report
+
+
+def _onto(code_id: str, merges: dict[str, "CodeMerge"]) -> str:
+    """The code here that a coding of the other project on ``code_id`` goes onto: the code it went into, if it
+    was merged away here."""
+    return merges[code_id].target if code_id in merges else code_id
 
 
 def _move_to_our_text(codings: list[tuple[int, str, "Coding"]], memos: list["Memo"],
@@ -190,13 +209,14 @@ def _move_to_our_text(codings: list[tuple[int, str, "Coding"]], memos: list["Mem
 
 
 def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]], folders: set[str],
-                   rename: dict[str, str], report: MergeReport, dry_run: bool, merger: str) -> None:
+                   rename: dict[str, str], report: MergeReport, dry_run: bool, merger: str,
+                   merges: dict[str, "CodeMerge"]) -> None:
     present: dict[int, set[tuple]] = {}
     ours_by: dict[int, set[str]] = {}
     shared: set[tuple[str, str]] = set()
     theirs: dict[int, set[tuple]] = {}
     for tid, _, c in codings:
-        theirs.setdefault(tid, set()).add((c.start, c.end, c.code_id, rename.get(c.coder, c.coder)))
+        theirs.setdefault(tid, set()).add((c.start, c.end, _onto(c.code_id, merges), rename.get(c.coder, c.coder)))
     for tid, name, c in codings:
         if tid not in present:
             own = project.codings(tid)
@@ -207,12 +227,13 @@ def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]],
             ours_by[tid] = {x.coder for x in own
                             if x.coder == merger or (x.start, x.end, x.code_id, x.coder) not in theirs[tid]}
         who = rename.get(c.coder, c.coder)
-        key = (c.start, c.end, c.code_id, who)
+        code_id = _onto(c.code_id, merges)
+        key = (c.start, c.end, code_id, who)
         if key in present[tid]:
             report.present += 1
             continue
-        if c.code_id in folders:
-            report.notices.append(f"{name} {c.start}-{c.end}: '{c.code_id}' is a folder here; coding left out")
+        if code_id in folders:
+            report.notices.append(f"{name} {c.start}-{c.end}: '{code_id}' is a folder here; coding left out")
             continue
         if who in ours_by[tid] and (name, who) not in shared:
             shared.add((name, who))
@@ -221,9 +242,11 @@ def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]],
                                   "both sets now count as one coder (undo, then merge with --rename-coder "
                                   f"{who}=OTHER_NAME to keep them apart)")
         if not dry_run:
-            project.add_coding(tid, c.start, c.end, c.code_id, who, origin=c.origin, created=c.created)
+            project.add_coding(tid, c.start, c.end, code_id, who, origin=c.origin, created=c.created)
         present[tid].add(key)
         report.added[(name, who)] = report.added.get((name, who), 0) + 1
+        if code_id != c.code_id:
+            report.landed[c.code_id] = report.landed.get(c.code_id, 0) + 1
 
 
 def _merge_memos(project: "Project", memos: list["Memo"], matched: dict[int, tuple[int, str]],

@@ -26,7 +26,7 @@ from codering.ingest.model import MAX_BYTES, SUPPORTED_SUFFIXES, transcript_name
 from codering.wording import count
 
 if TYPE_CHECKING:
-    from codering.store import ImportReport, Project
+    from codering.store import CodeMerge, ImportReport, Project
 
 Progress = Callable[[str], None]
 
@@ -58,6 +58,7 @@ class ImportPlan:
     attributes_changed: list[str] = field(default_factory=list)  # "name: key 'old' -> 'new'"
     attributes_set: int = 0  # transcripts whose attributes were set (not those of a renamed copy left out)
     replace: bool = False  # a transcript of the same name from another file may replace the project's
+    merges: dict[str, CodeMerge] = field(default_factory=dict)  # check(): codes merged away, where they went
 
     @property
     def empty(self) -> bool:
@@ -69,6 +70,7 @@ class ImportPlan:
         contents = {parsed.name: parsed.content for _, parsed in self.transcripts}
         names = set(known) | set(contents)
         codebook = project.codebook()
+        self.merges = project.code_merges()
         problems: list[str] = []
         sources = {transcript_name_form(name): path for name, path in project.transcript_sources().items()}
         for path, parsed in self.transcripts:
@@ -107,13 +109,18 @@ class ImportPlan:
                                 f"{text_starts[rec.transcript]}")
             if rec.text is not None and content[rec.start:rec.end] != rec.text:
                 problems.append(f"{rec.source}: text does not match the transcript at {rec.start}-{rec.end}")
-            for code in rec.codes:
+            for code in (self._onto(c) for c in rec.codes):
                 if code not in codebook:
                     problems.append(f"{rec.source}: unknown code '{code}' (not in codebook '{codebook.id}')")
                 elif not codebook.codes[code].codable:
                     problems.append(f"{rec.source}: '{code}' is a folder, not a code that can be applied")
         if problems:
             raise ImportProblems(problems)
+
+    def _onto(self, code: str) -> str:
+        """The code a codings file's ``code`` is put on: the code it went into, if it was merged away."""
+        merge = self.merges.get(code)
+        return merge.target if merge is not None else code
 
     def _place_on_stored_text(self, project: Project, sources: dict[str, str], problems: list[str]) -> set[int]:
         """Offsets a program counted on a transcript file's own text (its CRLF line ends as two characters,
@@ -183,6 +190,7 @@ class ImportPlan:
             # journaled as the person at the project (undo is per coder), else as ``coder``
             with project.action(f"import {len(self.codings)} codings", project.coder or coder):
                 present: dict[str, set] = {}
+                landed: dict[str, int] = {}  # code merged away -> its codings added onto the code it went into
                 for rec in self.codings:
                     target = copies[rec.transcript].same_as if rec.transcript in copies else rec.transcript
                     if target != rec.transcript:
@@ -192,15 +200,18 @@ class ImportPlan:
                     if target not in present:
                         present[target] = {(c.start, c.end, c.code_id, c.coder)
                                            for c in project.codings(target, include_detached=True)}
-                    for code in rec.codes:
-                        key = (rec.start, rec.end, code, rec.coder or coder)
+                    for named in rec.codes:
+                        key = (rec.start, rec.end, self._onto(named), rec.coder or coder)
                         if key in present[target]:
                             self.codings_present += 1
                             continue
                         project.add_coding(target, *key, origin="import")
                         present[target].add(key)
                         self.codings_added += 1
+                        if named in self.merges:
+                            landed[named] = landed.get(named, 0) + 1
                 project.rename_action(f"import {count(self.codings_added, 'coding')}")  # not the spans listed
+            self.notices += [self.merges[named].landed(n) for named, n in landed.items()]
             for name, files in moved.items():
                 copies[name].notices.append(
                     f"its {count(sum(files.values()), 'coding')} from {', '.join(files)} went onto "
