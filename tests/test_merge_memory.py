@@ -243,3 +243,24 @@ def test_a_chain_of_merges_lands_a_codings_file_at_its_end(coded, tmp_path):
     plan.apply(coded, "import")
     assert (*S2, "cas") in on(coded, NABIJ) and "stim.praktisch.buren" not in coded.codebook()
     assert plan.notices == [f"1 coding landed on {NABIJ} because {coded.merged_code(GEBOUW).said()}"]
+
+
+def test_a_refi_project_and_codebook_exported_before_the_merge(coded, tmp_path):
+    from codering.refi import import_codebook, import_qdpx
+    from codering.refi.qdc import write_qdc
+    from codering.refi.qdpx import export_qdpx
+
+    archive, qdc = tmp_path / "voor.qdpx", tmp_path / "voor.qdc"
+    export_qdpx(coded, archive)
+    write_qdc(coded.codebook(), qdc, base=coded.project_id)
+    coded.remove_coding(next(c.id for c in coded.codings(code_id=GEBOUW) if c.coder == "bert"))
+    coded.merge_codes(GEBOUW, NABIJ, "ann")
+    report = import_qdpx(archive, coded, coder="ann")
+    book = coded.codebook()
+    assert GEBOUW not in book and book.codes[f"{GEBOUW}.lift"].parent == NABIJ
+    assert sorted(on(coded, NABIJ)) == sorted([(*S1, "ann"), (*S2, "bert")])  # bert's back, on NABIJ; ann's once
+    assert f"1 coding landed on {NABIJ} because {coded.merged_code(GEBOUW).said()}" in report.notices
+    assert report.codes_added == 0
+    again = import_codebook(coded, qdc, "ann")
+    assert again.added == 0 and GEBOUW not in coded.codebook()
+    assert f"code '{GEBOUW}' is not added again: {coded.merged_code(GEBOUW).said()}" in again.notices

@@ -33,6 +33,8 @@ from codering.errors import RefiError
 if TYPE_CHECKING:
     from lxml import etree
 
+    from codering.store import CodeMerge
+
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "codering 0.1.0"
@@ -382,6 +384,27 @@ def build_codebook(codes: list[RefiCode], sets: list[RefiSet], meta: dict[str, s
                     language=meta.get("language") or "nl", description=meta.get("description", ""),
                     source=meta.get("source", ""), version=meta.get("version", ""))
     return book, ids
+
+
+def fold_merged(book: Codebook, ids: dict[str, str], current: Codebook,
+                merges: dict[str, "CodeMerge"]) -> dict[str, "CodeMerge"]:
+    """Codes of a file that were merged away in the project are not made again: ``ids`` (GUID -> code id)
+    sends their codings and memos to the code each went into, their subcodes in the file go under that code,
+    and ``book`` holds it (and its parents, as the project has them) in their place. ``merges``: the project's
+    :meth:`~codering.store.Project.code_merges`. Returns the codes taken out, each with its merge."""
+    folded = {cid: merges[cid] for cid in book.codes if cid in merges}
+    if not folded:
+        return {}
+    for cid in folded:
+        del book.codes[cid]
+    for merge in folded.values():  # the code it went into, where the file's tree can hang things under it
+        for code in [current.codes[merge.target], *current.ancestors(merge.target)]:
+            book.codes.setdefault(code.id, code)
+    for cid, code in list(book.codes.items()):
+        if code.parent in folded:
+            book.codes[cid] = code.with_changes(parent=folded[code.parent].target)
+    ids.update({g: folded[cid].target for g, cid in ids.items() if cid in folded})
+    return folded
 
 
 def codebook_meta(path: Path, origin: str | None) -> dict[str, str]:

@@ -22,6 +22,7 @@ from codering.refi.common import (
     build_codebook,
     codebook_base,
     codebook_meta,
+    fold_merged,
     kid,
     local,
     merge_codebook,
@@ -137,7 +138,10 @@ def import_codebook(project, path: str | Path, coder: str, *, update: bool = Tru
     same parent) are matched; with ``update`` their label, description, notes,
     examples and colour take the file's values. New codes are added.
     """
-    book, notices = parse_qdc(path, project.codebook(), project.project_id)
+    current = project.codebook()
+    book, notices = parse_qdc(path, current, project.project_id)
+    for merge in fold_merged(book, {}, current, project.code_merges()).values():
+        notices.append(f"code '{merge.source}' is not added again: {merge.said()}")
     report = CodebookImport(str(path), notices=notices)
     with project.action(f"import codebook {Path(path).name}", coder):
         report.added, report.updated = merge_codebook(project, book, coder, update, report.notices)

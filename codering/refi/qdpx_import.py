@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codering.errors import RefiError
 from codering.refi.common import (
@@ -24,11 +25,15 @@ from codering.refi.common import (
     build_codebook,
     codebook_meta,
     ensure_codable,
+    fold_merged,
     guid,
     merge_codebook,
 )
 from codering.refi.qde_reader import QdpxPlan, read_qdpx
 from codering.wording import count
+
+if TYPE_CHECKING:
+    from codering.store import CodeMerge
 
 __all__ = ["QdpxImport", "import_qdpx", "read_qdpx"]
 
@@ -47,6 +52,7 @@ class QdpxImport:
     memos_added: int = 0
     coders: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    added_by_code: dict[str, int] = field(default_factory=dict)  # a code's GUID in the file -> its codings added
 
     def summary(self) -> str:
         verb = "Created" if self.created else "Imported into"
@@ -90,6 +96,7 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
     meta = ({f: plan.book.get(f, "") for f in BOOK_FIELDS} if plan.book  # as codering wrote it
             else codebook_meta(Path(plan.name), plan.origin))
     coded = {c.code for s in plan.sources for c in s.codings}
+    sent: dict[str, CodeMerge] = {}  # the GUID of a code merged away in the project -> that merge
     if created:
         book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices)
         ensure_codable(book, (ids[g] for g in coded), None, report.notices)
@@ -101,6 +108,9 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
         if not created:
             current = project.codebook()
             book, ids = build_codebook(plan.codes, plan.sets, meta, report.notices, current, project.project_id)
+            merges = project.code_merges()
+            sent = {g: merges[cid] for g, cid in ids.items() if cid in merges}
+            fold_merged(book, ids, current, merges)
             ensure_codable(book, (ids[g] for g in coded), current, report.notices, str(path))
         report.codes_total = len(book)
         with project.action(f"import {Path(path).name}", project.coder or coder):  # undo: the importer's
@@ -108,6 +118,10 @@ def import_qdpx(path: str | Path, target, *, coder: str = "import", positions: s
                 report.codes_added, _ = merge_codebook(project, book, coder, False, report.notices)
             names = _write_sources(project, plan, ids, report)
             _write_memos(project, plan, names, ids, report)
+        for merge in {m.source: m for m in sent.values()}.values():  # each code merged away the file uses
+            n = sum(report.added_by_code.get(g, 0) for g, m in sent.items() if m.source == merge.source)
+            if n:
+                report.notices.append(merge.landed(n))
     except BaseException:
         if own:
             project.close()
@@ -222,4 +236,5 @@ def _write_sources(project, plan: QdpxPlan, ids: dict[str, str], report: QdpxImp
             project.add_coding(name, *key, origin="import", created=coding.created)
             present.add(key)
             report.codings_added += 1
+            report.added_by_code[coding.code] = report.added_by_code.get(coding.code, 0) + 1
     return names
