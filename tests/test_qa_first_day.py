@@ -13,11 +13,14 @@ import threading
 from test_tui_support import sample_project, sample_template, sync, until  # noqa: F401 - fixtures
 
 from codering.coding.suggester import EngineLoader
+from codering.suggest.base import KeywordSuggester
 from codering.suggest.embed import HashingEmbedder
 from codering.suggest.engine import EmbeddingSuggester
 from codering.tui.app import make_app
 from codering.tui.screens.coding import CodingScreen
-from codering.tui.widgets.status import ModelStatus
+from codering.tui.screens.overview import OverviewScreen
+from codering.tui.widgets.status import ModelStatus, StatusLine
+from codering.tui.widgets.transcript import TranscriptView
 
 SIZE = (120, 36)
 #: English words of the engine's progress that must never reach the Dutch status line.
@@ -78,3 +81,36 @@ async def test_the_first_use_model_build_is_said_in_dutch_not_as_zero_percent_em
     english = [text for text in seen if ENGLISH.search(text)]
     assert english == [], english
     assert any("codeboek inbedden" in text for text in seen), seen  # the codebook's step, now in Dutch
+
+
+@sync
+async def test_escape_after_a_text_search_clears_its_highlights_before_leaving_the_transcript(sample_project):
+    """The find line closes on Enter and leaves every match highlighted; the next Esc, meant to close the
+    search, left the transcript for the overview. Now the first Esc takes the search away, the second
+    goes back."""
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        view = screen.query_one(TranscriptView)
+        status = screen.query_one(StatusLine)
+        await pilot.press("f", *"huisarts", "enter")
+        await pilot.pause()
+        assert status.message.startswith("treffer 1 van") and view._found
+        where = screen.session.span
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen, type(app.screen).__name__
+        assert view._found == [] and status.message == "zoeken gesloten"
+        assert screen.session.span == where  # the cursor stays on the hit
+        await pilot.press("g")
+        assert "nog geen zoekopdracht" in status.message
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen)

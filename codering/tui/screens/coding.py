@@ -362,6 +362,14 @@ class CodingScreen(AppScreen[None]):
         self._close_find()
         self._say("zoeken gesloten")
 
+    def action_back(self) -> None:
+        """Esc: a search's highlights go first (the find line closes on Enter, so Esc right after a search
+        had left the transcript); the next Esc goes back."""
+        if self.found_query is not None:
+            self._find_closed()
+            return
+        super().action_back()
+
     def _close_find(self) -> None:
         self.query_one(FindLine).close()
 
