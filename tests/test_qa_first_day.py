@@ -114,3 +114,34 @@ async def test_escape_after_a_text_search_clears_its_highlights_before_leaving_t
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, OverviewScreen)
+
+
+@sync
+async def test_an_attribute_file_imported_with_i_says_what_it_set_not_zero_of_everything(sample_project, tmp_path):
+    """`i` with an attribute CSV set the attributes, and the status line said "geïmporteerd: 0 nieuw,
+    0 bijgewerkt, 0 ongewijzigd", as if nothing had happened (the command line says "Attributes set for
+    2 transcripts")."""
+    from codering.store import Project
+    from codering.tui.dialogs import NoticeDialog
+
+    csv = tmp_path / "opleiding.csv"
+    csv.write_text("bestand,opleiding\nint01_huisarts_beernem.txt,master\n"
+                   "int02_ocmw_maatschappelijk_werker_tongeren.txt,bachelor\n", encoding="utf-8")
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#value").value = str(csv)
+        await pilot.press("enter")
+        assert await until(pilot, lambda: isinstance(app.screen, NoticeDialog), 20)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is overview
+        assert overview.query_one(StatusLine).message == "geïmporteerd: attributen voor 2 transcripten"
+    with Project.open(sample_project) as project:
+        values = {t.name: t.attributes.get("opleiding") for t in project.transcripts()}
+    assert values["int01_huisarts_beernem"] == "master"

@@ -238,7 +238,7 @@ class OverviewScreen(ProjectScreen):
         self.query_one(StatusLine).message = (
             f"geïmporteerd: {added} nieuw, {updated} bijgewerkt, {len(reports) - added - updated - same} ongewijzigd"
             + (f", {same} niet (dezelfde tekst staat er al)" if same else "")
-        )
+        ) if reports or event.plan is None else other_imported(event.plan)
         self.reload()
         details = import_details(reports, event.plan)
         if details:  # what the command line says besides the counts: nothing of it may go unseen
@@ -289,6 +289,20 @@ class OverviewScreen(ProjectScreen):
 
         if self.project is not None:
             self.app.push_screen(AgreementScreen(self.project, self.coder))
+
+
+def other_imported(plan: "ImportPlan") -> str:
+    """The status line after an import of attributes or codings alone (no transcripts): what it set, where
+    the transcripts' counts said "0 nieuw, 0 bijgewerkt, 0 ongewijzigd"."""
+    done = []
+    if plan.attributes:
+        n = plan.attributes_set
+        done.append(f"attributen voor {n} transcript{'' if n == 1 else 'en'}")
+    if plan.codings:
+        n = plan.codings_added
+        done.append(f"{n} codering{'' if n == 1 else 'en'}"
+                    + (f" ({plan.codings_present} stonden er al)" if plan.codings_present else ""))
+    return "geïmporteerd: " + ", ".join(done)
 
 
 def import_details(reports: list["ImportReport"], plan: "ImportPlan | None") -> list[str]:
