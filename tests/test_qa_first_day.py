@@ -145,3 +145,25 @@ async def test_an_attribute_file_imported_with_i_says_what_it_set_not_zero_of_ev
     with Project.open(sample_project) as project:
         values = {t.name: t.attributes.get("opleiding") for t in project.transcripts()}
     assert values["int01_huisarts_beernem"] == "master"
+
+
+def test_adapt_says_where_the_held_out_part_lacks_coded_sentences(sample_project):
+    """`adapt --dry-run` after a first day (an interview coded, three sentences of another coded from the
+    command line) said "... there are 3: code on first": neither which part is held out nor how many more
+    it needs. It names the held-out interview and the number to go."""
+    from codering.store import Project
+    from tests.conftest import run_cli
+
+    with Project.open(sample_project) as project:
+        first, *_, last = project.transcripts()
+        codes = ["stim.praktisch.nabijheid", "rem.organisatorisch.wachtlijsten", "ctx.netwerk"]
+        respondent = [s for s in project.segments(first.id) if s.role == "respondent"]
+        for i, s in enumerate(respondent[:36]):
+            project.add_coding(first.id, s.start, s.end, codes[i % 3], "tester")
+        for s in [s for s in project.segments(last.id) if s.role == "respondent"][10:40:10]:
+            project.add_coding(last.id, s.start, s.end, codes[0], "tester")
+    result = run_cli("-p", str(sample_project), "adapt", "--dry-run")
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert f"in the part held out to judge it ({last.name}); it has 3: code 2 more there first" in message, message

@@ -274,9 +274,11 @@ def check_enough(decisions: Decisions, train: list[Sentence], test: list[Sentenc
                          f"{coded}{decisions.whose}: code {min_coded - coded} more first")
     held = sum(s.coded for s in test)
     if held < MIN_HELD_OUT_CODED:
-        raise AdaptError(f"adapting the model needs at least {MIN_HELD_OUT_CODED} coded sentences among those held "
-                         f"out to judge it (the last interview, or the last {int(HOLDOUT * 100)}% reviewed); "
-                         f"there are {held}: code on first")
+        whole = {s.transcript for s in test} & {s.transcript for s in train}
+        part = (f"the last {int(HOLDOUT * 100)}% of the reviewed sentences" if whole or not test
+                else ", ".join(dict.fromkeys(s.transcript for s in test)))
+        raise AdaptError(f"adapting the model needs at least {MIN_HELD_OUT_CODED} coded sentences in the part held "
+                         f"out to judge it ({part}); it has {held}: code {MIN_HELD_OUT_CODED - held} more there first")
     per_family: dict[str, int] = {}
     for s in train:
         for h in s.families:
