@@ -167,3 +167,32 @@ def test_adapt_says_where_the_held_out_part_lacks_coded_sentences(sample_project
     message = result.stderr.strip()
     assert "\n" not in message
     assert f"in the part held out to judge it ({last.name}); it has 3: code 2 more there first" in message, message
+
+
+def test_export_all_into_a_folder_not_made_yet_makes_it(sample_project, tmp_path):
+    """The README: "`export all -o FOLDER` writes `FOLDER/<project>-tabellen.xlsx`". With a folder that did
+    not exist yet it said "cannot tell the format from 'tabellen'" and wrote nothing."""
+    import openpyxl
+
+    from codering.store import Project
+    from tests.conftest import run_cli
+
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        respondent = [s for s in project.segments(info.id) if s.role == "respondent"]
+        for s in respondent[:3]:
+            project.add_coding(info.id, s.start, s.end, "rem.organisatorisch.wachtlijsten", "tester")
+        project.add_coding(info.id, respondent[5].start, respondent[5].end, "stim.praktisch.nabijheid", "tester")
+    for output, folder in [(tmp_path / "tabellen", tmp_path / "tabellen"),
+                           (f"{tmp_path / 'verslag' / 'bijlagen'}/", tmp_path / "verslag" / "bijlagen")]:
+        result = run_cli("-p", str(sample_project), "export", "all", "--counts", "-o", str(output))
+        assert result.returncode == 0, result.stderr
+        book = openpyxl.load_workbook(folder / "studie-tabellen.xlsx")
+        rows = {r[0]: r[1] for r in book["factors-remmend"].iter_rows(values_only=True)}
+        assert rows["Organisatorische"] == "Wachtlijsten (3)"
+        rows = {r[0]: r[1] for r in book["factors-stimulerend"].iter_rows(values_only=True)}
+        assert rows["Praktische"] == "Nabijheid (1)"
+    # a name with a suffix that is no format stays an error, and makes nothing
+    result = run_cli("-p", str(sample_project), "export", "all", "-o", str(tmp_path / "tabellen.xyz"))
+    assert result.returncode == 1 and "cannot tell the format" in result.stderr
+    assert not (tmp_path / "tabellen.xyz").exists()

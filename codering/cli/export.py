@@ -22,6 +22,7 @@ a folder. Nothing heavy is imported until a command runs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -356,6 +357,17 @@ def _unit(value: str | None, allowed: tuple[str, str]) -> str:
     return value
 
 
+def _new_folder(output: str, fmt: str | None) -> bool:
+    """Whether ``export all -o OUTPUT`` names a folder that does not exist yet: no suffix to tell a format by
+    (and no --format), or a trailing slash."""
+    from codering.export.writers import is_stdout
+
+    path = Path(output)
+    if is_stdout(output) or path.exists():
+        return False
+    return output.endswith(("/", os.sep)) or (fmt is None and not path.suffix)
+
+
 @export_group.command("all")
 @click.option("--group", default="fin", show_default=True, help="Code group for the cross-tabulations.")
 @click.option("--by", "by", multiple=True, help="Case attributes to cross-tabulate (default: locatie, actorgroep).")
@@ -370,6 +382,11 @@ def all_cmd(state, group, by, unit, figures, counts, where, coder, fmt, output, 
 
     group = _group(state, group)
     data = _load(state, where, coder)
+    if output is not None and _new_folder(output, fmt):
+        try:
+            Path(output).mkdir(parents=True)  # `-o FOLDER` (README): a folder not made yet is made, as a file is
+        except OSError as exc:
+            raise click.ClickException(f"cannot make the folder {output}: {exc.strerror or exc}") from None
     if fmt is None and (output is None or Path(output).is_dir()):  # the documented default, also into a folder
         fmt = "xlsx"
     fmt_name = fmt or (Path(output).suffix.lstrip(".").lower() if output else "xlsx")
