@@ -72,12 +72,16 @@ async def test_the_first_use_model_build_is_said_in_dutch_not_as_zero_percent_em
         await pilot.pause()
         during = app.model_state.describe()
         shown = str(app.screen.query_one(ModelStatus).render())
+        await pilot.resize_terminal(80, 30)  # a third of 80 columns: the short form
+        await pilot.pause()
+        narrow = str(app.screen.query_one(ModelStatus).render())
         embedder.finish.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.model_state.ready
     assert "bouwen" in during and "eenmalig" in during and "%" not in during, during
-    assert "bouwen" in shown, shown
+    assert shown == during == "model bouwen… (eenmalig, ± 1 min)", shown
+    assert narrow == "model bouwen…", narrow
     english = [text for text in seen if ENGLISH.search(text)]
     assert english == [], english
     assert any("codeboek inbedden" in text for text in seen), seen  # the codebook's step, now in Dutch

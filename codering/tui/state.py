@@ -35,8 +35,10 @@ class ModelState:
             return f"model niet beschikbaar: {self.message}" if self.message else "model niet beschikbaar"
         if self.phase == "off":
             return "geen model"
+        if self.what == "building the model":  # the one-time build: no count to show
+            return "model bouwen… (eenmalig, ± 1 min)"
         what = {"embedding segments": "segmenten inbedden", "embedding the codebook": "codeboek inbedden",
-                "building the model": "eenmalig bouwen, ± 1 min", "opening the model": "openen", "keywords": "trefwoorden",
+                "opening the model": "openen", "keywords": "trefwoorden",
                 "ready": "bijna klaar"}.get(self.what, self.what)
         if self.total:
             return f"model laadt… ({self.percent}%{', ' + what if what else ''})"

@@ -61,6 +61,8 @@ class ModelStatus(Widget):
         text = state.describe()
         if state.phase == "ready" and len(text) >= self._room():  # the real model's name is 46 characters
             text = "model klaar"
+        if state.phase == "loading" and not state.total and len(text) >= self._room():
+            text = text.split(" (")[0]  # "model bouwen…": the panel has room for the rest
         if state.phase == "loading" and state.total:
             text = f"model laadt… {state.percent:>3}% "
             return Content.assemble(text, (progress_bar(state.done, state.total), "$accent"))
