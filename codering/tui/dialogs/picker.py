@@ -13,10 +13,28 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from codering.codebook import Codebook
-from codering.coding.search import PICK_KEYS, CodeIndex, Match
+from codering.coding.search import PICK_KEYS, CodeIndex, Match, fold
 from codering.tui.dialogs.base import Dialog
 
 T = TypeVar("T")
+
+#: What a :class:`CodePicker` opened with ``top`` returns for its entry "the top level" (as the command line's
+#: ``codebook move CODE -``; never a code id, which starts with a letter, digit or underscore).
+TOP_LEVEL = "-"
+
+#: Words that find the top-level entry besides its own text.
+_TOP_WORDS = ("top", "-", "geen", "bovencode")
+
+
+def _top_prompt(text: str, number: int | None) -> Content:
+    head = Content.assemble((f"{number} " if number else "  ", "bold"), ("⤒ ", "bold"), (text, "bold"))
+    return Content("\n").join([head, Content.styled("  de code komt zonder bovencode in het codeboek", "dim italic")])
+
+
+def _top_matches(text: str, query: str) -> bool:
+    """Does every word of ``query`` start a word of the top-level entry (its text or ``_TOP_WORDS``)?"""
+    words = fold(f"{text} {' '.join(_TOP_WORDS)}").split()
+    return all(any(w.startswith(q) for w in words) for q in fold(query).split())
 
 
 def _code_prompt(codebook: Codebook, match: Match, color: str, number: int | None = None,
@@ -59,7 +77,9 @@ _DIGITS = frozenset(str(n) for n in range(1, PICK_KEYS + 1))
 class CodePicker(Dialog[str | None]):
     """Type to find a code (labels, ids, descriptions; accents ignored); Enter applies the highlighted
     one, a digit the numbered one. Opened on a sentence with an empty query, the list starts with the
-    engine's next guesses (see :mod:`codering.coding.search`)."""
+    engine's next guesses (see :mod:`codering.coding.search`). With ``top`` (its text), the list starts
+    with an entry for the top level of the codebook (no code above it), while the query fits it; choosing
+    it returns ``TOP_LEVEL``."""
 
     BINDINGS = [
         # digits choose, even while the query has the focus (code labels are found by their words)
@@ -74,8 +94,9 @@ class CodePicker(Dialog[str | None]):
 
     def __init__(self, codebook: Codebook, colors: dict[str, str], title: str = "Code toepassen",
                  query: str = "", recent: Sequence[str] = (), scores: Mapping[str, float] | None = None,
-                 codable_only: bool = True) -> None:
+                 codable_only: bool = True, top: str | None = None) -> None:
         super().__init__()
+        self.top = top
         self.codebook = codebook
         self.recent = list(recent)  # the coder's recent codes, newest first: ranked first
         self.scores = dict(scores or {})  # the engine's probability of each code for the sentence: ranked before
@@ -103,12 +124,14 @@ class CodePicker(Dialog[str | None]):
     def _fill(self, query: str) -> None:
         options = self.query_one("#codes", OptionList)
         matches = self.index.search(query, limit=60, recent=self.recent, scores=self.scores)
-        options.set_options(
-            Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888"),
-                                n + 1 if n < PICK_KEYS else None, m.guess), id=m.code_id)
-            for n, m in enumerate(matches)
-        )
-        if matches:
+        entries: list[Option] = []
+        if self.top is not None and _top_matches(self.top, query):
+            entries.append(Option(_top_prompt(self.top, 1), id=TOP_LEVEL))
+        entries += [Option(_code_prompt(self.codebook, m, self.palette.get(m.code_id, "#888888"),
+                                        n + 1 if n < PICK_KEYS else None, m.guess), id=m.code_id)
+                    for n, m in enumerate(matches, start=len(entries))]
+        options.set_options(entries)
+        if entries:
             options.highlighted = 0
 
     @on(Input.Submitted, "#query")

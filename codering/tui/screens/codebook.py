@@ -3,7 +3,8 @@
 Typing filters the tree (accents ignored); the arrows move in it; the
 selected code's description, inclusion and exclusion notes and examples are
 shown beside it. F2 edits a code, Ctrl+N adds a child code, F3 moves a code
-(with its subcodes) under another code, Ctrl+Up/Ctrl+Down move it among its
+(with its subcodes) under another code or to the top level (the picker's first
+entry), Ctrl+Up/Ctrl+Down move it among its
 siblings, F4 merges it into another code, F8 removes it (asking first, with
 the counts, when it has codings); each is saved in the project at once and
 undoable with Ctrl+Z. Ctrl+S writes the codebook to a YAML file. Opened from
@@ -27,6 +28,7 @@ from textual.widgets import Footer, Input, Static, Tree
 from codering.tui.colors import code_colors
 from codering.tui.dialogs import ChoiceDialog, CodeForm, CodePicker, TextDialog
 from codering.tui.dialogs.forms import CodeFields
+from codering.tui.dialogs.picker import TOP_LEVEL
 from codering.coding.search import CodeIndex
 from codering.tui.messages import guarded
 from codering.tui.screens.base import AppScreen, undo_message
@@ -73,7 +75,8 @@ class CodebookScreen(AppScreen[str | None]):
         Binding("f2", "edit", "Bewerken", id="codebook.edit"),
         Binding("ctrl+n", "new_child", "Nieuwe subcode", id="codebook.new"),
         Binding("f3", "move", "Verplaatsen", id="codebook.move",
-                tooltip="De code (met haar subcodes) onder een andere code zetten; haar id blijft"),
+                tooltip="De code (met haar subcodes) onder een andere code of op het bovenste niveau zetten; haar id "
+                        "blijft"),
         Binding("ctrl+up", "shift(-1)", "Hoger", show=False, id="codebook.higher",
                 tooltip="De code één plaats hoger zetten tussen de codes onder dezelfde bovencode"),
         Binding("ctrl+down", "shift(1)", "Lager", show=False, id="codebook.lower",
@@ -275,8 +278,9 @@ class CodebookScreen(AppScreen[str | None]):
         self.query_one(StatusLine).message = message
 
     def _refused(self, code_id: str, target: str | None, merge: bool) -> bool:
-        """Say on the status line (in Dutch) why moving or merging ``code_id`` onto ``target`` cannot be done,
-        and return True; the store refuses the same cases (in English, for the command line)."""
+        """Say on the status line (in Dutch) why moving or merging ``code_id`` onto ``target`` (a move: None is
+        the top level) cannot be done, and return True; the store refuses the same cases (in English, for the
+        command line)."""
         from codering.codebook import contract_codes
 
         book = self.codebook
@@ -294,7 +298,8 @@ class CodebookScreen(AppScreen[str | None]):
             moving = [c for c in book.children(code_id)] if merge else [code]
             clash = next((c for c in moving if c.label.casefold() in labels), None)
             if clash is not None:
-                why = f"onder {self._label_of(target)} staat al een code '{clash.label}'"
+                where = "op het bovenste niveau" if target is None else f"onder {self._label_of(target)}"
+                why = f"{where} staat al een code '{clash.label}'"
         if why:
             verb = "samenvoegen" if merge else "verplaatsen"
             self.query_one(StatusLine).message = f"niet {verb}: {why}"
@@ -306,19 +311,23 @@ class CodebookScreen(AppScreen[str | None]):
     def action_move(self) -> None:
         code_id = self.selected()
         if code_id is not None:
-            self.app.push_screen(CodePicker(self.codebook, self.palette, codable_only=False,
+            self.app.push_screen(CodePicker(self.codebook, self.palette, codable_only=False, top="bovenste niveau",
                                             title=f"{self._label_of(code_id)} verplaatsen: onder welke code?"),
                                  lambda parent: self._moved(code_id, parent))
 
     @guarded
-    def _moved(self, code_id: str, parent: str | None) -> None:
-        if parent is None or self._refused(code_id, parent, merge=False):
+    def _moved(self, code_id: str, chosen: str | None) -> None:
+        """Back from the picker: ``chosen`` is the new parent, ``TOP_LEVEL`` the top level, None cancelled."""
+        if chosen is None:
+            return
+        parent = None if chosen == TOP_LEVEL else chosen
+        if self._refused(code_id, parent, merge=False):
             return
         if not self.project.move_code(code_id, parent, self.coder):
             self.query_one(StatusLine).message = f"{self._label_of(code_id)} staat daar al; niets veranderd"
             return
-        self._book_changed(code_id, f"{self._label_of(code_id)} staat nu onder {self._label_of(parent)} "
-                                    "(Ctrl+Z: ongedaan)")
+        where = "op het bovenste niveau" if parent is None else f"onder {self._label_of(parent)}"
+        self._book_changed(code_id, f"{self._label_of(code_id)} staat nu {where} (Ctrl+Z: ongedaan)")
 
     @guarded
     def action_shift(self, step: int) -> None:
