@@ -15,9 +15,23 @@ from codering.codebook import Code, contract_codes
 from codering.store import Project
 from codering.suggest.base import KeywordSuggester
 from codering.tui.app import make_app
+from tests.conftest import run_cli
 
 SIZE = (120, 40)
 VRIJW = "stim.praktisch.meer_vrijwilligers"
+
+
+@pytest.fixture
+def team_project(backend, sample_project, request):
+    """The sample project (four transcripts, default codebook) as a file, or pushed to the server."""
+    if backend == "sqlite":
+        return str(sample_project)
+    from codering.store.transfer import copy_project
+
+    url = request.getfixturevalue("pg_project")("gaten")
+    with Project.open(sample_project) as source:
+        copy_project(source, url)
+    return url
 
 
 async def _coding_screen(app, pilot):
@@ -88,8 +102,9 @@ async def test_the_codebook_panel_moves_a_code_to_the_top_level_undoably_and_kee
         assert _codes(app.project) == before
 
         # the top level has a code of that label already: refused as the store would
-        app.project.update_code(Code(id="los", label="Meer vrijwilligers"), "tester")
-        panel._load()
+        with Project.open(sample_project, "bob") as other:  # a colleague's code: the panel follows
+            other.update_code(Code(id="los", label="Meer vrijwilligers"), "bob")
+        assert await until(pilot, lambda: "los" in panel.codebook)
         await pilot.press("escape", *"meer vrijwilligers")
         await pilot.pause()
         assert panel.selected() == VRIJW
@@ -97,3 +112,96 @@ async def test_the_codebook_panel_moves_a_code_to_the_top_level_undoably_and_kee
         await pilot.pause()
         assert status.message == "niet verplaatsen: op het bovenste niveau staat al een code 'Meer vrijwilligers'"
         assert app.project.codebook().codes[VRIJW].parent == "stim.praktisch"
+
+
+# -- 2. a merge and its undo, and the suggestions -----------------------------------------------------------
+
+@pytest.mark.backends("sqlite", "postgresql")
+def test_a_codebook_changed_by_another_connection_is_read_again_and_an_unchanged_one_kept(loaded_project,
+                                                                                      project_location):
+    book = loaded_project.codebook()
+    assert loaded_project.reread_codebook() is False and loaded_project.codebook() is book
+    with Project.open(project_location, "bob") as other:  # a reorder only: same codes, another order
+        other.move_code("fin", None, "bob", after="")
+    assert loaded_project.codebook() is book  # the cache does not see another connection's change ...
+    assert loaded_project.reread_codebook() is True  # ... reading again does
+    assert [c.id for c in loaded_project.codebook().children(None)] == ["fin", "stim", "rem"]
+    with Project.open(project_location, "bob") as other:
+        other.merge_codes("stim.praktisch.nabijheid", "rem.praktisch", "bob")
+    assert loaded_project.reread_codebook() is True
+    assert "stim.praktisch.nabijheid" not in loaded_project.codebook()
+
+
+def _engine():
+    """The real engine (``codering.suggest.engine``, its ``observe``) on the instant hashing embedder."""
+    from codering.suggest.embed import HashingEmbedder
+    from codering.suggest.engine import EmbeddingSuggester
+
+    return EmbeddingSuggester(embedder=HashingEmbedder(), use_user_cache=False)
+
+
+def _offered(session) -> dict[tuple[int, int], list[tuple[str, float]]]:
+    """The suggestion list of every respondent sentence of the open transcript, with scores."""
+    return {(s.start, s.end): [(x.code_id, round(x.score, 4)) for x in session._open_for(s.start, s.end)]
+            for s in session.segments if s.role != "interviewer"}
+
+
+def _where(offered, code_id: str) -> set[tuple[int, int]]:
+    return {span for span, codes in offered.items() if code_id in {c for c, _ in codes}}
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.parametrize("suggester", [KeywordSuggester, _engine], ids=["keywords", "engine"])
+@sync
+async def test_after_a_merge_and_its_undo_the_suggestions_are_as_before(team_project, suggester):
+    """``codebook merge A B`` then undo, from the codebook panel and from the command line while the UI is
+    open: A is offered again where it was, and B as before (same scores). During the merge nothing offers A,
+    also after the command line's merge (the UI read the codebook once and offered a code that was gone)."""
+    app = make_app(team_project, suggester=suggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding_screen(app, pilot)
+        session = screen.session
+        assert await until(pilot, lambda: session.suggester_ready)
+        await app.workers.wait_for_complete()
+        fixed = contract_codes(session.codebook)
+        # A and B: the two factors offered on most sentences; A's coding goes to B with the merge
+        before = _offered(session)
+        factors = sorted({c for codes in before.values() for c, _ in codes if c not in fixed
+                          and session.codebook.codes[c].codable and not session.codebook.children(c)},
+                         key=lambda c: (-len(_where(before, c)), c))
+        a, b = factors[:2]
+        span = sorted(_where(before, a))[0]
+        app.project.add_coding(session.tid, *span, a, "tester")
+        session.refresh()
+        before = _offered(session)
+        assert _where(before, a) and _where(before, b)
+
+        await pilot.press("b", *a)  # the panel: F4 merges A into B, Ctrl+Z takes it back
+        await pilot.pause()
+        assert app.screen.selected() == a
+        await pilot.press("f4", *b, "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # yes, merge
+        await pilot.pause()
+        assert a not in app.project.codebook()
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is screen
+        merged = _offered(session)
+        assert not _where(merged, a)
+        await pilot.press("b", "ctrl+z", "escape")
+        await pilot.pause()
+        assert app.screen is screen and a in session.codebook
+        assert _offered(session) == before
+
+        # the command line, while the UI is open: the live view follows the merge and the undo
+        done = run_cli("-p", team_project,
+                       "codebook", "merge", a, b, "--coder", "tester")
+        assert done.returncode == 0, done.stderr
+        assert await until(pilot, lambda: a not in session.codebook)
+        assert _offered(session) == merged  # as after the panel's merge
+        done = run_cli("-p", team_project,
+                       "undo", env={"CODERING_CODER": "tester"})
+        assert done.returncode == 0 and "merge code" in done.stdout, done.stdout + done.stderr
+        assert await until(pilot, lambda: a in session.codebook)
+        assert _offered(session) == before

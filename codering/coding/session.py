@@ -452,8 +452,8 @@ class CodingSession:
                 found = [Shown(s.code_id, float(s.score), s.reason, s.source, model, getattr(s, "likely", True))
                          for s in self.suggester.suggest(self.project, self.tid, start, end, k=MAX_SHOWN)
                          if s.code_id in self.codebook]
-            else:
-                found = list(self._stored.get((start, end), []))
+            else:  # stored before a code was merged or removed here: not offered while it is gone
+                found = [s for s in self._stored.get((start, end), []) if s.code_id in self.codebook]
             self._cache[(start, end)] = found
         return found
 
@@ -585,17 +585,21 @@ class CodingSession:
     def refresh(self) -> bool:
         """Read this transcript's codings, rejections and memos again (another coder, window or command
         may have changed them: an undo from the command line took a rejection back, and the list kept
-        hiding the code); True when they changed. When codings or rejections changed, the engine learns
-        them now and the suggestions are asked again."""
-        before = (self.codings, self.rejected, self.memos)
+        hiding the code); True when they changed. When codings, rejections or the project's codebook
+        (a merge or its undo on the command line) changed, the engine learns them now and the suggestions are
+        asked again."""
+        before = (self.codings, self.rejected, self.memos, self.codebook)
+        self.codebook = self.project.codebook()
+        if self.codebook is not before[3]:
+            self._combinations = None
         self._reload_codings()
         self.rejected = self._read_rejected()
         self.memos = self.project.memos(self.tid)
-        if (self.codings, self.rejected) != before[:2]:
+        if (self.codings, self.rejected) != before[:2] or self.codebook is not before[3]:
             self._cache.clear()
             if self.suggester is not None and self.suggester_ready:
                 self.suggester.observe(self.project)
-        return (self.codings, self.rejected, self.memos) != before
+        return (self.codings, self.rejected, self.memos) != before[:3] or self.codebook is not before[3]
 
     def add_memo(self, text: str) -> str:
         start, end = self.span

@@ -63,6 +63,20 @@ class CodebookTables(Journaled):
             )
         return self._codebook
 
+    def reread_codebook(self) -> bool:
+        """Read the codebook again: another process or coder may have changed it (a merge or an undo on the
+        command line), which this connection's cached copy does not see. True when it differs from the
+        cached one, which it then replaces; an unchanged codebook keeps its object, so whoever compares by
+        identity (the suggesters, the coding screen) sees no change. One query: the live view calls it at
+        each change it notices."""
+        cached = self._codebook
+        self._codebook = None
+        fresh = self.codebook()
+        if cached is not None and fresh == cached and list(fresh.codes) == list(cached.codes):  # order counts
+            self._codebook = cached
+            return False
+        return cached is not None
+
     def update_code(self, code: Code, coder: str | None = None, *, after: str | None = None) -> None:
         """Edit an existing code, or add a new one (journaled, undoable). A new code goes after its
         siblings, or with ``after`` (the id of a sibling in the project) right after that sibling, or

@@ -185,6 +185,7 @@ class CoderingApp(App[None]):
             if token == self._live_token:
                 return
             self._live_token = token
+            self.project.reread_codebook()  # a code merged, moved or removed elsewhere: the screens see it now
             refresh = getattr(self.screen, "live_refresh", None)
             if refresh is not None and self.waiting_write is None:
                 refresh()

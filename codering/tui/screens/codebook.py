@@ -128,6 +128,19 @@ class CodebookScreen(AppScreen[str | None]):
         if self.can_apply:
             self.query_one(StatusLine).message = "Enter past de gekozen code toe op de selectie"
 
+    def live_refresh(self) -> None:
+        """The project changed (see ``CoderingApp._live_check``): when its codebook did (a colleague's edit, a
+        merge or an undo on the command line), the tree shows it, the selection kept; the checks before a move
+        or merge then see the codebook the store will."""
+        if self.is_mounted and self.project.codebook() is not self.codebook:
+            keep = self.selected()
+            self._load()
+            self._fill(keep=keep)
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog: a change the live check noticed while the dialog was on top shows now."""
+        self.live_refresh()
+
     # -- the tree -------------------------------------------------------------------------
     def _label(self, code_id: str) -> Text:
         code = self.codebook.codes[code_id]

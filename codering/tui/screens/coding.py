@@ -180,8 +180,9 @@ class CodingScreen(AppScreen[None]):
 
     def live_refresh(self) -> None:
         """The project changed (another coder, another window; see ``CoderingApp._live_check``): this
-        transcript's codings and memos are read again, and shown when they differ."""
+        transcript's codings, memos and the codebook are read again, and shown when they differ."""
         if self.is_mounted and not self._left_when_gone() and self.session.refresh():
+            self.palette = code_colors(self.session.codebook)
             self._redraw(marks=True, scroll=False)
 
     _gone = False  # the transcript was removed (another coder or process) while it was open here
