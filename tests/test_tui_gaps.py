@@ -205,3 +205,98 @@ async def test_after_a_merge_and_its_undo_the_suggestions_are_as_before(team_pro
         assert done.returncode == 0 and "merge code" in done.stdout, done.stdout + done.stderr
         assert await until(pilot, lambda: a in session.codebook)
         assert _offered(session) == before
+
+
+# -- 3. the memo list follows colleagues' memos ---------------------------------------------------------------
+
+@pytest.mark.backends("sqlite", "postgresql")
+@sync
+async def test_the_memo_list_shows_colleagues_memos_as_they_are_saved(team_project):
+    from codering.tui.screens.memos import MemoListScreen
+
+    with Project.open(team_project, "ann") as mine:
+        name = mine.transcripts()[0].name
+        first = mine.add_memo("Eerste memo van ann.", "ann")
+        second = mine.add_memo("Tweede memo van ann.", "ann")
+        third = mine.add_memo("Derde memo van ann.", "ann", transcript=name)
+    app = make_app(team_project, suggester=KeywordSuggester(), coder="ann", start_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _coding_screen(app, pilot)
+        await pilot.press("M")
+        await pilot.pause()
+        memos = app.screen
+        assert isinstance(memos, MemoListScreen)
+        table = memos.query_one("#memo-table")
+
+        def shown() -> list[int]:
+            return [p.memo.id for p in memos._rows]
+
+        def detail() -> str:
+            return str(memos.query_one("#memos-detail").render())
+
+        assert shown() == [first, second, third]
+        table.move_cursor(row=1)
+        await pilot.pause()
+        assert memos.current().memo.id == second
+        with Project.open(team_project, "bob") as other:  # a colleague writes a memo: it shows
+            new = other.add_memo("Bob: de wachtlijst komt overal terug.", "bob", transcript=name)
+        assert await until(pilot, lambda: shown() == [first, second, third, new])
+        assert memos.current().memo.id == second
+        with Project.open(team_project, "bob") as other:  # edits the memo under the cursor: the text follows
+            other.edit_memo(second, "Tweede memo, door bob aangevuld.", "bob")
+        assert await until(pilot, lambda: "door bob aangevuld" in detail())
+        assert memos.current().memo.id == second
+        with Project.open(team_project, "bob") as other:  # deletes one above it: the cursor stays on its memo
+            other.remove_memo(first, "bob")
+        assert await until(pilot, lambda: shown() == [second, third, new])
+        assert memos.current().memo.id == second and table.cursor_row == 0
+        with Project.open(team_project, "bob") as other:  # deletes the one under it: the row after it
+            other.remove_memo(second, "bob")
+        assert await until(pilot, lambda: shown() == [third, new])
+        assert memos.current().memo.id == third
+        assert "memo's" in str(memos.query_one("#memos-title").render())
+
+        # a colleague's codings alone: the memos are read, the list is not filled again
+        fills: list[int] = []
+        original = memos.reload
+        memos.reload = lambda *a, **k: (fills.append(1), original(*a, **k))
+        with Project.open(team_project, "bob") as other:
+            segment = next(s for s in other.segments(name) if s.role != "interviewer")
+            other.add_coding(name, segment.start, segment.end, "stim.praktisch", "bob")
+        assert await until(pilot, lambda: app._live_token == app.project.change_token())
+        assert fills == [] and shown() == [third, new]
+
+        # a filter stays while the list follows
+        await pilot.press("slash", *"wachtlijst", "enter")
+        await pilot.pause()
+        assert shown() == [new]
+        with Project.open(team_project, "bob") as other:
+            later = other.add_memo("Nog een wachtlijst, in Tielt.", "bob")
+        assert await until(pilot, lambda: shown() == [new, later])
+
+
+@sync
+async def test_the_memo_list_follows_another_process_writing_the_project_file(sample_project):
+    from codering.tui.screens.memos import MemoListScreen
+
+    app = make_app(sample_project, suggester=KeywordSuggester(), coder="ann", start_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("M")  # from the overview
+        await pilot.pause()
+        memos = app.screen
+        assert isinstance(memos, MemoListScreen) and memos._rows == []
+        done = run_cli("-p", str(sample_project), "memo", "Uit een ander proces geschreven.", env={"CODERING_CODER": "bob"})
+        assert done.returncode == 0, done.stderr
+        assert await until(pilot, lambda: [p.memo.text for p in memos._rows] == ["Uit een ander proces geschreven."])
+        memo_id = memos._rows[0].memo.id
+        done = run_cli("-p", str(sample_project), "memo", "--edit", str(memo_id), "Bewerkt in het andere proces.",
+                       env={"CODERING_CODER": "bob"})
+        assert done.returncode == 0, done.stderr
+        assert await until(pilot, lambda: "Bewerkt in het andere proces." in str(
+            memos.query_one("#memos-detail").render()))
+        done = run_cli("-p", str(sample_project), "undo", env={"CODERING_CODER": "bob"})
+        assert done.returncode == 0, done.stderr
+        assert await until(pilot, lambda: "Uit een ander proces geschreven." in str(
+            memos.query_one("#memos-detail").render()))

@@ -5,7 +5,9 @@ filters on the text, the place and the coder (accents and case ignored);
 the memo whole, and the words a passage memo is on, show below the list.
 Enter opens the transcript at the memo's place, ``e`` edits, ``d`` deletes,
 ``n`` writes a new memo on the project (or on the transcript the list was
-opened from), ``u`` undoes. Every change is one journaled action.
+opened from), ``u`` undoes. Every change is one journaled action. Memos other
+coders or processes write, edit or delete show up as they are saved (the
+app's live check, ``live_refresh``), the cursor staying on the memo it was on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
+from textual.css.query import NoMatches
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static
@@ -22,11 +25,12 @@ from codering.coding.search import fold
 from codering.export.tables import MemoPlace, memo_places
 from codering.tui.dialogs import ChoiceDialog, MemoDialog
 from codering.tui.messages import OpenAt, guarded
-from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, keeping_cursor, undo_message, under_cursor
+from codering.tui.screens.base import (UNDO_HINT, ProjectScreen, flat, keeping_cursor, undo_message, under_cursor,
+                                       while_server_there)
 from codering.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
-    from codering.store import Project
+    from codering.store import Memo, Project
 
 #: A memo's kind as the list says it.
 KIND_WORDS = {"project": "project", "transcript": "transcript", "span": "passage", "code": "code"}
@@ -66,6 +70,7 @@ class MemoListScreen(ProjectScreen):
         self.transcript = transcript
         self.query_text = ""
         self._rows: list[MemoPlace] = []
+        self._memos: list["Memo"] | None = None  # the project's memos as last read (a live refresh compares)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="memos-title")
@@ -76,8 +81,12 @@ class MemoListScreen(ProjectScreen):
         yield StatusLine(id="status")
         yield Footer()
 
-    def reload(self) -> None:
-        places = memo_places(self.project, self.project.memos())
+    def reload(self, memos: "list[Memo] | None" = None) -> None:
+        """Fill the list from ``memos`` (None: read them); the cursor stays on the memo it was on, where that
+        memo is still listed, else on the same row."""
+        self._memos = self.project.memos() if memos is None else memos
+        was = self.current()
+        places = memo_places(self.project, self._memos)
         total = len(places)
         if self.query_text:
             words = fold(self.query_text).split()
@@ -97,7 +106,30 @@ class MemoListScreen(ProjectScreen):
             for p in places:  # as Text: a memo's "[/b]" or "[lacht]" is what was typed, not markup
                 table.add_row(str(p.memo.id), KIND_WORDS[p.kind], Text(place_words(p, 40)), Text(p.memo.coder),
                               p.memo.created[:10], Text(flat(p.memo.text)[:80]), key=str(p.memo.id))
+        if was is not None:
+            row = next((i for i, p in enumerate(places) if p.memo.id == was.memo.id), None)
+            if row is not None:
+                table.move_cursor(row=row)
         self._show_detail()
+
+    def live_refresh(self) -> None:
+        """The project changed (another coder or process; see ``CoderingApp._live_check``): the list is filled
+        again when its memos did, the cursor kept on its memo. Colleagues' codings alone cost one read."""
+        if not self.is_mounted:
+            return
+        try:
+            with while_server_there(self):
+                memos = self.project.memos()
+                if memos != self._memos:
+                    self.reload(memos)
+        except NoMatches:  # landed while the screen is taken down
+            return
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog or the coding screen: what changed meanwhile shows (a live check while another
+        screen was on top did not reach this one)."""
+        if self._memos is not None:
+            self.live_refresh()
 
     def current(self) -> MemoPlace | None:
         return under_cursor(self.query_one("#memo-table", DataTable), self._rows)
