@@ -53,18 +53,30 @@ class AgreementScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Overeenstemming"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="agreement.help"),
-        Binding("j,down", "next", "Volgende", key_display="j", id="agreement.next"),
-        Binding("k,up", "previous", "Vorige", key_display="k", show=False, id="agreement.previous"),
-        *[Binding(str(n), f"take({n})", f"Codes van codeur {n}", show=n <= 2, id=f"agreement.take{n}")
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="agreement.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
+        Binding("j,down", "next", "Volgende", key_display="j", id="agreement.next",
+                tooltip="Naar het volgende verschil tussen de codeurs"),
+        Binding("k,up", "previous", "Vorige", key_display="k", show=False, id="agreement.previous",
+                tooltip="Naar het vorige verschil tussen de codeurs"),
+        *[Binding(str(n), f"take({n})", f"Codes van codeur {n}", show=n <= 2, id=f"agreement.take{n}",
+                  tooltip=f"De codes van codeur {n} worden de consensus voor deze eenheid (ieders eigen "
+                          "coderingen blijven)")
           for n in range(1, 10)],
-        Binding("0", "none", "Geen code", id="agreement.none"),
-        Binding("c,slash", "choose", "Code kiezen", key_display="c", id="agreement.choose"),
-        Binding("u,ctrl+z", "undo", "Ongedaan", id="agreement.undo"),
-        Binding("enter", "open", "Openen in transcript", id="agreement.open"),
-        Binding("r", "toggle_resolved", "Opgeloste tonen", id="agreement.resolved"),
-        Binding("t", "toggle_unit", "Zin/beurt", id="agreement.unit"),
-        Binding("escape", "back", "Terug", id="agreement.back"),
+        Binding("0", "none", "Geen code", id="agreement.none",
+                tooltip="Consensus: geen code van toepassing op deze eenheid"),
+        Binding("c,slash", "choose", "Code kiezen", key_display="c", id="agreement.choose",
+                tooltip="Een code zoeken en aan de consensus voor deze eenheid toevoegen"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="agreement.undo",
+                tooltip="Je laatste actie ongedaan maken"),
+        Binding("enter", "open", "Openen in transcript", id="agreement.open",
+                tooltip="Het transcript openen op deze eenheid"),
+        Binding("r", "toggle_resolved", "Opgeloste tonen", id="agreement.resolved",
+                tooltip="Ook de opgeloste verschillen tonen (of weer niet)"),
+        Binding("t", "toggle_unit", "Zin/beurt", id="agreement.unit",
+                tooltip="Vergelijken per zin of per beurt"),
+        Binding("escape", "back", "Terug", id="agreement.back",
+                tooltip="Terug naar het vorige scherm"),
     ]
 
     show_resolved: reactive[bool] = reactive(False)

@@ -67,13 +67,19 @@ class CodebookScreen(AppScreen[str | None]):
     HELP_TITLE = "Toetsen — Codeboek"
 
     BINDINGS = [
-        Binding("enter", "choose", "Toepassen / openen", id="codebook.choose"),
-        Binding("down", "cursor(1)", "Omlaag", show=False, id="codebook.down"),
-        Binding("up", "cursor(-1)", "Omhoog", show=False, id="codebook.up"),
+        Binding("enter", "choose", "Toepassen / openen", id="codebook.choose",
+                tooltip="De gekozen code toepassen op de selectie (geopend vanuit een transcript), anders haar "
+                        "subcodes tonen of verbergen"),
+        Binding("down", "cursor(1)", "Omlaag", show=False, id="codebook.down",
+                tooltip="Naar de volgende code"),
+        Binding("up", "cursor(-1)", "Omhoog", show=False, id="codebook.up",
+                tooltip="Naar de vorige code"),
         Binding("pagedown", "cursor(10)", show=False, id="codebook.pagedown"),
         Binding("pageup", "cursor(-10)", show=False, id="codebook.pageup"),
-        Binding("f2", "edit", "Bewerken", id="codebook.edit"),
-        Binding("ctrl+n", "new_child", "Nieuwe subcode", id="codebook.new"),
+        Binding("f2", "edit", "Bewerken", id="codebook.edit",
+                tooltip="Label, omschrijving en voorbeelden van de code bewerken"),
+        Binding("ctrl+n", "new_child", "Nieuwe subcode", id="codebook.new",
+                tooltip="Een nieuwe code onder de gekozen code toevoegen"),
         Binding("f3", "move", "Verplaatsen", id="codebook.move",
                 tooltip="De code (met haar subcodes) onder een andere code of op het bovenste niveau zetten; haar id "
                         "blijft"),
@@ -86,10 +92,14 @@ class CodebookScreen(AppScreen[str | None]):
                         "gaan mee, de code zelf verdwijnt"),
         Binding("f8", "remove", "Verwijderen", id="codebook.remove",
                 tooltip="De code en haar subcodes verwijderen; met coderingen eerst een vraag"),
-        Binding("ctrl+s", "write_yaml", "Naar YAML", id="codebook.yaml"),
-        Binding("ctrl+z", "undo", "Ongedaan", id="codebook.undo"),
-        Binding("f1", "help", "Toetsen", id="codebook.help"),
-        Binding("escape", "back", "Terug", id="codebook.back"),
+        Binding("ctrl+s", "write_yaml", "Naar YAML", id="codebook.yaml",
+                tooltip="Het codeboek van het project als YAML-bestand wegschrijven"),
+        Binding("ctrl+z", "undo", "Ongedaan", id="codebook.undo",
+                tooltip="Je laatste actie ongedaan maken"),
+        Binding("f1", "help", "Toetsen", id="codebook.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
+        Binding("escape", "back", "Terug", id="codebook.back",
+                tooltip="Terug naar het vorige scherm"),
     ]
 
     filter_text: reactive[str] = reactive("")

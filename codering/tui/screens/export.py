@@ -84,14 +84,19 @@ class ExportScreen(AppScreen[None]):
     HELP_TITLE = "Toetsen — Export"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="export.help"),
-        Binding("w", "write", "Schrijven", id="export.write"),
-        Binding("f", "next_format", "Formaat", id="export.format"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="export.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
+        Binding("w", "write", "Schrijven", id="export.write",
+                tooltip="De gekozen tabel of figuur wegschrijven in het gekozen formaat en de gekozen map"),
+        Binding("f", "next_format", "Formaat", id="export.format",
+                tooltip="Het volgende formaat kiezen (Word, Excel, Markdown, CSV, ...)"),
         Binding("o", "folder", "Map", id="export.folder", tooltip="Een andere map om naar te schrijven"),
         Binding("a", "counts", "Aantallen", id="export.counts",
                 tooltip="Tabel 5/6 met of zonder aantallen per factor, zoals --counts (standaard zonder, zoals in het rapport)"),
-        Binding("p", "preview", "Voorbeeld", id="export.preview"),
-        Binding("escape", "back", "Terug", id="export.back"),
+        Binding("p", "preview", "Voorbeeld", id="export.preview",
+                tooltip="Een voorbeeld van de gekozen tabel tonen"),
+        Binding("escape", "back", "Terug", id="export.back",
+                tooltip="Terug naar het vorige scherm"),
     ]
 
     fmt: reactive[str] = reactive("docx")

@@ -57,10 +57,14 @@ class FindScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Zoeken in de tekst"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="find.help"),
-        Binding("enter", "open", "Openen in transcript", id="find.open"),
-        Binding("ctrl+f", "focus_query", "Zoekopdracht", id="find.query"),
-        Binding("escape", "back", "Terug", id="find.back"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="find.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
+        Binding("enter", "open", "Openen in transcript", id="find.open",
+                tooltip="Het transcript openen op de zin van de treffer"),
+        Binding("ctrl+f", "focus_query", "Zoekopdracht", id="find.query",
+                tooltip="Terug naar de zoekregel, voor een andere zoekopdracht"),
+        Binding("escape", "back", "Terug", id="find.back",
+                tooltip="Terug naar het vorige scherm"),
     ]
 
     def __init__(self, project: "Project", query: str = "") -> None:

@@ -25,12 +25,12 @@ TEXTUAL_DUTCH = {
     "command_palette": ("Opdrachtenpalet", "Alle acties van dit scherm, doorzoekbaar"),
     "app.focus_next": ("Volgend deel", "De focus naar het volgende deel van het scherm"),
     "app.focus_previous": ("Vorig deel", "De focus naar het vorige deel van het scherm"),
-    "cursor_up": ("Omhoog", ""),
-    "cursor_down": ("Omlaag", ""),
-    "page_up": ("Blad omhoog", ""),
-    "page_down": ("Blad omlaag", ""),
-    "scroll_home": ("Naar het begin", ""),
-    "scroll_end": ("Naar het einde", ""),
+    "cursor_up": ("Omhoog", "De rij erboven"),
+    "cursor_down": ("Omlaag", "De rij eronder"),
+    "page_up": ("Blad omhoog", "Een scherm hoger in de lijst"),
+    "page_down": ("Blad omlaag", "Een scherm lager in de lijst"),
+    "scroll_home": ("Naar het begin", "De eerste rij"),
+    "scroll_end": ("Naar het einde", "De laatste rij"),
     "select_cursor": ("Kiezen / openen", "Open of kies de rij met de cursor"),
 }
 

@@ -51,16 +51,22 @@ class MemoListScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Memo's"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="memos.help"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="memos.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
         Binding("enter", "open", "Naar de plek", id="memos.open",
                 tooltip="Open het transcript op de plek van de memo (een passage- of transcriptmemo)"),
-        Binding("e", "edit", "Bewerken", id="memos.edit"),
-        Binding("d,delete", "remove", "Memo weg", id="memos.remove"),
+        Binding("e", "edit", "Bewerken", id="memos.edit",
+                tooltip="De memo onder de cursor bewerken"),
+        Binding("d,delete", "remove", "Memo weg", id="memos.remove",
+                tooltip="De memo onder de cursor weghalen (u brengt ze terug)"),
         Binding("n", "new", "Nieuwe memo", id="memos.new",
                 tooltip="Een memo op het project (of op het transcript waar je vandaan komt)"),
-        Binding("slash,f", "filter", "Filteren", key_display="/", id="memos.filter"),
-        Binding("u,ctrl+z", "undo", "Ongedaan", id="memos.undo"),
-        Binding("escape", "back", "Terug", id="memos.back"),
+        Binding("slash,f", "filter", "Filteren", key_display="/", id="memos.filter",
+                tooltip="Alleen de memo's tonen waarvan tekst, code, transcript of codeur past bij wat je typt"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="memos.undo",
+                tooltip="Je laatste actie ongedaan maken"),
+        Binding("escape", "back", "Terug", id="memos.back",
+                tooltip="Terug naar het vorige scherm"),
     ]
 
     def __init__(self, project: "Project", coder: str, transcript: int | None = None) -> None:

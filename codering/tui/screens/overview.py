@@ -39,20 +39,32 @@ class OverviewScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Overzicht"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help"),
-        Binding("enter", "open", "Openen", id="overview.open"),
-        Binding("slash,f", "filter", "Filteren", key_display="/", id="overview.filter"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="overview.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
+        Binding("enter", "open", "Openen", id="overview.open",
+                tooltip="Het transcript onder de cursor openen om te coderen, op de plek waar je was"),
+        Binding("slash,f", "filter", "Filteren", key_display="/", id="overview.filter",
+                tooltip="Alleen de transcripten tonen waarvan id, naam of een attribuut (locatie, actorgroep...) "
+                        "past bij wat je typt"),
         Binding("z,ctrl+f", "find_text", "Zoek in tekst", key_display="z", show=False, id="overview.find",
                 tooltip='Zoek woorden in alle transcripten (woord, woord*, "woordgroep"); Enter op een treffer '
                         "opent het transcript op die zin"),
-        Binding("i", "import_files", "Importeren", id="overview.import"),
-        Binding("b", "codebook", "Codeboek", id="overview.codebook"),
-        Binding("r", "review", "Review", id="overview.review"),
-        Binding("e", "export", "Export", id="overview.export"),
-        Binding("a", "agreement", "Overeenstemming", id="overview.agreement"),
+        Binding("i", "import_files", "Importeren", id="overview.import",
+                tooltip="Transcripten (.txt, .docx, .odt, .vtt, .srt), attributen (.csv) of coderingen (.jsonl) "
+                        "importeren"),
+        Binding("b", "codebook", "Codeboek", id="overview.codebook",
+                tooltip="Het codeboek: codes bewerken, toevoegen, verplaatsen, samenvoegen, verwijderen"),
+        Binding("r", "review", "Review", id="overview.review",
+                tooltip="Alle fragmenten met een code die je kiest, met hun context; hercoderen of weghalen"),
+        Binding("e", "export", "Export", id="overview.export",
+                tooltip="Tabellen en figuren bekijken en wegschrijven (Word, Excel, ...)"),
+        Binding("a", "agreement", "Overeenstemming", id="overview.agreement",
+                tooltip="Overeenstemming tussen codeurs per code (kappa, alfa) en de zinnen waar ze verschillen, "
+                        "om op te lossen"),
         Binding("M", "memos", "Memo's", show=False, id="overview.memos",
                 tooltip="Alle memo's van het project: zoeken, lezen, bewerken, weghalen, naar hun plek"),
-        Binding("q", "app.quit", "Stoppen", id="overview.quit"),
+        Binding("q", "app.quit", "Stoppen", id="overview.quit",
+                tooltip="codering afsluiten; alles is al bewaard"),
     ]
 
     filter_text: reactive[str] = reactive("")

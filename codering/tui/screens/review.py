@@ -51,14 +51,22 @@ class ReviewScreen(ProjectScreen):
     HELP_TITLE = "Toetsen — Review"
 
     BINDINGS = [
-        Binding("question_mark", "help", "Toetsen", key_display="?", id="review.help"),
-        Binding("enter", "open", "Openen in transcript", id="review.open"),
-        Binding("c,slash", "recode", "Hercoderen", key_display="c", id="review.recode"),
-        Binding("d,delete", "remove", "Weghalen", id="review.remove"),
-        Binding("u,ctrl+z", "undo", "Ongedaan", id="review.undo"),
-        Binding("o", "other_code", "Andere code", id="review.other"),
-        Binding("s", "toggle_subcodes", "Subcodes", id="review.subcodes"),
-        Binding("escape", "back", "Terug", id="review.back"),
+        Binding("question_mark", "help", "Toetsen", key_display="?", id="review.help",
+                tooltip="Deze lijst: wat elke toets op dit scherm doet"),
+        Binding("enter", "open", "Openen in transcript", id="review.open",
+                tooltip="Het transcript openen op dit fragment"),
+        Binding("c,slash", "recode", "Hercoderen", key_display="c", id="review.recode",
+                tooltip="Het fragment onder de cursor een andere code geven"),
+        Binding("d,delete", "remove", "Weghalen", id="review.remove",
+                tooltip="De codering onder de cursor weghalen"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="review.undo",
+                tooltip="Je laatste actie ongedaan maken"),
+        Binding("o", "other_code", "Andere code", id="review.other",
+                tooltip="De fragmenten van een andere code tonen"),
+        Binding("s", "toggle_subcodes", "Subcodes", id="review.subcodes",
+                tooltip="Ook de fragmenten van de subcodes tonen (of niet meer)"),
+        Binding("escape", "back", "Terug", id="review.back",
+                tooltip="Terug naar het vorige scherm"),
     ]
 
     include_subcodes: reactive[bool] = reactive(True)
