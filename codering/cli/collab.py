@@ -4,8 +4,8 @@ Registered in :mod:`codering.cli.root`::
 
     codering -p P export qdpx [-o FILE.qdpx] [--force]
     codering -p P agreement [CODER...] [--coders A --coders B] [--unit segment|sentence|turn]
-                            [--codes REGEX] [--format md|csv|xlsx|docx|html|tex] [-o PATH] [--force]
-    codering -p P disagreements [CODER...] [--unit ...] [--codes REGEX] [--all] [--format ...] [-o PATH]
+                            [--codes REGEX] [--whole] [--format md|csv|xlsx|docx|html|tex] [-o PATH] [--force]
+    codering -p P disagreements [CODER...] [--unit ...] [--codes REGEX] [--whole] [--all] [--format ...] [-o PATH]
     codering -p P resolve UNIT [CODE...] [--take CODER] [--none] [--as consensus]
     codering -p P merge OTHER_PROJECT [--rename-coder OLD=NEW] [--dry-run]
 
@@ -36,9 +36,16 @@ def _coders(option: tuple[str, ...], args: tuple[str, ...]) -> list[str] | None:
     return list(dict.fromkeys(names)) or None
 
 
-def _emit(tables: list, fmt: str | None, output: str | None, force: bool) -> None:
-    """Tables to a file (-o), as text in a format on stdout (--format), or as a terminal table."""
+def _emit(tables: list, fmt: str | None, output: str | None, force: bool, reaches: list | tuple = ()) -> None:
+    """Tables to a file (-o), as text in a format on stdout (--format), or as a terminal table. ``reaches``: the
+    notes of transcripts compared only in part; a CSV holds the cells only, so they go to stderr there (as
+    ``export``'s notes do), one line each."""
     from codering.export import writers
+
+    written_as = (fmt or (Path(output).suffix if output else "")).lower().lstrip(".")
+    if written_as == "csv":
+        for note in reaches:
+            click.echo(f"note (not in the CSV): {note}", err=True)
 
     if writers.is_stdout(output):
         click.echo(writers.stdout_bytes(tables, fmt), nl=False)  # bytes: written as they are
@@ -66,6 +73,9 @@ def _unit_options(func):
         click.option("--codes", "pattern", metavar="REGEX",
                      help="Only codes whose id matches REGEX (e.g. '^stim\\.'); codings of subcodes count."),
         click.option("--with-interviewer", is_flag=True, help="Also count the interviewer's segments."),
+        click.option("--whole", is_flag=True,
+                     help="Compare whole transcripts (every coder finished them); by default only the part of "
+                          "each that every coder worked through."),
     ]):
         func = decorator(func)
     return func
@@ -114,18 +124,22 @@ def qdpx_export_command(state: Any, output: str | None, force: bool) -> None:
 @_output_options
 @click.pass_obj
 def agreement_command(state: Any, coder_args: tuple[str, ...], coder_opts: tuple[str, ...], unit: str,
-                      pattern: str | None, with_interviewer: bool, fmt: str | None, output: str | None,
-                      force: bool) -> None:
+                      pattern: str | None, with_interviewer: bool, whole: bool, fmt: str | None,
+                      output: str | None, force: bool) -> None:
     """Inter-coder agreement per code and overall: percent agreement, Cohen's kappa, Krippendorff's alpha.
 
     A coder applied code X to a unit when their codings of X (or of a code under
     it) cover at least half of the unit. Only transcripts every coder coded
-    count. See the table's notes for the exact unit of analysis.
+    count, and of each only the part every coder worked through (up to the
+    furthest of their codings, decisions and saved cursor; a note names each
+    transcript cut short); --whole compares whole transcripts. See the table's
+    notes for the exact unit of analysis.
     """
     from codering.collab.agreement import agreement
 
-    report = agreement(state.project(), _coders(coder_opts, coder_args), unit, pattern, with_interviewer)
-    _emit(report.tables(), fmt, output, force)
+    report = agreement(state.project(), _coders(coder_opts, coder_args), unit, pattern, with_interviewer,
+                       whole=whole)
+    _emit(report.tables(), fmt, output, force, [r.note(report.language) for r in report.reaches])
 
 
 # -- disagreements and resolve ------------------------------------------------------------------------
@@ -137,19 +151,28 @@ def agreement_command(state: Any, coder_args: tuple[str, ...], coder_opts: tuple
 @_output_options
 @click.pass_obj
 def disagreements_command(state: Any, coder_args: tuple[str, ...], coder_opts: tuple[str, ...], unit: str,
-                          pattern: str | None, with_interviewer: bool, show_all: bool, consensus: str,
-                          fmt: str | None, output: str | None, force: bool) -> None:
-    """List units where the coders differ, with every coder's codes, to discuss and resolve."""
-    from codering.collab.agreement import default_coders, disagreement_table, disagreements
+                          pattern: str | None, with_interviewer: bool, whole: bool, show_all: bool,
+                          consensus: str, fmt: str | None, output: str | None, force: bool) -> None:
+    """List units where the coders differ, with every coder's codes, to discuss and resolve.
+
+    Only in the part of each transcript every coder worked through, as `agreement`
+    (--whole: whole transcripts).
+    """
+    from codering.collab.agreement import default_coders, disagreement_table, disagreements, unit_matrix
 
     project = state.project()
     coders = _coders(coder_opts, coder_args) or default_coders(project, consensus)
-    items = disagreements(project, coders, unit, pattern, consensus, with_interviewer, show_all)
+    matrix = unit_matrix(project, [c for c in coders if c != consensus], unit, with_interviewer, whole)
+    items = disagreements(project, coders, unit, pattern, consensus, with_interviewer, show_all, matrix=matrix)
     if not items and not output and not fmt:
         click.echo("No open disagreements." if not show_all else "No disagreements.")
+        language = "en" if project.codebook().language == "en" else "nl"
+        for reach in matrix.reaches:  # where they were looked for
+            click.echo(f"note: {reach.note(language)}")
         return
-    table = disagreement_table(items, [c for c in coders if c != consensus], project.codebook().language)
-    _emit([table], fmt, output, force)
+    language = project.codebook().language
+    table = disagreement_table(items, [c for c in coders if c != consensus], language, matrix.reaches)
+    _emit([table], fmt, output, force, [r.note("en" if language == "en" else "nl") for r in matrix.reaches])
 
 
 @click.command("resolve")

@@ -7,6 +7,29 @@ Unit of analysis (what a methods section reports):
   speech: interviewer turns are left out unless asked for.
 - Only transcripts that **every** compared coder has coded (at least one
   coding) are compared; the others are listed as left out.
+- Of each transcript only the part **every** compared coder worked through is
+  compared (``whole=True``, ``--whole``: the whole transcript, as before this
+  rule). A coder's **reach** is the furthest of: their last coding, their last
+  suggestion decision, the last sentence their coding screen's cursor jumped
+  over (``n``, ``N``, a search) and the sentence before the one their cursor
+  was saved on (the cursor stands on the next sentence to do; on the last
+  respondent sentence it counts as the end). The compared part ends at the
+  smallest reach: a sentence unit is in when it lies there or before, a turn
+  when its first sentence does. A note names, per transcript cut short, how far
+  it was compared and who worked only that far.
+- A coder with no decision, saved cursor or jump in a transcript (codings
+  from ``merge`` or a script), or with codings of it from an
+  import (origin ``import``: a ``.qdpx`` of another QDA tool, a coding file),
+  reaches **the whole transcript**, not their last coding: in another tool a
+  coder codes only what applies, in no order this project knows, so the last
+  coding says nothing about where they stopped, and taking it would drop the
+  tail of every finished interview whose last sentences no code fits (the
+  hand-worked ten-sentence case of the tests: its κ 0.400 would become that of
+  five sentences). Opening such a transcript in the coding screen saves a
+  cursor, which must not turn a finished import into work in progress. So only
+  what the coding screen records shows work in progress; a colleague's
+  unfinished work brought in by ``merge`` (which copies codings, not decisions
+  or cursors) is compared whole.
 - A coder **applied** code X to a unit when that coder's codings of X, or of
   codes under X (coding a child counts for its parent), cover at least half of
   the unit's characters.
@@ -33,7 +56,7 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from codering.errors import AgreementError
@@ -42,7 +65,7 @@ from codering.collab.reliability import cohen_kappa, cohen_kappa_of, krippendorf
 if TYPE_CHECKING:
     from codering.codebook import Codebook
     from codering.export.table import Table
-    from codering.store import Coding, Project
+    from codering.store import Coding, Project, SegmentRow, WorkMarks
 
 UNITS = ("segment", "sentence", "turn")
 CONSENSUS = "consensus"
@@ -74,10 +97,34 @@ class UnitMatrix:
     direct: dict[str, list[frozenset[str]]]
     transcripts: list[str]
     left_out: list[str]  # transcripts not coded by every coder
+    reaches: list["Reach"] = field(default_factory=list)  # transcripts compared only in part, in order
+    whole: bool = False  # whole transcripts compared, however far the coders got
 
 
-def _units(project: "Project", name: str, unit: str, interviewer: bool) -> list[Unit]:
-    rows = [s for s in project.segments(name) if interviewer or s.role != "interviewer"]
+@dataclass(frozen=True)
+class Reach:
+    """A transcript compared only up to where every coder got (see the module docstring)."""
+
+    transcript: str
+    last: int  # the number of the last sentence compared (counted from 1 over all segments, as the coding screen)
+    total: int  # the transcript's sentences
+    coders: tuple[str, ...]  # the coders who got only that far
+
+    def note(self, language: str = "nl") -> str:
+        names = self.coders
+        if language == "en":
+            who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            return (f"{self.transcript}: sentences 1-{self.last} of {self.total} compared; "
+                    f"{who} worked up to sentence {self.last}")
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+        verb = "werkte" if len(names) == 1 else "werkten"
+        return f"{self.transcript}: zinnen 1-{self.last} van {self.total} vergeleken; {who} {verb} tot zin {self.last}"
+
+
+def _units(project: "Project", name: str, unit: str, interviewer: bool,
+           segments: "Sequence[SegmentRow] | None" = None) -> list[Unit]:
+    rows = [s for s in (project.segments(name) if segments is None else segments)
+            if interviewer or s.role != "interviewer"]
     if unit != "turn":
         return [Unit(str(s.id), name, s.start, s.end, s.text) for s in rows]
     turns: dict[int, list] = {}
@@ -86,6 +133,26 @@ def _units(project: "Project", name: str, unit: str, interviewer: bool) -> list[
     content = project.content(name)
     return [Unit(f"t{ss[0].id}", name, ss[0].start, ss[-1].end, content[ss[0].start:ss[-1].end])
             for ss in turns.values()]
+
+
+def _reach(segments: Sequence["SegmentRow"], codings: Sequence["Coding"], marks: "WorkMarks | None") -> int:
+    """The index of the last segment a coder worked through (the module docstring's rule); the last segment's
+    index for the whole transcript."""
+    last = len(segments) - 1
+    if marks is None or any(c.origin == "import" for c in codings):  # finished elsewhere
+        return last
+    starts = [s.start for s in segments]
+
+    def at(end: int) -> int:  # the segment that holds the character before ``end``
+        return max(0, min(last, bisect_right(starts, end - 1) - 1))
+
+    found = [at(max(c.end for c in codings))] if codings else []
+    found += [at(end) for end in (marks.decided_to, marks.jumped_to) if end is not None]
+    if marks.cursor is not None:
+        cursor = min(marks.cursor, last)
+        later = any(s.role != "interviewer" for s in segments[cursor + 1:])
+        found.append(cursor - 1 if later else last)
+    return max(found, default=last)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -140,8 +207,9 @@ def default_coders(project: "Project", consensus: str = CONSENSUS) -> list[str]:
 
 
 def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
-                interviewer: bool = False) -> UnitMatrix:
-    """Units of the transcripts every coder coded, and what each coder applied to each."""
+                interviewer: bool = False, whole: bool = False) -> UnitMatrix:
+    """Units of the transcripts every coder coded, up to where every coder got (``whole``: all of each),
+    and what each coder applied to each."""
     if unit not in UNITS:
         raise AgreementError(f"unknown unit '{unit}' (one of {', '.join(UNITS)})")
     known = project.coders()
@@ -153,8 +221,9 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
     if len(coders) < 2:
         raise AgreementError(f"agreement needs at least two coders; this project has codings by "
                              f"{', '.join(known) or 'nobody'}")
-    matrix = UnitMatrix(coders, unit, [], {c: [] for c in coders}, {c: [] for c in coders}, [], [])
+    matrix = UnitMatrix(coders, unit, [], {c: [] for c in coders}, {c: [] for c in coders}, [], [], whole=whole)
     book = project.codebook()
+    marks = {} if whole else project.work_marks(coders)
     for info in project.transcripts():
         by_coder: dict[str, list] = {c: [] for c in coders}
         for coding in project.codings(info.id):
@@ -164,7 +233,17 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
             if any(by_coder.values()):
                 matrix.left_out.append(info.name)
             continue
-        units = _units(project, info.name, unit, interviewer)
+        segments = project.segments(info.id)
+        units = _units(project, info.name, unit, interviewer, segments)
+        if not whole and segments:
+            reach = {c: _reach(segments, by_coder[c], marks.get((info.id, c))) for c in coders}
+            upto = min(reach.values())
+            index = {s.id: i for i, s in enumerate(segments)}
+            kept = [u for u in units if index[int(u.key.lstrip("t"))] <= upto]  # a turn: by its first sentence
+            if len(kept) < len(units):
+                matrix.reaches.append(Reach(info.name, upto + 1, len(segments),
+                                            tuple(c for c in coders if reach[c] == upto)))
+                units = kept
         matrix.transcripts.append(info.name)
         matrix.units += units
         for c in coders:
@@ -254,6 +333,7 @@ class AgreementReport:
     left_out: list[str]
     interviewer: bool = False
     language: str = "nl"
+    reaches: list[Reach] = field(default_factory=list)  # transcripts compared only as far as every coder got
 
     def notes(self) -> list[str]:
         w = _words(self.language)
@@ -264,6 +344,7 @@ class AgreementReport:
             out.append(w["kappa_note"])
         if self.left_out:
             out.append(w["left_out"].format(names=", ".join(self.left_out)))
+        out += [r.note(self.language) for r in self.reaches]
         return out
 
     def frame(self):
@@ -330,10 +411,11 @@ def _patterns(matrix: UnitMatrix, codes: Iterable[str]) -> dict[str, Counter]:
 
 def agreement(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
               codes: str | None = None, interviewer: bool = False,
-              matrix: UnitMatrix | None = None) -> AgreementReport:
-    """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall. ``matrix``: the
-    ``unit_matrix`` of these coders, unit and interviewer rule, when the caller already has it."""
-    matrix = matrix or unit_matrix(project, coders, unit, interviewer)
+              matrix: UnitMatrix | None = None, whole: bool = False) -> AgreementReport:
+    """Percent agreement, Cohen's kappa and Krippendorff's alpha per code and overall, over the part of each
+    transcript every coder worked through (``whole``: whole transcripts). ``matrix``: the ``unit_matrix`` of
+    these coders, unit, interviewer and whole rule, when the caller already has it."""
+    matrix = matrix or unit_matrix(project, coders, unit, interviewer, whole)
     book = project.codebook()
     rows: list[AgreementRow] = []
     pooled: Counter = Counter()
@@ -352,7 +434,7 @@ def agreement(project: "Project", coders: Sequence[str] | None = None, unit: str
     language = book.language if book.language in LABELS else "nl"
     overall = _row(*_words(language)["overall"], matrix.coders, pooled)
     return AgreementReport(matrix.coders, unit, len(matrix.units), rows, overall, matrix.transcripts,
-                           matrix.left_out, interviewer, language)
+                           matrix.left_out, interviewer, language, list(matrix.reaches))
 
 
 # -- disagreements and their resolution --------------------------------------------------------------------
@@ -371,12 +453,15 @@ class Disagreement:
 
 def disagreements(project: "Project", coders: Sequence[str] | None = None, unit: str = "segment",
                   codes: str | None = None, consensus: str = CONSENSUS, interviewer: bool = False,
-                  include_resolved: bool = False, matrix: UnitMatrix | None = None) -> list[Disagreement]:
+                  include_resolved: bool = False, matrix: UnitMatrix | None = None,
+                  whole: bool = False) -> list[Disagreement]:
     """Units where the coders differ on a reported code, in text order, with every coder's codes and
-    whether ``consensus`` has resolved it (codings on the unit, or a "no code" memo on its span).
+    whether ``consensus`` has resolved it (codings on the unit, or a "no code" memo on its span); only in
+    the part of each transcript every coder worked through, as ``agreement`` (``whole``: all of it).
     ``matrix``: the ``unit_matrix`` of the coders other than ``consensus``, when the caller has it."""
     matrix = matrix or unit_matrix(
-        project, [c for c in (coders or default_coders(project, consensus)) if c != consensus], unit, interviewer)
+        project, [c for c in (coders or default_coders(project, consensus)) if c != consensus], unit, interviewer,
+        whole)
     reported = set(row_codes(project, matrix, codes))
     has_consensus = consensus in project.coders()
     agreed: dict[str, dict[str, frozenset[str]]] = {}
@@ -402,8 +487,10 @@ def disagreements(project: "Project", coders: Sequence[str] | None = None, unit:
     return out
 
 
-def disagreement_table(items: Sequence[Disagreement], coders: Sequence[str], language: str = "nl") -> "Table":
-    """The disagreement list as a table: unit id, interview, text, every coder's codes, what differs."""
+def disagreement_table(items: Sequence[Disagreement], coders: Sequence[str], language: str = "nl",
+                       reaches: Sequence[Reach] = ()) -> "Table":
+    """The disagreement list as a table: unit id, interview, text, every coder's codes, what differs;
+    ``reaches``: the transcripts compared only in part (a note each, as in the agreement table)."""
     import pandas as pd
 
     from codering.export.table import Table
@@ -416,7 +503,8 @@ def disagreement_table(items: Sequence[Disagreement], coders: Sequence[str], lan
     frame = pd.DataFrame(rows, columns=[unit, interview, text, *coders, disputed, consensus])
     frame.attrs.update(_attrs(language if language in LABELS else "nl"))
     return Table("disagreements", w["d_title"].format(coders=", ".join(coders)), frame,
-                 [w["d_note"].format(n=len(items))])
+                 [w["d_note"].format(n=len(items)), *(r.note(language if language in LABELS else "nl")
+                                                       for r in reaches)])
 
 
 def find_unit(project: "Project", key: str) -> Unit:

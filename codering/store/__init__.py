@@ -28,7 +28,7 @@ of codering uses; it is put together from one part per responsibility::
 from codering.store.codings import ORIGINS
 from codering.store.connection import SQLITE_MAGIC, as_store_error
 from codering.store.journal import changed_nothing, table_touched
-from codering.store.learning import read_spans, skipped_setting
+from codering.store.learning import WorkMarks, read_spans, skipped_setting
 from codering.store.memos import MEMO_KINDS
 from codering.store.project import Project
 from codering.store.rows import (CodeMerge, CodeUsage, Coding, Decision, ImportReport, Memo, Merged, SegmentRow,
@@ -36,6 +36,6 @@ from codering.store.rows import (CodeMerge, CodeUsage, Coding, Decision, ImportR
 
 __all__ = [
     "MEMO_KINDS", "ORIGINS", "SQLITE_MAGIC", "as_store_error", "CodeMerge", "CodeUsage", "Coding", "Decision",
-    "ImportReport", "Memo", "Merged", "Project", "SegmentRow",
-    "TranscriptInfo", "changed_nothing", "now", "read_spans", "skipped_setting", "table_touched", "text_hash",
+    "ImportReport", "Memo", "Merged", "Project", "SegmentRow", "TranscriptInfo", "WorkMarks",
+    "changed_nothing", "now", "read_spans", "skipped_setting", "table_touched", "text_hash",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from codering.store.connection import Connected
 
@@ -63,6 +63,36 @@ class LearningQueries(Connected):
                 out[int(tid)] = read_spans(value or "")
         return out
 
+    def work_marks(self, coders: Iterable[str]) -> dict[tuple[int, str], "WorkMarks"]:
+        """Per (transcript id, coder), of the given coders: what the project records of how far the coder
+        worked through the transcript besides their codings (for :mod:`codering.collab.agreement`): the end
+        of their furthest suggestion decision, the sentence their coding screen's cursor was saved on
+        (setting ``tui.cursor.<coder>.<transcript id>``, an index into the transcript's segments) and the end
+        of the furthest span their cursor jumped over (``tui.skipped.<coder>.<transcript id>``). A pair with
+        none of these is left out. The cursor saved before it was per coder (``tui.cursor.<id>``) names no
+        coder and is not read."""
+        wanted = set(coders)
+        found: dict[tuple[int, str], dict[str, int]] = {}
+        rows = self._conn.execute("SELECT transcript_id, coder, MAX(end) FROM decisions GROUP BY transcript_id, coder")
+        for tid, coder, end in rows:
+            if coder in wanted and end is not None:
+                found.setdefault((int(tid), coder), {})["decided"] = int(end)
+        for kind in ("cursor", "skipped"):
+            prefix = f"setting.tui.{kind}."
+            rows = self._conn.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+            for key, value in rows:
+                coder, dot, tid = key[len(prefix):].rpartition(".")  # a coder's name may hold dots
+                if not dot or coder not in wanted or not tid.isdigit():
+                    continue
+                if kind == "cursor":
+                    if (value or "").isdigit():
+                        found.setdefault((int(tid), coder), {})["cursor"] = int(value)
+                else:
+                    ends = [end for _, end in read_spans(value or "")]
+                    if ends:
+                        found.setdefault((int(tid), coder), {})["jumped"] = max(ends)
+        return {pair: WorkMarks(m.get("decided"), m.get("cursor"), m.get("jumped")) for pair, m in found.items()}
+
     def learning_scope(self) -> tuple[str, str | None]:
         """Whose codings and decisions the suggestions learn from: ``(scope, coder)``.
 
@@ -120,6 +150,15 @@ class LearningQueries(Connected):
         changed = {r[0] for r in conn.execute("SELECT transcript_id FROM temp.learning_changes WHERE seq > ?",
                                               (since[2],))}
         return token, changed
+
+
+class WorkMarks(NamedTuple):
+    """How far a coder got in a transcript by what the coding screen records (see ``work_marks``); None:
+    nothing of that kind recorded."""
+
+    decided_to: int | None  # the end (character offset) of the furthest suggestion decision
+    cursor: int | None  # the index of the segment the coding screen's cursor was saved on
+    jumped_to: int | None  # the end of the furthest span the cursor jumped over
 
 
 def skipped_setting(coder: str, transcript_id: int | str) -> str:

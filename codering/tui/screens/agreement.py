@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from codering.codebook import Codebook
     from codering.store import Project
 
+#: Transcripts compared only in part: at most this many lines under the title.
+REACH_LINES = 4
+
 UNIT_WORDS = {"segment": "segment (zin)", "sentence": "segment (zin)", "turn": "beurt"}
 
 
@@ -181,7 +184,8 @@ class AgreementScreen(ProjectScreen):
             f"  ·  totaal {figure(overall.percent, 1)}%  κ {figure(overall.kappa)}  α {figure(overall.alpha)}",
             (f"\neenheid: {UNIT_WORDS[report.unit]} · {report.units} eenheden in {len(report.transcripts)} "
              f"interview{'s' if len(report.transcripts) != 1 else ''}"
-             + (f" · niet vergeleken: {', '.join(report.left_out)}" if report.left_out else ""), "dim"),
+             + (f" · niet vergeleken: {', '.join(report.left_out)}" if report.left_out else "")
+             + self._reach_lines(report), "dim"),
         ))
         self._fill_report(table, report)
         with keeping_cursor(listing):
@@ -208,6 +212,17 @@ class AgreementScreen(ProjectScreen):
                 f"{open_} open meningsverschil{'len' if open_ != 1 else ''}"
             head.update(f"{shown}  (r: {'alleen open' if self.show_resolved else 'ook opgeloste'})")
         self._show_detail()
+
+    @staticmethod
+    def _reach_lines(report: AgreementReport) -> str:
+        """A line per transcript compared only as far as every coder got (at most ``REACH_LINES``, then how
+        many more): the figures are of that part."""
+        lines = [r.note("nl") for r in report.reaches]
+        if len(lines) > REACH_LINES:
+            rest = len(lines) - REACH_LINES + 1
+            lines = lines[:REACH_LINES - 1] + [f"en nog {rest} interviews deels vergeleken "
+                                               "(codering agreement noemt ze alle)"]
+        return "".join(f"\n{line}" for line in lines)
 
     def _fill_report(self, table: DataTable, report: AgreementReport) -> None:
         table.clear(columns=True)
