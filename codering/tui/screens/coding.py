@@ -70,7 +70,7 @@ class CodingScreen(AppScreen[None]):
         Binding("x", "reject_suggestion", "Afwijzen", id="coding.reject",
                 tooltip="Wijs de aangeduide suggestie (▶) af"),
         Binding("a", "accept_all", "Alles aanvaarden", id="coding.accept_all",
-                tooltip="Aanvaard alle waarschijnlijke suggesties in één keer; de gedimde alternatieven blijven "
+                tooltip="Aanvaard alle waarschijnlijke suggesties in één keer; de gedimde alternatieven (□) blijven "
                         "open"),
         Binding("j,down", "move(1)", "Volgende", id="coding.next",
                 tooltip="Naar de volgende zin (interviewerbeurten slaat de cursor over, tenzij i)"),

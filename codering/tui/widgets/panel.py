@@ -3,6 +3,10 @@
 The screen hands the panel a :class:`PanelData` (attributes down); the panel
 only draws it. Suggestions carry clickable ✓ and ✗ marks that run the
 screen's accept and reject actions, so the mouse works as well as the keys.
+
+A likely suggestion's swatch is filled (■), an alternative's hollow (□) as
+well as dimmed, so the difference does not rest on colour or on a terminal
+that draws faint text; the highlighted one carries ▶.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class PanelData:
     highlight: int = 0
     status: str = ""
 
+
+#: The swatch before a likely suggestion, and before an alternative (dimmed as well; ``a`` leaves it open).
+LIKELY_MARK, ALTERNATIVE_MARK = "■", "□"
 
 ORIGIN_WORDS = {"manual": "hand", "suggestion": "suggestie", "import": "import", "consensus": "consensus"}
 
@@ -109,7 +116,7 @@ class SegmentPanel(Widget, can_focus=False):
             room = max(6, width - len(score) - 9)
             label = s.label if len(s.label) <= room else s.label[: room - 1] + "…"
             lines.append(Content.assemble(
-                ("▶" if on else " ", "bold $accent"), (f"{i + 1} ", "bold $accent"), ("■ ", s.color),
+                ("▶" if on else " ", "bold $accent"), (f"{i + 1} ", "bold $accent"), (f"{LIKELY_MARK if s.likely else ALTERNATIVE_MARK} ", s.color),
                 (label, ("bold" if on else "") if s.likely else ("bold dim" if on else "dim")), (score, "dim"), " ",
                 ("✓", f"@click=screen.accept_suggestion({i})"), " ",
                 ("✗", f"@click=screen.reject_suggestion({i})"),

@@ -12,6 +12,14 @@ theme background (readable in light and dark themes); the selection is a
 tint of the theme's accent with bold text and a bar in the left gutter;
 interviewer turns are dimmed. On wide screens a right margin shows the
 labels of the codings where they start.
+
+Without colour (``NO_COLOR`` set, or a terminal without colours) the tints
+are gone, so the same things are said by attributes that survive: coded
+text is underlined (a coding's words are one unbroken underline, so where a
+coding starts and ends shows, also inside a sentence and across sentences;
+two codings on neighbouring sentences are parted by the unmarked space
+between them), the selection is bold with its gutter bar, a search hit is in
+reverse video, interviewer turns are faint, and a memo keeps its ✎ mark.
 """
 
 from __future__ import annotations
@@ -35,6 +43,15 @@ from codering.tui.layout import INDENT, Layout, Line, TurnInfo, layout_transcrip
 GUTTER = 2
 MARGIN = 24
 MIN_TEXT_WITH_MARGIN = 56
+
+
+def without_colour(app: object) -> bool:
+    """True where colour does not reach the researcher: ``NO_COLOR`` set (Textual's ``App.no_color``,
+    which turns the output grey or colourless) or a console that prints no colour at all."""
+    if getattr(app, "no_color", False):
+        return True
+    console = getattr(app, "console", None)
+    return console is not None and console.color_system is None
 
 
 @dataclass(frozen=True)
@@ -183,24 +200,29 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
             _, _, background, foreground = self.colors
             bg, fg = background.hex6, foreground.hex6
             accent = self.app.get_css_variables().get("accent", "#ffa62b")[:7]
+            plain = without_colour(self.app)
+            faint = Style(dim=True) if plain else Style()  # the blended grey is gone without colour
             self._palette = {
-                "bg": bg, "fg": fg, "dark": "1" if is_dark(bg) else "",
+                "bg": bg, "fg": fg, "dark": "1" if is_dark(bg) else "", "plain": "1" if plain else "",
                 "text": Style(color=fg, bgcolor=bg),
-                "muted": Style(color=blend(fg, bg, 0.45), bgcolor=bg),
+                "muted": Style(color=blend(fg, bg, 0.45), bgcolor=bg) + faint,
                 "speaker": Style(color=fg, bgcolor=bg, bold=True),
-                "stamp": Style(color=blend(fg, bg, 0.45), bgcolor=bg),
+                "stamp": Style(color=blend(fg, bg, 0.45), bgcolor=bg) + faint,
                 "selected": Style(color=fg, bgcolor=blend(bg, accent, 0.30), bold=True),
                 "bar": Style(color=accent, bgcolor=bg),
                 "memo": Style(color=accent, bgcolor=bg, bold=True),
-                "found": Style(color=bg, bgcolor=accent, bold=True),
+                "found": (Style(color=fg, bgcolor=bg, reverse=True, bold=True) if plain
+                          else Style(color=bg, bgcolor=accent, bold=True)),
             }  # type: ignore[dict-item]
         return self._palette  # type: ignore[return-value]
 
     def _tint(self, color: str, strong: bool) -> Style:
+        """A coding's style: its code's colour blended into the background (stronger where selected);
+        without colour an underline says what the tint said."""
         pal = self._styles()
         amount = (0.55 if strong else 0.32) if pal["dark"] else (0.45 if strong else 0.25)
         return Style(color=pal["fg"], bgcolor=blend(pal["bg"], color, amount),  # type: ignore[arg-type]
-                     bold=strong, underline=strong)
+                     bold=strong, underline=strong or bool(pal["plain"]))
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -268,7 +290,7 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
             inside = sel_start <= a and b <= sel_end
             covering = [m for m in marks if m.start <= a and m.end >= b]
             if any(fa <= a and b <= fb for fa, fb in found):
-                style = pal["found"]
+                style = pal["found"] + Style(underline=True) if covering and pal["plain"] else pal["found"]
             elif covering:
                 innermost = min(covering, key=lambda m: m.end - m.start)
                 style = self._tint(innermost.color, inside)
@@ -288,7 +310,7 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
             if room <= 1:
                 break
             label = mark.label[: room - 1]
-            out.append(Segment(label, self._tint(mark.color, False)))
+            out.append(Segment(label, self._tint(mark.color, False) + Style(underline=False)))  # a label, not text
             out.append(Segment(" ", pal["text"]))
             room -= cell_len(label) + 1
         if room > 0:
