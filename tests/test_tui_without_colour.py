@@ -237,3 +237,27 @@ async def test_without_colour_table_cursors_and_the_picker_highlight_show(sample
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+@pytest.mark.parametrize("env", ["no_color", "colour"])
+@sync
+async def test_the_margin_names_every_code_or_counts_those_left_out(sample_project, env, request):
+    """Two codes whose tints differ only in hue are told apart by their labels in the margin (160 columns);
+    where the labels do not fit, the first is cut with … and the rest are counted."""
+    request.getfixturevalue(env)
+    with Project.open(sample_project) as project:
+        info = project.transcripts()[0]
+        segs = [s for s in project.segments(info.id) if s.role == "respondent"]
+        project.add_coding(info.id, segs[4].start, segs[4].end, "rem.financieel", "tester")
+        project.add_coding(info.id, segs[4].start, segs[4].end, "stim.inhoud", "tester")
+        project.add_coding(info.id, segs[2].start, segs[2].end, "stim.persoonlijk.klik", "tester")
+        project.add_coding(info.id, segs[2].start, segs[2].end, "stim.praktisch.nabijheid", "tester")
+    app = make_app(sample_project, suggester=MixedSuggester(), coder="tester")
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_coding(app, pilot)
+        view = screen.query_one(TranscriptView)
+        both = "".join(s.text for s in view._render_row(view._layout.row_of(segs[2].start)))
+        assert both.rstrip().endswith("Klik Nabijheid") or both.rstrip().endswith("Nabijheid Klik")
+        cut = "".join(s.text for s in view._render_row(view._layout.row_of(segs[4].start))).rstrip()
+        assert cut.endswith("… +1")
+        assert any(word in cut for word in ("Financieel", "Inhoud"))

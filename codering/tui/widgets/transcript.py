@@ -11,7 +11,9 @@ Colours: a coding is a background tint of its code's colour blended into the
 theme background (readable in light and dark themes); the selection is a
 tint of the theme's accent with bold text and a bar in the left gutter;
 interviewer turns are dimmed. On wide screens a right margin shows the
-labels of the codings where they start.
+labels of the codings where they start (a label that does not fit is cut
+with …, and labels left out are counted, ``+1``), so two codes whose tints
+differ only in hue are told apart by name.
 
 Without colour (``NO_COLOR`` set, or a terminal without colours) the tints
 are gone, so the same things are said by attributes that survive: coded
@@ -306,13 +308,21 @@ class TranscriptView(ScrollView, can_focus=False, inherit_bindings=False):
         marks = self._labels.get(row, [])
         out: list[Segment] = [Segment(" ", pal["text"])]
         room = self._margin - 1
-        for mark in marks:
-            if room <= 1:
+        shown = 0
+        for i, mark in enumerate(marks):
+            left = len(marks) - i - 1
+            space = room - 1 - (len(f"+{left}") + 1 if left else 0)  # keep room to say how many are not shown
+            if space < 3:
                 break
-            label = mark.label[: room - 1]
+            label = mark.label if cell_len(mark.label) <= space else mark.label[: space - 1] + "…"
             out.append(Segment(label, self._tint(mark.color, False) + Style(underline=False)))  # a label, not text
             out.append(Segment(" ", pal["text"]))
             room -= cell_len(label) + 1
+            shown += 1
+        if shown < len(marks):
+            more = f"+{len(marks) - shown}"[:room]
+            out.append(Segment(more, pal["muted"]))
+            room -= cell_len(more)
         if room > 0:
             out.append(Segment(" " * room, pal["text"]))
         return out
