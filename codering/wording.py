@@ -31,6 +31,8 @@ def short(text: str, width: int = 50) -> str:
 
 
 _HEADS = [
+    (re.compile(r"code (?P<n>\d+) search hits? of (?P<query>.+) with (?P<code>\S+)"),
+     "{n} treffer(s) van {query} gecodeerd met {code}"),
     (re.compile(r"code (?P<codes>\S+(?:, \S+)*) on .+? \d+-\d+"), "code {codes}"),
     (re.compile(r"accept suggestion (?P<code>\S+)"), "✓ {code}"),
     (re.compile(r"reject suggestion (?P<code>\S+)"), "✗ {code}"),

@@ -299,7 +299,7 @@ def test_two_processes_opening_an_old_project_at_once_both_upgrade_it_once(tmp_p
 def test_upgrading_an_old_project_keeps_its_journal_undoable_by_anyone(tmp_path):
     path = old_project(tmp_path / "oud.codering")
     with Project.open(path, coder="carla") as p:
-        assert p.stats()["schema_version"] == SCHEMA_VERSION == 4
+        assert p.stats()["schema_version"] == SCHEMA_VERSION == 5
         assert [c.id for c in p.codings()] == [7]
         # stored suggestions from before they were per coder: the project-wide set, seen by every coder
         assert p.stored_suggestions("t1") == [(13, 20, "stim", 0, 0.9, "lijkt op", "m")]

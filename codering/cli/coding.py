@@ -7,6 +7,7 @@ import re
 import click
 
 from codering.cli.common import State, console, default_coder, queried_code, short
+from codering.coding.textsearch import MAX_HITS
 from codering.errors import CoderingError
 from codering.wording import count
 
@@ -277,24 +278,44 @@ def codings(state: State, transcript: str | None, coder: str | None, code_id: st
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True,
               help="tsv: tab-separated lines with a header and the whole sentence, matches between « and ».")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many sentences.")
+@click.option("--code-as", "code_as", metavar="CODE",
+              help="Code every sentence found with CODE (one action; `codering undo` takes it all back).")
+@click.option("--coder", default=default_coder, show_default="$CODERING_CODER or login name",
+              help="Whose codings --code-as makes.")
+@click.option("--dry-run", is_flag=True, help="With --code-as: list the sentences it would code; code nothing.")
+@click.option("--yes", is_flag=True, help=f"With --code-as: code more than {MAX_HITS} sentences.")
 @click.pass_obj
 def search(state: State, query: tuple[str, ...], transcripts: tuple[str, ...], filters: tuple[str, ...],
-           code_id: str | None, uncoded: bool, with_interviewer: bool, fmt: str, limit: int | None) -> None:
-    """Find words in the respondents' sentences, as keyword-in-context lines.
+           code_id: str | None, uncoded: bool, with_interviewer: bool, fmt: str, limit: int | None,
+           code_as: str | None, coder: str, dry_run: bool, yes: bool) -> None:
+    """Find words in the respondents' sentences, as keyword-in-context lines; with --code-as, code them.
 
     Every word of QUERY must occur in the sentence, as a whole word; case and diacritics are ignored
     (coordinatie finds coördinatie). A * stands for any letters (wachtlijst*), and quotes keep a phrase
-    together ("zorg op maat"; quote it for the shell too: '"zorg op maat"')."""
+    together ("zorg op maat"; quote it for the shell too: '"zorg op maat"').
+
+    --code-as CODE codes every sentence found (after --where, --code, --uncoded; --limit does not apply)
+    with CODE, as the coder's codings of origin "search", in one undoable action. A sentence where the
+    coder already has CODE (or a code under it) is left alone and counted."""
     from codering.cli.project import _parse_filters
     from codering.coding.textsearch import code_labels, search_project
 
     if code_id is not None and uncoded:
         raise click.UsageError("--code and --uncoded exclude each other")
+    if (dry_run or yes) and code_as is None:
+        raise click.UsageError("--dry-run and --yes go with --code-as")
     project = state.project()
     if code_id is not None:
         code_id = queried_code(project, code_id)
+    if code_as is not None:
+        from codering.coding.textsearch import codable_code
+
+        codable_code(project, code_as)  # an unknown or a folder code: refused before the search
     hits = search_project(project, " ".join(query), transcripts=transcripts, where=_parse_filters(filters),
                           code=code_id, uncoded=uncoded, with_interviewer=with_interviewer)
+    if code_as is not None:
+        _code_hits(project, hits, code_as, coder, " ".join(query), dry_run, yes)
+        return
     total = len(hits)
     hits = hits[:limit] if limit is not None else hits
     if fmt == "tsv":
@@ -329,3 +350,27 @@ def search(state: State, query: tuple[str, ...], transcripts: tuple[str, ...], f
         line.append_text(rest)
         table.add_row(Text(h.transcript), str(h.index + 1), line, Text(code_labels(book, h.codes)))
     console().print(table)
+
+
+def _code_hits(project, hits, code_id: str, coder: str, query: str, dry_run: bool, yes: bool) -> None:
+    """``search --code-as``: code the hits (or, ``dry_run``, list what would be coded), one line said."""
+    from codering.coding.textsearch import code_hits, plan_hit_coding
+
+    todo = plan_hit_coding(project, hits, code_id, coder)
+    if len(todo.todo) > MAX_HITS and not (yes or dry_run):
+        raise CoderingError(f"{count(len(todo.todo), 'sentence')} to code with {code_id} (more than {MAX_HITS}): "
+                            "narrow the search (--where, --code, --uncoded), or add --yes to code them all")
+    had = f" ({len(todo.already)} already had it)" if todo.already else ""
+    where = f"{count(len(todo.todo), 'sentence')} in {count(todo.transcripts, 'transcript')}"
+    if dry_run:
+        for h in todo.todo:
+            click.echo(f"{h.transcript}\t{h.index + 1}\t{h.start}-{h.end}\t{' '.join(h.marked().split())}")
+        click.echo(f"Would code {where} with {todo.label}{had}; nothing was coded (--dry-run).")
+        return
+    if not todo.todo:
+        click.echo(f"Nothing to code with {todo.label}: "
+                   + (f"all {count(len(todo.already), 'sentence')} found already had it." if todo.already
+                      else "no sentence found."))
+        return
+    code_hits(project, todo, coder, query)
+    click.echo(f"Coded {where} with {todo.label}{had}. `codering undo` takes it back.")

@@ -19,6 +19,9 @@ what a researcher avoids, and the extra hits are few and visible).
 The sentences come from the store (:class:`SearchSource` is what is asked of
 it); matching is one regular expression per term over the transcript's folded
 text, which is folded once per transcript with a cached translation table.
+
+The hits can be coded in one go (:func:`plan_hit_coding`, :func:`code_hits`: ``codering search
+--code-as``, ``c`` on the find screen); see the section "coding the hits" below.
 """
 
 from __future__ import annotations
@@ -308,3 +311,95 @@ class _Coded:
 def code_labels(book: "Codebook", codes: Iterable[str]) -> str:
     """The codes of a hit as a researcher reads them: labels (distinct where two share one)."""
     return ", ".join(book.distinct_label(c) if c in book else c for c in codes)
+
+
+# -- coding the hits (NVivo's "code the results", ATLAS.ti's auto-coding) ---------------------------------
+# Every hit sentence gets one code, for one coder, as one journaled action (one undo takes it all back).
+# A sentence where that coder already has the code, or a code under it, on any part of it is left alone
+# and counted (other coders' codings do not count: each coder codes on their own). The codings get the
+# origin "search": the coder chose the code, not each sentence. The engine learns them as positives only
+# on sentences the coder's own work reviewed, and never takes the sentences before them as passed over
+# (codering.suggest.training); agreement does not read them as how far a coder got (codering.collab.agreement).
+
+#: More hits than this are coded only when asked again (``--yes``; the find screen's confirm dialog warns).
+#: A researcher reviews every sentence a search codes: 200 is what a review can take in one sitting, and a
+#: query that finds more (``zorg`` finds 5,227 sentences in 35 interviews) is nearly always too broad.
+MAX_HITS = 200
+
+#: The origin of the codings made here (:data:`codering.store.ORIGINS`).
+SEARCH_ORIGIN = "search"
+
+
+class HitCodingError(CoderingError):
+    """Why the hits cannot be coded with that code; ``dutch`` says the same for the terminal UI."""
+
+    title = "Treffers coderen"
+
+    def __init__(self, message: str, dutch: str) -> None:
+        super().__init__(message)
+        self.dutch = dutch
+
+
+@dataclass(frozen=True)
+class HitCoding:
+    """What coding a search's hits with ``code_id`` will do: the hits to code, and those that have it."""
+
+    code_id: str
+    label: str
+    todo: tuple[Hit, ...]
+    already: tuple[Hit, ...]
+
+    @property
+    def transcripts(self) -> int:
+        """How many transcripts the hits to code are in."""
+        return len({h.transcript_id for h in self.todo})
+
+
+def codable_code(project: "Project", code_id: str) -> str:
+    """``code_id`` if the hits can be coded with it, else a :class:`HitCodingError` in one line."""
+    book = project.codebook()
+    if code_id not in book:
+        merge = project.merged_code(code_id)
+        if merge is not None:
+            raise HitCodingError(f"{merge.said()}; use {merge.target}",
+                                 f"code '{code_id}' is samengevoegd in {merge.target}")
+        raise HitCodingError(f"no code '{code_id}' in the codebook", f"geen code '{code_id}' in het codeboek")
+    code = book.get(code_id)
+    if not code.codable:
+        below = [c.id for c in book.codes.values() if c.parent == code_id and c.codable][:3]
+        hint = f" (one of its codes: {', '.join(below)})" if below else ""
+        raise HitCodingError(f"'{code.label}' ({code_id}) is a category that cannot be applied: choose a code "
+                             f"under it{hint}",
+                             f"'{code.label}' is een map, geen code die je kunt toepassen: kies een code eronder")
+    return code_id
+
+
+def plan_hit_coding(project: "Project", hits: Sequence[Hit], code_id: str, coder: str) -> HitCoding:
+    """Which of ``hits`` coding with ``code_id`` would code for ``coder``, and which already have it."""
+    book = project.codebook()
+    code_id = codable_code(project, code_id)
+    mine: dict[int, list] = {}
+    for span in project.coded_spans(coder=coder):  # one query for the whole project
+        mine.setdefault(span.transcript_id, []).append(span)
+    coded = {tid: _Coded(spans) for tid, spans in mine.items()}
+    todo, already = [], []
+    for hit in dict.fromkeys(hits):  # a hit listed twice is coded once
+        here = coded.get(hit.transcript_id)
+        codes = here.on(hit.start, hit.end) if here is not None else ()
+        if any(c in book and code_id in book.counts_for(c) for c in codes):
+            already.append(hit)
+        else:
+            todo.append(hit)
+    return HitCoding(code_id, book.distinct_label(code_id), tuple(todo), tuple(already))
+
+
+def code_hits(project: "Project", coding: HitCoding, coder: str, query: str) -> int:
+    """Code ``coding.todo`` for ``coder`` with origin ``search``, as one action; the number coded."""
+    if not coding.todo:
+        return 0
+    n = len(coding.todo)
+    description = f"code {n} search hit{'s' if n != 1 else ''} of {query!r} with {coding.code_id}"
+    with project.action(description, coder):
+        for hit in coding.todo:
+            project.add_coding(hit.transcript_id, hit.start, hit.end, coding.code_id, coder, origin=SEARCH_ORIGIN)
+    return n

@@ -30,6 +30,12 @@ Unit of analysis (what a methods section reports):
   what the coding screen records shows work in progress; a colleague's
   unfinished work brought in by ``merge`` (which copies codings, not decisions
   or cursors) is compared whole.
+- A text search's hits coded in one go (origin ``search``: ``codering search
+  --code-as``) are the coder's codes like any other, but say nothing of how far
+  the coder read: they never move a reach on, and a coder whose only codings of
+  a transcript are those, with nothing the coding screen recorded there, has
+  not worked through any of it (the transcript is left out, as one that coder
+  did not code).
 - A coder **applied** code X to a unit when that coder's codings of X, or of
   codes under X (coding a child counts for its parent), cover at least half of
   the unit's characters.
@@ -139,6 +145,10 @@ def _reach(segments: Sequence["SegmentRow"], codings: Sequence["Coding"], marks:
     """The index of the last segment a coder worked through (the module docstring's rule); the last segment's
     index for the whole transcript."""
     last = len(segments) - 1
+    read = [c for c in codings if c.origin != "search"]  # a search's hits coded in bulk were not read there
+    if marks is None and codings and not read:
+        return -1  # nothing but search codings: not worked through at all
+    codings = read
     if marks is None or any(c.origin == "import" for c in codings):  # finished elsewhere
         return last
     starts = [s.start for s in segments]
@@ -238,6 +248,9 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
         if not whole and segments:
             reach = {c: _reach(segments, by_coder[c], marks.get((info.id, c))) for c in coders}
             upto = min(reach.values())
+            if upto < 0:  # a coder only coded a search's hits here: as if they had not coded it
+                matrix.left_out.append(info.name)
+                continue
             index = {s.id: i for i, s in enumerate(segments)}
             kept = [u for u in units if index[int(u.key.lstrip("t"))] <= upto]  # a turn: by its first sentence
             if len(kept) < len(units):

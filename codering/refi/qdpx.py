@@ -48,7 +48,7 @@ from codering.wording import count
 
 __all__ = ["NOT_CARRIED", "QdpxExport", "export_qdpx", "variable_type"]
 
-NOT_CARRIED = ("Not carried by REFI-QDA: coding origins (manual, suggestion, import), suggestion decisions "
+NOT_CARRIED = ("Not carried by REFI-QDA: coding origins (manual, suggestion, import, consensus, search: every coding becomes a plain coding), suggestion decisions "
                "(accepts and rejects), memo edit times, the undo history, the embedding cache and the project's "
                "model setting.")
 

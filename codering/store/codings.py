@@ -8,7 +8,10 @@ from codering.errors import StoreError
 from codering.store.journal import Journaled
 from codering.store.rows import CodedSpan, Coding, Decision, now
 
-ORIGINS = ("manual", "suggestion", "import", "consensus")
+#: Where a coding came from: coded by hand, an accepted suggestion, an import (another tool, a coding file),
+#: an agreed code (the agreement view), or the hits of a text search coded in one go
+#: (:func:`codering.coding.textsearch.code_hits`; the coder chose the code, not each sentence).
+ORIGINS = ("manual", "suggestion", "import", "consensus", "search")
 
 
 class CodingTables(Journaled):

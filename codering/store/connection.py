@@ -281,7 +281,7 @@ def migrate(conn: Any, path: Any, dialect: Any = None, in_transaction: bool = Fa
                 if not in_transaction:
                     conn.execute("COMMIT")
                 continue
-            for statement in _statements(sql):
+            for statement in _statements(sql if isinstance(sql, str) else sql[dialect.name]):
                 conn.execute(dialect.ddl(statement))
             dialect.set_user_version(conn, number)
             if not in_transaction:

@@ -15,7 +15,9 @@ class LearningQueries(Connected):
 
     def learning_events(self, transcripts: Iterable[int] | None = None) -> dict[int, list[tuple[str, int, int, str]]]:
         """Codings (not detached) and decisions as ``(kind, start, end, code_id)`` per transcript id;
-        kind ``"c"`` a coding, ``"a"``/``"r"`` an accepted/rejected decision.
+        kind ``"c"`` a coding, ``"b"`` a coding of a text search's hits made in bulk (origin ``search``: the
+        coder chose the code, not each sentence, so it says nothing of the sentences around it),
+        ``"a"``/``"r"`` an accepted/rejected decision.
 
         Only what the engine learns from (no texts, no row objects), for all
         transcripts or only for the given transcript ids. Whose: see
@@ -35,7 +37,8 @@ class LearningQueries(Connected):
             agreed = " OR origin = 'consensus'" if scope == "consensus" else ""
             codings_where, codings_args = f" AND (coder = ?{agreed}){where}", (coder, *args)
             decisions_where, decisions_args = f" AND coder = ?{where}", (coder, *args)
-        sql = (f"SELECT transcript_id, 'c', start, end, code_id FROM codings WHERE detached = 0{codings_where}"
+        sql = ("SELECT transcript_id, CASE WHEN origin = 'search' THEN 'b' ELSE 'c' END, start, end, code_id"
+               f" FROM codings WHERE detached = 0{codings_where}"
                f" UNION ALL SELECT transcript_id, CASE WHEN accepted = 1 THEN 'a' ELSE 'r' END, start, end, code_id"
                f" FROM decisions WHERE 1=1{decisions_where}")
         out: dict[int, list[tuple[str, int, int, str]]] = {}

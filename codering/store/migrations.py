@@ -14,6 +14,12 @@ learn from that coder's own work: :meth:`codering.store.Project.learning_scope`)
 ``''`` is a project-wide set (written by a script without a coder, or before
 this migration), shown to every coder where they have none of their own.
 
+Migration 5 adds the origin ``search``: codings a coder made in bulk on the hits of a text search
+(:func:`codering.coding.textsearch.code_hits`). SQLite cannot change a CHECK constraint, so ``codings`` is built
+again there with its ids, and its AUTOINCREMENT counter is carried over (an id freed by an undo is
+never handed out again); PostgreSQL swaps the constraint in place. A migration whose SQL differs
+between the engines gives it per engine (``{"sqlite": ..., "postgresql": ...}``).
+
 The same migrations run on SQLite and PostgreSQL (:mod:`codering.store.dialect`).
 """
 
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 APPLICATION_ID = 0x436F6472  # "Codr": marks an SQLite file as a codering project
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+MIGRATIONS: list[tuple[int, str, str | dict[str, str]]] = [
     (1, "initial schema", """
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
@@ -228,6 +234,35 @@ DROP TABLE suggestions;
 ALTER TABLE suggestions_4 RENAME TO suggestions;
 CREATE INDEX suggestions_by_transcript ON suggestions(transcript_id, start)
 """),
+    (5, "search origin", {"sqlite": """
+CREATE TABLE codings_5 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    code_id TEXT NOT NULL REFERENCES codes(id),
+    coder TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('manual', 'suggestion', 'import', 'consensus', 'search')),
+    text TEXT NOT NULL,
+    detached INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    CHECK (start < end)
+);
+INSERT INTO codings_5 SELECT id, transcript_id, start, end, code_id, coder, origin, text, detached, created
+    FROM codings;
+DELETE FROM sqlite_sequence WHERE name = 'codings_5';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'codings_5', seq FROM sqlite_sequence WHERE name = 'codings';
+DROP TABLE codings;
+ALTER TABLE codings_5 RENAME TO codings;
+CREATE INDEX codings_by_transcript ON codings(transcript_id, start);
+CREATE INDEX codings_by_code ON codings(code_id)
+""", "postgresql": """
+DO $$ DECLARE found name; BEGIN FOR found IN SELECT conname FROM pg_constraint
+    WHERE conrelid = 'codings'::regclass AND contype = 'c' AND position('origin' IN pg_get_constraintdef(oid)) > 0
+    LOOP EXECUTE 'ALTER TABLE codings DROP CONSTRAINT ' || quote_ident(found); END LOOP; END $$;
+ALTER TABLE codings ADD CONSTRAINT codings_origin_check
+    CHECK (origin IN ('manual', 'suggestion', 'import', 'consensus', 'search'))
+"""}),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

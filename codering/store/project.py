@@ -230,6 +230,7 @@ class Project(CodebookTables, TranscriptTables, CodingTables, MemoTable, Learnin
             "codings": q("SELECT COUNT(*) FROM codings WHERE detached = 0"),
             "detached_codings": q("SELECT COUNT(*) FROM codings WHERE detached = 1"),
             "imported_codings": q("SELECT COUNT(*) FROM codings WHERE detached = 0 AND origin = 'import'"),
+            "search_codings": q("SELECT COUNT(*) FROM codings WHERE detached = 0 AND origin = 'search'"),
             "decisions": q("SELECT COUNT(*) FROM decisions"),
             "accepted": q("SELECT COUNT(*) FROM decisions WHERE accepted = 1"),
             "memos": q("SELECT COUNT(*) FROM memos"),

@@ -160,9 +160,11 @@ def events_at_last_round(project: "Project") -> int:
 
 def event_count(project: "Project") -> int:
     """Codings and decisions made in the project (what the UI counts towards the next round). Imported
-    codings do not count: opening a project of 20,000 codings from another tool started a round at once."""
+    codings do not count: opening a project of 20,000 codings from another tool started a round at once;
+    nor do a text search's hits coded in one go (origin ``search``): one key, not a coder's decisions."""
     stats = project.stats()
-    return int(stats["codings"]) - int(stats["imported_codings"]) + int(stats["decisions"])
+    return (int(stats["codings"]) - int(stats["imported_codings"]) - int(stats.get("search_codings", 0))
+            + int(stats["decisions"]))
 
 
 def collect(project: "Project") -> Decisions:
@@ -188,6 +190,7 @@ def collect(project: "Project") -> Decisions:
         carried: dict[int, set[str]] = {}
         rejected: dict[int, set[str]] = {}
         skipped: set[int] = set()  # jumped over by the coder's cursor: not passed over (``learning_events``)
+        seen: set[int] = set()  # touched by the coder's own codings and decisions (not a search's bulk "b")
         for kind, start, end, code in todo:
             head = head_of.get(code)
             if head is None and kind != "s":
@@ -202,7 +205,9 @@ def collect(project: "Project") -> Decisions:
                         skipped.add(i)
                     else:
                         (rejected if kind == "r" else carried).setdefault(i, set()).add(head)
-        touched = set(carried) | set(rejected)
+                        if kind != "b":
+                            seen.add(i)
+        touched = seen | set(rejected)
         if not touched:
             continue
         last = max(touched)

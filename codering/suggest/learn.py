@@ -6,7 +6,12 @@ last touched segment of its transcript (researchers walk a transcript in
 order, so a segment they passed without coding it is a "no code" answer). A
 reviewed segment is a positive for every family one of its codings counts
 for, and a negative for all others; an explicit rejection is a negative even
-where a neighbouring coding would otherwise reach.
+where a neighbouring coding would otherwise reach. The hits of a text search
+coded in one go (origin ``search``) are the exception to "touched": the coder
+chose the code but read none of the sentences there, so such a coding neither
+makes its sentence reviewed nor moves the last touched segment on (which would
+make every sentence before it a "no code" answer nobody gave); it is a
+positive once the coder's own work reaches its sentence.
 
 A collection of labelled segments (a transcript without interviewer turns,
 as ``--train`` imports them) was picked to be coded, so it says nothing

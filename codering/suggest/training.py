@@ -199,13 +199,16 @@ class TrainingBuilder:
         last = -1
         rows_of, respondent, example_at = self._respondents(tid)
         skipped: set[int] = set()  # sentences the coder's cursor jumped over (see ``learning_events``)
+        seen: set[tuple[int, int]] = set()  # sentences a coding or decision of the coder's own touched
         for kind, start, end, code in events:
             if kind == "s":
                 skipped.update(self.rows_for(tid, start, end))
                 continue
             h = head_of.get(code)
             rows = self.rows_for(tid, start, end)
-            if rows:
+            # a text search's hits coded in bulk ("b") carry their code, but the coder read none of them
+            # there: they neither reach the "passed over" part further nor make a sentence reviewed
+            if rows and kind != "b":
                 last = max(last, rows[-1])
             if kind == "c" and h is not None:
                 if code == heads[h]:
@@ -218,10 +221,12 @@ class TrainingBuilder:
                     rejections.setdefault(key, set()).add(code)
                 elif h is not None:
                     by_family.setdefault(key, {}).setdefault(h, set()).add(code)
+                    if kind != "b":
+                        seen.add(key)
         positives = {key: set(families) for key, families in by_family.items()}
         # reviewed: everything up to the last touched sentence but what the cursor jumped over, and whatever
-        # was touched
-        touched = set(positives) | set(rejections)
+        # was touched (a search coding is a positive there once the coder's own work reaches its sentence)
+        touched = seen | set(rejections)
         examples = [e for e in respondent[:int(np.searchsorted(rows_of, last, side="right"))]
                     if e.key[1] not in skipped or e.key in touched]
         examples += [example_at[k[1]] for k in sorted(touched) if k[1] > last]

@@ -4,7 +4,9 @@ Opened from the overview (``z`` or ctrl+f). Type a query (``wachtlijst``,
 ``wachtlijst*``, ``"zorg op maat"``; every word in one sentence, case and
 accents ignored: :mod:`codering.coding.textsearch`), Enter lists the hits;
 Enter on a hit opens the transcript with the cursor on that sentence (Esc
-there comes back to this list).
+there comes back to this list). ``c`` codes every hit with a code picked from
+the codebook, after a confirm dialog that counts them, as one action
+(:func:`codering.coding.textsearch.code_hits`); ``u`` takes it back.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static
 
-from codering.coding.textsearch import Hit, QueryError, code_labels, parse_query, search_project
-from codering.tui.messages import OpenAt
-from codering.tui.screens.base import ProjectScreen, flat, under_cursor
+from codering.coding.textsearch import (MAX_HITS, Hit, HitCoding, HitCodingError, QueryError, code_hits, code_labels,
+                                        parse_query, plan_hit_coding, search_project)
+from codering.tui.colors import code_colors
+from codering.tui.dialogs import ChoiceDialog, CodePicker
+from codering.tui.messages import OpenAt, guarded
+from codering.tui.screens.base import UNDO_HINT, ProjectScreen, flat, under_cursor, undo_message
 from codering.tui.widgets.findline import PLACEHOLDER
 from codering.tui.widgets.status import StatusLine
 
@@ -63,15 +68,24 @@ class FindScreen(ProjectScreen):
                 tooltip="Het transcript openen op de zin van de treffer"),
         Binding("ctrl+f", "focus_query", "Zoekopdracht", id="find.query",
                 tooltip="Terug naar de zoekregel, voor een andere zoekopdracht"),
+        Binding("c", "code_hits", "Treffers coderen…", id="find.code",
+                tooltip="Alle gevonden zinnen coderen met een code die je kiest (één actie; u maakt ze ongedaan)"),
+        Binding("u,ctrl+z", "undo", "Ongedaan", id="find.undo",
+                tooltip="Je laatste actie ongedaan maken (ook het coderen van de treffers)"),
         Binding("escape", "back", "Terug", id="find.back",
                 tooltip="Terug naar het vorige scherm"),
     ]
 
-    def __init__(self, project: "Project", query: str = "") -> None:
+    def __init__(self, project: "Project", query: str = "", coder: str | None = None) -> None:
         super().__init__()
         self.project = project
         self.query_text = query
+        self.coder = coder if coder is not None else project.coder
         self._hits: list[Hit] = []
+        self._plan: HitCoding | None = None  # coding the hits: the code chosen, waiting for the confirm
+        # what coding the hits (or its undo) did: the status line keeps saying it through the search again
+        # that follows (a dialog closing resumes this screen, which searches again), until the next search
+        self._told: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Zoeken in de tekst", id="find-title")
@@ -92,6 +106,7 @@ class FindScreen(ProjectScreen):
     @on(Input.Submitted, "#find-query")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._told = None
         if self._search(event.value):
             self.query_one("#find-table", DataTable).focus()
 
@@ -127,7 +142,9 @@ class FindScreen(ProjectScreen):
         title = (f"Zoeken in de tekst: '{query.text}' — {len(hits)} zin{'nen' if len(hits) != 1 else ''} in "
                  f"{interviews} interview{'s' if interviews != 1 else ''}")
         self.query_one("#find-title", Static).update(Text(title))  # the query as typed, never markup
-        if not hits:
+        if self._told:
+            status.message = self._told
+        elif not hits:
             status.message = f"geen zin met '{query.text}' (alle woorden in één zin; accenten en hoofdletters tellen niet)"
         elif len(hits) > SHOWN:
             status.message = f"de eerste {SHOWN} van {len(hits)} getoond: maak de zoekopdracht nauwer"
@@ -145,7 +162,71 @@ class FindScreen(ProjectScreen):
     def action_open(self) -> None:
         hit = self.current()
         if hit is not None:
+            self._told = None
             self.post_message(OpenAt(hit.transcript_id, hit.start))
 
     def action_focus_query(self) -> None:
         self.query_one("#find-query", Input).focus()
+
+    # -- coding the hits ----------------------------------------------------------------------
+    def action_code_hits(self) -> None:
+        if not self._hits:
+            self._tell("geen treffers om te coderen: zoek eerst (ctrl+f)")
+            return
+        book = self.project.codebook()
+        self.app.push_screen(CodePicker(book, code_colors(book), title="Treffers coderen met…"), self._code_chosen)
+
+    @guarded
+    def _code_chosen(self, code_id: str | None) -> None:
+        if not code_id or not self._hits:
+            return
+        try:
+            chosen = plan_hit_coding(self.project, self._hits, code_id, self.coder or "")
+        except HitCodingError as exc:
+            self._tell(exc.dutch)
+            return
+        if not chosen.todo:
+            self._tell(f"alle {_sentences(len(chosen.already))} hebben {chosen.label} al; niets gecodeerd")
+            return
+        n = len(chosen.todo)
+        question = f"{_sentences(n)} in {_transcripts(chosen.transcripts)} coderen met {chosen.label}?"
+        if chosen.already:
+            rest = ("heeft de code al en blijft zoals hij is" if len(chosen.already) == 1
+                    else "hebben de code al en blijven zoals ze zijn")
+            question += f" ({_sentences(len(chosen.already))} {rest})"
+        if n > MAX_HITS:
+            question += f" Dat zijn er meer dan {MAX_HITS}: is de zoekopdracht niet te ruim?"
+        self._plan = chosen
+        self.app.push_screen(ChoiceDialog(question, [(True, f"Ja, {_sentences(n)} coderen"), (False, "Nee")]),
+                             self._confirmed)
+
+    @guarded
+    def _confirmed(self, yes: bool | None) -> None:
+        chosen, self._plan = self._plan, None
+        if not yes or chosen is None:
+            self._tell("niets gecodeerd")
+            return
+        n = code_hits(self.project, chosen, self.coder or "", self.query_text)
+        self.reload()  # the codes column shows the new code
+        had = "" if not chosen.already else (
+            f"; {len(chosen.already)} had{'den' if len(chosen.already) != 1 else ''} de code al")
+        self._tell(f"{_sentences(n)} in {_transcripts(chosen.transcripts)} gecodeerd met {chosen.label}{had}"
+                   + UNDO_HINT)
+
+    def _tell(self, message: str) -> None:
+        self._told = message
+        self.say(message)
+
+    @guarded
+    def action_undo(self) -> None:
+        done = self.project.undo(self.coder)
+        self.reload()  # a search again: its status line would hide what was undone
+        self._tell(undo_message(self.project, done))
+
+
+def _sentences(n: int) -> str:
+    return f"{n} zin{'nen' if n != 1 else ''}"
+
+
+def _transcripts(n: int) -> str:
+    return f"{n} transcript{'en' if n != 1 else ''}"

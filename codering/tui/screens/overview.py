@@ -189,7 +189,7 @@ class OverviewScreen(ProjectScreen):
         from codering.tui.screens.find import FindScreen
 
         if self.project is not None:
-            self.app.push_screen(FindScreen(self.project))
+            self.app.push_screen(FindScreen(self.project, coder=self.coder))
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -54,7 +54,8 @@ class PanelData:
 #: The swatch before a likely suggestion, and before an alternative (dimmed as well; ``a`` leaves it open).
 LIKELY_MARK, ALTERNATIVE_MARK = "■", "□"
 
-ORIGIN_WORDS = {"manual": "hand", "suggestion": "suggestie", "import": "import", "consensus": "consensus"}
+ORIGIN_WORDS = {"manual": "hand", "suggestion": "suggestie", "import": "import", "consensus": "consensus",
+                "search": "zoekopdracht"}
 
 
 class SegmentPanel(Widget, can_focus=False):
