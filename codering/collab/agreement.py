@@ -27,9 +27,10 @@ Unit of analysis (what a methods section reports):
   hand-worked ten-sentence case of the tests: its κ 0.400 would become that of
   five sentences). Opening such a transcript in the coding screen saves a
   cursor, which must not turn a finished import into work in progress. So only
-  what the coding screen records shows work in progress; a colleague's
-  unfinished work brought in by ``merge`` (which copies codings, not decisions
-  or cursors) is compared whole.
+  what the coding screen records shows work in progress. ``merge`` brings a
+  colleague's decisions, saved cursor and jumped-over sentences along with her
+  codings (of transcripts whose text is the same there), so her unfinished
+  work merged in is compared as far as she got, as if she had coded here.
 - A text search's hits coded in one go (origin ``search``: ``codering search
   --code-as``) are the coder's codes like any other, but say nothing of how far
   the coder read: they never move a reach on, and a coder whose only codings of

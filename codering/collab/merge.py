@@ -8,7 +8,13 @@ Codes the other project used but this codebook lacks are added with their
 parents, except a code merged away here: its codings and memos go onto the
 code it went into (a chain of merges to its end), and it is not made again;
 memos on matched transcripts, on codes and on the project come along
-(again only when not already here). Transcripts the other project has and
+(again only when not already here). Of a transcript whose text is exactly
+the same there, what shows how far each merged coder got comes along too,
+so agreement compares her unfinished work over the part she worked through
+(:mod:`codering.collab.agreement`): her suggestion decisions, and her coding
+screen's saved cursor and jumped-over sentences (settings
+``tui.cursor.<coder>.<id>`` and ``tui.skipped.<coder>.<id>``), a setting
+only where this project has none of that coder and transcript yet. Transcripts the other project has and
 this one lacks are listed, not copied: import them first if they belong here.
 
 Everything is one undoable action; ``dry_run`` reports without writing.
@@ -40,6 +46,7 @@ class MergeReport:
     present: int = 0  # codings already here
     codes_added: list[str] = field(default_factory=list)
     memos_added: int = 0
+    decisions_added: int = 0
     notices: list[str] = field(default_factory=list)
     landed: dict[str, int] = field(default_factory=dict)  # a code merged away here -> its codings added onto
 
@@ -57,6 +64,8 @@ class MergeReport:
             text += f"; {count(len(self.codes_added), 'code')} added to the codebook"
         if self.memos_added:
             text += f"; {count(self.memos_added, 'memo')} added"
+        if self.decisions_added:
+            text += f"; {count(self.decisions_added, 'suggestion decision')} added"
         return text + "."
 
     def lines(self) -> list[str]:
@@ -153,6 +162,8 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
                     project.update_code(code, coder)
             _merge_codings(project, codings, folders, rename, report, dry_run, coder, merges)
             _merge_memos(project, memos, matched_ids, rename, report, dry_run)
+            exact = [(tid, their) for tid, their, _ in pairs if their not in edited]
+            _merge_work_marks(project, other, exact, codings, rename, report, dry_run, merges)
     report.notices += [merges[code_id].landed(n) for code_id, n in report.landed.items()]
     return report
 
@@ -262,3 +273,50 @@ def _merge_memos(project: "Project", memos: list["Memo"], matched: dict[int, tup
             project.add_memo(m.text, who, transcript=tid, start=m.start, end=m.end, code_id=m.code_id)
         here.add(key)
         report.memos_added += 1
+
+
+def _merge_work_marks(project: "Project", other: "Project", exact: list[tuple[int, int]],
+                      codings: list[tuple[int, str, "Coding"]], rename: dict[str, str], report: MergeReport,
+                      dry_run: bool, merges: dict[str, "CodeMerge"]) -> None:
+    """Of the transcripts whose text is the same in both (our id, their id), what shows how far each coder
+    whose codings are merged got there: their suggestion decisions (on the code it went into, for a code
+    merged away here; one on a code this codebook lacks or has as a folder is left out) and their saved
+    cursor and jumped-over sentences, each setting only where this project has none for that coder and
+    transcript (its own coders' settings are never overwritten)."""
+    from codering.store import skipped_setting
+
+    coders: dict[int, set[str]] = {}
+    for _, _, c in codings:
+        coders.setdefault(c.transcript_id, set()).add(c.coder)
+    book = project.codebook()
+    for tid, their in exact:
+        names = coders.get(their, set())
+        if not names:
+            continue
+        here = {(d.start, d.end, d.code_id, d.coder, d.accepted) for d in project.decisions(transcript=tid)}
+        for d in other.decisions(transcript=their):
+            if d.coder not in names:
+                continue
+            who, code_id = rename.get(d.coder, d.coder), _onto(d.code_id, merges)
+            key = (d.start, d.end, code_id, who, d.accepted)
+            if key in here or code_id not in book or not book.codes[code_id].codable:
+                continue
+            if not dry_run:
+                project.record_decision(tid, d.start, d.end, code_id, d.accepted, who, score=d.score,
+                                        model_id=d.model_id, apply=False, created=d.created)
+            here.add(key)
+            report.decisions_added += 1
+        if dry_run:
+            continue
+        theirs_at = [s.start for s in other.segments(their)]
+        ours_at = {s.start: i for i, s in enumerate(project.segments(tid))}
+        for name in sorted(names):
+            who = rename.get(name, name)
+            cursor = other.setting(f"tui.cursor.{name}.{their}")
+            if (cursor or "").isdigit() and project.setting(f"tui.cursor.{who}.{tid}") is None:
+                at = theirs_at[min(int(cursor), len(theirs_at) - 1)] if theirs_at else None
+                if at in ours_at:  # the same sentence here (segmented alike): the cursor's index here
+                    project.set_setting(f"tui.cursor.{who}.{tid}", str(ours_at[at]))
+            skipped = other.setting(skipped_setting(name, their))
+            if skipped and project.setting(skipped_setting(who, tid)) is None:
+                project.set_setting(skipped_setting(who, tid), skipped)  # character offsets: the text is the same

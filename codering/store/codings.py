@@ -90,8 +90,9 @@ class CodingTables(Journaled):
     # -- suggestion decisions ------------------------------------------------------------
     def record_decision(self, transcript: str | int, start: int, end: int, code_id: str, accepted: bool,
                         coder: str, score: float | None = None, model_id: str | None = None,
-                        apply: bool = True) -> int:
-        """Accept or reject a suggestion; an accept also applies the code (one action)."""
+                        apply: bool = True, created: str | None = None) -> int:
+        """Accept or reject a suggestion; an accept also applies the code (one action). ``created``: when it
+        was decided, if not now (a decision copied from another project by ``merge``)."""
         tid = self.transcript_id(transcript)
         content = self.content(tid)
         self.writable_code(code_id)
@@ -100,7 +101,7 @@ class CodingTables(Journaled):
             decision = self._insert("decisions", {
                 "transcript_id": tid, "start": start, "end": end, "text": content[start:end],
                 "code_id": code_id, "score": score, "accepted": int(accepted), "model_id": model_id,
-                "coder": coder, "created": now(),
+                "coder": coder, "created": created or now(),
             })
             if accepted and apply:
                 self.add_coding(tid, start, end, code_id, coder, origin="suggestion")

@@ -1,0 +1,102 @@
+"""Four defects earlier QA passes noted and left: merge and partial work, memos in the merge notice, stored
+suggestions after undoing a codebook merge or removal, and screens that kept a stale codebook."""
+
+from __future__ import annotations
+
+import pytest
+
+from codering.collab.agreement import agreement
+from codering.coding.session import CodingSession
+from codering.ingest import parse_text
+from codering.store import Project, skipped_setting
+
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
+# 21 respondent turns of five sentences each, an interviewer question before each: 105 respondent sentences
+LONG = "interview_id: L-01\n\n" + "\n\n".join(
+    f"I: Vraag {t + 1}, hoe gaat het?\n\nR: " + " ".join(
+        f"Dit is zin {5 * t + k + 1} over het {'overleg' if k % 2 else 'netwerk'}." for k in range(5))
+    for t in range(21)) + "\n"
+CODES = ["fin.doorverwijzen", None, "rem.praktisch", None, "stim.praktisch.nabijheid", None, None]
+
+
+def respondent(project, name="l01"):
+    return [s for s in project.segments(name) if s.role != "interviewer"]
+
+
+def ann_codes_all(project):
+    """ann coded the whole transcript outside the coding screen (finished: no cursor, no decisions)."""
+    project.import_transcript(parse_text(LONG, "l01"))
+    units = respondent(project)
+    assert len(units) == 105
+    for i, seg in enumerate(units):
+        if CODES[i % 7]:
+            project.add_coding("l01", seg.start, seg.end, CODES[i % 7], "ann")
+
+
+def bea_works_30(project, name="l01"):
+    """bea worked through the first 30 respondent sentences in the coding screen, agreeing mostly with ann,
+    coding nothing after sentence 24; she stands on the 31st."""
+    session = CodingSession(project, name, None, "bea")
+    for i in range(30):
+        code = CODES[(i + (i % 5 == 0)) % 7] if i < 24 else None
+        if code:
+            session.apply(code)
+        session.move(1)
+    session.save_position()
+
+
+def figures(report):
+    return (report.units, [(r.code, r.units, r.applied, r.percent, r.kappa) for r in report.rows],
+            report.overall.percent, report.overall.kappa, report.notes())
+
+
+def merge_cli(location, other, *extra):
+    result = run_cli("-p", str(location), "merge", str(other), *extra, env={"CODERING_CODER": "ann"})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_colleagues_unfinished_work_merged_in_is_compared_as_far_as_she_got(project, project_location, tmp_path,
+                                                                               small_codebook):
+    ann_codes_all(project)
+    with Project.create(tmp_path / "bea.codering", small_codebook) as hers:
+        hers.import_transcript(parse_text(LONG, "her-name"))  # her name for it; matched by text
+        bea_works_30(hers, "her-name")
+    with Project.create(tmp_path / "ref.codering", small_codebook) as ref:  # as if she had coded here
+        ann_codes_all(ref)
+        bea_works_30(ref)
+        expected = figures(agreement(ref, ["ann", "bea"]))
+    assert expected[0] == 30  # her 30 sentences, not the 105
+    assert "l01: zinnen 1-" in expected[-1][-1]
+    merge_cli(project_location, tmp_path / "bea.codering")
+    assert figures(agreement(project, ["ann", "bea"])) == expected
+    assert agreement(project, ["ann", "bea"], whole=True).units == 105  # --whole as before
+
+
+def test_her_decisions_and_jumps_come_along_and_this_projects_own_settings_stay(project, project_location,
+                                                                                 tmp_path, small_codebook):
+    ann_codes_all(project)
+    tid = project.transcript_id("l01")
+    project.set_setting(f"tui.cursor.ann.{tid}", "7")  # this project's own coder's setting
+    with Project.create(tmp_path / "bea.codering", small_codebook) as hers:
+        hers.import_transcript(parse_text(LONG, "l01"))
+        units = respondent(hers)
+        theirs = hers.transcript_id("l01")
+        for seg in units[:10]:
+            hers.add_coding("l01", seg.start, seg.end, "rem.praktisch", "bea")
+        hers.record_decision("l01", units[19].start, units[19].end, "fin.doorverwijzen", False, "bea", score=0.4)
+        hers.set_setting(f"tui.cursor.ann.{theirs}", "60")  # ann coded nothing there: not hers to carry
+        # bea jumped (n) from sentence 20 to 31: 21-30 jumped over, so she reached 30
+        hers.set_setting(skipped_setting("bea", theirs), f"{units[20].start}-{units[29].end}")
+    out = merge_cli(project_location, tmp_path / "bea.codering")
+    assert "1 suggestion decision added" in out.splitlines()[0]
+    assert agreement(project, ["ann", "bea"]).units == 30
+    assert [(d.code_id, d.accepted, d.coder, d.score) for d in project.decisions(transcript="l01")] == \
+        [("fin.doorverwijzen", False, "bea", 0.4)]
+    assert project.setting(f"tui.cursor.ann.{tid}") == "7"
+    assert project.setting(f"tui.cursor.bea.{tid}") is None  # she saved none
+    again = merge_cli(project_location, tmp_path / "bea.codering")  # twice: nothing more
+    assert "suggestion decision" not in again.splitlines()[0] and len(project.decisions()) == 1
