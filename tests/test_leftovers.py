@@ -100,3 +100,33 @@ def test_her_decisions_and_jumps_come_along_and_this_projects_own_settings_stay(
     assert project.setting(f"tui.cursor.bea.{tid}") is None  # she saved none
     again = merge_cli(project_location, tmp_path / "bea.codering")  # twice: nothing more
     assert "suggestion decision" not in again.splitlines()[0] and len(project.decisions()) == 1
+
+
+# -- 2. memos in the merge notice ------------------------------------------------------------------------------
+def test_the_merge_notice_counts_the_memos_that_landed_on_the_code_it_went_into(project, project_location, tmp_path,
+                                                                                 small_codebook):
+    from codering.codebook import Code
+
+    gebouw, nabij = "stim.praktisch.gebouw", "stim.praktisch.nabijheid"
+    project.import_transcript(parse_text(LONG, "l01"))
+    project.update_code(Code(id=gebouw, label="Zelfde gebouw", parent="stim.praktisch"), "ann")
+    project.update_code(Code(id="rem.praktisch.trap", label="Trap", parent="rem.praktisch"), "ann")
+    project.merge_codes(gebouw, nabij, "ann")
+    project.merge_codes("rem.praktisch.trap", "rem.praktisch", "ann")
+    units = respondent(project)
+    with Project.create(tmp_path / "bea.codering", small_codebook) as hers:
+        hers.import_transcript(parse_text(LONG, "l01"))
+        hers.update_code(Code(id=gebouw, label="Zelfde gebouw", parent="stim.praktisch"))
+        hers.update_code(Code(id="rem.praktisch.trap", label="Trap", parent="rem.praktisch"))
+        hers.add_coding("l01", units[0].start, units[0].end, gebouw, "bea")
+        hers.add_coding("l01", units[1].start, units[1].end, gebouw, "bea")
+        hers.add_memo("over het gebouw", "bea", code_id=gebouw)
+        hers.add_memo("deze zin", "bea", transcript="l01", start=units[0].start, end=units[0].end, code_id=gebouw)
+        hers.add_memo("trappen", "bea", code_id="rem.praktisch.trap")  # a memo, no coding
+    out = merge_cli(project_location, tmp_path / "bea.codering")
+    said = {c: project.merged_code(c).said() for c in (gebouw, "rem.praktisch.trap")}
+    assert f"  note: 2 codings and 2 memos landed on {nabij} because {said[gebouw]}\n" in out
+    assert f"  note: 1 memo landed on rem.praktisch because {said['rem.praktisch.trap']}\n" in out
+    assert sorted(m.text for m in project.memos(code_id=nabij)) == ["deze zin", "over het gebouw"]
+    again = merge_cli(project_location, tmp_path / "bea.codering")
+    assert "landed" not in again  # nothing added the second time, nothing landed

@@ -224,7 +224,7 @@ def test_merging_another_coders_project_that_still_uses_the_old_code(coded, tmp_
     assert sorted(on(coded, NABIJ)) == sorted([(*S1, "ann"), (*S2, "bert"), (*S2, "cas")])
     assert [m.text for m in coded.memos(code_id=NABIJ)] == ["gebouw: ook de parking", "over het gebouw"]
     landed = [n for n in report.notices if "landed" in n]
-    assert landed == [f"1 coding landed on {NABIJ} because {coded.merged_code(GEBOUW).said()}"]
+    assert landed == [f"1 coding and 1 memo landed on {NABIJ} because {coded.merged_code(GEBOUW).said()}"]
     assert report.present == 1
     coded.undo("ann")  # the project merge taken back; the code merge stays
     assert GEBOUW not in coded.codebook() and f"{GEBOUW}.trap" not in coded.codebook()

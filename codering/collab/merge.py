@@ -49,6 +49,7 @@ class MergeReport:
     decisions_added: int = 0
     notices: list[str] = field(default_factory=list)
     landed: dict[str, int] = field(default_factory=dict)  # a code merged away here -> its codings added onto
+    landed_memos: dict[str, int] = field(default_factory=dict)  # a code merged away here -> its memos added onto
 
     @property
     def codings_added(self) -> int:
@@ -149,6 +150,7 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
             report.notices.append(f"the other project uses codebook '{other.codebook().id}', this one "
                                   f"'{project.codebook().id}'; codes are matched by id")
         merges = project.code_merges()  # a code merged away here: its codings and memos go where it went
+        moved = {m.id: m.code_id for m in memos if m.code_id in merges}  # their memo -> the code merged away here
         memos = [m if m.code_id not in merges else dataclasses.replace(m, code_id=merges[m.code_id].target)
                  for m in memos]
         used = {_onto(c.code_id, merges) for *_, c in codings} | {m.code_id for m in memos if m.code_id}
@@ -161,10 +163,11 @@ def merge_project(project: "Project", other_path: str | Path, *, coder: str,
                 for code in new_codes:
                     project.update_code(code, coder)
             _merge_codings(project, codings, folders, rename, report, dry_run, coder, merges)
-            _merge_memos(project, memos, matched_ids, rename, report, dry_run)
+            _merge_memos(project, memos, matched_ids, rename, report, dry_run, moved)
             exact = [(tid, their) for tid, their, _ in pairs if their not in edited]
             _merge_work_marks(project, other, exact, codings, rename, report, dry_run, merges)
-    report.notices += [merges[code_id].landed(n) for code_id, n in report.landed.items()]
+    report.notices += [merges[code_id].landed(report.landed.get(code_id, 0), memos=report.landed_memos.get(code_id, 0))
+                       for code_id in dict.fromkeys([*report.landed, *report.landed_memos])]
     return report
 
 
@@ -261,7 +264,9 @@ def _merge_codings(project: "Project", codings: list[tuple[int, str, "Coding"]],
 
 
 def _merge_memos(project: "Project", memos: list["Memo"], matched: dict[int, tuple[int, str]],
-                 rename: dict[str, str], report: MergeReport, dry_run: bool) -> None:
+                 rename: dict[str, str], report: MergeReport, dry_run: bool, moved: dict[int, str]) -> None:
+    """The memos not here yet; ``moved``: those (by their id there) whose code was merged away here, by that
+    code (counted in the notice of where its work landed)."""
     here = {(m.kind, m.transcript_id, m.start, m.end, m.code_id, m.text, m.coder) for m in project.memos()}
     for m in memos:
         tid = matched[m.transcript_id][0] if m.transcript_id is not None else None
@@ -273,6 +278,8 @@ def _merge_memos(project: "Project", memos: list["Memo"], matched: dict[int, tup
             project.add_memo(m.text, who, transcript=tid, start=m.start, end=m.end, code_id=m.code_id)
         here.add(key)
         report.memos_added += 1
+        if m.id in moved:
+            report.landed_memos[moved[m.id]] = report.landed_memos.get(moved[m.id], 0) + 1
 
 
 def _merge_work_marks(project: "Project", other: "Project", exact: list[tuple[int, int]],

@@ -177,6 +177,10 @@ class CodeMerge(NamedTuple):
         return f"{first} was merged into {into} on {day}" + "".join(
             f", and {code} into {then} on {when}" for code, then, when in rest)
 
-    def landed(self, n: int, noun: str = "coding") -> str:
-        """The one-line notice of an import: '3 codings landed on stim.y because stim.x was merged into ...'."""
-        return f"{count(n, noun)} landed on {self.target} because {self.said()}"
+    def landed(self, n: int, noun: str = "coding", memos: int = 0) -> str:
+        """The one-line notice of an import: '3 codings landed on stim.y because stim.x was merged into ...';
+        with ``memos`` moved there too: '3 codings and 1 memo landed on ...'."""
+        parts = [count(n, noun)] if n or not memos else []
+        if memos:
+            parts.append(count(memos, "memo"))
+        return f"{' and '.join(parts)} landed on {self.target} because {self.said()}"
