@@ -130,3 +130,58 @@ def test_the_merge_notice_counts_the_memos_that_landed_on_the_code_it_went_into(
     assert sorted(m.text for m in project.memos(code_id=nabij)) == ["deze zin", "over het gebouw"]
     again = merge_cli(project_location, tmp_path / "bea.codering")
     assert "landed" not in again  # nothing added the second time, nothing landed
+
+
+# -- 3. stored suggestions after undoing a codebook merge or removal ----------------------------------------------
+GEBOUW, NABIJ = "stim.praktisch.gebouw", "stim.praktisch.nabijheid"
+
+
+def cli_ok(location, *args):
+    result = run_cli("-p", str(location), *args, env={"CODERING_CODER": "ann"})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def scored(loaded_project):
+    """gebouw beside nabijheid, and the project-wide stored suggestions of two sentences naming both."""
+    from codering.codebook import Code
+
+    p = loaded_project
+    p.update_code(Code(id=GEBOUW, label="Zelfde gebouw", parent="stim.praktisch"), "ann")
+    a, b = [s for s in p.segments("t01_huisarts") if s.role != "interviewer"][:2]
+    p.replace_suggestions("t01_huisarts", "m1", [(a.start, a.end, GEBOUW, 0, 0.9, "r"),
+                                                  (a.start, a.end, NABIJ, 1, 0.7, "r"),
+                                                  (b.start, b.end, GEBOUW, 0, 0.8, "r")])
+    return p, (a, b)
+
+
+def stored(project):
+    return sorted(project.stored_suggestions("t01_huisarts"))
+
+
+@pytest.mark.parametrize("change", [("codebook", "merge", GEBOUW, NABIJ), ("codebook", "remove", GEBOUW)])
+def test_undoing_a_codebook_merge_or_removal_brings_the_codes_stored_suggestions_back(scored, project_location,
+                                                                                      change):
+    p, _ = scored
+    before, pending = stored(p), p.pending_suggestions()
+    assert {r[2] for r in before} == {GEBOUW, NABIJ} and sum(pending.values()) == 3
+    cli_ok(project_location, *change)
+    assert {r[2] for r in stored(p)} == {NABIJ} and sum(p.pending_suggestions().values()) == 1
+    assert "Undone" in cli_ok(project_location, "undo")
+    assert stored(p) == before and p.pending_suggestions() == pending  # the overview's sugg. column again
+    cli_ok(project_location, "redo")
+    assert {r[2] for r in stored(p)} == {NABIJ}
+    cli_ok(project_location, "undo")
+    assert stored(p) == before
+
+
+def test_a_sentence_scored_again_since_the_removal_keeps_its_new_suggestions(scored, project_location):
+    p, (a, b) = scored
+    cli_ok(project_location, "codebook", "remove", GEBOUW)
+    p.replace_suggestions("t01_huisarts", "m2", [(a.start, a.end, "rem.praktisch", 0, 0.6, "r")])  # scored again
+    cli_ok(project_location, "undo")
+    now = {(r[0], r[2], r[6]) for r in stored(p)}
+    assert now == {(a.start, "rem.praktisch", "m2"), (b.start, GEBOUW, "m1")}
+    assert "stim.praktisch.gebouw" in p.codebook()
+

@@ -4,7 +4,10 @@ Actions a researcher may want to take back (codings, decisions, memos,
 codebook edits) are written through :meth:`Journaled.action`, which records
 the row-level changes (``insert``/``delete``/``update`` with the old and new
 values) as JSON in the ``journal`` table, so ``undo()``/``redo()`` work
-across restarts. Other writes (imports, caches) are plain transactions.
+across restarts. Other writes (imports, caches) are plain transactions. One
+cache is journaled where an action takes it: the stored suggestions of a
+code removed (or merged away) go with the code's row, and come back with it
+on undo, unless their sentence has been scored again since.
 
 Undo and redo are per coder. Every action records its coder (the one given,
 else the ``coder`` of the open :class:`Project`); ``undo(coder)`` takes back
@@ -101,10 +104,52 @@ class Journaled(Connected):
         row = self._row(table, key)
         if row is None:
             return False
+        if table == "codes":
+            self._drop_suggestions(key)
         self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (key,))
         if self._ops is not None and table in _JOURNALED:
             self._ops.append({"op": "delete", "table": table, "row": row})
         return True
+
+    def _drop_suggestions(self, code_id: str) -> None:
+        """Before a code's row goes (a removal, a merge's source): its stored suggestions, which the database
+        would drop with it, are deleted here and journaled with what stays stored for their sentences, so an
+        undo that brings the code back brings them back too (see ``_put_back_suggestion``)."""
+        cur = self._conn.execute(
+            "SELECT * FROM suggestions s WHERE EXISTS (SELECT 1 FROM suggestions d WHERE d.code_id = ? AND "
+            "d.transcript_id = s.transcript_id AND d.start = s.start AND d.end = s.end AND d.coder = s.coder)",
+            (code_id,))
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        if not rows:
+            return
+        self._conn.execute("DELETE FROM suggestions WHERE code_id = ?", (code_id,))
+        if self._ops is None:
+            return
+        kept: dict[tuple, list] = {}
+        for row in rows:
+            if row["code_id"] != code_id:
+                kept.setdefault(_span(row), []).append(_stored(row))
+        self._ops += [{"op": "delete", "table": "suggestions", "row": row, "kept": sorted(kept.get(_span(row), []))}
+                      for row in rows if row["code_id"] == code_id]
+
+    def _put_back_suggestion(self, op: dict[str, Any]) -> None:
+        """Undo of a code's removal: one of its stored suggestions again, if its sentence holds what it held
+        after the removal (scored again since: the new suggestions are the current ones) and it can be (its
+        transcript is still there, its code was put back)."""
+        row = op["row"]
+        cur = self._conn.execute("SELECT * FROM suggestions WHERE transcript_id = ? AND start = ? AND end = ? "
+                                 "AND coder = ?", (row["transcript_id"], row["start"], row["end"], row["coder"]))
+        names = [d[0] for d in cur.description]
+        if sorted(_stored(dict(zip(names, r))) for r in cur.fetchall()) != op.get("kept", []):
+            return
+        self._conn.execute("SAVEPOINT put_back_suggestion")
+        try:
+            self._conn.execute(f"INSERT INTO suggestions ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                               tuple(row.values()))
+        except self.dialect.integrity_error:
+            self._conn.execute("ROLLBACK TO SAVEPOINT put_back_suggestion")
+        self._conn.execute("RELEASE SAVEPOINT put_back_suggestion")
 
     def _update(self, table: str, key: Any, changes: dict[str, Any]) -> None:
         row = self._row(table, key)
@@ -132,6 +177,15 @@ class Journaled(Connected):
         for i in order:
             op = ops[i]
             table = op["table"]
+            if table == "suggestions":  # derived rows gone with a code (``_drop_suggestions``): never a conflict
+                if reverse:
+                    self._put_back_suggestion(op)
+                else:
+                    row = op["row"]
+                    self._conn.execute("DELETE FROM suggestions WHERE transcript_id = ? AND start = ? AND end = ? "
+                                       "AND code_id = ? AND coder = ?", (row["transcript_id"], row["start"],
+                                                                         row["end"], row["code_id"], row["coder"]))
+                continue
             if table not in _JOURNALED:
                 continue
             if op.get("skipped"):  # left alone by the undo: left alone by the redo as well
@@ -247,6 +301,8 @@ class Journaled(Connected):
         it touches no span (a codebook edit, a memo on a whole transcript)."""
         found = self._next(undo=not redo, coder=coder if coder is not None else self.coder)
         for op in json.loads(found[2]) if found else []:
+            if op["table"] == "suggestions":  # stored suggestions are not the coder's work on the text
+                continue
             row = op.get("row") or {}
             if op["op"] == "update" and op["table"] == "memos":  # an edited memo: where it is now
                 row = self._row("memos", op["key"]) or {}
@@ -261,6 +317,15 @@ class Journaled(Connected):
             "ORDER BY id DESC LIMIT ?", (coder, coder, limit)
         ).fetchall()
         return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+
+def _span(row: dict[str, Any]) -> tuple:
+    return row["transcript_id"], row["start"], row["end"], row["coder"]
+
+
+def _stored(row: dict[str, Any]) -> list:
+    """A stored suggestion as the journal keeps what stayed beside a removed code's (JSON: a list)."""
+    return [row["code_id"], row["rank"], row["score"], row["model_id"], row["created"]]
 
 
 _MINE = "(CAST(? AS TEXT) IS NULL OR {col} IS NULL OR {col} = ?)"  # a coder's rows (and everyone's); no coder: all rows
