@@ -185,3 +185,77 @@ def test_a_sentence_scored_again_since_the_removal_keeps_its_new_suggestions(sco
     assert now == {(a.start, "rem.praktisch", "m2"), (b.start, GEBOUW, "m1")}
     assert "stim.praktisch.gebouw" in p.codebook()
 
+
+# -- 4. the review, agreement and export screens follow a codebook changed elsewhere ------------------------------
+def shown(screen) -> str:
+    """What the screen shows: its text lines and its tables' cells."""
+    from textual.widgets import DataTable, Static
+
+    out = [str(w.render()) for w in screen.query(Static)]
+    for table in screen.query(DataTable):
+        out += [str(cell) for key in table.rows for cell in table.get_row(key)]
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("which", ["review", "agreement", "export"])
+def test_the_review_agreement_and_export_screens_follow_a_rename_and_a_merge_made_elsewhere(
+        loaded_project, project_location, which):
+    import asyncio
+
+    from codering.codebook import Code
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+    from tests.test_tui_support import until
+
+    p = loaded_project
+    p.update_code(Code(id=GEBOUW, label="Zelfde gebouw", parent="stim.praktisch"), "ann")
+    a, b, c = [s for s in p.segments("t01_huisarts") if s.role != "interviewer"][:3]
+    for who, spans in (("ann", (a, b)), ("bert", (a, c))):
+        for s in spans:
+            p.add_coding("t01_huisarts", s.start, s.end, GEBOUW, who)
+        p.add_coding("t01_huisarts", c.start, c.end, NABIJ, who)
+
+    async def run() -> None:
+        app = make_app(str(project_location), suggester=KeywordSuggester(), coder="ann", start_model=False)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            keys = {"review": ("r", *GEBOUW, "enter"), "agreement": ("a",), "export": ("e",)}[which]
+            await pilot.press(*keys)
+            await pilot.pause()
+            screen = app.screen
+            assert type(screen).__name__ == {"review": "ReviewScreen", "agreement": "AgreementScreen",
+                                             "export": "ExportScreen"}[which]
+            if which == "export":  # the codebook as a table
+                tables = screen.query_one("#export-tables")
+                tables.highlighted = [o.id for o in tables._options].index("codebook")
+            assert await until(pilot, lambda: "Zelfde gebouw" in shown(screen))
+            # a colleague renames the code (another connection) ...
+            p.update_code(Code(id=GEBOUW, label="Gedeeld gebouw", parent="stim.praktisch"), "bert")
+            assert await until(pilot, lambda: "Gedeeld gebouw" in shown(screen) and "Zelfde" not in shown(screen))
+            assert app.screen is screen
+            # ... again while a dialog is on top of the screen (the live view refreshes only the top one)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert app.screen is not screen
+            p.update_code(Code(id=GEBOUW, label="Ander gebouw", parent="stim.praktisch"), "bert")
+            assert await until(pilot, lambda: app._live_token == app.project.change_token())  # seen, not shown
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen
+            assert await until(pilot, lambda: "Ander gebouw" in shown(screen) and "Gedeeld" not in shown(screen))
+            # ... and merges it into nabijheid (the command line)
+            cli_ok(project_location, "codebook", "merge", GEBOUW, NABIJ)
+            assert await until(pilot, lambda: "Ander gebouw" not in shown(screen))
+            if which == "review":  # the review follows the code's work to the code it went into
+                assert await until(pilot, lambda: "Nabijheid" in str(screen.query_one("#review-title").render()))
+                from codering.tui.widgets.status import StatusLine
+                assert f"{GEBOUW} is samengevoegd in {NABIJ}" in screen.query_one(StatusLine).message
+                assert len(screen._rows) == 5  # ann's a, b, c and bert's a, c (his gebouw on c was nabijheid already)
+                cli_ok(project_location, "codebook", "remove", NABIJ, "--with-codings")  # then removed: said
+                assert await until(pilot, lambda: f"code {NABIJ} staat niet (meer)" in shown(screen))
+                assert not screen._rows and screen.query_one("#review-table").row_count == 0
+            assert app.screen is screen
+
+    asyncio.run(run())

@@ -221,7 +221,16 @@ class ExportScreen(AppScreen[None]):
         """Other coders' codings arrived (see ``CoderingApp._live_check``): the preview again."""
         self.action_preview()
 
+    _previewed: object = None  # the project's change token when the preview was last built
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog (help, the folder, overwrite?): when the project changed meanwhile (a colleague's
+        codings, a code renamed or merged), the preview again; the live view refreshes only the screen on top."""
+        if self._previewed is not None and self.project.change_token() != self._previewed:
+            self.action_preview()
+
     def action_preview(self) -> None:
+        self._previewed = self.project.change_token()
         self.query_one("#export-text", Static).update("voorbeeld wordt opgebouwd…")
         shown = self.query_one("#export-preview").size.width
         width = shown - 2 if shown > 40 else 80

@@ -90,13 +90,35 @@ class ReviewScreen(ProjectScreen):
     def watch_include_subcodes(self) -> None:
         self.reload_if_mounted()
 
+    def live_refresh(self) -> None:
+        """The project changed (another coder, the command line; see ``CoderingApp._live_check``, which has
+        read the codebook again): the codings and the codebook as they are now, the cursor kept."""
+        self.reload_if_mounted()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog or another screen: what changed meanwhile is shown (the live view refreshes only
+        the screen on top)."""
+        if getattr(self, "_resumed_once", False):
+            self.reload_if_mounted()
+        self._resumed_once = True
+
     def reload(self) -> None:
         book = self.project.codebook()
         self.codebook = book
         colors = code_colors(book)
         if self.code_id not in book:
-            self.query_one("#review-title", Static).update(f"code {self.code_id} staat niet (meer) in het codeboek")
-            return
+            merge = self.project.merged_code(self.code_id)
+            if merge is not None and merge.target in book:  # merged away (here or elsewhere): follow its work
+                self.query_one(StatusLine).message = (f"{self.code_id} is samengevoegd in {merge.target}: je ziet "
+                                                      f"nu de coderingen van {book.codes[merge.target].label}")
+                self.code_id = merge.target
+            else:
+                self.query_one("#review-title", Static).update(
+                    f"code {self.code_id} staat niet (meer) in het codeboek")
+                self._rows = []
+                self.query_one("#review-table", DataTable).clear()
+                self._show_detail()
+                return
         ids = [self.code_id]
         if self.include_subcodes:
             ids += [c.id for c in book.descendants(self.code_id)]
