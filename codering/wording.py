@@ -36,6 +36,8 @@ _HEADS = [
     (re.compile(r"code (?P<codes>\S+(?:, \S+)*) on .+? \d+-\d+"), "code {codes}"),
     (re.compile(r"accept suggestion (?P<code>\S+)"), "✓ {code}"),
     (re.compile(r"reject suggestion (?P<code>\S+)"), "✗ {code}"),
+    (re.compile(r"accept 1 suggestions"), "✓ 1 suggestie"),
+    (re.compile(r"reject 1 suggestions"), "✗ 1 suggestie"),
     (re.compile(r"accept (?P<n>\d+) suggestions"), "✓ {n} suggesties"),
     (re.compile(r"reject (?P<n>\d+) suggestions"), "✗ {n} suggesties"),
     (re.compile(r"recode (?P<code>\S+) -> (?P<new>\S+)"), "hercodeerd: {code} → {new}"),

@@ -257,7 +257,9 @@ async def test_help_is_dutch_and_wraps_its_explanations(sample_project):
         assert "Opdrachtenpalet" in actions and "Geselecteerde tekst kopiëren" in actions
         assert not {"palette", "Copy selected text"} & actions
         accept = next(r for r in rows if r[0] == "1 … 9")
-        assert " ".join(accept[2].split()) == "Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard"
+        assert " ".join(accept[2].split()) == ("Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast "
+                                              "en bewaard; staat hier geen waarschijnlijke suggestie meer open, dan "
+                                              "gaat de cursor verder")
 
 
 @sync

@@ -54,4 +54,5 @@ async def test_the_help_of_the_overview_and_the_coding_screen_explains_every_row
         assert not empty, empty
         explained = {action: " ".join(explanation.split()) for _, action, explanation in rows}
         assert explained["Alles aanvaarden"].startswith("Aanvaard alle waarschijnlijke suggesties")
-        assert explained["Ongecodeerd"] == "Naar de volgende zin zonder code; de zinnen ertussen tellen als overgeslagen"
+        assert explained["Ongecodeerd"] == ("Naar de volgende zin zonder code; de zinnen die je zo overspringt, "
+                                            "tellen voor het model niet als 'geen code'")

@@ -170,7 +170,7 @@ async def test_help_explanations_wrap_within_the_table_at_80x24_and_200x60_and_a
         rows = await open_help(app, pilot)
         help_fits(app)
         accept = next(r for r in rows if r[1] == "Aanvaard suggestie 1 tot 9")
-        assert " ".join(accept[2].split()).endswith("meteen toegepast en bewaard")  # whole, not cut off
+        assert " ".join(accept[2].split()).endswith("dan gaat de cursor verder")  # whole, not cut off
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
         await pilot.pause()

@@ -64,24 +64,28 @@ class CodingScreen(AppScreen[None]):
         Binding("question_mark", "help", "Toetsen", key_display="?", id="coding.help",
                 tooltip="Deze lijst: wat elke toets op dit scherm doet"),
         Binding("1", "accept_suggestion(0)", "Aanvaard", key_display="1-9", id="coding.accept",
-                tooltip="Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard"),
+                tooltip="Aanvaard suggestie 1 (2-9: de andere): de code wordt meteen toegepast en bewaard; staat hier "
+                        "geen waarschijnlijke suggestie meer open, dan gaat de cursor verder"),
         *[Binding(str(n), f"accept_suggestion({n - 1})", f"Aanvaard suggestie {n}", show=False,
                   id=f"coding.accept{n}") for n in range(2, 10)],
         Binding("x", "reject_suggestion", "Afwijzen", id="coding.reject",
-                tooltip="Wijs de aangeduide suggestie (▶) af"),
+                tooltip="Wijs de aangeduide suggestie (▶) af; de cursor blijft staan zolang hier nog een suggestie "
+                        "open staat"),
         Binding("a", "accept_all", "Alles aanvaarden", id="coding.accept_all",
-                tooltip="Aanvaard alle waarschijnlijke suggesties in één keer; de gedimde alternatieven (□) blijven "
-                        "open"),
+                tooltip="Aanvaard alle waarschijnlijke suggesties (■) in één keer, daarna verder; de gedimde "
+                        "alternatieven (□) blijven open"),
         Binding("j,down", "move(1)", "Volgende", id="coding.next",
                 tooltip="Naar de volgende zin (interviewerbeurten slaat de cursor over, tenzij i)"),
         Binding("k,up", "move(-1)", "Vorige", id="coding.prev",
-                tooltip="Naar de vorige zin; vlak na een beslissing op meer zinnen: die selectie opnieuw, voor een "
-                        "tweede code"),
+                tooltip="Naar de vorige zin; vlak na een beslissing op meer zinnen of een deel van een zin: die "
+                        "selectie opnieuw, voor een tweede code"),
         Binding("c,slash", "pick_code", "Code zoeken", key_display="/", id="coding.pick",
                 tooltip="Een code toepassen via zoeken (label, id, beschrijving; accenten tellen niet); de lijst "
-                        "opent op de volgende gissingen van de suggesties, 1-9 kiest"),
+                        "opent op de volgende gissingen van het model (wat niet al bij de suggesties staat), "
+                        "1-9 kiest; de cursor blijft staan"),
         Binding("n", "next_uncoded", "Ongecodeerd", id="coding.next_uncoded",
-                tooltip="Naar de volgende zin zonder code; de zinnen ertussen tellen als overgeslagen"),
+                tooltip="Naar de volgende zin zonder code; de zinnen die je zo overspringt, tellen voor het model "
+                        "niet als 'geen code'"),
         Binding("f,ctrl+f", "find", "Zoek in tekst", key_display="f", id="coding.find",
                 tooltip='Zoek woorden in dit transcript (woord, woord*, "woordgroep"); Enter springt naar de '
                         "volgende zin die ze bevat, g/G naar de volgende/vorige treffer, Esc sluit"),
@@ -96,7 +100,8 @@ class CodingScreen(AppScreen[None]):
         Binding("U,ctrl+y", "redo", "Opnieuw", id="coding.redo",
                 tooltip="Opnieuw doen wat je ongedaan maakte"),
         Binding("d,delete", "remove_coding", "Code weg", id="coding.remove",
-                tooltip="Een code van de selectie weghalen (staan er meer, dan kies je welke)"),
+                tooltip="Een code van de selectie weghalen (staan er meer, dan kies je welke); ze wordt hier dan "
+                        "niet meer voorgesteld"),
         Binding("m", "memo", "Memo", id="coding.memo",
                 tooltip="Memo op de selectie; staat er al een, dan kies je: die bewerken of een nieuwe"),
         Binding("D", "remove_memo", "Memo weg", show=False, id="coding.remove_memo",
@@ -110,7 +115,7 @@ class CodingScreen(AppScreen[None]):
         Binding("K,left_square_bracket", "turn(-1)", "Vorige beurt", key_display="[", id="coding.prev_turn",
                 tooltip="Naar de eerste zin van de vorige beurt"),
         Binding("shift+down", "extend", "Zin erbij", id="coding.extend",
-                tooltip="De volgende zin bij de selectie nemen (niet voorbij het einde van de beurt)"),
+                tooltip="De volgende zin bij de selectie nemen (niet voorbij het einde van de beurt, tenzij i)"),
         Binding("shift+up", "shrink", "Zin eraf", id="coding.shrink",
                 tooltip="De laatste zin van de selectie weer loslaten (of een deel van een zin weer de hele zin)"),
         Binding("s", "narrow", "Deel van zin", id="coding.narrow",
@@ -136,7 +141,8 @@ class CodingScreen(AppScreen[None]):
         Binding("pageup", "page(-1)", "Blad omhoog", show=False, id="coding.page_up",
                 tooltip="Een scherm terug in de tekst"),
         Binding("escape", "back", "Terug", id="coding.back",
-                tooltip="Terug naar het overzicht (na een tekstzoekopdracht eerst de markeringen weg)"),
+                tooltip="Terug naar het scherm ervoor (overzicht, zoeklijst, review...); na een tekstzoekopdracht "
+                        "haalt de eerste Esc de treffers weg"),
     ]
 
     highlight: reactive[int] = reactive(0)
