@@ -300,3 +300,21 @@ async def test_escape_after_a_search_and_escape_back_do_what_its_tooltip_says(sa
         await pilot.press("escape")  # opened from the find list: back to it, not to the overview
         await pilot.pause()
         assert app.screen is find and not isinstance(app.screen, OverviewScreen)
+
+
+@sync
+async def test_s_on_the_review_first_hides_the_subcodes_as_its_tooltip_says(sample_project):
+    from codering.tui.screens.review import ReviewScreen
+
+    app = make_app(sample_project, suggester=ScriptedSuggester(), coder="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await coding(app, pilot)
+        await pilot.press("1", "k", "r")
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, ReviewScreen) and review.code_id == LIKELY
+        tip = next(b.tooltip for b in ReviewScreen.BINDINGS if b.id == "review.subcodes")
+        assert tip.startswith("De fragmenten van de subcodes verbergen of weer tonen (eerst staan ze erbij)")
+        assert review.include_subcodes
+        await pilot.press("s")
+        assert not review.include_subcodes

@@ -59,9 +59,9 @@ class AgreementScreen(ProjectScreen):
         Binding("question_mark", "help", "Toetsen", key_display="?", id="agreement.help",
                 tooltip="Deze lijst: wat elke toets op dit scherm doet"),
         Binding("j,down", "next", "Volgende", key_display="j", id="agreement.next",
-                tooltip="Naar het volgende verschil tussen de codeurs"),
+                tooltip="Naar het volgende meningsverschil tussen de codeurs"),
         Binding("k,up", "previous", "Vorige", key_display="k", show=False, id="agreement.previous",
-                tooltip="Naar het vorige verschil tussen de codeurs"),
+                tooltip="Naar het vorige meningsverschil tussen de codeurs"),
         *[Binding(str(n), f"take({n})", f"Codes van codeur {n}", show=n <= 2, id=f"agreement.take{n}",
                   tooltip=f"De codes van codeur {n} worden de consensus voor deze eenheid (ieders eigen "
                           "coderingen blijven)")
@@ -75,7 +75,7 @@ class AgreementScreen(ProjectScreen):
         Binding("enter", "open", "Openen in transcript", id="agreement.open",
                 tooltip="Het transcript openen op deze eenheid"),
         Binding("r", "toggle_resolved", "Opgeloste tonen", id="agreement.resolved",
-                tooltip="Ook de opgeloste verschillen tonen (of weer niet)"),
+                tooltip="Ook de opgeloste meningsverschillen tonen (of weer alleen de open)"),
         Binding("t", "toggle_unit", "Zin/beurt", id="agreement.unit",
                 tooltip="Vergelijken per zin of per beurt"),
         Binding("escape", "back", "Terug", id="agreement.back",

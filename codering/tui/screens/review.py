@@ -64,7 +64,7 @@ class ReviewScreen(ProjectScreen):
         Binding("o", "other_code", "Andere code", id="review.other",
                 tooltip="De fragmenten van een andere code tonen"),
         Binding("s", "toggle_subcodes", "Subcodes", id="review.subcodes",
-                tooltip="Ook de fragmenten van de subcodes tonen (of niet meer)"),
+                tooltip="De fragmenten van de subcodes verbergen of weer tonen (eerst staan ze erbij)"),
         Binding("escape", "back", "Terug", id="review.back",
                 tooltip="Terug naar het vorige scherm"),
     ]
