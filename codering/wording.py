@@ -72,6 +72,15 @@ _WHY = {
 }
 _CHANGED = re.compile(r"(?P<noun>\w+) (?P<key>\S+) was changed since(?: by (?P<who>.+?) \((?P<action>.*)\))?")
 _LEFT = re.compile(r"(?P<noun>\w+) (?P<key>\S+) (?P<why>cannot .*)")
+#: Several rows left alone for the same reason, said once ("8 codings (2-9) were changed since by ...").
+_NOUNS_MANY = {"coding": "coderingen", "decision": "beslissingen", "memo": "memo's", "code": "codes"}
+_WHY_MANY = {
+    "cannot be taken out: what was made since uses them": "kunnen niet weg: wat sindsdien gemaakt is, gebruikt ze",
+    "cannot be put back: what they belong to is gone": "kunnen niet terug: waar ze bij horen, is weg",
+}
+_CHANGED_MANY = re.compile(r"(?P<n>\d+) (?P<noun>\w+)s \((?P<keys>[^)]*)\) were changed since"
+                           r"(?: by (?P<who>.+?) \((?P<action>.*)\))?")
+_LEFT_MANY = re.compile(r"(?P<n>\d+) (?P<noun>\w+)s \((?P<keys>[^)]*)\) (?P<why>cannot .*)")
 
 
 def readable(done: str, label: Callable[[str], str] = str) -> str:
@@ -103,6 +112,9 @@ def _head(done: str, label: Callable[[str], str]) -> str:
 
 def _note(note: str, label: Callable[[str], str]) -> str:
     """One row an undo or redo left alone: 'codering 17 is sindsdien veranderd door bert (memo bewerkt)'."""
+    many = _CHANGED_MANY.fullmatch(note) or _LEFT_MANY.fullmatch(note)
+    if many is not None and many["noun"] in _NOUNS_MANY:
+        return _note_many(many, label)
     found = _CHANGED.fullmatch(note) or _LEFT.fullmatch(note)
     if found is None or found["noun"] not in _NOUNS:
         return note
@@ -113,3 +125,17 @@ def _note(note: str, label: Callable[[str], str]) -> str:
     if found["who"] is None:
         return f"{what} is sindsdien veranderd"
     return f"{what} is sindsdien veranderd door {found['who']} ({_head(found['action'], label)})"
+
+
+def _note_many(found: "re.Match[str]", label: Callable[[str], str]) -> str:
+    """Rows left alone for one reason: '8 coderingen (2-9) zijn sindsdien veranderd door bert (...)'."""
+    keys = found["keys"]
+    if found["noun"] == "code":
+        keys = ", ".join(label(k) for k in keys.split(", "))
+    what = f"{found['n']} {_NOUNS_MANY[found['noun']]} ({keys})"
+    if "why" in found.groupdict():
+        return f"{what} {_WHY_MANY.get(found['why'], found['why'])}"
+    if found["who"] is None:
+        return f"{what} zijn sindsdien veranderd"
+    return f"{what} zijn sindsdien veranderd door {found['who']} ({_head(found['action'], label)})"
+

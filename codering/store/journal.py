@@ -256,7 +256,7 @@ class Journaled(Connected):
             except self.dialect.integrity_error as exc:
                 verb = "undo" if undo else "redo"
                 raise StoreError(f"cannot {verb} '{description}': {exc}; nothing was changed") from None
-            notes = [self._conflict(entry, ops[i], left[i]) for i in sorted(left)]
+            notes = _grouped([self._conflict(entry, ops[i], left[i]) for i in sorted(left)])
             # what an undo left alone is marked, so the redo leaves it alone too; a redo clears the marks
             marked = [{k: v for k, v in op.items() if k != "skipped"} for op in ops]
             for i in left if undo else ():
@@ -283,17 +283,17 @@ class Journaled(Connected):
             f"SELECT id, description, ops FROM journal WHERE undone > 0 AND {_MINE.format(col='undone_by')} "
             "ORDER BY undone DESC, id ASC LIMIT 1", (coder, coder)).fetchone()
 
-    def _conflict(self, entry: int, op: dict[str, Any], why: str = "") -> str:
-        """Name a row left alone by an undo or redo and, if the journal knows, the action that changed it."""
+    def _conflict(self, entry: int, op: dict[str, Any], why: str = "") -> tuple[str, str, str]:
+        """A row left alone by an undo or redo: (noun, key, why), why naming, if the journal knows, the action
+        that changed it."""
         table = op["table"]
         key = op["key"] if op["op"] == "update" else op["row"]["id"]
-        what = f"{_NOUN[table]} {key}"
         if why:
-            return f"{what} {why}"
+            return _NOUN[table], str(key), why
         by = self._conn.execute(self.dialect.touching(), (entry, table, self.dialect.journal_key(key))).fetchone()
         if by is None:
-            return f"{what} was changed since"
-        return f"{what} was changed since by {by[1] or 'someone'} ({by[0]})"
+            return _NOUN[table], str(key), "was changed since"
+        return _NOUN[table], str(key), f"was changed since by {by[1] or 'someone'} ({by[0]})"
 
     def pending_change(self, redo: bool = False, coder: str | None = None) -> tuple[int, int, int] | None:
         """Where the next undo (or redo) of ``coder`` (default: ``self.coder``) changes a transcript:
@@ -330,3 +330,40 @@ def _stored(row: dict[str, Any]) -> list:
 
 _MINE = "(CAST(? AS TEXT) IS NULL OR {col} IS NULL OR {col} = ?)"  # a coder's rows (and everyone's); no coder: all rows
 _NOUN = {"codings": "coding", "decisions": "decision", "memos": "memo", "codes": "code"}
+
+#: How a reason reads for several rows (see :func:`_grouped`).
+_PLURAL_WHY = {
+    "cannot be taken out: what was made since uses it": "cannot be taken out: what was made since uses them",
+    "cannot be put back: what it belongs to is gone": "cannot be put back: what they belong to is gone",
+}
+
+
+def _grouped(notes: list[tuple[str, str, str]]) -> list[str]:
+    """The rows an undo or redo left alone, said once per kind of row and reason: "8 codings (2-9) were
+    changed since by bert (merge code ...)" (one note per row made a search's 200 codings, merged away by a
+    colleague since, one note each on the line); a single row as before: "coding 17 was changed since"."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for noun, key, why in notes:
+        groups.setdefault((noun, why), []).append(key)
+    said = []
+    for (noun, why), keys in groups.items():
+        if len(keys) == 1:
+            said.append(f"{noun} {keys[0]} {why}")
+            continue
+        if why.startswith("was changed since"):
+            why = "were" + why[len("was"):]
+        said.append(f"{len(keys)} {noun}s ({_ranges(keys)}) {_PLURAL_WHY.get(why, why)}")
+    return said
+
+
+def _ranges(keys: list[str]) -> str:
+    """Row ids as short as they go: "2-9, 12"; codes' ids as they are, comma-separated."""
+    if not all(k.isdigit() for k in keys):
+        return ", ".join(keys)
+    runs: list[list[int]] = []
+    for n in sorted({int(k) for k in keys}):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
