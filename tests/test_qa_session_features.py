@@ -137,3 +137,47 @@ async def test_u_on_the_coding_screen_after_a_colleagues_merge_says_it_once_in_d
         assert "niets veranderd: 4 coderingen (" in message and message.count("sindsdien veranderd") == 1
         assert "door bert (code stim.praktisch.nabijheid samengevoegd in Praktische" in message
         assert len(session.codings) == 4
+
+
+# -- the find screen follows what colleagues do meanwhile ----------------------------------------------------
+@sync
+async def test_the_find_screen_shows_a_colleagues_search_coding_and_merge_as_they_happen(interviews,
+                                                                                        project_location):
+    """The find screen's codes column kept what it showed when the search ran: a colleague's ``search
+    --code-as`` of the same hits, or her merge of their code, did not show until the screen was left."""
+    from codering.store import Project
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+    from codering.tui.screens.find import FindScreen
+
+    where = str(project_location)
+    app = make_app(where, suggester=KeywordSuggester(), coder="ann", start_model=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("z")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FindScreen)
+        for key in ["w", "a", "c", "h", "t", "l", "i", "j", "s", "t", "asterisk", "enter"]:
+            await pilot.press(key)
+        await pilot.pause()
+        table = screen.query_one("#find-table")
+        assert table.row_count == 4
+        table.move_cursor(row=2)
+
+        def codes() -> list[str]:
+            return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+
+        assert codes() == [""] * 4
+        bert = run_cli("-p", where, "search", "wachtlijst*", "--code-as", "stim.praktisch.nabijheid",
+                       env={"CODERING_CODER": "bert"})
+        assert bert.returncode == 0, bert.stderr
+        assert await until(pilot, lambda: codes() == ["Nabijheid"] * 4)
+        merged = run_cli("-p", where, "codebook", "merge", "stim.praktisch.nabijheid", "stim.praktisch",
+                         env={"CODERING_CODER": "bert"})
+        assert merged.returncode == 0, merged.stderr
+        assert await until(pilot, lambda: codes() == ["Praktische (Stimulerende factoren)"] * 4), codes()
+        assert table.cursor_row == 2  # the cursor stayed on its hit
+        with Project.open(where, "ann") as project:
+            assert {c.coder for c in project.codings()} == {"bert"}

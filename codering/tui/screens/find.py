@@ -103,6 +103,12 @@ class FindScreen(ProjectScreen):
     def on_screen_resume(self) -> None:
         self.reload_if_mounted()
 
+    def live_refresh(self) -> None:
+        """The project changed elsewhere (see ``CoderingApp._live_check``): a colleague coded hits (her own
+        ``search --code-as``), merged or renamed a code. The hits' codes column showed what it was when the
+        search ran; the search runs again, the cursor stays on its hit."""
+        self.reload_if_mounted()
+
     @on(Input.Submitted, "#find-query")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
