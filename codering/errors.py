@@ -118,9 +118,14 @@ class NothingToExport(ExportError):
 
 
 class AgreementError(CoderingError):
-    """Agreement cannot be computed as asked (too few coders, nothing in common, ...)."""
+    """Agreement cannot be computed as asked (too few coders, nothing in common, ...); ``dutch`` says it for
+    the terminal UI's agreement view (the message itself where none was given)."""
 
     title = "Agreement"
+
+    def __init__(self, message: str, *, dutch: str | None = None) -> None:
+        super().__init__(message)
+        self.dutch = " ".join(dutch.split()) if dutch else str(self)
 
 
 class MergeError(CoderingError):

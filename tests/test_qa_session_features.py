@@ -181,3 +181,50 @@ async def test_the_find_screen_shows_a_colleagues_search_coding_and_merge_as_the
         assert table.cursor_row == 2  # the cursor stayed on its hit
         with Project.open(where, "ann") as project:
             assert {c.coder for c in project.codings()} == {"bert"}
+
+
+# -- agreement with a colleague who only coded a search's hits -----------------------------------------------
+def _ann_codes_one_bert_searches(project_location) -> None:
+    where = str(project_location)
+    from codering.store import Project
+
+    with Project.open(where) as project:
+        segment = next(s for s in project.segments("w01_gent") if s.text == "De wachtlijst bij het CAW is lang.")
+    coded = run_cli("-p", where, "code", "w01_gent", str(segment.start), str(segment.end), "rem.praktisch",
+                    env={"CODERING_CODER": "ann"})
+    assert coded.returncode == 0, coded.stderr
+    bert = run_cli("-p", where, "search", "wachtlijst*", "--code-as", "rem.praktisch", env={"CODERING_CODER": "bert"})
+    assert bert.returncode == 0, bert.stderr
+
+
+def test_agreement_with_a_coder_who_only_coded_search_hits_says_why_nothing_is_compared(interviews,
+                                                                                       project_location):
+    """It said "no transcript has codings by all of ann, bert", while both had coded w01_gent: bert's codings
+    there came only from ``search --code-as``, which agreement does not read as having worked through it."""
+    _ann_codes_one_bert_searches(project_location)
+    result = run_cli("-p", str(project_location), "agreement", "ann", "bert")
+    assert result.returncode == 1
+    said = result.stderr.strip()
+    assert said == ("codering: error: nothing to compare: in w01_gent the codings by bert come only from a search "
+                    "(--code-as), which does not count as working through it (--whole compares whole transcripts)")
+    whole = run_cli("-p", str(project_location), "agreement", "ann", "bert", "--whole", "--format", "csv")
+    assert whole.returncode == 0, whole.stderr
+
+
+@sync
+async def test_the_agreement_view_says_in_dutch_why_nothing_is_compared(interviews, project_location):
+    """The agreement view showed the command line's English error under its Dutch title."""
+    from codering.suggest.base import KeywordSuggester
+    from codering.tui.app import make_app
+
+    _ann_codes_one_bert_searches(project_location)
+    app = make_app(str(project_location), suggester=KeywordSuggester(), coder="ann", start_model=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("a")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AgreementScreen"
+        title = str(app.screen.query_one("#agreement-title").render())
+        assert title == ("Overeenstemming: niets te vergelijken: in w01_gent komen de coderingen van bert alleen uit "
+                         "een zoekopdracht (treffers coderen); dat telt niet als doorwerken")

@@ -228,13 +228,18 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
     missing = [c for c in coders if c not in known]
     if missing:
         raise AgreementError(f"no codings by {', '.join(missing)} in this project "
-                             f"(coders: {', '.join(known) or 'none'})")
+                             f"(coders: {', '.join(known) or 'none'})",
+                             dutch=f"geen coderingen van {_names(missing)} in dit project "
+                                   f"(codeurs: {', '.join(known) or 'geen'})")
     if len(coders) < 2:
         raise AgreementError(f"agreement needs at least two coders; this project has codings by "
-                             f"{', '.join(known) or 'nobody'}")
+                             f"{', '.join(known) or 'nobody'}",
+                             dutch=f"overeenstemming vraagt minstens twee codeurs; dit project heeft coderingen "
+                                   f"van {_names(known) if known else 'niemand'}")
     matrix = UnitMatrix(coders, unit, [], {c: [] for c in coders}, {c: [] for c in coders}, [], [], whole=whole)
     book = project.codebook()
     marks = {} if whole else project.work_marks(coders)
+    searched: list[tuple[str, list[str]]] = []  # transcripts left out: a coder there only coded a search's hits
     for info in project.transcripts():
         by_coder: dict[str, list] = {c: [] for c in coders}
         for coding in project.codings(info.id):
@@ -251,6 +256,7 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
             upto = min(reach.values())
             if upto < 0:  # a coder only coded a search's hits here: as if they had not coded it
                 matrix.left_out.append(info.name)
+                searched.append((info.name, [c for c in coders if reach[c] < 0]))
                 continue
             index = {s.id: i for i, s in enumerate(segments)}
             kept = [u for u in units if index[int(u.key.lstrip("t"))] <= upto]  # a turn: by its first sentence
@@ -263,9 +269,25 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
         for c in coders:
             matrix.applied[c] += applied_codes(book, by_coder[c], units)
             matrix.direct[c] += applied_codes(book, by_coder[c], units, rollup=False)
+    if not matrix.units and searched:  # "no codings by all" would not be true: say why they do not count
+        name, who = searched[0]
+        more = f" (and {len(searched) - 1} more)" if len(searched) > 1 else ""
+        meer = f" (en nog {len(searched) - 1})" if len(searched) > 1 else ""
+        raise AgreementError(
+            f"nothing to compare: in {name}{more} the codings by {', '.join(who)} come only from a search "
+            "(--code-as), which does not count as working through it (--whole compares whole transcripts)",
+            dutch=f"niets te vergelijken: in {name}{meer} komen de coderingen van {_names(who)} alleen uit een "
+                  "zoekopdracht (treffers coderen); dat telt niet als doorwerken")
     if not matrix.units:
-        raise AgreementError(f"no transcript has codings by all of {', '.join(coders)}; nothing to compare")
+        raise AgreementError(f"no transcript has codings by all of {', '.join(coders)}; nothing to compare",
+                             dutch=f"geen transcript met coderingen van {_names(coders)} samen; niets te vergelijken")
     return matrix
+
+
+def _names(names: Sequence[str]) -> str:
+    """Names as a Dutch sentence says them: 'ann', 'ann en bert', 'ann, bert en carla'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
 
 
 def row_codes(project: "Project", matrix: UnitMatrix, pattern: str | None = None) -> list[str]:
@@ -444,7 +466,8 @@ def agreement(project: "Project", coders: Sequence[str] | None = None, unit: str
         rows.append(_row(code, book.path_label(code) if code in book else code, matrix.coders, data))
     if not rows:
         raise AgreementError(f"no code matches --codes '{codes}'" if codes else
-                             "the coders applied no codes to the units compared")
+                             "the coders applied no codes to the units compared",
+                             dutch=None if codes else "de codeurs pasten geen codes toe op de vergeleken eenheden")
     language = book.language if book.language in LABELS else "nl"
     overall = _row(*_words(language)["overall"], matrix.coders, pooled)
     return AgreementReport(matrix.coders, unit, len(matrix.units), rows, overall, matrix.transcripts,

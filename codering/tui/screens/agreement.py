@@ -172,7 +172,7 @@ class AgreementScreen(ProjectScreen):
             table.clear(columns=True)
             listing.clear(columns=True)
             head.update("")
-            title.update(Text.assemble(("Overeenstemming: ", "bold"), str(exc)))
+            title.update(Text.assemble(("Overeenstemming: ", "bold"), exc.dutch))
             self.query_one("#disagreement-detail", Static).update(Text(
                 "Codeer een interview met twee codeurs (codering --coder NAAM, of voeg een project samen met "
                 "codering merge) om overeenstemming te meten.", style="dim italic"))
