@@ -67,9 +67,8 @@ def uncode(state: State, transcript: str, start: int, end: int, codes: tuple[str
     if coder and all_coders:
         raise click.UsageError("--coder and --all-coders exclude each other")
     project = state.project()
-    for code_id in codes:
-        if project.merged_code(code_id) is not None:  # its codings are on another code now: refused, naming it
-            project.writable_code(code_id)
+    for code_id in codes:  # its codings are on another code now: refused, naming it
+        project.refuse_merged(code_id)
     whose = None if all_coders else (coder or default_coder())
     overlapping = [c for c in project.codings(transcript)
                    if c.start < end and c.end > start and (not codes or c.code_id in codes)]

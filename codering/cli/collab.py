@@ -164,15 +164,14 @@ def disagreements_command(state: Any, coder_args: tuple[str, ...], coder_opts: t
     coders = _coders(coder_opts, coder_args) or default_coders(project, consensus)
     matrix = unit_matrix(project, [c for c in coders if c != consensus], unit, with_interviewer, whole)
     items = disagreements(project, coders, unit, pattern, consensus, with_interviewer, show_all, matrix=matrix)
+    language = project.codebook().language  # the notes are English for "en", Dutch for every other
     if not items and not output and not fmt:
         click.echo("No open disagreements." if not show_all else "No disagreements.")
-        language = "en" if project.codebook().language == "en" else "nl"
         for reach in matrix.reaches:  # where they were looked for
             click.echo(f"note: {reach.note(language)}")
         return
-    language = project.codebook().language
     table = disagreement_table(items, [c for c in coders if c != consensus], language, matrix.reaches)
-    _emit([table], fmt, output, force, [r.note("en" if language == "en" else "nl") for r in matrix.reaches])
+    _emit([table], fmt, output, force, [r.note(language) for r in matrix.reaches])
 
 
 @click.command("resolve")

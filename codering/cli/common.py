@@ -32,14 +32,16 @@ def codebook_file(name: str) -> str:
     return name
 
 
-def queried_code(project, code_id: str) -> str:
+def queried_code(project, code_id: str, known: bool = True) -> str:
     """The code a query (a read) names: a code merged away answers for the code its work is on now, said in
-    one line on stderr; an unknown id is the codebook's one-line error."""
+    one line on stderr; an unknown id is the codebook's one-line error (``known=False``: returned as it is,
+    for the caller's own error)."""
     merge = project.merged_code(code_id)
     if merge is not None:
         click.echo(f"{merge.said()}; showing {merge.target}", err=True)
         return merge.target
-    project.codebook().get(code_id)
+    if known:
+        project.codebook().get(code_id)
     return code_id
 
 

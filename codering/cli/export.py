@@ -88,8 +88,7 @@ def _group(state: Any, group: str) -> str:
     for the table's own error listing the groups."""
     from codering.cli.common import queried_code
 
-    project = _project(state)
-    return queried_code(project, group) if project.merged_code(group) is not None else group
+    return queried_code(_project(state), group, known=False)
 
 
 def _target(state: Any, output: str | None, fmt: str, stem: str) -> tuple[Path, bool]:

@@ -118,14 +118,12 @@ class Reach:
     coders: tuple[str, ...]  # the coders who got only that far
 
     def note(self, language: str = "nl") -> str:
-        names = self.coders
         if language == "en":
-            who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             return (f"{self.transcript}: sentences 1-{self.last} of {self.total} compared; "
-                    f"{who} worked up to sentence {self.last}")
-        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
-        verb = "werkte" if len(names) == 1 else "werkten"
-        return f"{self.transcript}: zinnen 1-{self.last} van {self.total} vergeleken; {who} {verb} tot zin {self.last}"
+                    f"{_names(self.coders, 'and')} worked up to sentence {self.last}")
+        verb = "werkte" if len(self.coders) == 1 else "werkten"
+        return (f"{self.transcript}: zinnen 1-{self.last} van {self.total} vergeleken; {_names(self.coders)} {verb} "
+                f"tot zin {self.last}")
 
 
 def _units(project: "Project", name: str, unit: str, interviewer: bool,
@@ -284,10 +282,10 @@ def unit_matrix(project: "Project", coders: Sequence[str] | None = None, unit: s
     return matrix
 
 
-def _names(names: Sequence[str]) -> str:
-    """Names as a Dutch sentence says them: 'ann', 'ann en bert', 'ann, bert en carla'."""
+def _names(names: Sequence[str], conjunction: str = "en") -> str:
+    """Names as a sentence says them: 'ann', 'ann en bert', 'ann, bert en carla' (``conjunction``: 'and')."""
     names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
 def row_codes(project: "Project", matrix: UnitMatrix, pattern: str | None = None) -> list[str]:

@@ -84,8 +84,7 @@ class CodebookTables(Journaled):
         existing = self._row("codes", code.id)
         book = self.codebook()
         if code.parent is not None and code.parent not in book:
-            if self.merged_code(code.parent) is not None:  # refused naming the code it went into
-                self.writable_code(code.parent)
+            self.refuse_merged(code.parent)  # a parent merged away: refused naming the code it went into
             raise StoreError(f"cannot save code '{code.id}': unknown parent '{code.parent}'")
         with self.action(f"edit code {code.id}" if existing else f"add code {code.id}", coder):
             if existing is None:
@@ -149,15 +148,18 @@ class CodebookTables(Journaled):
             return None
         return self.code_merges().get(code_id)
 
+    def refuse_merged(self, code_id: str) -> None:
+        """A change naming a code merged away is refused in one line naming the code it went into; any other
+        id passes (a code of the project, or one never merged)."""
+        merge = self.merged_code(code_id)
+        if merge is not None:
+            raise StoreError(f"{merge.said()}; use {merge.target}")
+
     def writable_code(self, code_id: str) -> Code:
-        """The project's code ``code_id`` for a change that names it. A code merged away is refused in one line
-        naming the code it went into; an unknown id gets the codebook's own error."""
-        book = self.codebook()
-        if code_id not in book:
-            merge = self.code_merges().get(code_id)
-            if merge is not None:
-                raise StoreError(f"{merge.said()}; use {merge.target}")
-        return book.get(code_id)
+        """The project's code ``code_id`` for a change that names it. A code merged away is refused
+        (:meth:`refuse_merged`); an unknown id gets the codebook's own error."""
+        self.refuse_merged(code_id)
+        return self.codebook().get(code_id)
 
     # -- reorganising -----------------------------------------------------------------------
     def code_usage(self, code_ids: Iterable[str]) -> CodeUsage:

@@ -119,8 +119,7 @@ class Journaled(Connected):
             "SELECT * FROM suggestions s WHERE EXISTS (SELECT 1 FROM suggestions d WHERE d.code_id = ? AND "
             "d.transcript_id = s.transcript_id AND d.start = s.start AND d.end = s.end AND d.coder = s.coder)",
             (code_id,))
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        rows = _dict_rows(cur)
         if not rows:
             return
         self._conn.execute("DELETE FROM suggestions WHERE code_id = ?", (code_id,))
@@ -140,8 +139,7 @@ class Journaled(Connected):
         row = op["row"]
         cur = self._conn.execute("SELECT * FROM suggestions WHERE transcript_id = ? AND start = ? AND end = ? "
                                  "AND coder = ?", (row["transcript_id"], row["start"], row["end"], row["coder"]))
-        names = [d[0] for d in cur.description]
-        if sorted(_stored(dict(zip(names, r))) for r in cur.fetchall()) != op.get("kept", []):
+        if sorted(_stored(r) for r in _dict_rows(cur)) != op.get("kept", []):
             return
         self._conn.execute("SAVEPOINT put_back_suggestion")
         try:
@@ -317,6 +315,12 @@ class Journaled(Connected):
             "ORDER BY id DESC LIMIT ?", (coder, coder, limit)
         ).fetchall()
         return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+
+def _dict_rows(cur) -> list[dict[str, Any]]:
+    """A cursor's rows as dicts by column name (``SELECT *`` of a table whose columns differ by schema)."""
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def _span(row: dict[str, Any]) -> tuple:

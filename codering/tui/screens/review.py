@@ -79,6 +79,7 @@ class ReviewScreen(ProjectScreen):
         self.coder = coder
         self._rows: list[Coding] = []
         self._contents: dict[int, str] = {}
+        self._resumed_once = False  # the first resume is the screen's own opening, which loads it already
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-title")
@@ -98,7 +99,7 @@ class ReviewScreen(ProjectScreen):
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: what changed meanwhile is shown (the live view refreshes only
         the screen on top)."""
-        if getattr(self, "_resumed_once", False):
+        if self._resumed_once:
             self.reload_if_mounted()
         self._resumed_once = True
 

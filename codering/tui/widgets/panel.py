@@ -117,7 +117,8 @@ class SegmentPanel(Widget, can_focus=False):
             room = max(6, width - len(score) - 9)
             label = s.label if len(s.label) <= room else s.label[: room - 1] + "…"
             lines.append(Content.assemble(
-                ("▶" if on else " ", "bold $accent"), (f"{i + 1} ", "bold $accent"), (f"{LIKELY_MARK if s.likely else ALTERNATIVE_MARK} ", s.color),
+                ("▶" if on else " ", "bold $accent"), (f"{i + 1} ", "bold $accent"),
+                (f"{LIKELY_MARK if s.likely else ALTERNATIVE_MARK} ", s.color),
                 (label, ("bold" if on else "") if s.likely else ("bold dim" if on else "dim")), (score, "dim"), " ",
                 ("✓", f"@click=screen.accept_suggestion({i})"), " ",
                 ("✗", f"@click=screen.reject_suggestion({i})"),
